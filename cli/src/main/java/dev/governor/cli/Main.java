@@ -1,0 +1,147 @@
+package dev.governor.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The {@code governor} command. Each subcommand lives in its own class and is listed once below.
+ *
+ * <p>Exit codes: 0 success; 1 a check failed (e.g. {@code replay --verify} found a mismatch); 2 bad
+ * input (a flag, a config key, a missing dataset, a damaged file) — reported as one line naming the
+ * thing and its value, with the stack trace only under {@code --verbose}; 3 an internal error.
+ */
+@Command(
+    name = "governor",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "A control-theoretic training governor: feedback controllers set the learning rate, "
+          + "clip threshold and weight decay while a network trains.",
+      ""
+    },
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  /** Exit code for bad input. */
+  public static final int EXIT_USAGE = 2;
+
+  /** Exit code for a failed check. */
+  public static final int EXIT_CHECK_FAILED = 1;
+
+  /** Exit code for an unexpected internal error. */
+  public static final int EXIT_INTERNAL = 3;
+
+  @Option(
+      names = "--verbose",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Print stack traces of errors.")
+  boolean verbose;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given streams and returns the exit code (for tests). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
+  /** The configured command line (exception handlers, case-sensitive options). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler(new OneLineParameterErrors());
+    cl.setExecutionExceptionHandler(new OneLineExecutionErrors());
+    cl.setUsageHelpAutoWidth(true);
+    return cl;
+  }
+
+  /** Whether {@code --verbose} was given at any level of the command line. */
+  static boolean verbose(ParseResult parseResult) {
+    for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+      if (pr.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A bad flag or option value: one line naming it, then a hint, exit 2. */
+  static final class OneLineParameterErrors implements IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+      CommandLine cl = ex.getCommandLine();
+      PrintWriter err = cl.getErr();
+      err.println(cl.getCommandName() + ": " + ex.getMessage());
+      err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for the options.");
+      return EXIT_USAGE;
+    }
+  }
+
+  /**
+   * An error while running: user errors ({@link UserException}, {@link IllegalArgumentException})
+   * give one line and exit 2; anything else one line and exit 3. Stack traces with {@code
+   * --verbose}.
+   */
+  static final class OneLineExecutionErrors implements IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parseResult) {
+      PrintWriter err = cl.getErr();
+      boolean verbose = verbose(parseResult);
+      if (ex instanceof UserException u) {
+        err.println(cl.getCommandName() + ": " + u.getMessage());
+        if (verbose) {
+          ex.printStackTrace(err);
+        }
+        return u.exitCode();
+      }
+      if (ex instanceof IllegalArgumentException) {
+        err.println(cl.getCommandName() + ": " + ex.getMessage());
+        if (verbose) {
+          ex.printStackTrace(err);
+        }
+        return EXIT_USAGE;
+      }
+      err.println(
+          cl.getCommandName()
+              + ": internal error: "
+              + ex
+              + (verbose ? "" : " (run with --verbose for the stack trace)"));
+      if (verbose) {
+        ex.printStackTrace(err);
+      }
+      return EXIT_INTERNAL;
+    }
+  }
+
+  /** Reads the version from the jar manifest (or "dev" when run from classes). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "governor " + (v == null ? "dev" : v),
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")"
+      };
+    }
+  }
+}
