@@ -5,13 +5,30 @@ import java.util.List;
 /**
  * Creates policies from their {@link PolicySpec}: the one place a policy name becomes an object. A
  * static factory with a fixed list of names; there is no mutable registry.
+ *
+ * <p>Names: the open-loop schedules {@code constant step exponential cosine sgdr onecycle warmup}
+ * (see {@link Schedules}; options {@code lr lr-min t0 t-mult t-max step-size gamma pct-start
+ * div-factor final-div-factor warmup clip wd}), the loss-reading baseline {@code plateau} (PyTorch
+ * {@code ReduceLROnPlateau}), and the feedback policy {@code pi}. An unknown option is an error
+ * that lists the policy's options.
  */
 public final class Policies {
   private Policies() {}
 
+  private static final List<String> NAMES =
+      List.of("constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle", "plateau");
+
+  private static final List<String> OPEN_LOOP =
+      List.of("constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle");
+
   /** The names {@link #create(PolicySpec)} accepts. */
   public static List<String> names() {
-    return List.of("constant");
+    return NAMES;
+  }
+
+  /** The names of the open-loop policies (schedules that use only the step index). */
+  public static List<String> openLoopNames() {
+    return OPEN_LOOP;
   }
 
   /**
@@ -21,7 +38,9 @@ public final class Policies {
    */
   public static Policy create(PolicySpec spec) {
     return switch (spec.name()) {
-      case "constant" -> ConstantPolicy.of(spec);
+      case "constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle" ->
+          SchedulePolicy.of(spec);
+      case "plateau" -> PlateauPolicy.of(spec);
       default ->
           throw new IllegalArgumentException(
               "policy must be one of " + names() + ", but was '" + spec.name() + "'");

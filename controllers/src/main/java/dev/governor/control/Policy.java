@@ -36,6 +36,14 @@ public interface Policy {
     return d.hyperparameters();
   }
 
+  /**
+   * Whether the policy ignores every measurement and uses only the step index (a schedule): its
+   * decisions can be printed ahead of time ({@code governor schedule}). False by default.
+   */
+  default boolean openLoop() {
+    return false;
+  }
+
   /** The complete mutable state, as an immutable value. */
   PolicyState snapshot();
 
