@@ -1,0 +1,468 @@
+package dev.governor.telemetry;
+
+import dev.governor.control.Decision;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.stream.Stream;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * One Chronicle queue of Governor records: opening, appending, tailing, searching by step and
+ * scanning for damage. The typed logs ({@link TelemetryLog}, {@link DecisionLog}) wrap it.
+ *
+ * <p>Roll cycle: {@link LargeRollCycles#HUGE_DAILY} — up to 2<sup>40</sup> − 1 ≈
+ * 1.1·10<sup>12</sup> records per daily file, i.e. 12.7 million records/s sustained for a whole
+ * day. The default {@code DAILY} (also {@code FAST_DAILY}, {@code LARGE_HOURLY}) caps a cycle at
+ * 2<sup>32</sup> − 1, which 2 million records/s exhaust in 36 minutes; {@code LARGE_DAILY}
+ * (1.4·10<sup>11</sup>) would last only 19 hours at that rate. The sparse index (one entry per 1024
+ * records) keeps the index small; a {@code moveToIndex} scans at most 1024 records, which the step
+ * search does ~40 times. The cycle clock is the wall clock, used only to name files (never by
+ * logic).
+ */
+final class ChronicleLog implements AutoCloseable {
+  static {
+    ChronicleSetup.init();
+  }
+
+  static final RollCycle ROLL_CYCLE = LargeRollCycles.HUGE_DAILY;
+
+  private static final int NOT_COMPLETE = 0x8000_0000;
+  private static final int META_DATA = 0x4000_0000;
+  private static final int END_OF_DATA = NOT_COMPLETE | META_DATA;
+  private static final int LENGTH_MASK = 0x3FFF_FFFF;
+
+  private final Path path;
+  private final String what;
+  private final boolean readOnly;
+  private final SingleChronicleQueue queue;
+  private final List<AutoCloseable> children = new ArrayList<>();
+  private boolean closed;
+
+  private ChronicleLog(Path path, String what, boolean readOnly, SingleChronicleQueue queue) {
+    this.path = path;
+    this.what = what;
+    this.readOnly = readOnly;
+    this.queue = queue;
+  }
+
+  /**
+   * Opens (creating when needed, unless read-only) the queue in {@code dir}.
+   *
+   * @param what "telemetry" or "decision", for messages
+   * @throws TelemetryException naming the folder when it is missing (read-only), not a folder, or
+   *     not a queue Chronicle can open
+   */
+  static ChronicleLog open(Path dir, String what, boolean readOnly) {
+    Path abs = dir.toAbsolutePath().normalize();
+    if (readOnly) {
+      if (!Files.isDirectory(abs)) {
+        throw new TelemetryException(what + " queue not found: " + abs + " is not a folder");
+      }
+      if (!hasQueueFiles(abs)) {
+        throw new TelemetryException(
+            what + " queue not found: " + abs + " holds no Chronicle Queue files (*.cq4t)");
+      }
+    } else {
+      try {
+        Files.createDirectories(abs);
+      } catch (IOException e) {
+        throw new TelemetryException(
+            "cannot create the " + what + " queue folder " + abs + ": " + e.getMessage(), e);
+      }
+    }
+    try {
+      SingleChronicleQueue q =
+          SingleChronicleQueueBuilder.binary(abs)
+              .rollCycle(ROLL_CYCLE)
+              .readOnly(readOnly)
+              .checkInterrupts(false)
+              .build();
+      return new ChronicleLog(abs, what, readOnly, q);
+    } catch (TelemetryException e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      throw new TelemetryException(
+          "cannot open the " + what + " queue " + abs + ": " + oneLine(e), e);
+    }
+  }
+
+  private static boolean hasQueueFiles(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.anyMatch(p -> p.getFileName().toString().endsWith(".cq4t"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static String oneLine(Throwable e) {
+    String m = e.getMessage();
+    String s = e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  Path path() {
+    return path;
+  }
+
+  String what() {
+    return what;
+  }
+
+  boolean readOnly() {
+    return readOnly;
+  }
+
+  /** A raw appender usable from any one thread at a time. */
+  ExcerptAppender createAppender() {
+    checkOpen();
+    if (readOnly) {
+      throw new IllegalStateException(what + " queue " + path + " is open read-only");
+    }
+    try {
+      ExcerptAppender a = queue.createAppender();
+      a.singleThreadedCheckDisabled(true);
+      register(a);
+      return a;
+    } catch (RuntimeException e) {
+      throw new TelemetryException(
+          "cannot append to the " + what + " queue " + path + ": " + oneLine(e), e);
+    }
+  }
+
+  /** A raw tailer at the start, usable from any one thread at a time. */
+  ExcerptTailer createTailer() {
+    checkOpen();
+    try {
+      ExcerptTailer t = queue.createTailer();
+      t.singleThreadedCheckDisabled(true);
+      register(t);
+      return t;
+    } catch (RuntimeException e) {
+      throw new TelemetryException(
+          "cannot read the " + what + " queue " + path + ": " + oneLine(e), e);
+    }
+  }
+
+  private synchronized void register(AutoCloseable c) {
+    children.add(c);
+  }
+
+  synchronized void unregister(AutoCloseable c) {
+    children.remove(c);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(what + " queue " + path + " is closed");
+    }
+  }
+
+  /** The error for a record that failed to decode. */
+  TelemetryException damaged(ExcerptTailer t, long index, RuntimeException e) {
+    File f = t.currentFile();
+    String file = f != null ? f.toString() : path.toString();
+    String msg = e instanceof IllegalStateException ? e.getMessage() : oneLine(e);
+    return new TelemetryException(
+        what + " queue file " + file + ": record " + seqText(index) + " " + msg, e);
+  }
+
+  private String seqText(long index) {
+    return "#" + ROLL_CYCLE.toSequenceNumber(index) + " of cycle " + ROLL_CYCLE.toCycle(index);
+  }
+
+  /** Error for a failure of Chronicle itself while reading. */
+  TelemetryException readFailure(ExcerptTailer t, RuntimeException e) {
+    File f = t.currentFile();
+    String file = f != null ? f.toString() : path.toString();
+    return new TelemetryException(
+        what + " queue file " + file + " is damaged or foreign: " + oneLine(e), e);
+  }
+
+  /**
+   * Positions {@code t} so that its next record is the first with step {@code >= step}, assuming
+   * steps do not decrease along the queue (binary search within the cycle that holds it).
+   */
+  void seekStep(ExcerptTailer t, long step) {
+    try {
+      int first = queue.firstCycle();
+      int last = queue.lastCycle();
+      if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE) {
+        t.toStart();
+        return;
+      }
+      NavigableSet<Long> cycles = queue.listCyclesBetween(first, last);
+      ExcerptTailer probe = queue.createTailer();
+      try {
+        for (Long c : cycles.descendingSet()) {
+          int cycle = c.intValue();
+          long n = probe.excerptsInCycle(cycle);
+          if (n <= 0) {
+            continue;
+          }
+          long s0 = stepAt(probe, ROLL_CYCLE.toIndex(cycle, 0));
+          if (s0 < 0 || s0 >= step) {
+            continue;
+          }
+          // Largest sequence whose step < target: invariant step(lo) < target.
+          long lo = 0;
+          long hi = n - 1;
+          while (lo < hi) {
+            long mid = lo + (hi - lo + 1) / 2;
+            long s = stepAt(probe, ROLL_CYCLE.toIndex(cycle, mid));
+            if (s >= 0 && s < step) {
+              lo = mid;
+            } else {
+              hi = mid - 1;
+            }
+          }
+          long index = ROLL_CYCLE.toIndex(cycle, lo);
+          if (!t.moveToIndex(index)) {
+            throw new IllegalStateException("index " + seqText(index) + " vanished");
+          }
+          try (DocumentContext dc = t.readingDocument()) {
+            // skip the last record before the target step
+            dc.isPresent();
+          }
+          return;
+        }
+        t.toStart();
+      } finally {
+        probe.close();
+      }
+    } catch (TelemetryException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw readFailure(t, e);
+    }
+  }
+
+  /** The step of the record at {@code index}, or -1 when there is none. */
+  private long stepAt(ExcerptTailer probe, long index) {
+    if (!probe.moveToIndex(index)) {
+      return -1;
+    }
+    try (DocumentContext dc = probe.readingDocument()) {
+      if (!dc.isPresent()) {
+        return -1;
+      }
+      Bytes<?> b = dc.wire().bytes();
+      if (b.readRemaining() < 12) {
+        return -1;
+      }
+      b.readInt();
+      return b.readLong();
+    }
+  }
+
+  /**
+   * Reads every record, checks it, and looks past the last one for a torn (incomplete) record.
+   *
+   * @throws TelemetryException naming the file at the first damaged or foreign record
+   */
+  LogScan scan(int mainKind) {
+    ExcerptTailer t = createTailer();
+    Records.Reader r = new Records.Reader();
+    Decision scratch = new Decision();
+    long obs = 0;
+    long dec = 0;
+    long ev = 0;
+    long firstStep = -1;
+    long lastStep = -1;
+    long lastMain = -1;
+    boolean increasing = true;
+    File lastFile = null;
+    long lastEnd = -1;
+    try {
+      while (true) {
+        try (DocumentContext dc = t.readingDocument()) {
+          if (!dc.isPresent()) {
+            break;
+          }
+          Bytes<?> b = dc.wire().bytes();
+          lastFile = t.currentFile();
+          lastEnd = b.readLimit();
+          long index = dc.index();
+          try {
+            int kind = r.start(b);
+            if (kind != mainKind && kind != Records.KIND_EVENT) {
+              throw new IllegalStateException(
+                  "is of kind "
+                      + Records.kindName(kind)
+                      + ", which does not belong in a "
+                      + what
+                      + " queue");
+            }
+            switch (kind) {
+              case Records.KIND_OBSERVATION -> {
+                r.observation();
+                obs++;
+              }
+              case Records.KIND_DECISION -> {
+                r.decision(scratch);
+                dec++;
+              }
+              case Records.KIND_EVENT -> {
+                r.event();
+                ev++;
+              }
+              default -> throw new IllegalStateException("has an unknown record kind " + kind);
+            }
+          } catch (IllegalStateException | IllegalArgumentException e) {
+            throw damaged(t, index, e);
+          }
+          if (firstStep < 0) {
+            firstStep = r.step;
+          }
+          lastStep = r.step;
+          if (r.kind != Records.KIND_EVENT) {
+            if (r.step <= lastMain) {
+              increasing = false;
+            }
+            lastMain = r.step;
+          }
+        }
+      }
+    } catch (TelemetryException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw readFailure(t, e);
+    } finally {
+      t.close();
+      unregister(t);
+    }
+    List<Path> files = cycleFiles();
+    long bytes = 0;
+    for (Path f : files) {
+      bytes += allocatedBytes(f);
+    }
+    Optional<String> torn = Optional.empty();
+    if (!files.isEmpty()) {
+      Path newest = files.get(files.size() - 1);
+      long from =
+          lastFile != null && lastFile.toPath().toAbsolutePath().equals(newest.toAbsolutePath())
+              ? lastEnd
+              : 0;
+      torn = tornTail(newest, from);
+    }
+    return new LogScan(
+        path, obs, dec, ev, firstStep, lastStep, increasing, files.size(), bytes, torn);
+  }
+
+  /** The cycle files, oldest first (their names sort by time). */
+  List<Path> cycleFiles() {
+    try (Stream<Path> s = Files.list(path)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".cq4")).sorted().toList();
+    } catch (IOException e) {
+      throw new TelemetryException("cannot list the " + what + " queue " + path, e);
+    }
+  }
+
+  private static long allocatedBytes(Path f) {
+    try {
+      Object blocks = Files.getAttribute(f, "unix:blocks");
+      if (blocks instanceof Long n) {
+        return n * 512;
+      }
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      // fall through to the logical size
+    }
+    try {
+      return Files.size(f);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Walks the record headers of {@code file} from byte {@code from} (a header boundary) and reports
+   * the first header that was never completed. Complete metadata headers are skipped; a zero header
+   * is the clean end; an end-of-data marker is a cycle that was rolled cleanly.
+   */
+  private Optional<String> tornTail(Path file, long from) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      long pos = (from + 3) & ~3L;
+      long size = ch.size();
+      while (pos + 4 <= size) {
+        buf.clear();
+        if (ch.read(buf, pos) < 4) {
+          return Optional.empty();
+        }
+        int h = buf.getInt(0);
+        if (h == 0 || h == END_OF_DATA) {
+          return Optional.empty();
+        }
+        if ((h & NOT_COMPLETE) != 0) {
+          return Optional.of(
+              file
+                  + " at byte "
+                  + pos
+                  + ": an incomplete record (the writer stopped mid-record; it is not returned)");
+        }
+        if ((h & META_DATA) == 0 && from > 0) {
+          // a complete data record after the last one read: the writer is still going
+          return Optional.empty();
+        }
+        pos = (pos + 4 + (h & LENGTH_MASK) + 3) & ~3L;
+      }
+      return Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Forces the queue's mapped files to storage (msync). */
+  void sync(ExcerptAppender a) {
+    try {
+      a.sync();
+    } catch (RuntimeException e) {
+      throw new TelemetryException("cannot sync the " + what + " queue " + path, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    List<AutoCloseable> open;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      open = new ArrayList<>(children);
+      children.clear();
+    }
+    for (AutoCloseable c : open) {
+      try {
+        if (c instanceof ExcerptAppender a && !readOnly) {
+          a.sync();
+        }
+        c.close();
+      } catch (Exception e) {
+        // closing the queue below releases the mappings anyway
+      }
+    }
+    queue.close();
+  }
+}

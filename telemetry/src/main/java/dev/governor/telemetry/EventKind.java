@@ -1,0 +1,39 @@
+package dev.governor.telemetry;
+
+/**
+ * What an {@link Event} reports. Each kind has a stable one-byte code on disk; never reorder the
+ * constants (add new ones at the end).
+ */
+public enum EventKind {
+  /** A measurement fault: a NaN/Inf input the policy had to hold through; detail = the value. */
+  FAULT,
+  /** A decision was clamped to its bounds; detail = the unclamped value. */
+  CLAMP,
+  /** The trainer's bounded wait for a decision timed out; detail = the wait in steps or ms. */
+  TIMEOUT,
+  /** The trainer undid a step's update (guard SKIP); detail = the loss that triggered it. */
+  SKIP,
+  /** The trainer rolled back to a snapshot; detail = the step it rolled back to. */
+  ROLLBACK,
+  /** A process (controller or trainer) restarted and resumed; detail = the step it resumed at. */
+  RESTART;
+
+  /** The stable on-disk code. */
+  public byte code() {
+    return (byte) ordinal();
+  }
+
+  /**
+   * The kind for an on-disk code.
+   *
+   * @throws IllegalArgumentException naming the code when it is not one of ours
+   */
+  public static EventKind ofCode(int code) {
+    EventKind[] all = values();
+    if (code < 0 || code >= all.length) {
+      throw new IllegalArgumentException(
+          "event kind code must be in [0, " + (all.length - 1) + "], but was " + code);
+    }
+    return all[code];
+  }
+}

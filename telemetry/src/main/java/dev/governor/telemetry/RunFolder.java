@@ -1,0 +1,307 @@
+package dev.governor.telemetry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.control.PolicySpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One run's folder (DESIGN.md, "On disk"):
+ *
+ * <pre>
+ * runs/&lt;run-id&gt;/
+ *   run.json       the {@link RunHeader}
+ *   telemetry/     {@link TelemetryLog}
+ *   decisions/     {@link DecisionLog}
+ *   checkpoints/   model + controller state (written by trainers)
+ *   summary.json   machine-readable results of the command that made the run
+ *   report.html    human report with plots
+ * </pre>
+ *
+ * <p>{@link #create} never overwrites a run ({@code run.json} present = refused), so nothing
+ * already written is lost; files are written to a temporary name and moved into place. Immutable;
+ * the logs it opens belong to the caller (close them).
+ */
+public final class RunFolder {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path dir;
+  private final RunHeader header;
+
+  private RunFolder(Path dir, RunHeader header) {
+    this.dir = dir;
+    this.header = header;
+  }
+
+  /**
+   * Creates the folder (and its parents), its sub-folders and {@code run.json}.
+   *
+   * @throws TelemetryException naming the folder when it already holds a run or cannot be written
+   */
+  public static RunFolder create(Path dir, RunHeader header) {
+    Path abs = dir.toAbsolutePath().normalize();
+    Path json = abs.resolve("run.json");
+    if (Files.exists(json)) {
+      throw new TelemetryException(
+          "run folder " + abs + " already holds a run (run.json exists); choose another folder");
+    }
+    try {
+      Files.createDirectories(abs.resolve("telemetry"));
+      Files.createDirectories(abs.resolve("decisions"));
+      Files.createDirectories(abs.resolve("checkpoints"));
+    } catch (IOException e) {
+      throw new TelemetryException("cannot create run folder " + abs + ": " + e, e);
+    }
+    writeAtomically(json, toJson(header));
+    return new RunFolder(abs, header);
+  }
+
+  /**
+   * Opens an existing run folder and reads its header.
+   *
+   * @throws TelemetryException naming the file when the folder or {@code run.json} is missing or
+   *     damaged
+   */
+  public static RunFolder open(Path dir) {
+    Path abs = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(abs)) {
+      throw new TelemetryException("run folder not found: " + abs);
+    }
+    Path json = abs.resolve("run.json");
+    if (!Files.isRegularFile(json)) {
+      throw new TelemetryException("not a run folder: " + abs + " has no run.json");
+    }
+    return new RunFolder(abs, readHeader(json));
+  }
+
+  /** The folder (absolute). */
+  public Path dir() {
+    return dir;
+  }
+
+  /** The run's header as read from (or written to) {@code run.json}. */
+  public RunHeader header() {
+    return header;
+  }
+
+  public Path runJson() {
+    return dir.resolve("run.json");
+  }
+
+  public Path telemetryDir() {
+    return dir.resolve("telemetry");
+  }
+
+  public Path decisionsDir() {
+    return dir.resolve("decisions");
+  }
+
+  public Path checkpointsDir() {
+    return dir.resolve("checkpoints");
+  }
+
+  public Path summaryJson() {
+    return dir.resolve("summary.json");
+  }
+
+  public Path reportHtml() {
+    return dir.resolve("report.html");
+  }
+
+  /** Opens the telemetry queue for appending (creating it). */
+  public TelemetryLog openTelemetry() {
+    return TelemetryLog.open(telemetryDir());
+  }
+
+  /** Opens the telemetry queue read-only. */
+  public TelemetryLog readTelemetry() {
+    return TelemetryLog.openReadOnly(telemetryDir());
+  }
+
+  /** Opens the decision queue for appending (creating it). */
+  public DecisionLog openDecisions() {
+    return DecisionLog.open(decisionsDir());
+  }
+
+  /** Opens the decision queue read-only. */
+  public DecisionLog readDecisions() {
+    return DecisionLog.openReadOnly(decisionsDir());
+  }
+
+  /**
+   * Whether the decision queue holds queue files (a run may have telemetry only, e.g. imported).
+   */
+  public boolean hasDecisions() {
+    return hasQueue(decisionsDir());
+  }
+
+  /** Whether the telemetry queue holds queue files. */
+  public boolean hasTelemetry() {
+    return hasQueue(telemetryDir());
+  }
+
+  private static boolean hasQueue(Path d) {
+    if (!Files.isDirectory(d)) {
+      return false;
+    }
+    try (var s = Files.list(d)) {
+      return s.anyMatch(p -> p.getFileName().toString().endsWith(".cq4t"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Writes {@code summary.json} (replacing an earlier summary) from a JSON-serializable value. */
+  public void writeSummary(Object summary) {
+    try {
+      writeAtomically(summaryJson(), JSON.writeValueAsString(summary) + "\n");
+    } catch (JsonProcessingException e) {
+      throw new TelemetryException(
+          "cannot write " + summaryJson() + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Writes {@code report.html} (replacing an earlier report). */
+  public void writeReport(String html) {
+    writeAtomically(reportHtml(), html);
+  }
+
+  static void writeAtomically(Path target, String text) {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new TelemetryException("cannot write " + target + ": " + e, e);
+    }
+  }
+
+  /** The JSON text of a header (schema {@link RunHeader#SCHEMA}). */
+  static String toJson(RunHeader h) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("schema", RunHeader.SCHEMA);
+    root.put("runId", h.runId());
+    ObjectNode policy = root.putObject("policy");
+    policy.put("name", h.policy().name());
+    ObjectNode opts = policy.putObject("options");
+    h.policy().options().forEach(opts::put);
+    policy.put("text", h.policy().toString());
+    root.put("seed", h.seed());
+    ObjectNode config = root.putObject("config");
+    h.config().forEach(config::put);
+    ObjectNode versions = root.putObject("versions");
+    h.versions().forEach(versions::put);
+    root.put("startTime", h.startTime());
+    try {
+      return JSON.writeValueAsString(root) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Reads a {@code run.json}.
+   *
+   * @throws TelemetryException naming the file and the field when it is not a valid header
+   */
+  static RunHeader readHeader(Path json) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readString(json, StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      throw new TelemetryException(
+          json + " is not valid JSON: " + e.getOriginalMessage().replace('\n', ' '), e);
+    } catch (IOException e) {
+      throw new TelemetryException("cannot read " + json + ": " + e, e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new TelemetryException(json + " must hold a JSON object, but was empty or not one");
+    }
+    try {
+      int schema = intField(root, "schema");
+      if (schema != RunHeader.SCHEMA) {
+        throw new IllegalArgumentException(
+            "schema must be " + RunHeader.SCHEMA + ", but was " + schema);
+      }
+      JsonNode p = root.get("policy");
+      if (p == null || !p.isObject()) {
+        throw new IllegalArgumentException("policy must be an object with name and options");
+      }
+      String name = textField(p, "name");
+      PolicySpec spec = PolicySpec.of(name, stringMap(p.get("options"), "policy.options"));
+      long seed = longField(root, "seed");
+      return new RunHeader(
+          textField(root, "runId"),
+          spec,
+          stringMap(root.get("config"), "config"),
+          seed,
+          stringMap(root.get("versions"), "versions"),
+          textField(root, "startTime"));
+    } catch (IllegalArgumentException e) {
+      throw new TelemetryException(json + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String textField(JsonNode n, String f) {
+    JsonNode v = n.get(f);
+    if (v == null || !v.isTextual()) {
+      throw new IllegalArgumentException(f + " must be a string, but was " + v);
+    }
+    return v.asText();
+  }
+
+  private static long longField(JsonNode n, String f) {
+    JsonNode v = n.get(f);
+    if (v == null || !v.canConvertToLong() || !v.isIntegralNumber()) {
+      throw new IllegalArgumentException(f + " must be an integer, but was " + v);
+    }
+    return v.asLong();
+  }
+
+  private static int intField(JsonNode n, String f) {
+    JsonNode v = n.get(f);
+    if (v == null || !v.isInt()) {
+      throw new IllegalArgumentException(f + " must be an integer, but was " + v);
+    }
+    return v.asInt();
+  }
+
+  private static Map<String, String> stringMap(JsonNode n, String f) {
+    TreeMap<String, String> m = new TreeMap<>();
+    if (n == null || n.isNull()) {
+      return m;
+    }
+    if (!n.isObject()) {
+      throw new IllegalArgumentException(f + " must be an object, but was " + n);
+    }
+    for (Map.Entry<String, JsonNode> e : n.properties()) {
+      if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+        throw new IllegalArgumentException(
+            f + "." + e.getKey() + " must be a value, but was " + e.getValue());
+      }
+      m.put(e.getKey(), e.getValue().asText());
+    }
+    return m;
+  }
+
+  @Override
+  public String toString() {
+    return "RunFolder[" + dir + ", " + header.runId() + "]";
+  }
+}
