@@ -25,7 +25,7 @@ import picocli.CommandLine.ParseResult;
           + "clip threshold and weight decay while a network trains.",
       ""
     },
-    subcommands = {CommandLine.HelpCommand.class, ScheduleCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, ScheduleCommand.class, SimulateCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for bad input. */

@@ -1,0 +1,100 @@
+package dev.governor.sim;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
+
+/** The noisy quadratic model; see {@link ProblemConfig.Nqm}. */
+final class NqmProblem implements Problem {
+  private final ProblemConfig.Nqm config;
+  private final double[] h;
+  private final double[] optimum;
+  private final double[] start;
+
+  /** Per-sample noise standard deviation s·√w<sub>i</sub>. */
+  private final double[] noiseSd;
+
+  NqmProblem(ProblemConfig.Nqm config, long seed) {
+    this.config = config;
+    int d = config.dim();
+    h = new double[d];
+    optimum = new double[d];
+    start = new double[d];
+    noiseSd = new double[d];
+    UniformRandomProvider rng = Rng.stream(seed, Rng.PROBLEM);
+    NormalizedGaussianSampler gauss = Rng.gauss(rng);
+    double s = Math.sqrt(config.noiseScale());
+    for (int i = 0; i < d; i++) {
+      h[i] = config.curvature(i);
+      optimum[i] = config.optimumScale() * gauss.sample();
+      start[i] = optimum[i] + config.startScale() * gauss.sample();
+      noiseSd[i] = config.noise() == NoiseKind.ISOTROPIC ? s : s * Math.sqrt(h[i]);
+    }
+  }
+
+  @Override
+  public String name() {
+    return "nqm";
+  }
+
+  @Override
+  public int dim() {
+    return h.length;
+  }
+
+  @Override
+  public void start(double[] x) {
+    System.arraycopy(start, 0, x, 0, start.length);
+  }
+
+  @Override
+  public double loss(double[] x) {
+    double sum = 0;
+    for (int i = 0; i < h.length; i++) {
+      double d = x[i] - optimum[i];
+      sum += h[i] * d * d;
+    }
+    return 0.5 * sum;
+  }
+
+  @Override
+  public double minLoss() {
+    return 0;
+  }
+
+  @Override
+  public double lambdaMax() {
+    return config.lambdaMax();
+  }
+
+  /** Coordinate i's curvature. */
+  double curvature(int i) {
+    return h[i];
+  }
+
+  /** Coordinate i of the optimum. */
+  double optimum(int i) {
+    return optimum[i];
+  }
+
+  @Override
+  public double sample(
+      double[] x,
+      double[] g,
+      int batch,
+      double noiseMultiplier,
+      UniformRandomProvider rng,
+      NormalizedGaussianSampler gauss) {
+    double scale = noiseMultiplier / Math.sqrt(batch);
+    double loss = 0;
+    boolean noisy = scale != 0 && config.noiseScale() != 0;
+    for (int i = 0; i < h.length; i++) {
+      double gi = h[i] * (x[i] - optimum[i]);
+      if (noisy) {
+        gi += noiseSd[i] * scale * gauss.sample();
+      }
+      g[i] = gi;
+      loss += gi * gi / h[i];
+    }
+    return 0.5 * loss;
+  }
+}

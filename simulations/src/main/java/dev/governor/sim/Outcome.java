@@ -1,0 +1,31 @@
+package dev.governor.sim;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a simulation command produced: the {@code summary.json} tree, the HTML report, the lines of
+ * the terminal table and whether a check failed.
+ *
+ * @param summary the summary tree
+ * @param report the report
+ * @param table terminal lines
+ * @param failures the checks that failed (empty = all passed)
+ */
+public record Outcome(
+    ObjectNode summary, Report report, List<String> table, List<String> failures) {
+
+  /** Copies the lists. */
+  public Outcome {
+    table = List.copyOf(table);
+    failures = List.copyOf(failures);
+  }
+
+  /** Writes {@code summary.json} and {@code report.html} into {@code dir}. */
+  public void write(Path dir) throws IOException {
+    Json.write(dir.resolve("summary.json"), summary);
+    report.write(dir.resolve("report.html"));
+  }
+}

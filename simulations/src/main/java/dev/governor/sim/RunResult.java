@@ -1,0 +1,49 @@
+package dev.governor.sim;
+
+/**
+ * The outcome of one {@link RunSpec}.
+ *
+ * @param spec what was run
+ * @param initialLoss exact loss at the start
+ * @param finalLoss exact loss after the last step run (non-finite or huge when diverged)
+ * @param tailMeanLoss mean exact loss over the last half of the steps (+Inf when diverged)
+ * @param minLoss the problem's minimum loss
+ * @param diverged whether the exact loss became non-finite or exceeded 1e6 × the initial loss
+ * @param divergedAt step at which it diverged, -1 if not
+ * @param stepsToTarget number of steps until the exact loss first was <= the target, -1 if never
+ * @param skips guard SKIP actions carried out
+ * @param rollbacks guard ROLLBACK actions carried out
+ * @param faults measurement faults the policy counted
+ * @param clipRate fraction of steps whose gradient was clipped
+ * @param lambdaMax the problem's λ<sub>max</sub> (NaN if unknown)
+ * @param trace the down-sampled trace, null when none was asked for
+ */
+public record RunResult(
+    RunSpec spec,
+    double initialLoss,
+    double finalLoss,
+    double tailMeanLoss,
+    double minLoss,
+    boolean diverged,
+    long divergedAt,
+    long stepsToTarget,
+    long skips,
+    long rollbacks,
+    long faults,
+    double clipRate,
+    double lambdaMax,
+    Trace trace) {
+
+  /** Divergence threshold: loss above this multiple of the initial loss. */
+  public static final double DIVERGENCE_FACTOR = 1e6;
+
+  /** The run's seed. */
+  public long seed() {
+    return spec.plant().seed();
+  }
+
+  /** Whether the target was reached. */
+  public boolean reachedTarget() {
+    return stepsToTarget >= 0;
+  }
+}

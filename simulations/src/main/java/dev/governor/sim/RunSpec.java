@@ -1,0 +1,59 @@
+package dev.governor.sim;
+
+import dev.governor.control.PolicySpec;
+
+/**
+ * One simulated run: a plant, a policy, a number of steps, a target loss for steps-to-target and
+ * how often to keep a trace point.
+ *
+ * @param plant the plant (problem, optimizer, seed, disturbance)
+ * @param policy the policy, built fresh for the run
+ * @param steps number of steps, >= 1
+ * @param target exact loss counted as reached (NaN = no target)
+ * @param traceEvery keep every n-th step in the trace, 0 = no trace
+ * @param label free text carried into the result (e.g. the grid point)
+ */
+public record RunSpec(
+    SimulatedTrainer.Config plant,
+    PolicySpec policy,
+    long steps,
+    double target,
+    int traceEvery,
+    String label) {
+
+  /** Validates. */
+  public RunSpec {
+    if (plant == null || policy == null) {
+      throw new IllegalArgumentException("plant and policy must not be null");
+    }
+    if (steps < 1) {
+      throw new IllegalArgumentException("steps must be >= 1, but was " + steps);
+    }
+    if (traceEvery < 0) {
+      throw new IllegalArgumentException("traceEvery must be >= 0, but was " + traceEvery);
+    }
+    if (label == null) {
+      label = "";
+    }
+  }
+
+  /** A run without target and trace. */
+  public static RunSpec of(SimulatedTrainer.Config plant, PolicySpec policy, long steps) {
+    return new RunSpec(plant, policy, steps, Double.NaN, 0, "");
+  }
+
+  /** A copy with a target. */
+  public RunSpec withTarget(double t) {
+    return new RunSpec(plant, policy, steps, t, traceEvery, label);
+  }
+
+  /** A copy keeping every n-th step in the trace. */
+  public RunSpec withTrace(int every) {
+    return new RunSpec(plant, policy, steps, target, every, label);
+  }
+
+  /** A copy with a label. */
+  public RunSpec withLabel(String l) {
+    return new RunSpec(plant, policy, steps, target, traceEvery, l);
+  }
+}

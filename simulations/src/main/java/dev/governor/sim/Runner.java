@@ -1,0 +1,214 @@
+package dev.governor.sim;
+
+import dev.governor.control.Decision;
+import dev.governor.control.GuardAction;
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.control.Policies;
+import dev.governor.control.Policy;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Runs simulated runs: one at a time ({@link #run(RunSpec)}) or many in parallel on all cores
+ * ({@link #runAll}), joined before returning, results in input order. Each run builds its policy
+ * fresh from its spec and calls {@link Policy#decide(Observation, Decision)} directly; runs share
+ * nothing mutable, so results do not depend on the number of threads or their timing.
+ */
+public final class Runner {
+  private final int threads;
+  private final PrintStream progress;
+  private final ConcurrentHashMap<String, Problem> problems = new ConcurrentHashMap<>();
+
+  private Runner(int threads, PrintStream progress) {
+    this.threads = threads;
+    this.progress = progress;
+  }
+
+  /**
+   * A runner on {@code threads} threads (0 = all cores) showing a progress bar on {@code progress}
+   * (null = none).
+   */
+  public static Runner of(int threads, PrintStream progress) {
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be >= 0, but was " + threads);
+    }
+    return new Runner(
+        threads == 0 ? Runtime.getRuntime().availableProcessors() : threads, progress);
+  }
+
+  /** Runs every spec in parallel and returns the results in the same order. */
+  public List<RunResult> runAll(List<RunSpec> specs, String task) {
+    if (specs.isEmpty()) {
+      return List.of();
+    }
+    long totalSteps = 0;
+    for (RunSpec s : specs) {
+      totalSteps += s.steps();
+    }
+    AtomicLong done = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, specs.size()));
+    ProgressBar bar = null;
+    try {
+      if (progress != null) {
+        bar =
+            new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(totalSteps)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress))
+                .setUpdateIntervalMillis(250)
+                .setUnit(" ksteps", 1000)
+                .continuousUpdate()
+                .build();
+      }
+      List<Future<RunResult>> futures = new ArrayList<>(specs.size());
+      for (RunSpec s : specs) {
+        futures.add(pool.submit(() -> runCounting(s, done)));
+      }
+      List<RunResult> out = new ArrayList<>(specs.size());
+      for (Future<RunResult> f : futures) {
+        while (true) {
+          try {
+            out.add(f.get(200, java.util.concurrent.TimeUnit.MILLISECONDS));
+            break;
+          } catch (java.util.concurrent.TimeoutException e) {
+            if (bar != null) {
+              bar.stepTo(done.get());
+            }
+          }
+        }
+        if (bar != null) {
+          bar.stepTo(done.get());
+        }
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while running " + task, e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(c);
+    } finally {
+      pool.shutdownNow();
+      if (bar != null) {
+        bar.close();
+      }
+    }
+  }
+
+  private RunResult runCounting(RunSpec s, AtomicLong done) {
+    RunResult r = run(s, problem(s));
+    done.addAndGet(s.steps());
+    return r;
+  }
+
+  private Problem problem(RunSpec s) {
+    SimulatedTrainer.Config c = s.plant();
+    return problems.computeIfAbsent(
+        c.problem() + "#" + c.seed(), k -> c.problem().create(c.seed()));
+  }
+
+  /** Runs one spec on the calling thread. */
+  public static RunResult run(RunSpec spec) {
+    return run(spec, spec.plant().problem().create(spec.plant().seed()));
+  }
+
+  static RunResult run(RunSpec spec, Problem problem) {
+    SimulatedTrainer plant = SimulatedTrainer.of(spec.plant(), problem);
+    Policy policy = Policies.create(spec.policy());
+    Hyperparameters h = policy.initial();
+    double lr = h.lr();
+    double clip = h.clip();
+    double wd = h.weightDecay();
+    GuardAction action = h.action();
+    Decision dec = new Decision();
+    long steps = spec.steps();
+    double initial = plant.initialLoss();
+    double limit = RunResult.DIVERGENCE_FACTOR * initial;
+    double target = spec.target();
+    long tailStart = steps / 2;
+    double tailSum = 0;
+    long tailCount = 0;
+    long reached = -1;
+    long divergedAt = -1;
+    long clipped = 0;
+    double last = initial;
+    Trace trace = null;
+    if (spec.traceEvery() > 0) {
+      trace = new Trace((int) Math.min(Integer.MAX_VALUE - 8, steps / spec.traceEvery() + 2));
+    }
+    long t = 0;
+    for (; t < steps; t++) {
+      Observation o = plant.step(t, lr, clip, wd, action);
+      double exact = plant.exactLoss();
+      last = exact;
+      if (o.gradNorm() > clip) {
+        clipped++;
+      }
+      if (trace != null && (t % spec.traceEvery() == 0 || t == steps - 1)) {
+        trace.add(t, exact, o.loss(), o.gradNorm(), lr, clip, wd);
+      }
+      if (!(exact <= limit)) {
+        divergedAt = t;
+        break;
+      }
+      if (t >= tailStart) {
+        tailSum += exact;
+        tailCount++;
+      }
+      if (reached < 0 && exact <= target) {
+        reached = t + 1;
+      }
+      policy.decide(o, dec);
+      lr = dec.lr;
+      clip = dec.clip;
+      wd = dec.weightDecay;
+      action = dec.action;
+      if (!(lr > 0) || !Double.isFinite(lr) || !(clip > 0) || !(wd >= 0) || !Double.isFinite(wd)) {
+        throw new IllegalStateException(
+            "policy "
+                + spec.policy()
+                + " decided lr="
+                + lr
+                + ", clip="
+                + clip
+                + ", wd="
+                + wd
+                + " after step "
+                + t
+                + " (a policy must never leave its domain)");
+      }
+    }
+    boolean diverged = divergedAt >= 0;
+    double tailMean = diverged ? Double.POSITIVE_INFINITY : tailSum / Math.max(1, tailCount);
+    return new RunResult(
+        spec,
+        initial,
+        last,
+        tailMean,
+        problem.minLoss(),
+        diverged,
+        divergedAt,
+        reached,
+        plant.skips(),
+        plant.rollbacks(),
+        dec.faults,
+        (double) clipped / Math.max(1, Math.min(steps, t + 1)),
+        problem.lambdaMax(),
+        trace);
+  }
+}
