@@ -1,0 +1,169 @@
+package dev.governor.actors;
+
+import dev.governor.control.PolicyState;
+import dev.governor.control.Trainer;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+
+/**
+ * The run folder's {@code checkpoints/}: trainer checkpoints ({@code trainer/step-N/}, the plant's
+ * state after step N) and policy snapshots ({@code controller/policy-N.state}, the policy's state
+ * after deciding step N). Each is written under a temporary name and moved into place atomically,
+ * so a crash never leaves a half-written checkpoint under a real name; the newest {@link #KEEP} of
+ * each are kept.
+ */
+final class Checkpoints {
+  static final int KEEP = 2;
+  private static final int MAGIC = 0x47505331; // "GPS1"
+
+  private final Path trainerDir;
+  private final Path controllerDir;
+
+  Checkpoints(Path runDir) {
+    this.trainerDir = runDir.resolve("checkpoints").resolve("trainer");
+    this.controllerDir = runDir.resolve("checkpoints").resolve("controller");
+  }
+
+  /** Saves the plant's state after step {@code step}. */
+  void saveTrainer(Trainer trainer, long step) throws IOException {
+    Files.createDirectories(trainerDir);
+    Path tmp = trainerDir.resolve(String.format("step-%012d.tmp", step));
+    deleteTree(tmp);
+    Files.createDirectories(tmp);
+    trainer.saveCheckpoint(tmp);
+    Path dst = trainerDir.resolve(String.format("step-%012d", step));
+    deleteTree(dst);
+    Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
+    prune(trainerDir, "step-", "");
+  }
+
+  /** The newest trainer checkpoint at a step {@code <= maxStep}: its step, or -1 when none. */
+  long newestTrainer(long maxStep) {
+    return newest(trainerDir, "step-", "", maxStep);
+  }
+
+  Path trainerPath(long step) {
+    return trainerDir.resolve(String.format("step-%012d", step));
+  }
+
+  /** Saves a policy snapshot taken after deciding step {@code step}. */
+  void savePolicy(PolicyState state, long step) {
+    try {
+      Files.createDirectories(controllerDir);
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        byte[] b = state.bytes();
+        out.writeInt(MAGIC);
+        out.writeLong(step);
+        out.writeUTF(state.policy());
+        out.writeInt(b.length);
+        out.write(b);
+        CRC32 crc = new CRC32();
+        crc.update(b);
+        out.writeLong(crc.getValue());
+      }
+      Path tmp = controllerDir.resolve(String.format("policy-%012d.tmp", step));
+      Files.write(tmp, bytes.toByteArray());
+      Files.move(
+          tmp,
+          controllerDir.resolve(String.format("policy-%012d.state", step)),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      prune(controllerDir, "policy-", ".state");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write policy snapshot in " + controllerDir, e);
+    }
+  }
+
+  /** A policy snapshot and the step it was taken after. */
+  record Snapshot(long step, PolicyState state) {}
+
+  /**
+   * The newest readable policy snapshot taken after a step {@code <= maxStep}, or null. A damaged
+   * file is passed over (an older one, or a re-feed from step 0, gives the same state).
+   */
+  Snapshot newestPolicy(long maxStep) {
+    for (long step : steps(controllerDir, "policy-", ".state")) {
+      if (step > maxStep) {
+        continue;
+      }
+      Path f = controllerDir.resolve(String.format("policy-%012d.state", step));
+      try (DataInputStream in = new DataInputStream(Files.newInputStream(f))) {
+        if (in.readInt() != MAGIC || in.readLong() != step) {
+          continue;
+        }
+        String name = in.readUTF();
+        int n = in.readInt();
+        if (n < 0 || n > (1 << 26)) {
+          continue;
+        }
+        byte[] b = in.readNBytes(n);
+        CRC32 crc = new CRC32();
+        crc.update(b);
+        if (b.length != n || in.readLong() != crc.getValue()) {
+          continue;
+        }
+        return new Snapshot(step, new PolicyState(name, b));
+      } catch (IOException | IllegalArgumentException e) {
+        // damaged: try an older one
+      }
+    }
+    return null;
+  }
+
+  private static long newest(Path dir, String prefix, String suffix, long maxStep) {
+    for (long s : steps(dir, prefix, suffix)) {
+      if (s <= maxStep) {
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  /** Steps of the files named prefix + 12 digits + suffix in dir, newest first. */
+  private static List<Long> steps(Path dir, String prefix, String suffix) {
+    List<Long> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(prefix) && n.endsWith(suffix))
+          .map(n -> n.substring(prefix.length(), n.length() - suffix.length()))
+          .filter(n -> n.matches("\\d{12}"))
+          .forEach(n -> out.add(Long.parseLong(n)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
+    out.sort((a, b) -> Long.compare(b, a));
+    return out;
+  }
+
+  private static void prune(Path dir, String prefix, String suffix) throws IOException {
+    List<Long> all = steps(dir, prefix, suffix);
+    for (int i = KEEP; i < all.size(); i++) {
+      deleteTree(dir.resolve(String.format("%s%012d%s", prefix, all.get(i), suffix)));
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path q : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+        Files.delete(q);
+      }
+    }
+  }
+}

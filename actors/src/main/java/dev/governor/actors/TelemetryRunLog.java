@@ -1,0 +1,244 @@
+package dev.governor.actors;
+
+import dev.governor.control.Decision;
+import dev.governor.control.Observation;
+import dev.governor.telemetry.DecisionLog;
+import dev.governor.telemetry.Event;
+import dev.governor.telemetry.EventKind;
+import dev.governor.telemetry.RecordHandler;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.TelemetryLog;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link RunLog} over the telemetry module's {@link TelemetryLog} and {@link DecisionLog} of a run
+ * folder. Appenders are opened on first use (a trainer appends only telemetry, a controller only
+ * decisions); every appender and tailer is closed with the instance.
+ *
+ * <p>Runtime events map to telemetry's {@link EventKind}s: time-out, skip, rollback and restart to
+ * their namesakes, a replay mismatch to {@code FAULT}; the loop latency of a step is a {@code
+ * LATENCY} event (detail = nanoseconds), a non-zero loop delay a {@code DELAY} event (detail =
+ * steps), and the end of the run an {@code END} event (detail = the last step).
+ */
+final class TelemetryRunLog implements RunLog {
+  private final Path dir;
+  private final TelemetryLog telemetry;
+  private final DecisionLog decisions;
+  private final List<AutoCloseable> tailers = new ArrayList<>();
+  private TelemetryLog.Appender telemetryOut;
+  private DecisionLog.Appender decisionsOut;
+  private boolean closed;
+
+  private TelemetryRunLog(Path dir, TelemetryLog telemetry, DecisionLog decisions) {
+    this.dir = dir;
+    this.telemetry = telemetry;
+    this.decisions = decisions;
+  }
+
+  /**
+   * Opens the queues of the run folder {@code dir} (which must hold a {@code run.json}).
+   *
+   * @throws dev.governor.telemetry.TelemetryException naming the folder when it is not a run
+   */
+  static RunLog open(Path dir) {
+    RunFolder folder = RunFolder.open(dir);
+    TelemetryLog t = folder.openTelemetry();
+    try {
+      return new TelemetryRunLog(folder.dir(), t, folder.openDecisions());
+    } catch (RuntimeException e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public Path dir() {
+    return dir;
+  }
+
+  private TelemetryLog.Appender telemetryOut() {
+    if (telemetryOut == null) {
+      telemetryOut = telemetry.appender();
+    }
+    return telemetryOut;
+  }
+
+  private DecisionLog.Appender decisionsOut() {
+    if (decisionsOut == null) {
+      decisionsOut = decisions.appender();
+    }
+    return decisionsOut;
+  }
+
+  @Override
+  public void append(Observation o) {
+    telemetryOut().append(o);
+  }
+
+  @Override
+  public void append(Decision d) {
+    decisionsOut().append(d);
+  }
+
+  @Override
+  public void event(long step, RunEvent kind, double value) {
+    telemetryOut().appendEvent(kindOf(kind), Math.max(0, step), value);
+  }
+
+  @Override
+  public void decisionEvent(long step, RunEvent kind, double value) {
+    decisionsOut().appendEvent(kindOf(kind), Math.max(0, step), value);
+  }
+
+  private static EventKind kindOf(RunEvent e) {
+    return switch (e) {
+      case TIMEOUT -> EventKind.TIMEOUT;
+      case SKIP -> EventKind.SKIP;
+      case ROLLBACK -> EventKind.ROLLBACK;
+      case TRAINER_RESTART, CONTROLLER_RESTART -> EventKind.RESTART;
+      case FAULT, REPLAY_MISMATCH -> EventKind.FAULT;
+    };
+  }
+
+  @Override
+  public void loop(long step, long latencyNanos, long delaySteps) {
+    TelemetryLog.Appender out = telemetryOut();
+    out.appendEvent(EventKind.LATENCY, step, latencyNanos < 0 ? Double.NaN : latencyNanos);
+    if (delaySteps != 0) {
+      out.appendEvent(EventKind.DELAY, step, delaySteps);
+    }
+  }
+
+  @Override
+  public void end(long lastStep) {
+    TelemetryLog.Appender out = telemetryOut();
+    out.appendEvent(EventKind.END, Math.max(0, lastStep), lastStep);
+    out.sync();
+  }
+
+  @Override
+  public long lastObservationStep() {
+    try (TelemetryLog.Tailer t = telemetry.tailer()) {
+      LastStep h = new LastStep();
+      while (t.poll(h)) {
+        // read to the end
+      }
+      return h.observation;
+    }
+  }
+
+  @Override
+  public long lastDecisionStep() {
+    try (DecisionLog.Tailer t = decisions.tailer()) {
+      Decision d = new Decision();
+      long last = -1;
+      while (t.poll(d)) {
+        last = d.step;
+      }
+      return last;
+    }
+  }
+
+  private static final class LastStep implements RecordHandler {
+    long observation = -1;
+
+    @Override
+    public void observation(Observation o) {
+      observation = o.step();
+    }
+  }
+
+  @Override
+  public ObservationCursor observationsFrom(long step) {
+    TelemetryLog.Tailer t = step <= 0 ? telemetry.tailer() : telemetry.tailerFromStep(step);
+    tailers.add(t);
+    return new Observations(t, step);
+  }
+
+  @Override
+  public DecisionCursor decisionsFrom(long step) {
+    DecisionLog.Tailer t = step <= 0 ? decisions.tailer() : decisions.tailerFromStep(step);
+    tailers.add(t);
+    return into -> {
+      while (t.poll(into)) {
+        if (into.step >= step) {
+          return true;
+        }
+      }
+      return false;
+    };
+  }
+
+  /** Observations from a step on; notes the end mark when it passes it. */
+  private static final class Observations implements ObservationCursor, RecordHandler {
+    private final TelemetryLog.Tailer tailer;
+    private final long from;
+    private Observation found;
+    private long endedAfter = -2;
+
+    Observations(TelemetryLog.Tailer tailer, long from) {
+      this.tailer = tailer;
+      this.from = from;
+    }
+
+    @Override
+    public Observation next() {
+      found = null;
+      while (tailer.poll(this)) {
+        if (found != null && found.step() >= from) {
+          return found;
+        }
+        found = null;
+      }
+      return null;
+    }
+
+    @Override
+    public long endedAfter() {
+      return endedAfter;
+    }
+
+    @Override
+    public void observation(Observation o) {
+      found = o;
+    }
+
+    @Override
+    public void event(Event e) {
+      if (e.kind() == EventKind.END) {
+        endedAfter = (long) e.detail();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      for (AutoCloseable t : tailers) {
+        try {
+          t.close();
+        } catch (Exception e) {
+          // closing a tailer of a log being closed: nothing to keep
+        }
+      }
+      if (telemetryOut != null) {
+        telemetryOut.close();
+      }
+      if (decisionsOut != null) {
+        decisionsOut.close();
+      }
+    } finally {
+      try {
+        telemetry.close();
+      } finally {
+        decisions.close();
+      }
+    }
+  }
+}
