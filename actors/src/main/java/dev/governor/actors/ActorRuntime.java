@@ -21,8 +21,8 @@ import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Entry points of the actor runtime for callers outside an actor system (the CLI, benchmarks):
- * run one or several runs in one {@link ActorSystem}, or an out-of-process controller. Each call
+ * Entry points of the actor runtime for callers outside an actor system (the CLI, benchmarks): run
+ * one or several runs in one {@link ActorSystem}, or an out-of-process controller. Each call
  * creates its actor system and terminates it before returning.
  */
 public final class ActorRuntime {
@@ -53,8 +53,8 @@ public final class ActorRuntime {
   }
 
   /**
-   * Runs several runs at once in one actor system (each with its own folder, queues and actors)
-   * and returns their results in the order given.
+   * Runs several runs at once in one actor system (each with its own folder, queues and actors) and
+   * returns their results in the order given.
    *
    * @throws IllegalArgumentException when two specs share a run folder
    * @throws InterruptedException when interrupted while waiting
@@ -65,8 +65,7 @@ public final class ActorRuntime {
       throw new IllegalArgumentException("runs must have distinct folders, but two share one");
     }
     CompletableFuture<List<RunResult>> done = new CompletableFuture<>();
-    ActorSystem<RunResult> system =
-        ActorSystem.create(collect(specs, done), "governor", config());
+    ActorSystem<RunResult> system = ActorSystem.create(collect(specs, done), "governor", config());
     try {
       return done.get();
     } catch (ExecutionException e) {

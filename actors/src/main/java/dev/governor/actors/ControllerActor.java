@@ -21,20 +21,20 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * each decision (with its step) to the decision queue and — in process — sends it to the trainer.
  *
  * <p><b>State and restarts.</b> The decision queue is the controller's durable output and the
- * policy's state is a pure function of the observations fed so far, so the controller persists
- * only a policy snapshot every {@code snapshotEvery} decided steps ({@code
- * checkpoints/controller/}). Whenever it starts — first start, restart by its supervisor after a
- * failure, or a new {@code governor control} process — it restores the newest snapshot taken at or
- * before the last decision in the queue, re-feeds the recorded observations after the snapshot up
- * to that decision (checking each re-made decision against the recorded one bit for bit), and
- * continues with the first observation without a decision. Hence no decision is lost and none is
- * written twice. On a restart it re-sends the last recorded decision to the trainer, which ignores
- * it if it already had it (decisions are idempotent by step).
+ * policy's state is a pure function of the observations fed so far, so the controller persists only
+ * a policy snapshot every {@code snapshotEvery} decided steps ({@code checkpoints/controller/}).
+ * Whenever it starts — first start, restart by its supervisor after a failure, or a new {@code
+ * governor control} process — it restores the newest snapshot taken at or before the last decision
+ * in the queue, re-feeds the recorded observations after the snapshot up to that decision (checking
+ * each re-made decision against the recorded one bit for bit), and continues with the first
+ * observation without a decision. Hence no decision is lost and none is written twice. On a restart
+ * it re-sends the last recorded decision to the trainer, which ignores it if it already had it
+ * (decisions are idempotent by step).
  *
  * <p><b>Waking up.</b> In process, the trainer rings {@link Wake} after each append and the
- * controller reads everything available. Out of process ({@link #polling}), it polls the queue
- * with a spin-then-park back-off on its own thread, and stops once the run is marked ended and
- * every observation up to the end has its decision.
+ * controller reads everything available. Out of process ({@link #polling}), it polls the queue with
+ * a spin-then-park back-off on its own thread, and stops once the run is marked ended and every
+ * observation up to the end has its decision.
  */
 public final class ControllerActor extends AbstractBehavior<ControllerActor.Command> {
 

@@ -10,8 +10,8 @@ import java.nio.file.Path;
  * the actors name only the operations they use; it holds no data of its own.
  *
  * <p>Each actor opens its own instance (its own appenders and tailers) and closes it when it stops
- * or restarts; an instance is used by one actor at a time (the actor model gives the
- * happens-before between messages), never concurrently.
+ * or restarts; an instance is used by one actor at a time (the actor model gives the happens-before
+ * between messages), never concurrently.
  */
 interface RunLog extends AutoCloseable {
 

@@ -43,8 +43,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * out {@code SKIP} and {@code ROLLBACK}); this actor records a {@link RunEvent#SKIP} or {@link
  * RunEvent#ROLLBACK} event at that step. The plant is checkpointed every {@link
  * RunSpec#checkpointEvery()} steps; after a failure the supervisor restarts this actor, which
- * reloads the newest checkpoint and re-runs the steps after it with the hyperparameters recorded
- * in the queues — without appending them again — so the queues hold each step exactly once.
+ * reloads the newest checkpoint and re-runs the steps after it with the hyperparameters recorded in
+ * the queues — without appending them again — so the queues hold each step exactly once.
  *
  * <p>Loop latency (observation appended → decision applied) is measured with {@link
  * System#nanoTime()} here, in the runtime, never inside a policy.
@@ -222,8 +222,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     if (spec.mode() == RunSpec.Mode.SYNC || next >= spec.steps()) {
       awaitDecision();
     } else {
+      getContext().getSelf().tell(RunStep.INSTANCE); // queued before any decision it provokes
       ringDoorbell();
-      getContext().getSelf().tell(RunStep.INSTANCE);
     }
     return this;
   }

@@ -10,8 +10,8 @@ import dev.governor.control.PolicyState;
 
 /**
  * A small stateful feedback policy for tests, so that the order and completeness of the
- * observations a controller sees shows in its decisions: the learning rate grows by 5% after a
- * step whose loss fell and shrinks by 30% after one whose loss rose (NaN counts as a rise), within
+ * observations a controller sees shows in its decisions: the learning rate grows by 5% after a step
+ * whose loss fell and shrinks by 30% after one whose loss rose (NaN counts as a rise), within
  * [1e-4, 1]; a guard SKIP is asked for when the loss more than doubles.
  */
 final class FeedbackPolicy implements Policy {

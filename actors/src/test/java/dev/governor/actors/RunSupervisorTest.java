@@ -21,13 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,12 +43,14 @@ class RunSupervisorTest {
   private static final Duration RUN = Duration.ofSeconds(60);
 
   @JUnit5TestKit
-  final ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ActorRuntime.config()).build();
+  final ActorTestKit testKit =
+      new JUnit5TestKitBuilder().withCustomConfig(ActorRuntime.config()).build();
 
   @TempDir Path tmp;
 
   private RunSpec.Builder spec(Path dir, long seed, long steps) {
-    return RunSpec.builder(Fixtures.folder(dir, FEEDBACK, seed), Fixtures.nqm(seed), FEEDBACK, steps)
+    return RunSpec.builder(
+            Fixtures.folder(dir, FEEDBACK, seed), Fixtures.nqm(seed), FEEDBACK, steps)
         .policyFactory(Fixtures.feedback())
         .checkpointEvery(40)
         .snapshotEvery(30);
@@ -85,7 +87,9 @@ class RunSupervisorTest {
     // one latency record per applied decision, and the end mark after the last step
     List<Event> ev = events(dir, false);
     assertEquals(300, ev.stream().filter(e -> e.kind() == EventKind.LATENCY).count());
-    assertEquals(List.of(299L), ev.stream().filter(e -> e.kind() == EventKind.END).map(Event::step).toList());
+    assertEquals(
+        List.of(299L),
+        ev.stream().filter(e -> e.kind() == EventKind.END).map(Event::step).toList());
   }
 
   @Test
@@ -98,9 +102,7 @@ class RunSupervisorTest {
             .build();
     TestProbe<RunResult> probe = testKit.createTestProbe(RunResult.class);
     LoggingTestKit.error(Faults.InjectedFault.class)
-        .expect(
-            testKit.system(),
-            () -> testKit.spawn(RunSupervisor.create(spec, probe.getRef())));
+        .expect(testKit.system(), () -> testKit.spawn(RunSupervisor.create(spec, probe.getRef())));
     RunResult r = probe.expectMessageClass(RunResult.class, RUN);
     Fixtures.Reference ref = reference(11, 250);
 
@@ -109,7 +111,8 @@ class RunSupervisorTest {
     assertEquals(1, r.controllerRestarts());
     List<Decision> ds = decisions(dir);
     assertEquals(range(250), steps(ds), "one decision per step: no gap, no duplicate");
-    assertEquals(decided(ref.decisions()), decided(ds), "the restored policy continues bit for bit");
+    assertEquals(
+        decided(ref.decisions()), decided(ds), "the restored policy continues bit for bit");
     assertEquals(ref.observations(), observations(dir));
     // restored from the snapshot after step 119 (every 30 steps), re-fed 120..122
     List<Event> restarts =

@@ -16,7 +16,19 @@ public enum EventKind {
   /** The trainer rolled back to a snapshot; detail = the step it rolled back to. */
   ROLLBACK,
   /** A process (controller or trainer) restarted and resumed; detail = the step it resumed at. */
-  RESTART;
+  RESTART,
+  /**
+   * The loop latency of a step (actor runtime): detail = nanoseconds from the step's observation
+   * appended to its decision applied by the trainer; NaN when not measurable.
+   */
+  LATENCY,
+  /**
+   * A decision applied late (asynchronous mode): detail = the delay in steps between the step it
+   * was made after and the step before the one it was applied at.
+   */
+  DELAY,
+  /** The trainer ran its last step; detail = that step. An out-of-process controller then stops. */
+  END;
 
   /** The stable on-disk code. */
   public byte code() {
