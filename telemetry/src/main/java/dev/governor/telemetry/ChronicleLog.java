@@ -89,6 +89,7 @@ final class ChronicleLog implements AutoCloseable {
             "cannot create the " + what + " queue folder " + abs + ": " + e.getMessage(), e);
       }
     }
+    checkFiles(abs, what);
     try {
       SingleChronicleQueue q =
           SingleChronicleQueueBuilder.binary(abs)
@@ -409,8 +410,20 @@ final class ChronicleLog implements AutoCloseable {
           return Optional.empty();
         }
         int h = buf.getInt(0);
-        if (h == 0 || h == END_OF_DATA) {
+        if (h == END_OF_DATA) {
           return Optional.empty();
+        }
+        if (h == 0) {
+          // Chronicle reserves a record's header as 0 and fills it in when the record completes: a
+          // zero header followed by written bytes is a record that was begun and never finished.
+          return nonZeroAfter(ch, pos + 4)
+              ? Optional.of(
+                  file
+                      + " at byte "
+                      + pos
+                      + ": an incomplete record (the writer stopped mid-record or is still writing"
+                      + " it; it is not returned)")
+              : Optional.empty();
         }
         if ((h & NOT_COMPLETE) != 0) {
           return Optional.of(
@@ -430,6 +443,63 @@ final class ChronicleLog implements AutoCloseable {
       return Optional.empty();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean nonZeroAfter(FileChannel ch, long pos) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(64);
+    int n = ch.read(b, pos);
+    for (int i = 0; i < n; i++) {
+      if (b.get(i) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Checks that each file of the queue starts like a Chronicle Queue file: a complete metadata
+   * header whose first field is {@code header} of type {@code SCQStore} (cycle files, {@code .cq4})
+   * or {@code STStore} (the table store, {@code .cq4t}). Chronicle itself would wait, time out and
+   * read nothing from a foreign file; this names it at once.
+   *
+   * @throws TelemetryException naming the first file that is not one
+   */
+  static void checkFiles(Path dir, String what) {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().matches(".*\\.cq4t?")).sorted().toList();
+    } catch (IOException e) {
+      throw new TelemetryException("cannot list the " + what + " queue " + dir + ": " + e, e);
+    }
+    for (Path f : files) {
+      String type = f.getFileName().toString().endsWith(".cq4t") ? "STStore" : "SCQStore";
+      byte[] head = new byte[64];
+      int n;
+      long size;
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+        size = ch.size();
+        n = Math.max(0, ch.read(ByteBuffer.wrap(head), 0));
+      } catch (IOException e) {
+        throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
+      }
+      int h = n < 4 ? 0 : ByteBuffer.wrap(head, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      boolean ok =
+          n >= 32
+              && (h & NOT_COMPLETE) == 0
+              && (h & META_DATA) != 0
+              && 4L + (h & LENGTH_MASK) <= size
+              && new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                  .contains(type);
+      if (!ok) {
+        throw new TelemetryException(
+            what
+                + " queue file "
+                + f
+                + " is damaged or not a Chronicle Queue file (no "
+                + type
+                + " header)");
+      }
     }
   }
 
