@@ -7,6 +7,7 @@ import dev.governor.sim.Outcome;
 import dev.governor.sim.ProblemConfig;
 import dev.governor.sim.Runner;
 import dev.governor.sim.SingleRun;
+import dev.governor.sim.Suites;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -86,8 +87,8 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "Steps per run (default 1000).")
   long steps = 1000;
 
-  @Option(names = "--seeds", description = "Number of seeds (default 5).")
-  int seeds = 5;
+  @Option(names = "--seeds", description = "Number of seeds (default 5; a suite's own default).")
+  Integer seeds;
 
   @Option(names = "--seed", description = "First seed (default 1).")
   long seed = 1;
@@ -101,24 +102,82 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
+  @Option(
+      names = "--suite",
+      description =
+          "Run a named suite instead of one configuration: validation | robustness | disturbance"
+              + " | stability-map | gains.")
+  String suite;
+
+  @Option(names = "--quick", description = "With --suite: the reduced, fast variant.")
+  boolean quick;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     Runner runner = Runner.of(threads, quiet ? null : System.err);
-    Outcome o =
-        SingleRun.run(
-            problemConfig(),
-            OptimizerKind.parse(optimizer),
-            policySpec(),
-            steps,
-            seeds,
-            seed,
-            runner);
+    if (seeds != null && seeds < 1) {
+      throw new UserException("--seeds must be >= 1, but was " + seeds);
+    }
+    if (steps < 1) {
+      throw new UserException("--steps must be >= 1, but was " + steps);
+    }
+    Outcome o;
+    if (suite != null) {
+      rejectWithSuite();
+      o = Suites.run(suite.trim(), quick, seeds == null ? 0 : seeds, runner);
+    } else {
+      if (quick) {
+        throw new UserException("--quick applies to --suite only");
+      }
+      o = single(runner);
+    }
     o.write(out);
     o.table().forEach(stdout::println);
     stdout.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.html"));
     stdout.flush();
-    return o.failures().isEmpty() ? 0 : Main.EXIT_CHECK_FAILED;
+    if (!o.failures().isEmpty()) {
+      spec.commandLine()
+          .getErr()
+          .println("simulate: " + o.failures().size() + " check(s) failed: " + o.failures().get(0));
+      return Main.EXIT_CHECK_FAILED;
+    }
+    return 0;
+  }
+
+  private void rejectWithSuite() {
+    Object[][] given = {
+      {"--problem", problem},
+      {"--dim", dim},
+      {"--lambda-max", lambdaMax},
+      {"--spectrum-exponent", exponent},
+      {"--noise", noise},
+      {"--noise-scale", noiseScale},
+      {"--batch", batch},
+      {"--examples", examples},
+      {"--lr", lr},
+      {"--clip", clip},
+      {"--wd", wd}
+    };
+    for (Object[] g : given) {
+      if (g[1] != null) {
+        throw new UserException(g[0] + " does not apply to --suite (was " + g[1] + ")");
+      }
+    }
+    if (!policyOptions.isEmpty()) {
+      throw new UserException("--policy-option does not apply to --suite");
+    }
+  }
+
+  private Outcome single(Runner runner) {
+    return SingleRun.run(
+        problemConfig(),
+        OptimizerKind.parse(optimizer),
+        policySpec(),
+        steps,
+        seeds == null ? 5 : seeds,
+        seed,
+        runner);
   }
 
   PolicySpec policySpec() {

@@ -1,0 +1,185 @@
+package dev.governor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimulateCommandTest {
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void singleRunWritesTheSummarySchema(@TempDir Path dir) throws Exception {
+    Result r =
+        run(
+            "simulate",
+            "--problem",
+            "nqm",
+            "--dim",
+            "20",
+            "--lambda-max",
+            "2",
+            "--spectrum-exponent",
+            "1",
+            "--noise",
+            "isotropic",
+            "--noise-scale",
+            "0.5",
+            "--batch",
+            "8",
+            "--optimizer",
+            "sgd",
+            "--policy",
+            "constant",
+            "--lr",
+            "0.5",
+            "--steps",
+            "400",
+            "--seeds",
+            "3",
+            "--out",
+            dir.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals(3, s.get("runs").size());
+    double sum = 0;
+    for (JsonNode run : s.get("runs")) {
+      assertTrue(run.has("seed") && run.has("final_loss") && run.has("tail_mean_loss"));
+      assertFalse(run.get("diverged").asBoolean());
+      sum += run.get("tail_mean_loss").asDouble();
+    }
+    assertEquals(sum / 3, s.get("tail_mean_loss").asDouble(), 1e-12);
+    assertEquals(0, s.get("diverged").asInt());
+    assertTrue(Files.readString(dir.resolve("report.html")).contains("data:image/png;base64,"));
+  }
+
+  @Test
+  void divergenceIsCountedAndWrittenAsNull(@TempDir Path dir) throws Exception {
+    // lr 1.5 > 2/λ = 1 diverges on every seed
+    Result r =
+        run(
+            "simulate",
+            "--problem",
+            "nqm",
+            "--lambda-max",
+            "2",
+            "--policy",
+            "constant(lr=1.5)",
+            "--steps",
+            "300",
+            "--seeds",
+            "2",
+            "--out",
+            dir.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals(2, s.get("diverged").asInt());
+    assertTrue(s.get("tail_mean_loss").isNull());
+    assertTrue(s.get("runs").get(0).get("diverged").asBoolean());
+  }
+
+  @Test
+  void otherProblemsRun(@TempDir Path dir) {
+    assertEquals(
+        0,
+        run(
+                "simulate",
+                "--problem",
+                "logreg",
+                "--dim",
+                "5",
+                "--policy",
+                "constant(lr=0.5)",
+                "--steps",
+                "100",
+                "--seeds",
+                "1",
+                "--out",
+                dir.resolve("a").toString(),
+                "--quiet")
+            .code());
+    assertEquals(
+        0,
+        run(
+                "simulate",
+                "--problem",
+                "rosenbrock",
+                "--optimizer",
+                "adam",
+                "--policy",
+                "constant(lr=0.01)",
+                "--steps",
+                "100",
+                "--seeds",
+                "1",
+                "--out",
+                dir.resolve("b").toString(),
+                "--quiet")
+            .code());
+  }
+
+  @Test
+  void badFlagsGiveOneLineAndExit2(@TempDir Path dir) {
+    String out = dir.toString();
+    String[][] bad = {
+      {"simulate", "--problem", "mnist", "--out", out},
+      {"simulate", "--dim", "0", "--out", out},
+      {"simulate", "--noise", "pink", "--out", out},
+      {"simulate", "--optimizer", "lbfgs", "--out", out},
+      {"simulate", "--policy", "nope", "--out", out},
+      {"simulate", "--policy", "constant(lr=-1)", "--out", out},
+      {"simulate", "--problem", "logreg", "--noise-scale", "2", "--out", out},
+      {"simulate", "--steps", "x", "--out", out},
+      {"simulate", "--seeds", "0", "--out", out},
+      {"simulate", "--suite", "nope", "--out", out},
+      {"simulate", "--suite", "validation", "--dim", "3", "--out", out},
+      {"simulate", "--quick", "--out", out},
+      {"simulate"},
+    };
+    for (String[] args : bad) {
+      Result r = run(args);
+      assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
+      String first = r.err().lines().findFirst().orElse("");
+      assertTrue(first.startsWith("simulate: "), first);
+      assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+    assertFalse(Files.exists(dir.resolve("summary.json")), "nothing written on bad input");
+  }
+
+  @Test
+  void validationSuiteQuickPasses(@TempDir Path dir) throws Exception {
+    Result r =
+        run(
+            "simulate",
+            "--suite",
+            "validation",
+            "--quick",
+            "--seeds",
+            "2",
+            "--out",
+            dir.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.out() + r.err());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals("validation", s.get("suite").asText());
+    assertTrue(s.get("passed").asBoolean());
+  }
+}
