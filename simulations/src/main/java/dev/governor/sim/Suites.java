@@ -8,7 +8,7 @@ public final class Suites {
 
   /** The suite names. */
   public static List<String> names() {
-    return List.of("validation");
+    return List.of("validation", "robustness");
   }
 
   /**
@@ -24,6 +24,7 @@ public final class Suites {
     }
     return switch (name) {
       case "validation" -> ValidationSuite.run(quick, seeds, runner);
+      case "robustness" -> RobustnessSuite.run(quick, seeds, runner);
       default ->
           throw new IllegalArgumentException(
               "suite must be one of " + names() + ", but was '" + name + "'");

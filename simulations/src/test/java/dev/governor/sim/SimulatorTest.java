@@ -158,4 +158,29 @@ class SimulatorTest {
     assertTrue(e.getMessage().startsWith("problem logreg has no option 'noise'"), e.getMessage());
     assertTrue(Hyperparameters.NO_CLIP > 0);
   }
+
+  @Test
+  void quickRobustnessSuiteHasTheSchemaAndBaselinesDivergeAboveTheBound() {
+    Outcome o = RobustnessSuite.run(true, 1, Runner.of(2, null));
+    JsonNode s = o.summary();
+    assertEquals("robustness", s.get("suite").asText());
+    assertEquals(13, s.get("lr_grid_relative_to_bound").size());
+    for (String p : RobustnessSuite.policies()) {
+      JsonNode n = s.get("policies").get(p);
+      for (String f :
+          List.of(
+              "runs",
+              "diverged",
+              "reached_target",
+              "median_steps_to_target",
+              "final_loss_median",
+              "final_loss_p90")) {
+        assertTrue(n.has(f), p + " lacks " + f);
+      }
+      assertEquals(2 * 13, n.get("runs").asInt());
+    }
+    // constant SGD at 2.15, 4.6 and 10 × 2/λ diverges on both NQMs: 3 LRs × 2 problems
+    assertEquals(6, s.get("policies").get("constant").get("diverged").asInt());
+    assertTrue(s.get("goals").get("cosine_diverges_at_every_nqm_lr_above_bound").asBoolean());
+  }
 }

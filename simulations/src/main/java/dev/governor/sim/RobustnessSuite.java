@@ -1,0 +1,390 @@
+package dev.governor.sim;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.control.Policies;
+import dev.governor.control.PolicySpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.XYChart;
+
+/**
+ * The {@code robustness} suite: every policy at every initial LR of a 13-point grid spanning 4
+ * decades (10⁻³ … 10 × the stability bound 2/λ<sub>max</sub>, ratio 10<sup>1/3</sup>) × seeds ×
+ * problems ({@link Bench}). {@code pi} runs with its default configuration (only the initial LR
+ * set); cosine anneals over the whole run, SGDR restarts with T₀ = steps/7 and T<sub>mult</sub> = 2
+ * (restarts at 1/7 and 3/7 of the run), plateau uses PyTorch's defaults on the mini-batch loss.
+ * "Tuned" = each baseline at its best grid LR per problem (lowest median steps-to-target, ties by
+ * median final loss).
+ */
+public final class RobustnessSuite {
+  private RobustnessSuite() {}
+
+  /** Grid multipliers of the stability bound: 10^(−3 + k/3), k = 0..12. */
+  static double[] grid() {
+    double[] g = new double[13];
+    for (int k = 0; k < 13; k++) {
+      g[k] = Math.pow(10, -3 + k / 3.0);
+    }
+    return g;
+  }
+
+  static List<String> policies() {
+    List<String> p = new ArrayList<>();
+    if (Policies.names().contains("pi")) {
+      p.add("pi");
+    }
+    p.addAll(List.of("cosine", "sgdr", "constant", "plateau"));
+    return p;
+  }
+
+  static PolicySpec spec(String policy, double lr, long steps) {
+    PolicySpec s = PolicySpec.of(policy).with("lr", lr);
+    return switch (policy) {
+      case "cosine" -> s.with("t-max", steps);
+      case "sgdr" -> s.with("t0", Math.max(1, steps / 7)).with("t-mult", 2);
+      default -> s;
+    };
+  }
+
+  /** Runs the suite. */
+  public static Outcome run(boolean quick, int seedsOverride, Runner runner) {
+    int seeds = seedsOverride > 0 ? seedsOverride : (quick ? 2 : 5);
+    long steps = quick ? 1000 : 3000;
+    List<Bench> benches = Bench.robustness(quick);
+    double[] grid = grid();
+    List<String> policies = policies();
+    List<RunSpec> specs = new ArrayList<>();
+    Map<String, Problem> instances = new LinkedHashMap<>();
+    for (Bench b : benches) {
+      for (int k = 0; k < seeds; k++) {
+        long seed = 1 + k;
+        Problem p = b.problem().create(seed);
+        instances.put(b.name() + "#" + seed, p);
+        double target = b.target(p);
+        double scale = b.scale(p);
+        for (int gi = 0; gi < grid.length; gi++) {
+          for (String pol : policies) {
+            boolean trace = k == 0;
+            specs.add(
+                new RunSpec(
+                    SimulatedTrainer.Config.of(b.problem(), b.optimizer(), seed),
+                    spec(pol, grid[gi] * scale, steps),
+                    steps,
+                    target,
+                    trace ? (int) Math.max(1, steps / 300) : 0,
+                    b.name() + "|" + pol + "|" + gi));
+          }
+        }
+      }
+    }
+    List<RunResult> results = runner.runAll(specs, "robustness");
+    // index: bench -> policy -> grid -> runs
+    Map<String, Map<String, List<List<RunResult>>>> by = new LinkedHashMap<>();
+    for (RunResult r : results) {
+      String[] l = r.spec().label().split("\\|");
+      by.computeIfAbsent(l[0], x -> new LinkedHashMap<>())
+          .computeIfAbsent(
+              l[1],
+              x -> {
+                List<List<RunResult>> lists = new ArrayList<>();
+                for (int i = 0; i < grid.length; i++) {
+                  lists.add(new ArrayList<>());
+                }
+                return lists;
+              })
+          .get(Integer.parseInt(l[2]))
+          .add(r);
+    }
+    ObjectNode s = Json.object();
+    s.put("suite", "robustness");
+    s.put("quick", quick);
+    s.put("seeds", seeds);
+    s.put("steps", steps);
+    s.set("lr_grid_relative_to_bound", Json.array(grid));
+    ArrayNode probs = s.putArray("problems");
+    for (Bench b : benches) {
+      Problem p = instances.get(b.name() + "#1");
+      ObjectNode o = probs.addObject();
+      o.put("name", b.name());
+      o.put("problem", b.problem().toString());
+      o.put("optimizer", b.optimizer().id());
+      Json.put(o, "lambda_max_seed1", p.lambdaMax());
+      Json.put(o, "stability_bound_seed1", b.bound(p));
+      Json.put(o, "target_seed1", b.target(p));
+      o.put("target_rule", b.targetRule());
+    }
+    // whole-grid stats per policy
+    ObjectNode pol = s.putObject("policies");
+    Map<String, List<RunResult>> all = new LinkedHashMap<>();
+    for (String p : policies) {
+      List<RunResult> rs = new ArrayList<>();
+      for (Bench b : benches) {
+        for (List<RunResult> g : by.get(b.name()).get(p)) {
+          rs.addAll(g);
+        }
+      }
+      all.put(p, rs);
+      PolicyStats.write(pol.putObject(p), rs);
+    }
+    // tuned baselines
+    ObjectNode tuned = s.putObject("tuned");
+    Map<String, List<RunResult>> tunedRuns = new LinkedHashMap<>();
+    for (String p : policies) {
+      if (p.equals("pi")) {
+        continue;
+      }
+      ObjectNode t = tuned.putObject(p);
+      List<RunResult> rs = new ArrayList<>();
+      for (Bench b : benches) {
+        List<List<RunResult>> g = by.get(b.name()).get(p);
+        int best = bestIndex(g);
+        t.put(b.name() + "_best_lr_relative", grid[best]);
+        rs.addAll(g.get(best));
+      }
+      tunedRuns.put(p, rs);
+      PolicyStats.write(t, rs);
+      PolicyStats.write(pol.putObject(p + "-tuned"), rs);
+    }
+    // per-LR table
+    ObjectNode perLr = s.putObject("per_lr");
+    for (Bench b : benches) {
+      ObjectNode pb = perLr.putObject(b.name());
+      for (String p : policies) {
+        ArrayNode arr = pb.putArray(p);
+        for (int gi = 0; gi < grid.length; gi++) {
+          List<RunResult> g = by.get(b.name()).get(p).get(gi);
+          ObjectNode o = arr.addObject();
+          o.put("lr_relative", grid[gi]);
+          PolicyStats.write(o, g);
+        }
+      }
+    }
+    // comparisons
+    ObjectNode cmp = s.putObject("comparisons");
+    ObjectNode goals = s.putObject("goals");
+    List<String> table = new ArrayList<>();
+    table.add(
+        String.format(
+            Locale.ROOT,
+            "%-16s %6s %9s %9s %12s %18s %12s %12s",
+            "policy",
+            "runs",
+            "diverged",
+            "reached",
+            "median_steps",
+            "ci95",
+            "final_med",
+            "final_p90"));
+    for (Map.Entry<String, List<RunResult>> e : concat(all, tunedRuns).entrySet()) {
+      table.add(row(e.getKey(), e.getValue()));
+    }
+    if (all.containsKey("pi")) {
+      List<RunResult> pi = all.get("pi");
+      double[] piSteps = PolicyStats.censoredSteps(pi);
+      double piMedian = Stats.median(PolicyStats.steps(pi));
+      boolean beatsAll = true;
+      for (Map.Entry<String, List<RunResult>> e : concat(all, tunedRuns).entrySet()) {
+        if (e.getKey().equals("pi")) {
+          continue;
+        }
+        ObjectNode c = cmp.putObject("pi_vs_" + e.getKey());
+        double other = Stats.median(PolicyStats.steps(e.getValue()));
+        Json.put(c, "pi_median_steps", piMedian);
+        Json.put(c, "other_median_steps", other);
+        Json.put(c, "ratio_pi_over_other", piMedian / other);
+        Json.put(
+            c,
+            "mann_whitney_p",
+            Stats.mannWhitneyP(piSteps, PolicyStats.censoredSteps(e.getValue())));
+        if (!e.getKey().endsWith("-tuned") && !(piMedian < other)) {
+          beatsAll = false;
+        }
+      }
+      int div = 0;
+      int reached = 0;
+      for (RunResult r : pi) {
+        div += r.diverged() ? 1 : 0;
+        reached += r.reachedTarget() ? 1 : 0;
+      }
+      goals.put("pi_diverged", div);
+      goals.put("pi_diverged_goal_met", div == 0);
+      Json.put(goals, "pi_reached_fraction", (double) reached / pi.size());
+      goals.put("pi_reached_goal_met", reached >= 0.99 * pi.size());
+      goals.put("pi_median_beats_every_baseline_grid_median", beatsAll);
+      if (tunedRuns.containsKey("cosine")) {
+        double ratio = piMedian / Stats.median(PolicyStats.steps(tunedRuns.get("cosine")));
+        Json.put(goals, "pi_over_tuned_cosine", ratio);
+        goals.put("pi_within_1.2x_tuned_cosine", ratio <= 1.2);
+      }
+    }
+    for (String p : List.of("cosine", "sgdr")) {
+      boolean failAbove = true;
+      boolean anyAbove = false;
+      for (Bench b : benches) {
+        if (!(b.problem() instanceof ProblemConfig.Nqm)) {
+          continue;
+        }
+        for (int gi = 0; gi < grid.length; gi++) {
+          if (grid[gi] > 1.0 + 1e-9) {
+            anyAbove = true;
+            for (RunResult r : by.get(b.name()).get(p).get(gi)) {
+              failAbove &= r.diverged();
+            }
+          }
+        }
+      }
+      goals.put(p + "_diverges_at_every_nqm_lr_above_bound", anyAbove && failAbove);
+    }
+    table.add("goals: " + goals);
+
+    Report rep = new Report("Robustness suite" + (quick ? " (quick)" : ""));
+    rep.text(
+        "Initial LR over 13 values from 1e-3 to 10 x the stability bound, "
+            + seeds
+            + " seeds, "
+            + steps
+            + " steps, problems: "
+            + benches.stream().map(Bench::name).toList()
+            + ". Steps-to-target counts runs that never reach the target as infinite.");
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(
+        List.of(
+            "policy",
+            "runs",
+            "diverged",
+            "reached",
+            "median steps",
+            "95% CI",
+            "final loss median",
+            "final loss p90"));
+    for (Map.Entry<String, List<RunResult>> e : concat(all, tunedRuns).entrySet()) {
+      rows.add(htmlRow(e.getKey(), e.getValue()));
+    }
+    rep.table(rows);
+    rep.text("Goals: " + goals);
+    rep.text("Comparisons (Mann-Whitney U of steps-to-target, censored at steps+1): " + cmp);
+    for (Bench b : benches) {
+      rep.heading(b.name());
+      XYChart div =
+          Report.chart(
+              b.name() + ": diverged fraction vs initial LR",
+              "initial LR / bound",
+              "fraction diverged",
+              true,
+              false);
+      XYChart st =
+          Report.chart(
+              b.name() + ": median steps-to-target vs initial LR",
+              "initial LR / bound",
+              "steps (missing = not reached)",
+              true,
+              true);
+      for (String p : policies) {
+        double[] dv = new double[grid.length];
+        double[] sv = new double[grid.length];
+        for (int gi = 0; gi < grid.length; gi++) {
+          List<RunResult> g = by.get(b.name()).get(p).get(gi);
+          dv[gi] = g.stream().filter(RunResult::diverged).count() / (double) g.size();
+          sv[gi] = Stats.median(PolicyStats.steps(g));
+        }
+        Report.line(div, p, grid, dv, true);
+        Report.line(st, p, grid, sv, true);
+      }
+      rep.chart(div).chart(st);
+      for (int gi : new int[] {3, 7, 10}) {
+        XYChart lr =
+            Report.chart(
+                String.format(
+                    Locale.ROOT,
+                    "%s: LR trajectories, initial LR = %.3g x bound (seed 1)",
+                    b.name(),
+                    grid[gi]),
+                "step",
+                "lr",
+                false,
+                true);
+        XYChart loss =
+            Report.chart(
+                String.format(
+                    Locale.ROOT,
+                    "%s: exact loss, initial LR = %.3g x bound (seed 1)",
+                    b.name(),
+                    grid[gi]),
+                "step",
+                "loss",
+                false,
+                true);
+        for (String p : policies) {
+          RunResult r = by.get(b.name()).get(p).get(gi).get(0);
+          Trace t = r.trace();
+          double[] x = SingleRun.toDouble(t.step());
+          Report.line(lr, p, x, t.lr(), false);
+          Report.line(loss, p, x, t.exactLoss(), false);
+        }
+        rep.chart(lr).chart(loss);
+      }
+    }
+    return new Outcome(s, rep, table, List.of());
+  }
+
+  private static Map<String, List<RunResult>> concat(
+      Map<String, List<RunResult>> a, Map<String, List<RunResult>> tuned) {
+    Map<String, List<RunResult>> m = new LinkedHashMap<>(a);
+    tuned.forEach((k, v) -> m.put(k + "-tuned", v));
+    return m;
+  }
+
+  static int bestIndex(List<List<RunResult>> g) {
+    int best = 0;
+    double bestSteps = Double.POSITIVE_INFINITY;
+    double bestLoss = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < g.size(); i++) {
+      double st = Stats.median(PolicyStats.steps(g.get(i)));
+      double fl = Stats.median(PolicyStats.finalLoss(g.get(i)));
+      if (st < bestSteps || (st == bestSteps && fl < bestLoss)) {
+        best = i;
+        bestSteps = st;
+        bestLoss = fl;
+      }
+    }
+    return best;
+  }
+
+  static String row(String name, List<RunResult> rs) {
+    double[] st = PolicyStats.steps(rs);
+    double[] ci = Stats.medianCi(st, 0.95);
+    double[] fl = PolicyStats.finalLoss(rs);
+    long div = rs.stream().filter(RunResult::diverged).count();
+    long reached = rs.stream().filter(RunResult::reachedTarget).count();
+    return String.format(
+        Locale.ROOT,
+        "%-16s %6d %9d %9d %12.0f %18s %12.4g %12.4g",
+        name,
+        rs.size(),
+        div,
+        reached,
+        Stats.median(st),
+        String.format(Locale.ROOT, "[%.0f, %.0f]", ci[0], ci[1]),
+        Stats.median(fl),
+        Stats.quantile(fl, 0.9));
+  }
+
+  static List<String> htmlRow(String name, List<RunResult> rs) {
+    double[] st = PolicyStats.steps(rs);
+    double[] ci = Stats.medianCi(st, 0.95);
+    double[] fl = PolicyStats.finalLoss(rs);
+    return List.of(
+        name,
+        Integer.toString(rs.size()),
+        Long.toString(rs.stream().filter(RunResult::diverged).count()),
+        Long.toString(rs.stream().filter(RunResult::reachedTarget).count()),
+        String.format(Locale.ROOT, "%.0f", Stats.median(st)),
+        String.format(Locale.ROOT, "[%.0f, %.0f]", ci[0], ci[1]),
+        SingleRun.fmt(Stats.median(fl)),
+        SingleRun.fmt(Stats.quantile(fl, 0.9)));
+  }
+}
