@@ -1,0 +1,134 @@
+package dev.governor.trainers;
+
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Mini-batches over a {@link LabeledData}, reshuffled every epoch. The order of epoch {@code e} is
+ * a pure function of {@code (seed, e)}, so the stream's whole state is its position {@code (epoch,
+ * cursor)}: a stream moved to a saved position continues exactly as the original (the checkpoint
+ * stores just these two numbers). The last, incomplete batch of an epoch is dropped, so every batch
+ * has {@link #batchSize()} examples.
+ *
+ * <p>Not thread-safe.
+ */
+public final class BatchStream {
+  private final LabeledData data;
+  private final int batchSize;
+  private final long seed;
+  private final int[] order;
+  private int epoch;
+  private int cursor;
+  private int orderEpoch = -1;
+
+  /**
+   * A stream at epoch 0, batch 0.
+   *
+   * @throws IllegalArgumentException when {@code batchSize} is not in [1, data.size()]
+   */
+  public BatchStream(LabeledData data, int batchSize, long seed) {
+    if (batchSize < 1 || batchSize > data.size()) {
+      throw new IllegalArgumentException(
+          "batch must be in [1, "
+              + data.size()
+              + "] for "
+              + data.name()
+              + ", but was "
+              + batchSize);
+    }
+    this.data = data;
+    this.batchSize = batchSize;
+    this.seed = seed;
+    this.order = new int[data.size()];
+  }
+
+  /** Examples per batch. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Complete batches per epoch. */
+  public int batchesPerEpoch() {
+    return data.size() / batchSize;
+  }
+
+  /** The epoch the next batch belongs to. */
+  public int epoch() {
+    return epoch;
+  }
+
+  /** Index of the next batch within its epoch. */
+  public int cursor() {
+    return cursor;
+  }
+
+  /** Moves to a position saved from {@link #epoch()} and {@link #cursor()}. */
+  public void seek(int epoch, int cursor) {
+    if (epoch < 0 || cursor < 0 || cursor >= batchesPerEpoch()) {
+      throw new IllegalArgumentException(
+          "batch position must be epoch >= 0 and cursor in [0, "
+              + batchesPerEpoch()
+              + "), but was "
+              + epoch
+              + "/"
+              + cursor);
+    }
+    this.epoch = epoch;
+    this.cursor = cursor;
+  }
+
+  /** The next batch (features {@code [batch, features]} float, labels one-hot), and advances. */
+  public DataSet next() {
+    if (orderEpoch != epoch) {
+      shuffle(epoch);
+    }
+    int d = data.features();
+    float[] fx = new float[batchSize * d];
+    float[] fy = new float[batchSize * data.classes()];
+    for (int k = 0; k < batchSize; k++) {
+      int idx = order[cursor * batchSize + k];
+      System.arraycopy(data.x(), idx * d, fx, k * d, d);
+      fy[k * data.classes() + data.y()[idx]] = 1f;
+    }
+    if (++cursor == batchesPerEpoch()) {
+      cursor = 0;
+      epoch++;
+    }
+    INDArray features = Nd4j.create(fx, new long[] {batchSize, d}, DataType.FLOAT);
+    INDArray labels = Nd4j.create(fy, new long[] {batchSize, data.classes()}, DataType.FLOAT);
+    return new DataSet(features, labels);
+  }
+
+  /** Fisher–Yates with a generator seeded from (seed, epoch). */
+  private void shuffle(int e) {
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + e);
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    orderEpoch = e;
+  }
+
+  /** All of {@code data} as one DataSet (for evaluation); labels one-hot. */
+  public static DataSet all(LabeledData data, int from, int to) {
+    int n = to - from;
+    int d = data.features();
+    float[] fx = new float[n * d];
+    System.arraycopy(data.x(), from * d, fx, 0, n * d);
+    float[] fy = new float[n * data.classes()];
+    for (int k = 0; k < n; k++) {
+      fy[k * data.classes() + data.y()[from + k]] = 1f;
+    }
+    return new DataSet(
+        Nd4j.create(fx, new long[] {n, d}, DataType.FLOAT),
+        Nd4j.create(fy, new long[] {n, data.classes()}, DataType.FLOAT));
+  }
+}

@@ -1,0 +1,205 @@
+package dev.governor.trainers;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The data sets the trainers use: Fashion-MNIST from the Debian package {@code
+ * dataset-fashion-mnist} (IDX files, gzip) and a seeded synthetic classification task of the same
+ * shape (a Gaussian mixture), the default when Fashion-MNIST is not installed.
+ *
+ * <p>Nothing here downloads anything. The Fashion-MNIST directory is {@link
+ * #DEFAULT_FASHION_MNIST_DIR} unless the caller passes another (the CLI's {@code --data-dir}).
+ */
+public final class Datasets {
+  private Datasets() {}
+
+  /** Where the Debian package {@code dataset-fashion-mnist} installs the files. */
+  public static final Path DEFAULT_FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+
+  /** How to install the data set, for error messages. */
+  public static final String INSTALL_HINT =
+      "install it with 'sudo apt-get install dataset-fashion-mnist', pass --data-dir, "
+          + "or use --dataset synthetic";
+
+  private static final String[] FILES = {
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz"
+  };
+
+  /** A training set and a test set. */
+  public record Split(LabeledData train, LabeledData test) {}
+
+  /** Whether all four Fashion-MNIST files are in {@code dir}. */
+  public static boolean fashionMnistPresent(Path dir) {
+    for (String f : FILES) {
+      if (!Files.isRegularFile(dir.resolve(f))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Reads Fashion-MNIST (60 000 training and 10 000 test images of 28 × 28 pixels, 10 classes),
+   * pixels scaled to [0, 1].
+   *
+   * @throws MissingDatasetException naming the directory and the install command when a file is
+   *     missing
+   * @throws IllegalArgumentException naming the file when it is not a valid IDX file
+   */
+  public static Split fashionMnist(Path dir) {
+    for (String f : FILES) {
+      if (!Files.isRegularFile(dir.resolve(f))) {
+        throw new MissingDatasetException(
+            "fashion-mnist dataset not found: no " + dir.resolve(f) + "; " + INSTALL_HINT);
+      }
+    }
+    LabeledData train =
+        readIdx("fashion-mnist/train", dir.resolve(FILES[0]), dir.resolve(FILES[1]), 10);
+    LabeledData test =
+        readIdx("fashion-mnist/test", dir.resolve(FILES[2]), dir.resolve(FILES[3]), 10);
+    return new Split(train, test);
+  }
+
+  /** Reads a pair of gzip IDX files (images: magic 2051; labels: magic 2049). */
+  static LabeledData readIdx(String name, Path images, Path labels, int classes) {
+    int n;
+    int rows;
+    int cols;
+    float[] x;
+    try (DataInputStream in = open(images)) {
+      int magic = in.readInt();
+      if (magic != 2051) {
+        throw new IllegalArgumentException(
+            images + " must be an IDX image file (magic 2051), but its magic was " + magic);
+      }
+      n = in.readInt();
+      rows = in.readInt();
+      cols = in.readInt();
+      if (n <= 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            images + " has a bad shape " + n + " × " + rows + " × " + cols);
+      }
+      byte[] raw = new byte[n * rows * cols];
+      in.readFully(raw);
+      x = new float[raw.length];
+      for (int i = 0; i < raw.length; i++) {
+        x[i] = (raw[i] & 0xff) / 255f;
+      }
+    } catch (EOFException e) {
+      throw new IllegalArgumentException(images + " is truncated", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(images + " cannot be read: " + e.getMessage(), e);
+    }
+    int[] y;
+    try (DataInputStream in = open(labels)) {
+      int magic = in.readInt();
+      if (magic != 2049) {
+        throw new IllegalArgumentException(
+            labels + " must be an IDX label file (magic 2049), but its magic was " + magic);
+      }
+      int m = in.readInt();
+      if (m != n) {
+        throw new IllegalArgumentException(
+            labels + " must hold " + n + " labels (as many as " + images + "), but held " + m);
+      }
+      byte[] raw = new byte[m];
+      in.readFully(raw);
+      y = new int[m];
+      for (int i = 0; i < m; i++) {
+        y[i] = raw[i] & 0xff;
+      }
+    } catch (EOFException e) {
+      throw new IllegalArgumentException(labels + " is truncated", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(labels + " cannot be read: " + e.getMessage(), e);
+    }
+    return new LabeledData(name, x, y, rows * cols, rows, cols, classes);
+  }
+
+  private static DataInputStream open(Path p) throws IOException {
+    InputStream raw = Files.newInputStream(p);
+    try {
+      return new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16)));
+    } catch (IOException e) {
+      raw.close();
+      throw new IOException("not a gzip file (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /**
+   * A seeded synthetic task shaped like Fashion-MNIST: 28 × 28 "images", 10 classes. Each class is
+   * a Gaussian blob around a smooth random prototype image (a sum of a few 2-D bumps), with
+   * per-pixel noise of standard deviation 0.35 and a random brightness factor in [0.7, 1.3], pixels
+   * clipped to [0, 1]. Classes overlap, so the Bayes accuracy is below 1 and a model has something
+   * to learn for several epochs. The same seed always gives the same data.
+   *
+   * @param seed the data seed
+   * @param trainSize number of training examples, {@code >= 1}
+   * @param testSize number of test examples, {@code >= 1}
+   */
+  public static Split synthetic(long seed, int trainSize, int testSize) {
+    if (trainSize < 1 || testSize < 1) {
+      throw new IllegalArgumentException(
+          "synthetic sizes must be >= 1, but were " + trainSize + " and " + testSize);
+    }
+    int h = 28;
+    int w = 28;
+    int classes = 10;
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom protoRng = root.split();
+    float[][] protos = new float[classes][h * w];
+    for (int c = 0; c < classes; c++) {
+      int bumps = 3 + protoRng.nextInt(3);
+      for (int b = 0; b < bumps; b++) {
+        double cy = 4 + protoRng.nextDouble() * 20;
+        double cx = 4 + protoRng.nextDouble() * 20;
+        double s = 2.5 + protoRng.nextDouble() * 4;
+        double a = 0.4 + protoRng.nextDouble() * 0.6;
+        for (int i = 0; i < h; i++) {
+          for (int j = 0; j < w; j++) {
+            double d2 = ((i - cy) * (i - cy) + (j - cx) * (j - cx)) / (2 * s * s);
+            protos[c][i * w + j] += (float) (a * Math.exp(-d2));
+          }
+        }
+      }
+    }
+    LabeledData train = sample("synthetic/train", protos, trainSize, root.split(), h, w);
+    LabeledData test = sample("synthetic/test", protos, testSize, root.split(), h, w);
+    return new Split(train, test);
+  }
+
+  private static LabeledData sample(
+      String name, float[][] protos, int n, SplittableRandom rng, int h, int w) {
+    int d = h * w;
+    float[] x = new float[n * d];
+    int[] y = new int[n];
+    for (int k = 0; k < n; k++) {
+      int c = rng.nextInt(protos.length);
+      y[k] = c;
+      double bright = 0.7 + 0.6 * rng.nextDouble();
+      for (int p = 0; p < d; p++) {
+        double v = protos[c][p] * bright + 0.35 * gaussian(rng);
+        x[k * d + p] = (float) Math.min(1.0, Math.max(0.0, v));
+      }
+    }
+    return new LabeledData(name, x, y, d, h, w, protos.length);
+  }
+
+  /** A standard normal variate (Box–Muller, one of the pair). */
+  static double gaussian(SplittableRandom rng) {
+    double u1 = rng.nextDouble();
+    double u2 = rng.nextDouble();
+    return Math.sqrt(-2.0 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
+  }
+}

@@ -1,0 +1,310 @@
+package dev.governor.trainers;
+
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.control.Trainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.BiConsumer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The {@link Trainer} plant for a Deeplearning4j {@link MultiLayerNetwork} or {@link
+ * ComputationGraph} trained on an in-memory {@link LabeledData}: each {@link #step} takes the next
+ * mini-batch of a seeded, per-epoch shuffled stream and runs one governed step (see the class
+ * comment of {@code GovernedStep} for what is measured and how a decision is applied).
+ *
+ * <p>Checkpoints ({@link #saveCheckpoint}) hold the model with its updater state ({@code
+ * ModelSerializer}, loadable by plain DL4J), the data-stream position, the previous gradient (for
+ * the alignment measurement), the undo buffer and the snapshot ring, so a trainer loaded from a
+ * checkpoint produces exactly the observations the original would have.
+ *
+ * <p>Build one with {@link #builder(Model, LabeledData)}. Not thread-safe.
+ */
+public final class Dl4jTrainer implements Trainer {
+  private final GovernedStep core;
+  private final BatchStream stream;
+  private final DataSet val;
+  private final int valEvery;
+  private final BiConsumer<Long, DataSet> batchHook;
+  private long nextStep;
+
+  private Dl4jTrainer(Builder b) {
+    Net net = Net.of(b.model);
+    this.core = new GovernedStep(net, b.alignment, b.snapshotEvery, b.ringSize, b.undo);
+    this.stream = new BatchStream(b.train, b.batch, b.seed);
+    this.val = b.val == null ? null : BatchStream.all(b.val, 0, b.val.size());
+    this.valEvery = b.valEvery;
+    this.batchHook = b.batchHook;
+  }
+
+  /** A builder for training {@code model} (a MultiLayerNetwork or ComputationGraph) on train. */
+  public static Builder builder(Model model, LabeledData train) {
+    return new Builder(model, train);
+  }
+
+  @Override
+  public Observation step(long step, Hyperparameters h) {
+    if (step != nextStep) {
+      throw new IllegalArgumentException(
+          "steps must run in order: expected step " + nextStep + ", but was " + step);
+    }
+    int epoch = stream.epoch();
+    DataSet batch = stream.next();
+    if (batchHook != null) {
+      batchHook.accept(step, batch);
+    }
+    DataSet v = val != null && step % valEvery == 0 ? val : null;
+    Observation o = core.step(step, epoch, batch, h, v);
+    nextStep++;
+    return o;
+  }
+
+  @Override
+  public int layerCount() {
+    return core.layerCount();
+  }
+
+  /** Names of the trainable layers, in the order of the per-layer measurements. */
+  public List<String> layerNames() {
+    return List.of(core.layerNames());
+  }
+
+  @Override
+  public long stepsPerEpoch() {
+    return stream.batchesPerEpoch();
+  }
+
+  /** The epoch the next step belongs to. */
+  public int epoch() {
+    return stream.epoch();
+  }
+
+  /** Index of the next step. */
+  public long nextStep() {
+    return nextStep;
+  }
+
+  /** Skip/rollback/snapshot events since the last call, oldest first. */
+  public List<TrainerEvent> drainEvents() {
+    return core.drainEvents();
+  }
+
+  /** The network being trained (for evaluation and saving). */
+  public Model model() {
+    return core.net().model;
+  }
+
+  /** Accuracy and mean loss of the current model on {@code data}. */
+  public Evaluation evaluate(LabeledData data) {
+    return Evaluation.of(core.net(), data);
+  }
+
+  @Override
+  public void saveCheckpoint(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    core.net().save(dir.resolve("model.zip").toFile());
+    GovernedStep.Extra e = core.extra();
+    Properties p = new Properties();
+    p.setProperty("format", "governor-dl4j-checkpoint-1");
+    p.setProperty("nextStep", Long.toString(nextStep));
+    p.setProperty("epoch", Integer.toString(stream.epoch()));
+    p.setProperty("cursor", Integer.toString(stream.cursor()));
+    p.setProperty("havePrev", Boolean.toString(e.havePrev()));
+    p.setProperty("prevUpdateNorm", Long.toString(Double.doubleToRawLongBits(e.prevUpdateNorm())));
+    p.setProperty("prevGradNormSq", Long.toString(Double.doubleToRawLongBits(e.prevGradNormSq())));
+    p.setProperty("undoValid", Boolean.toString(e.undoValid()));
+    p.setProperty("undoIteration", Integer.toString(e.undoIteration()));
+    p.setProperty("ring", Integer.toString(e.ring().size()));
+    writeArray(dir.resolve("prev-grad.bin"), e.prevGrad());
+    writeArray(dir.resolve("undo-params.bin"), e.undoParams());
+    writeArray(dir.resolve("undo-state.bin"), e.undoState());
+    for (int i = 0; i < e.ring().size(); i++) {
+      GovernedStep.Snapshot s = e.ring().get(i);
+      p.setProperty("ring." + i + ".step", Long.toString(s.step()));
+      p.setProperty("ring." + i + ".iteration", Integer.toString(s.iteration()));
+      writeArray(dir.resolve("ring-" + i + "-params.bin"), s.params());
+      writeArray(dir.resolve("ring-" + i + "-state.bin"), s.updaterState());
+    }
+    try (OutputStream out = Files.newOutputStream(dir.resolve("trainer.properties"))) {
+      p.store(out, "Governor DL4J trainer checkpoint");
+    }
+  }
+
+  @Override
+  public void loadCheckpoint(Path dir) throws IOException {
+    Path props = dir.resolve("trainer.properties");
+    if (!Files.isRegularFile(props)) {
+      throw new IllegalArgumentException("checkpoint " + dir + " has no trainer.properties");
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(props)) {
+      p.load(in);
+    }
+    if (!"governor-dl4j-checkpoint-1".equals(p.getProperty("format"))) {
+      throw new IllegalArgumentException(
+          "checkpoint "
+              + dir
+              + " must have format governor-dl4j-checkpoint-1, but had "
+              + p.getProperty("format"));
+    }
+    Net net = core.net();
+    Model loaded =
+        net instanceof Net.Mln
+            ? ModelSerializer.restoreMultiLayerNetwork(dir.resolve("model.zip").toFile(), true)
+            : ModelSerializer.restoreComputationGraph(dir.resolve("model.zip").toFile(), true);
+    Net ln = Net.of(loaded);
+    if (ln.params().length() != net.params().length()) {
+      throw new IllegalArgumentException(
+          "checkpoint "
+              + dir
+              + " holds a model with "
+              + ln.params().length()
+              + " parameters, but this trainer's has "
+              + net.params().length());
+    }
+    net.params().assign(ln.params());
+    INDArray state = net.updater().getStateViewArray();
+    if (state != null) {
+      state.assign(ln.updater().getStateViewArray());
+    }
+    net.setIteration(ln.iteration());
+    net.setEpochCount(ln.epochCount());
+    nextStep = Long.parseLong(p.getProperty("nextStep"));
+    stream.seek(
+        Integer.parseInt(p.getProperty("epoch")), Integer.parseInt(p.getProperty("cursor")));
+    int n = Integer.parseInt(p.getProperty("ring"));
+    List<GovernedStep.Snapshot> ring = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ring.add(
+          new GovernedStep.Snapshot(
+              Long.parseLong(p.getProperty("ring." + i + ".step")),
+              readArray(dir.resolve("ring-" + i + "-params.bin")),
+              readArray(dir.resolve("ring-" + i + "-state.bin")),
+              Integer.parseInt(p.getProperty("ring." + i + ".iteration"))));
+    }
+    core.restoreExtra(
+        new GovernedStep.Extra(
+            Boolean.parseBoolean(p.getProperty("havePrev")),
+            Double.longBitsToDouble(Long.parseLong(p.getProperty("prevUpdateNorm"))),
+            Double.longBitsToDouble(Long.parseLong(p.getProperty("prevGradNormSq"))),
+            readArray(dir.resolve("prev-grad.bin")),
+            Boolean.parseBoolean(p.getProperty("undoValid")),
+            Integer.parseInt(p.getProperty("undoIteration")),
+            readArray(dir.resolve("undo-params.bin")),
+            readArray(dir.resolve("undo-state.bin")),
+            ring));
+  }
+
+  private static void writeArray(Path f, INDArray a) throws IOException {
+    if (a == null) {
+      Files.deleteIfExists(f);
+      return;
+    }
+    Nd4j.saveBinary(a, f.toFile());
+  }
+
+  private static INDArray readArray(Path f) throws IOException {
+    return Files.isRegularFile(f) ? Nd4j.readBinary(f.toFile()) : null;
+  }
+
+  /** Options of a {@link Dl4jTrainer}; each setter validates its value at once. */
+  public static final class Builder {
+    private final Model model;
+    private final LabeledData train;
+    private int batch = 128;
+    private long seed;
+    private LabeledData val;
+    private int valEvery = 100;
+    private boolean alignment = true;
+    private int snapshotEvery = 100;
+    private int ringSize = 3;
+    private boolean undo = true;
+    private BiConsumer<Long, DataSet> batchHook;
+
+    private Builder(Model model, LabeledData train) {
+      if (model == null || train == null) {
+        throw new IllegalArgumentException("model and training data must not be null");
+      }
+      this.model = model;
+      this.train = train;
+    }
+
+    /** Examples per mini-batch (default 128). */
+    public Builder batch(int v) {
+      if (v < 1) {
+        throw new IllegalArgumentException("batch must be >= 1, but was " + v);
+      }
+      batch = v;
+      return this;
+    }
+
+    /** Seed of the data order (default 0). */
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    /** Validation data whose loss is measured every {@code every} steps (default none). */
+    public Builder validation(LabeledData data, int every) {
+      if (every < 1) {
+        throw new IllegalArgumentException("validation period must be >= 1, but was " + every);
+      }
+      val = data;
+      valEvery = every;
+      return this;
+    }
+
+    /** Whether to measure cos(g_t, g_{t−1}) and the secant sharpness (default on). */
+    public Builder alignment(boolean v) {
+      alignment = v;
+      return this;
+    }
+
+    /** Snapshot period in steps and ring size for rollbacks (default 100 and 3; 0 = none). */
+    public Builder snapshots(int every, int ring) {
+      if (every < 1 || ring < 0) {
+        throw new IllegalArgumentException(
+            "snapshots must be every >= 1 steps with ring >= 0, but were " + every + ", " + ring);
+      }
+      snapshotEvery = every;
+      ringSize = ring;
+      return this;
+    }
+
+    /**
+     * Whether to keep a copy of the state before each step so a guard SKIP can undo it exactly
+     * (default on; off saves two copies per step, and SKIP then restores the newest snapshot).
+     */
+    public Builder undo(boolean v) {
+      undo = v;
+      return this;
+    }
+
+    /**
+     * A hook that sees (and may change) every batch before its step runs — for fault injection in
+     * tests and demos (e.g. a NaN in one batch). Default none.
+     */
+    public Builder batchHook(BiConsumer<Long, DataSet> hook) {
+      batchHook = hook;
+      return this;
+    }
+
+    /** Builds the trainer. */
+    public Dl4jTrainer build() {
+      return new Dl4jTrainer(this);
+    }
+  }
+}

@@ -1,0 +1,369 @@
+package dev.governor.trainers;
+
+import dev.governor.control.GuardAction;
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.telemetry.EventKind;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.api.Trainable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One governed optimization step on a DL4J network, done by hand instead of {@code fit}: forward
+ * and backward pass, measurements, global-norm clipping, the network's own updater (Adam, ...), the
+ * decided learning rate (per layer), decoupled weight decay, and the parameter update.
+ *
+ * <p>Why by hand (measured; see the issue-6 note): DL4J applies learning rates through per-layer
+ * updater configurations — {@code setLearningRate} rebuilds them and drops schedules — and it has
+ * no global-norm clipping before the updater and no hook between gradient and update. Here the
+ * updater runs with its configured rate {@code η₀} (the "unit", 1 for the built-in models) and its
+ * output is scaled by {@code η_l / η₀}; for every DL4J updater whose step is proportional to its
+ * learning rate (SGD, Adam, AdaMax, RMSProp, AdaGrad, Nesterov momentum in the PyTorch form) this
+ * is the same as running it at {@code η_l}. Nothing in the network's configuration changes, so the
+ * model saves, loads and keeps training as usual.
+ *
+ * <p>Per step {@code t} with hyperparameters {@code h}:
+ *
+ * <ol>
+ *   <li>carry out {@code h.action()}: {@code SKIP} restores parameters, updater state and iteration
+ *       count to what they were before step {@code t−1}; {@code ROLLBACK} restores the newest
+ *       snapshot in the ring;
+ *   <li>every {@code snapshotEvery} steps, when the parameters are finite, push a snapshot;
+ *   <li>g = ∇L(θ) averaged over the batch; measure ‖g‖, per-layer ‖g_l‖, ‖θ_l‖, cos(g, g_prev), the
+ *       secant sharpness ‖g − g_prev‖ / ‖θ − θ_prev‖;
+ *   <li>clip: g ← g · min(1, c / ‖g‖);
+ *   <li>u = updater(g) (in place); Δθ_l = (η_l/η₀) u_l + η_l λ θ_l; θ ← θ − Δθ.
+ * </ol>
+ *
+ * <p>A non-finite gradient is applied as it is (a trainer never changes a decision); the loss and
+ * norms report it as NaN/Inf so a guard can skip or roll back. Not thread-safe.
+ */
+final class GovernedStep {
+  private final Net net;
+  private final int layerCount;
+  private final INDArray params;
+  private final INDArray grad;
+  private final INDArray[] layerParams;
+  private final INDArray[] layerGrads;
+  private final boolean measureAlignment;
+  private final int snapshotEvery;
+  private final int ringSize;
+  private final boolean undo;
+
+  private INDArray prevGrad;
+  private boolean havePrev;
+  private double prevUpdateNorm = Double.NaN;
+
+  private final INDArray undoParams;
+  private final INDArray undoState;
+  private int undoIteration;
+  private boolean undoValid;
+
+  private final ArrayDeque<Snapshot> ring = new ArrayDeque<>();
+  private final List<TrainerEvent> events = new ArrayList<>();
+
+  private final double[] lg;
+  private final double[] lp;
+  private final double[] lu;
+
+  /** A saved state of the network: parameters, updater state, iteration count. */
+  record Snapshot(long step, INDArray params, INDArray updaterState, int iteration) {}
+
+  GovernedStep(Net net, boolean measureAlignment, int snapshotEvery, int ringSize, boolean undo) {
+    if (snapshotEvery < 1) {
+      throw new IllegalArgumentException("snapshotEvery must be >= 1, but was " + snapshotEvery);
+    }
+    if (ringSize < 0) {
+      throw new IllegalArgumentException("ringSize must be >= 0, but was " + ringSize);
+    }
+    this.net = net;
+    this.layerCount = net.layers.length;
+    this.params = net.params();
+    this.grad = net.gradientView().reshape(params.shape());
+    this.layerParams = new INDArray[layerCount];
+    this.layerGrads = new INDArray[layerCount];
+    for (int i = 0; i < layerCount; i++) {
+      Trainable t = net.layers[i];
+      layerParams[i] = t.params();
+      layerGrads[i] = t.getGradientsViewArray();
+    }
+    this.measureAlignment = measureAlignment;
+    this.snapshotEvery = snapshotEvery;
+    this.ringSize = ringSize;
+    this.undo = undo;
+    INDArray state = net.updater().getStateViewArray();
+    this.undoParams = undo ? params.dup() : null;
+    this.undoState = undo && state != null ? state.dup() : null;
+    this.lg = new double[layerCount];
+    this.lp = new double[layerCount];
+    this.lu = new double[layerCount];
+  }
+
+  int layerCount() {
+    return layerCount;
+  }
+
+  String[] layerNames() {
+    return net.layerNames.clone();
+  }
+
+  Net net() {
+    return net;
+  }
+
+  /** Events since the last call, oldest first; the list is handed over. */
+  List<TrainerEvent> drainEvents() {
+    List<TrainerEvent> out = new ArrayList<>(events);
+    events.clear();
+    return out;
+  }
+
+  /**
+   * Runs step {@code step} on {@code batch} with {@code h} and returns its observation.
+   *
+   * @param val a validation batch whose loss is measured before the update, or null
+   * @throws IllegalArgumentException when {@code h} has per-layer multipliers for another number of
+   *     layers
+   */
+  Observation step(long step, int epoch, DataSet batch, Hyperparameters h, DataSet val) {
+    if (h.layerCount() != 0 && h.layerCount() != layerCount) {
+      throw new IllegalArgumentException(
+          "layerLrMultipliers must have "
+              + layerCount
+              + " entries (one per trainable layer), but had "
+              + h.layerCount());
+    }
+    applyAction(step, h.action());
+    int batchSize = (int) batch.getFeatures().size(0);
+
+    double paramSq = 0;
+    for (int i = 0; i < layerCount; i++) {
+      double n = layerParams[i].norm2Number().doubleValue();
+      lp[i] = n;
+      paramSq += n * n;
+    }
+    double paramNorm = Math.sqrt(paramSq);
+    if (ringSize > 0 && step % snapshotEvery == 0 && Double.isFinite(paramNorm)) {
+      pushSnapshot(step);
+    }
+    if (undo) {
+      undoParams.assign(params);
+      if (undoState != null) {
+        undoState.assign(net.updater().getStateViewArray());
+      }
+      undoIteration = net.iteration();
+      undoValid = true;
+    }
+
+    double valLoss = val == null ? Double.NaN : net.score(val);
+    double loss = net.computeGradientAndScore(batch);
+
+    // The gradient view holds the batch SUM; the updater divides by the batch size. Norms are of
+    // the mean gradient.
+    double inv = 1.0 / batchSize;
+    double gradSq = 0;
+    for (int i = 0; i < layerCount; i++) {
+      double n = layerGrads[i].norm2Number().doubleValue() * inv;
+      lg[i] = n;
+      gradSq += n * n;
+    }
+    double gradNorm = Math.sqrt(gradSq);
+
+    double alignment = Double.NaN;
+    double sharpness = Double.NaN;
+    if (measureAlignment) {
+      if (prevGrad == null) {
+        prevGrad = grad.dup();
+      } else {
+        double dot = Nd4j.getBlasWrapper().dot(grad, prevGrad) * inv;
+        // prevGrad holds the previous MEAN gradient
+        double prevNormSq = havePrev ? prevGradNormSq : Double.NaN;
+        if (havePrev) {
+          alignment = dot / (gradNorm * Math.sqrt(prevNormSq));
+          double diffSq = gradSq + prevNormSq - 2 * dot;
+          sharpness = Math.sqrt(Math.max(0, diffSq)) / prevUpdateNorm;
+        }
+        prevGrad.assign(grad);
+      }
+      prevGrad.muli(inv);
+      prevGradNormSq = gradSq;
+      havePrev = true;
+    }
+
+    if (h.clipping() && gradNorm > h.clip()) {
+      grad.muli(h.clip() / gradNorm);
+    }
+
+    int iteration = net.iteration();
+    int netEpoch = net.epochCount();
+    net.updater().update(net.gradient(), iteration, netEpoch, batchSize, net.mgr());
+
+    double wd = h.weightDecay();
+    double updSq = 0;
+    for (int i = 0; i < layerCount; i++) {
+      double lr = h.layerLr(i);
+      double scale = lr / net.unitLr(i, iteration, netEpoch);
+      INDArray u = layerGrads[i];
+      if (scale != 1.0) {
+        u.muli(scale);
+      }
+      if (wd > 0) {
+        Nd4j.getBlasWrapper().level1().axpy(u.length(), lr * wd, layerParams[i], u);
+      }
+      double n = u.norm2Number().doubleValue();
+      lu[i] = n;
+      updSq += n * n;
+    }
+    params.subi(grad);
+    double updateNorm = Math.sqrt(updSq);
+    prevUpdateNorm = updateNorm;
+    net.setIteration(iteration + 1);
+    if (netEpoch != epoch) {
+      net.setEpochCount(epoch);
+    }
+
+    return Observation.builder(step)
+        .epoch(epoch)
+        .loss(loss)
+        .gradNorm(gradNorm)
+        .paramNorm(paramNorm)
+        .updateNorm(updateNorm)
+        .alignment(alignment)
+        .sharpness(sharpness)
+        .valLoss(valLoss)
+        .batchSize(batchSize)
+        .applied(h)
+        .layerGradNorms(lg)
+        .layerParamNorms(lp)
+        .layerUpdateNorms(lu)
+        .build();
+  }
+
+  private double prevGradNormSq = Double.NaN;
+
+  private void applyAction(long step, GuardAction action) {
+    switch (action) {
+      case SKIP -> {
+        if (undoValid) {
+          params.assign(undoParams);
+          if (undoState != null) {
+            net.updater().getStateViewArray().assign(undoState);
+          }
+          net.setIteration(undoIteration);
+          undoValid = false;
+          prevUpdateNorm = Double.NaN;
+          events.add(
+              new TrainerEvent(
+                  step, EventKind.SKIP, step - 1, "undid the update of step " + (step - 1)));
+        } else if (!ring.isEmpty()) {
+          Snapshot s = ring.peekLast();
+          restore(s);
+          events.add(
+              new TrainerEvent(
+                  step,
+                  EventKind.ROLLBACK,
+                  s.step(),
+                  "skip without an undo buffer: restored the snapshot of step " + s.step()));
+        } else {
+          events.add(new TrainerEvent(step, EventKind.SKIP, Double.NaN, "nothing to undo"));
+        }
+      }
+      case ROLLBACK -> {
+        if (ring.isEmpty()) {
+          events.add(
+              new TrainerEvent(
+                  step, EventKind.ROLLBACK, Double.NaN, "no snapshot to roll back to"));
+        } else {
+          Snapshot s = ring.peekLast();
+          restore(s);
+          events.add(
+              new TrainerEvent(
+                  step, EventKind.ROLLBACK, s.step(), "restored the snapshot of step " + s.step()));
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private void restore(Snapshot s) {
+    params.assign(s.params());
+    INDArray state = net.updater().getStateViewArray();
+    if (state != null && s.updaterState() != null) {
+      state.assign(s.updaterState());
+    }
+    net.setIteration(s.iteration());
+    undoValid = false;
+    havePrev = false;
+    prevUpdateNorm = Double.NaN;
+  }
+
+  private void pushSnapshot(long step) {
+    Snapshot s;
+    INDArray state = net.updater().getStateViewArray();
+    if (ring.size() >= ringSize) {
+      Snapshot old = ring.pollFirst();
+      old.params().assign(params);
+      if (state != null) {
+        old.updaterState().assign(state);
+      }
+      s = new Snapshot(step, old.params(), old.updaterState(), net.iteration());
+    } else {
+      s = new Snapshot(step, params.dup(), state == null ? null : state.dup(), net.iteration());
+    }
+    ring.addLast(s);
+  }
+
+  // ---- checkpoint support ----
+
+  /** The state beyond the model that a checkpoint must hold for an exact resume. */
+  record Extra(
+      boolean havePrev,
+      double prevUpdateNorm,
+      double prevGradNormSq,
+      INDArray prevGrad,
+      boolean undoValid,
+      int undoIteration,
+      INDArray undoParams,
+      INDArray undoState,
+      List<Snapshot> ring) {}
+
+  Extra extra() {
+    return new Extra(
+        havePrev,
+        prevUpdateNorm,
+        prevGradNormSq,
+        prevGrad,
+        undoValid,
+        undoIteration,
+        undoParams,
+        undoState,
+        List.copyOf(ring));
+  }
+
+  void restoreExtra(Extra e) {
+    havePrev = e.havePrev();
+    prevUpdateNorm = e.prevUpdateNorm();
+    prevGradNormSq = e.prevGradNormSq();
+    if (e.prevGrad() != null) {
+      if (prevGrad == null) {
+        prevGrad = e.prevGrad().dup();
+      } else {
+        prevGrad.assign(e.prevGrad());
+      }
+    }
+    undoValid = e.undoValid() && undo;
+    undoIteration = e.undoIteration();
+    if (undo && e.undoParams() != null) {
+      undoParams.assign(e.undoParams());
+      if (undoState != null && e.undoState() != null) {
+        undoState.assign(e.undoState());
+      }
+    }
+    ring.clear();
+    ring.addAll(e.ring());
+  }
+}

@@ -1,0 +1,91 @@
+package dev.governor.trainers;
+
+import dev.governor.control.Decision;
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.control.Policy;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.RunHeader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * Governor embedded in your own training loop: one call attaches a {@link Policy} to a
+ * Deeplearning4j {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} or {@link
+ * org.deeplearning4j.nn.graph.ComputationGraph}; then call {@link #fit(DataSet)} (or {@link
+ * #fit(DataSetIterator)} for an epoch) where you called the network's own {@code fit}. No actors,
+ * no extra threads: each step measures, applies the current learning rate / clip / weight decay /
+ * guard action, and asks the policy for the next ones. With a run folder, observations and
+ * decisions go to its Chronicle queues in the telemetry module's format, readable by {@code
+ * governor replay/inspect}.
+ *
+ * <pre>{@code
+ * MultiLayerNetwork net = ...;   // any updater with a learning rate (Adam, Sgd, Nesterovs, ...)
+ * try (Governor g = Governor.attach(net, Policies.create("pi"), Path.of("runs/mine"))) {
+ *   for (int epoch = 0; epoch < 10; epoch++) {
+ *     g.fit(trainIterator);        // instead of net.fit(trainIterator)
+ *     trainIterator.reset();
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>The network's configuration is not changed (its updater's learning rate is the unit the
+ * decided rate is scaled against), so it saves, loads and continues with plain DL4J afterwards. Not
+ * thread-safe.
+ */
+public interface Governor extends AutoCloseable {
+
+  /**
+   * Attaches {@code policy} to {@code network} and records the run into a new run folder {@code
+   * runDir} (refused when it already holds a run).
+   *
+   * @throws IllegalArgumentException when the network's updater has no learning rate
+   */
+  static Governor attach(Model network, Policy policy, Path runDir) {
+    RunFolder folder =
+        RunFolder.create(
+            runDir,
+            RunHeader.of(
+                runDir.toAbsolutePath().normalize().getFileName().toString(),
+                policy.spec(),
+                Map.of("mode", "embedded", "model", network.getClass().getSimpleName()),
+                0L));
+    return new EmbeddedGovernor(network, policy, folder);
+  }
+
+  /** Attaches {@code policy} to {@code network} without recording anything. */
+  static Governor attach(Model network, Policy policy) {
+    return new EmbeddedGovernor(network, policy, null);
+  }
+
+  /**
+   * One governed step on {@code batch}; returns what was measured.
+   *
+   * @throws IllegalStateException when the policy decided a value out of its domain (it never
+   *     reaches the network)
+   */
+  Observation fit(DataSet batch);
+
+  /** One pass over {@code data} (one governed step per batch), then the epoch count advances. */
+  void fit(DataSetIterator data);
+
+  /** The hyperparameters the next step will run with. */
+  Hyperparameters next();
+
+  /** Index of the next step. */
+  long step();
+
+  /** The last decision with the controller internals (a live holder; copy to keep). */
+  Decision lastDecision();
+
+  /** Skip/rollback events carried out at the last step. */
+  List<TrainerEvent> lastEvents();
+
+  /** Closes the logs (the network stays usable). */
+  @Override
+  void close();
+}

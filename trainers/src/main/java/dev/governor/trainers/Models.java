@@ -1,0 +1,119 @@
+package dev.governor.trainers;
+
+import java.util.List;
+import java.util.Locale;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The built-in models. Both use Adam (β₁ 0.9, β₂ 0.999, ε 1e-8) configured with learning rate
+ * {@link #UNIT_LR}: the governed step scales the updater's output by {@code η / UNIT_LR}, so the
+ * configured rate is only the unit (and what plain {@code fit} uses on a saved model). No
+ * regularization is configured: weight decay is applied by the governed step, decoupled (AdamW).
+ */
+public final class Models {
+  private Models() {}
+
+  /** The learning rate in the models' configuration (Adam's usual default). */
+  public static final double UNIT_LR = 1e-3;
+
+  /** The model names {@link #create} accepts. */
+  public static List<String> names() {
+    return List.of("mlp", "cnn");
+  }
+
+  /**
+   * A fresh, initialized network for {@code name}.
+   *
+   * @param name {@code mlp} (784-256-128-10, ReLU) or {@code cnn} (conv 5×5×16, max-pool, conv
+   *     5×5×32, max-pool, dense 128, softmax)
+   * @param data the data the model is for (input shape and class count)
+   * @param seed the weight-initialization seed
+   * @throws IllegalArgumentException naming the model when it is not one of {@link #names()}
+   */
+  public static MultiLayerNetwork create(String name, LabeledData data, long seed) {
+    MultiLayerConfiguration conf =
+        switch (name.toLowerCase(Locale.ROOT)) {
+          case "mlp" -> mlp(data, seed);
+          case "cnn" -> cnn(data, seed);
+          default ->
+              throw new IllegalArgumentException(
+                  "model must be one of " + names() + ", but was '" + name + "'");
+        };
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    return net;
+  }
+
+  static MultiLayerConfiguration mlp(LabeledData data, long seed) {
+    return new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .weightInit(WeightInit.RELU)
+        .updater(new Adam(UNIT_LR))
+        .list()
+        .layer(
+            new DenseLayer.Builder()
+                .nIn(data.features())
+                .nOut(256)
+                .activation(Activation.RELU)
+                .build())
+        .layer(new DenseLayer.Builder().nIn(256).nOut(128).activation(Activation.RELU).build())
+        .layer(
+            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nIn(128)
+                .nOut(data.classes())
+                .activation(Activation.SOFTMAX)
+                .weightInit(WeightInit.XAVIER)
+                .build())
+        .build();
+  }
+
+  static MultiLayerConfiguration cnn(LabeledData data, long seed) {
+    return new NeuralNetConfiguration.Builder()
+        .seed(seed)
+        .weightInit(WeightInit.RELU)
+        .updater(new Adam(UNIT_LR))
+        .list()
+        .layer(
+            new ConvolutionLayer.Builder(5, 5)
+                .nOut(16)
+                .stride(1, 1)
+                .activation(Activation.RELU)
+                .build())
+        .layer(
+            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                .kernelSize(2, 2)
+                .stride(2, 2)
+                .build())
+        .layer(
+            new ConvolutionLayer.Builder(5, 5)
+                .nOut(32)
+                .stride(1, 1)
+                .activation(Activation.RELU)
+                .build())
+        .layer(
+            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                .kernelSize(2, 2)
+                .stride(2, 2)
+                .build())
+        .layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build())
+        .layer(
+            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nOut(data.classes())
+                .activation(Activation.SOFTMAX)
+                .weightInit(WeightInit.XAVIER)
+                .build())
+        .setInputType(InputType.convolutionalFlat(data.height(), data.width(), 1))
+        .build();
+  }
+}

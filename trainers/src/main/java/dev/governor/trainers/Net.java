@@ -1,0 +1,259 @@
+package dev.governor.trainers;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.Trainable;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/**
+ * The few operations the governed step needs from a network, for {@link MultiLayerNetwork} and
+ * {@link ComputationGraph} (single input, single output). Package-private glue.
+ */
+abstract sealed class Net permits Net.Mln, Net.Graph {
+  final Model model;
+  final Trainable[] layers;
+  final String[] layerNames;
+  private final LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+
+  Net(Model model, Layer[] all) {
+    this.model = model;
+    List<Trainable> with = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (Layer l : all) {
+      if (l.numParams() > 0) {
+        with.add(l);
+        String n = l.getConfig().getLayerName();
+        names.add(n == null ? "layer" + l.getIndex() : n);
+      }
+    }
+    this.layers = with.toArray(new Trainable[0]);
+    this.layerNames = names.toArray(new String[0]);
+  }
+
+  /** The network with its gradient view allocated (DL4J allocates it lazily). */
+  static MultiLayerNetwork initialized(MultiLayerNetwork n) {
+    if (n.getFlattenedGradients() == null) {
+      n.initGradientsView();
+    }
+    return n;
+  }
+
+  static ComputationGraph initialized(ComputationGraph g) {
+    if (g.getGradientsViewArray() == null) {
+      g.initGradientsView();
+    }
+    return g;
+  }
+
+  static Net of(Model model) {
+    if (model instanceof MultiLayerNetwork m) {
+      return new Mln(m);
+    }
+    if (model instanceof ComputationGraph g) {
+      if (g.getNumInputArrays() != 1 || g.getNumOutputArrays() != 1) {
+        throw new IllegalArgumentException(
+            "a governed ComputationGraph must have one input and one output, but had "
+                + g.getNumInputArrays()
+                + " and "
+                + g.getNumOutputArrays());
+      }
+      return new Graph(g);
+    }
+    throw new IllegalArgumentException(
+        "model must be a MultiLayerNetwork or a ComputationGraph, but was "
+            + model.getClass().getName());
+  }
+
+  /** The flattened parameter view. */
+  final INDArray params() {
+    return model.params();
+  }
+
+  /** The updater's learning rate for trainable layer {@code i} at this iteration (the "unit"). */
+  final double unitLr(int i, int iteration, int epoch) {
+    Trainable t = layers[i];
+    String p = t.paramTable(false).keySet().iterator().next();
+    IUpdater u = t.getConfig().getUpdaterByParam(p);
+    if (u == null || !u.hasLearningRate()) {
+      throw new IllegalArgumentException(
+          "layer "
+              + layerNames[i]
+              + " must use an updater with a learning rate (Adam, Sgd, Nesterovs...), but used "
+              + u);
+    }
+    return u.getLearningRate(iteration, epoch);
+  }
+
+  final LayerWorkspaceMgr mgr() {
+    return mgr;
+  }
+
+  /** Forward and backward pass; the (summed) gradient lands in the gradient view. */
+  abstract double computeGradientAndScore(DataSet batch);
+
+  abstract Gradient gradient();
+
+  abstract INDArray gradientView();
+
+  abstract BaseMultiLayerUpdater<?> updater();
+
+  abstract int iteration();
+
+  abstract void setIteration(int i);
+
+  abstract int epochCount();
+
+  abstract void setEpochCount(int e);
+
+  abstract INDArray output(INDArray x);
+
+  abstract double score(DataSet ds);
+
+  abstract void save(File f) throws IOException;
+
+  static final class Mln extends Net {
+    final MultiLayerNetwork net;
+
+    Mln(MultiLayerNetwork net) {
+      super(net, initialized(net).getLayers());
+      this.net = net;
+    }
+
+    @Override
+    double computeGradientAndScore(DataSet batch) {
+      net.setInput(batch.getFeatures());
+      net.setLabels(batch.getLabels());
+      net.computeGradientAndScore();
+      return net.score();
+    }
+
+    @Override
+    Gradient gradient() {
+      return net.gradient();
+    }
+
+    @Override
+    INDArray gradientView() {
+      return net.getFlattenedGradients();
+    }
+
+    @Override
+    BaseMultiLayerUpdater<?> updater() {
+      return (BaseMultiLayerUpdater<?>) net.getUpdater(true);
+    }
+
+    @Override
+    int iteration() {
+      return net.getIterationCount();
+    }
+
+    @Override
+    void setIteration(int i) {
+      net.setIterationCount(i);
+    }
+
+    @Override
+    int epochCount() {
+      return net.getEpochCount();
+    }
+
+    @Override
+    void setEpochCount(int e) {
+      net.setEpochCount(e);
+    }
+
+    @Override
+    INDArray output(INDArray x) {
+      return net.output(x, false);
+    }
+
+    @Override
+    double score(DataSet ds) {
+      return net.score(ds, false);
+    }
+
+    @Override
+    void save(File f) throws IOException {
+      ModelSerializer.writeModel(net, f, true);
+    }
+  }
+
+  static final class Graph extends Net {
+    final ComputationGraph net;
+
+    Graph(ComputationGraph net) {
+      super(net, initialized(net).getLayers());
+      this.net = net;
+    }
+
+    @Override
+    double computeGradientAndScore(DataSet batch) {
+      net.setInputs(batch.getFeatures());
+      net.setLabels(batch.getLabels());
+      net.computeGradientAndScore();
+      return net.score();
+    }
+
+    @Override
+    Gradient gradient() {
+      return net.gradient();
+    }
+
+    @Override
+    INDArray gradientView() {
+      return net.getGradientsViewArray();
+    }
+
+    @Override
+    BaseMultiLayerUpdater<?> updater() {
+      return net.getUpdater(true);
+    }
+
+    @Override
+    int iteration() {
+      return net.getIterationCount();
+    }
+
+    @Override
+    void setIteration(int i) {
+      net.getConfiguration().setIterationCount(i);
+    }
+
+    @Override
+    int epochCount() {
+      return net.getEpochCount();
+    }
+
+    @Override
+    void setEpochCount(int e) {
+      net.getConfiguration().setEpochCount(e);
+    }
+
+    @Override
+    INDArray output(INDArray x) {
+      return net.output(false, x)[0];
+    }
+
+    @Override
+    double score(DataSet ds) {
+      return net.score(ds, false);
+    }
+
+    @Override
+    void save(File f) throws IOException {
+      ModelSerializer.writeModel(net, f, true);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.governor.trainers;
+
+import dev.governor.telemetry.EventKind;
+
+/**
+ * A guard action a governed trainer carried out, for the run's event log: a {@link EventKind#SKIP}
+ * (detail: the step whose update was undone) or a {@link EventKind#ROLLBACK} (detail: the step of
+ * the snapshot restored; NaN when there was none to restore).
+ *
+ * @param step the step before which it happened
+ * @param kind {@link EventKind#SKIP} or {@link EventKind#ROLLBACK}
+ * @param detail see above
+ * @param message one human-readable line
+ */
+public record TrainerEvent(long step, EventKind kind, double detail, String message) {}
