@@ -25,7 +25,12 @@ import picocli.CommandLine.ParseResult;
           + "clip threshold and weight decay while a network trains.",
       ""
     },
-    subcommands = {CommandLine.HelpCommand.class, ScheduleCommand.class, SimulateCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      ScheduleCommand.class,
+      SimulateCommand.class,
+      ReplayCommand.class
+    })
 public final class Main implements Runnable {
 
   /** Exit code for bad input. */
@@ -110,7 +115,8 @@ public final class Main implements Runnable {
         }
         return u.exitCode();
       }
-      if (ex instanceof IllegalArgumentException) {
+      if (ex instanceof IllegalArgumentException
+          || ex instanceof dev.governor.telemetry.TelemetryException) {
         err.println(cl.getCommandName() + ": " + ex.getMessage());
         if (verbose) {
           ex.printStackTrace(err);

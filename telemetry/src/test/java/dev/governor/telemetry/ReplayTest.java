@@ -1,0 +1,164 @@
+package dev.governor.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.governor.control.Decision;
+import dev.governor.control.PolicySpec;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReplayTest {
+  @TempDir Path tmp;
+
+  static final PolicySpec PLATEAU = PolicySpec.parse("plateau(lr=0.1, patience=3, factor=0.5)");
+
+  @Test
+  void verifiesEveryDecisionOfAFeedbackPolicy() {
+    RunFolder run = Runs.record(tmp.resolve("r"), PLATEAU, 80);
+    Replay.Verification v = Replay.verify(RunFolder.open(run.dir()));
+    assertTrue(v.ok(), () -> v.mismatch().toString());
+    assertEquals(80, v.verified());
+    assertEquals(80, v.observations());
+    assertEquals(80, v.decisions());
+    assertTrue(v.notes().isEmpty(), v.notes().toString());
+  }
+
+  @Test
+  void findsAOneUlpDifferenceAndNamesStepAndField() {
+    RunFolder run =
+        Runs.record(
+            tmp.resolve("r"),
+            PLATEAU,
+            80,
+            d -> {
+              if (d.step == 50) {
+                d.lr = Math.nextUp(d.lr);
+              }
+              return d;
+            });
+    Replay.Verification v = Replay.verify(run);
+    assertFalse(v.ok());
+    assertEquals(50, v.verified());
+    Replay.Mismatch m = v.mismatch().orElseThrow();
+    assertEquals(50, m.step());
+    assertEquals("lr", m.field());
+    assertTrue(m.recorded().contains("0x"), m.recorded());
+  }
+
+  @Test
+  void findsADifferentInternal() {
+    RunFolder run =
+        Runs.record(
+            tmp.resolve("r"),
+            PLATEAU,
+            20,
+            d -> {
+              if (d.step == 7) {
+                d.gradZ = 1.0;
+              }
+              return d;
+            });
+    Replay.Mismatch m = Replay.verify(run).mismatch().orElseThrow();
+    assertEquals(7, m.step());
+    assertEquals("gradZ", m.field());
+  }
+
+  @Test
+  void aPolicyOtherThanTheRecordedOneMismatchesAtItsFirstDifferentDecision() {
+    Runs.record(tmp.resolve("r"), PLATEAU, 80);
+    RunFolder run = RunFolder.open(tmp.resolve("r"));
+    Replay.Verification v =
+        Replay.verify(
+            run,
+            dev.governor.control.Policies.create(
+                PolicySpec.parse("plateau(lr=0.1, patience=4, factor=0.5)")));
+    assertFalse(v.ok());
+    assertEquals("lr", v.mismatch().orElseThrow().field());
+  }
+
+  @Test
+  void telemetryAfterTheLastDecisionIsANoteNotAMismatch() {
+    RunFolder run = Runs.record(tmp.resolve("r"), PLATEAU, 10);
+    try (TelemetryLog tl = run.openTelemetry()) {
+      tl.appender()
+          .append(
+              Runs.plant(
+                  10,
+                  new Decision()
+                      .set(
+                          dev.governor.control.Hyperparameters.of(0.1, Double.POSITIVE_INFINITY, 0))
+                      .hyperparameters()));
+    }
+    Replay.Verification v = Replay.verify(run);
+    assertTrue(v.ok());
+    assertEquals(10, v.verified());
+    assertEquals(11, v.observations());
+    assertEquals(1, v.notes().size());
+    assertTrue(v.notes().get(0).startsWith("1 observation(s) from step 10"), v.notes().get(0));
+  }
+
+  @Test
+  void counterfactualWritesARunFolderWithTheOtherPolicysDecisions() {
+    RunFolder run = Runs.record(tmp.resolve("r"), PLATEAU, 60);
+    PolicySpec other = PolicySpec.parse("constant(lr=0.05, clip=1.0)");
+    Replay.WhatIf w = Replay.counterfactual(run, other, tmp.resolve("w"));
+    assertEquals(60, w.decisions());
+    RunFolder out = RunFolder.open(tmp.resolve("w"));
+    assertEquals(other, out.header().policy());
+    assertEquals("open-loop counterfactual", out.header().config().get("replay.mode"));
+    // the counterfactual folder verifies against its own policy
+    Replay.Verification v = Replay.verify(out);
+    assertTrue(v.ok(), () -> v.mismatch().toString());
+    assertEquals(60, v.verified());
+    // clip statistics, independently: grad norm g_t = 0.5 + loss_t + (t % 5) * 0.1 > 1.0 at every
+    // step (loss >= 2/2.5 = 0.8), so every step clips and the effective LR is 0.05 / g_t.
+    assertEquals(60, w.counterfactual().clipped());
+    assertEquals(1.0, w.counterfactual().clipRate());
+    double sum = 0;
+    for (int t = 0; t < 60; t++) {
+      double loss = t < 30 ? 2.0 / (1 + 0.05 * t) : 0.8 + (t == 45 ? 3.0 : 0.0);
+      sum += 0.05 * (1.0 / (0.5 + loss + (t % 5) * 0.1));
+    }
+    assertEquals(sum / 60, w.counterfactual().meanEffectiveLr(), 1e-15);
+    // the recorded run never clipped (plateau's clip is off)
+    assertEquals(0, w.recorded().clipped());
+  }
+
+  @Test
+  void clipStatsForAFixedThresholdAreExact() {
+    RunFolder run = Runs.record(tmp.resolve("r"), PolicySpec.parse("constant(lr=0.1)"), 20);
+    // g_t = 0.5 + 2/(1 + 0.05 t) + (t % 5) * 0.1 for t < 20; with c = 2.2 the steps with g > 2.2:
+    double c = 2.2;
+    long clipped = 0;
+    double sum = 0;
+    for (int t = 0; t < 20; t++) {
+      double g = 0.5 + 2.0 / (1 + 0.05 * t) + (t % 5) * 0.1;
+      if (g > c) {
+        clipped++;
+        sum += 0.1 * c / g;
+      } else {
+        sum += 0.1;
+      }
+    }
+    Replay.ClipStats s = Replay.clipStats(run, c);
+    assertEquals(clipped, s.clipped());
+    assertTrue(clipped > 0 && clipped < 20, "the threshold splits the run: " + clipped);
+    assertEquals((double) clipped / 20, s.clipRate(), 0);
+    assertEquals(sum / 20, s.meanEffectiveLr(), 1e-15);
+    assertThrows(IllegalArgumentException.class, () -> Replay.clipStats(run, Double.NaN));
+  }
+
+  @Test
+  void counterfactualRefusesAnExistingRunFolder() {
+    RunFolder run = Runs.record(tmp.resolve("r"), PLATEAU, 5);
+    TelemetryException e =
+        assertThrows(
+            TelemetryException.class,
+            () -> Replay.counterfactual(run, PolicySpec.of("constant"), run.dir()));
+    assertTrue(e.getMessage().contains("already holds a run"), e.getMessage());
+  }
+}
