@@ -484,13 +484,19 @@ final class ChronicleLog implements AutoCloseable {
         throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
       }
       int h = n < 4 ? 0 : ByteBuffer.wrap(head, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-      boolean ok =
-          n >= 32
-              && (h & NOT_COMPLETE) == 0
-              && (h & META_DATA) != 0
-              && 4L + (h & LENGTH_MASK) <= size
-              && new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
-                  .contains(type);
+      boolean ok;
+      if (h == 0 || (h & NOT_COMPLETE) != 0) {
+        // Another process may be creating this file right now: Chronicle reserves the header,
+        // then writes "header: !SCQStore {...}". Only that beginning (or zeros) is accepted.
+        ok = beingCreated(head, n);
+      } else {
+        ok =
+            n >= 32
+                && (h & META_DATA) != 0
+                && 4L + (h & LENGTH_MASK) <= size
+                && new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .contains(type);
+      }
       if (!ok) {
         throw new TelemetryException(
             what
@@ -501,6 +507,29 @@ final class ChronicleLog implements AutoCloseable {
                 + " header)");
       }
     }
+  }
+
+  /** Chronicle's binary-wire field name {@code header}, the first bytes of every store header. */
+  private static final byte[] HEADER_FIELD = {(byte) 0xB9, 6, 'h', 'e', 'a', 'd', 'e', 'r'};
+
+  /**
+   * Whether the bytes after an incomplete (or zero) first header are what a file in creation holds:
+   * zeros, or a prefix of Chronicle's {@code header} field followed by zeros.
+   */
+  private static boolean beingCreated(byte[] head, int n) {
+    int i = 4;
+    while (i < n && i - 4 < HEADER_FIELD.length && head[i] == HEADER_FIELD[i - 4]) {
+      i++;
+    }
+    if (i - 4 == HEADER_FIELD.length) {
+      return true; // the store header is being written
+    }
+    for (; i < n; i++) {
+      if (head[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Forces the queue's mapped files to storage (msync). */
