@@ -41,6 +41,7 @@ public final class Policies {
       case "constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle" ->
           SchedulePolicy.of(spec);
       case "plateau" -> PlateauPolicy.of(spec);
+      case "pi" -> PiPolicy.of(spec);
       default ->
           throw new IllegalArgumentException(
               "policy must be one of " + names() + ", but was '" + spec.name() + "'");

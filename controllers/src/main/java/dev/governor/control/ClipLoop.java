@@ -1,0 +1,83 @@
+package dev.governor.control;
+
+/**
+ * The clip loop of {@code pi}: threshold {@code c = g0·e^u}, where {@code g0} is the first finite
+ * positive gradient norm seen and {@code u} the output of a {@link PiController} on the clip
+ * indicator (its EMA is the clip rate; error = rate − target, reverse acting: a higher threshold
+ * clips less). Starts at {@code u = ln(initFactor)}; {@code u ∈ [−ln range, ln range]}.
+ *
+ * <p>NaN: until a finite positive gradient norm has been seen the threshold is +Inf (no clipping:
+ * there is no scale yet). The indicator compares the step's gradient norm with the threshold
+ * applied at that step ({@code obs.clip()}, or this loop's own threshold when that is NaN); a NaN
+ * gradient norm is a fault (output held). When the loop is off the fixed threshold is returned.
+ */
+final class ClipLoop {
+  private final PiPolicyConfig.ClipLoop c;
+  private final PiController pi;
+  private double scale = Double.NaN;
+  private double clip;
+
+  ClipLoop(PiPolicyConfig.ClipLoop c) {
+    this.c = c;
+    double lim = Math.log(c.range());
+    this.pi =
+        PiController.of(
+            PiConfig.builder()
+                .kp(c.kp())
+                .ki(c.ki())
+                .setpoint(c.rate())
+                .reverseActing(true)
+                .filterAlpha(c.alpha())
+                .initial(Math.max(-lim, Math.min(lim, Math.log(c.initFactor()))))
+                .bounds(-lim, lim)
+                .maxDelta(Math.log(c.slew()))
+                .build());
+    this.clip = c.on() ? Hyperparameters.NO_CLIP : c.fixed();
+  }
+
+  PiController controller() {
+    return pi;
+  }
+
+  double initial() {
+    return clip;
+  }
+
+  double update(Observation obs) {
+    if (!c.on()) {
+      return clip;
+    }
+    double g = obs.gradNorm();
+    if (Double.isNaN(scale)) {
+      if (g > 0 && g < Double.POSITIVE_INFINITY) {
+        scale = g;
+        clip = scale * Math.exp(pi.output());
+      }
+      return clip;
+    }
+    double applied = Double.isNaN(obs.clip()) ? clip : obs.clip();
+    pi.update(ProcessVariable.clipIndicator(g, applied));
+    clip = scale * Math.exp(pi.output());
+    return clip;
+  }
+
+  double clip() {
+    return clip;
+  }
+
+  void writeState(PolicyState.Writer w) {
+    pi.writeState(w);
+    w.putDouble(scale).putDouble(clip);
+  }
+
+  void readState(PolicyState.Reader r) {
+    pi.readState(r);
+    double s = r.getDouble();
+    double cl = r.getDouble();
+    if (!(cl > 0)) {
+      throw new IllegalArgumentException("pi state clip must be > 0, but was " + cl);
+    }
+    scale = s;
+    clip = cl;
+  }
+}

@@ -1,0 +1,222 @@
+package dev.governor.control;
+
+/**
+ * The learning-rate loop of {@code pi}: {@code η_{t+1} = clamp(base(t+1)·e^u, floor, ceil)}, where
+ * {@code u} is the output of a {@link PiController} on the configured process variable, plus a fast
+ * safety cut and optional per-layer multipliers. See {@link PiPolicy} for the rationale.
+ *
+ * <p>Safety cut: the reference levels {@code ref_g} = EMA of {@code ln‖g‖} and {@code ref_L} = EMA
+ * of the loss (weight {@code refAlpha}) are tracked; a step is an <em>explosion</em> when {@code
+ * ln‖g_t‖ > ref_g + ln(cutGrowth)} and {@code ‖g_t‖ > ‖g_{t−1}‖}, or {@code L_t > cutGrowth·ref_L}
+ * (positive losses) and {@code L_t > L_{t−1}}, or the loss or gradient norm is infinite. Then
+ * {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant sharpness when finite and {@code > 0};
+ * on a quadratic {@code η = 1/λ} is the step that removes the exploding direction at once), applied
+ * with {@link PiController#override} (bumpless, bypassing the slew limit).
+ *
+ * <p>NaN: a NaN PV is a fault of the PI controller (output held). NaN loss / gradient norm mean
+ * "not measured" for the safety cut (no cut, references unchanged).
+ */
+final class LrLoop {
+  private final PiPolicyConfig.LrLoop c;
+  private final Schedule base;
+  private final double floor;
+  private final double ceil;
+  private final PiController pi;
+  private final double logGrowth;
+
+  private double refG = Double.NaN;
+  private double refL = Double.NaN;
+  private double prevG = Double.NaN;
+  private double prevL = Double.NaN;
+  private double lr;
+  private long cuts;
+  private double[] logMult = new double[0];
+  private int layers;
+
+  LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
+    this.c = c;
+    this.base = base;
+    this.floor = c.lr() * c.floorFactor();
+    this.ceil = c.lr() * c.ceilFactor();
+    this.logGrowth = Math.log(c.cutGrowth());
+    PiConfig pc =
+        PiConfig.builder()
+            .kp(c.kp())
+            .ki(c.ki())
+            .setpoint(c.setpoint())
+            .reverseActing(c.reverse())
+            .filterAlpha(c.alpha())
+            .period(c.period())
+            .initial(0)
+            .bounds(Math.log(c.floorFactor()), Math.log(c.ceilFactor()))
+            .maxDelta(Math.log(c.slew()))
+            .build();
+    this.pi = PiController.of(pc);
+    this.lr = lrAt(0);
+  }
+
+  PiController controller() {
+    return pi;
+  }
+
+  /** Learning rate for step {@code step} with the current trim. */
+  private double lrAt(long step) {
+    double b = Math.max(Double.MIN_NORMAL, base.lr(step));
+    double v = b * Math.exp(pi.output());
+    return Math.max(floor, Math.min(ceil, v));
+  }
+
+  double initialLr() {
+    return lrAt(0);
+  }
+
+  /** Updates from step {@code obs.step()} and returns the learning rate for the next step. */
+  double update(Observation obs) {
+    pi.update(c.pv().measure(obs));
+    double g = obs.gradNorm();
+    double l = obs.loss();
+    boolean explode = g == Double.POSITIVE_INFINITY || Double.isInfinite(l);
+    double lg = g > 0 && g < Double.POSITIVE_INFINITY ? Math.log(g) : Double.NaN;
+    if (!Double.isNaN(lg)) {
+      if (!Double.isNaN(refG) && lg > refG + logGrowth && lg > prevG) {
+        explode = true;
+      }
+      refG = Double.isNaN(refG) ? lg : refG + c.refAlpha() * (lg - refG);
+      prevG = lg;
+    }
+    if (l > 0 && l < Double.POSITIVE_INFINITY) {
+      if (!Double.isNaN(refL) && l > c.cutGrowth() * refL && l > prevL) {
+        explode = true;
+      }
+      refL = Double.isNaN(refL) ? l : refL + c.refAlpha() * (l - refL);
+      prevL = l;
+    }
+    long next = obs.step() + 1;
+    if (explode) {
+      double target = lr * c.cut();
+      double s = obs.sharpness();
+      if (s > 0 && s < Double.POSITIVE_INFINITY) {
+        target = Math.min(target, 1 / s);
+      }
+      setLr(target, next);
+      cuts++;
+    }
+    if (c.layers()) {
+      updateLayers(obs);
+    }
+    lr = lrAt(next);
+    return lr;
+  }
+
+  /** Holds the trim (a skipped / rolled-back step) and returns the next step's rate. */
+  double hold(long step) {
+    lr = lrAt(step + 1);
+    return lr;
+  }
+
+  /** Multiplies the learning rate by {@code factor} (a guard rollback), bumplessly. */
+  double cut(double factor, long step) {
+    setLr(lr * factor, step + 1);
+    lr = lrAt(step + 1);
+    cuts++;
+    return lr;
+  }
+
+  private void setLr(double target, long next) {
+    double b = Math.max(Double.MIN_NORMAL, base.lr(next));
+    double u = Math.log(Math.max(floor, target) / b);
+    if (u < pi.output()) {
+      pi.override(u);
+    }
+  }
+
+  private void updateLayers(Observation obs) {
+    int n = obs.layerCount();
+    if (n != layers) {
+      if (logMult.length < n) {
+        logMult = new double[n];
+      }
+      java.util.Arrays.fill(logMult, 0, n, 0.0);
+      layers = n;
+    }
+    if (n == 0) {
+      return;
+    }
+    double sum = 0;
+    int valid = 0;
+    for (int i = 0; i < n; i++) {
+      double r = ProcessVariable.layerUpdateRatio(obs, i);
+      if (!Double.isNaN(r)) {
+        sum += r;
+        valid++;
+      }
+    }
+    if (valid < 2) {
+      return;
+    }
+    double mean = sum / valid;
+    double lim = Math.log(c.layerRange());
+    double shift = 0;
+    for (int i = 0; i < n; i++) {
+      double r = ProcessVariable.layerUpdateRatio(obs, i);
+      if (!Double.isNaN(r)) {
+        double m = logMult[i] - c.layerGain() * (r - mean) * Math.log(10);
+        logMult[i] = Math.max(-lim, Math.min(lim, m));
+      }
+      shift += logMult[i];
+    }
+    shift /= n;
+    for (int i = 0; i < n; i++) {
+      logMult[i] = Math.max(-lim, Math.min(lim, logMult[i] - shift));
+    }
+  }
+
+  /** Writes the per-layer multipliers (none unless the layer loop is on and layers were seen). */
+  void writeMultipliers(Decision out) {
+    if (!c.layers() || layers == 0) {
+      out.setLayerCount(0);
+      return;
+    }
+    out.setLayerCount(layers);
+    for (int i = 0; i < layers; i++) {
+      out.layerLrMultipliers[i] = Math.exp(logMult[i]);
+    }
+  }
+
+  double lr() {
+    return lr;
+  }
+
+  long cuts() {
+    return cuts;
+  }
+
+  void writeState(PolicyState.Writer w) {
+    pi.writeState(w);
+    w.putDouble(refG).putDouble(refL).putDouble(prevG).putDouble(prevL).putDouble(lr);
+    w.putLong(cuts).putInt(layers);
+    w.putDoubles(java.util.Arrays.copyOf(logMult, layers));
+  }
+
+  void readState(PolicyState.Reader r) {
+    pi.readState(r);
+    refG = r.getDouble();
+    refL = r.getDouble();
+    prevG = r.getDouble();
+    prevL = r.getDouble();
+    double l = r.getDouble();
+    if (!(l >= floor && l <= ceil)) {
+      throw new IllegalArgumentException(
+          "pi state lr must be in [" + floor + ", " + ceil + "], but was " + l);
+    }
+    lr = l;
+    cuts = r.getLong();
+    int n = r.getInt();
+    double[] m = r.getDoubles();
+    if (n < 0 || m.length != n) {
+      throw new IllegalArgumentException("pi state has " + m.length + " multipliers for " + n);
+    }
+    layers = n;
+    logMult = m;
+  }
+}

@@ -1,0 +1,167 @@
+package dev.governor.control;
+
+/**
+ * The default feedback policy {@code pi}: an LR loop, a clip loop and a weight-decay loop, plus the
+ * spike guard. Configuration and every default: {@link PiPolicyConfig}.
+ *
+ * <p><b>LR loop</b> ({@link LrLoop}). Process variable: gradient alignment {@code a_t = cos(g_t,
+ * g_{t−1})}, EMA-filtered, setpoint 0, PI on {@code ln η}. Why: it is hypergradient descent (Baydin
+ * et al. 2018: {@code Δln η ∝ g_t·g_{t−1}}) made into a PI loop with a filter and bounds. A
+ * positive alignment means successive steps agree — the step is too short — and η rises; a negative
+ * one means the iterate oscillates across the top eigen-direction or noise dominates, and η falls.
+ * On a noisy quadratic at stationarity {@code E[g_t·g_{t−1}] = −hηs²/(2−ηh)}, i.e. the correlation
+ * is {@code −ηh/2 < 0}, so η anneals by itself (roughly as 1/t) once noise dominates — the
+ * behaviour a tuned cosine schedule imitates. The PV is scale-free (no setpoint to tune per model).
+ * Because the integral action is too slow for a 10× too high LR (divergence multiplies ‖g‖ by
+ * {@code |1 − ηλ|} per step), a <em>safety cut</em> acts within a step: a rising explosion of ‖g‖
+ * or the loss cuts η to {@code min(η·cut, 1/ŝ)}. A base schedule can be set ({@code base=cosine}
+ * …): then the loop is a multiplicative trim on that schedule (schedule × controller).
+ *
+ * <p><b>Clip loop</b> ({@link ClipLoop}): clip rate → log threshold, target 5 %. <b>Weight-decay
+ * loop</b> ({@link WdLoop}): λ·η = κ plus a trim on the generalization gap at the validation rate.
+ * <b>Guard</b> ({@link SpikeGuard}): on SKIP or ROLLBACK the loops hold (the step's measurements
+ * are not trusted); on ROLLBACK the LR is also cut by {@code guard-cut}, and the LR loop brings it
+ * back; on CLIP the threshold of the decision is tightened to the guard's {@link
+ * SpikeGuard#clipLimit()}.
+ *
+ * <p>NaN/Inf: see each loop; no NaN/Inf reaches a decision (clip is +Inf only until the first
+ * finite gradient norm, or when the clip loop is off with {@code clip=inf}). {@code decide} is
+ * allocation-free.
+ */
+final class PiPolicy implements Policy {
+  private final PolicySpec spec;
+  private final PiPolicyConfig cfg;
+  private final LrLoop lrLoop;
+  private final ClipLoop clipLoop;
+  private final WdLoop wdLoop;
+  private final SpikeGuard guard;
+  private final Hyperparameters initial;
+
+  private PiPolicy(PolicySpec spec) {
+    this.spec = spec;
+    this.cfg = PiPolicyConfig.from(spec);
+    PolicySpec scheduleSpec = PolicySpec.of(cfg.lr().base()).with("lr", cfg.lr().lr());
+    for (String k : SchedulePolicy.KEYS.get(cfg.lr().base())) {
+      if (spec.has(k)) {
+        scheduleSpec = scheduleSpec.with(k, spec.getString(k, ""));
+      }
+    }
+    if (spec.has("warmup")) {
+      scheduleSpec = scheduleSpec.with("warmup", spec.getString("warmup", "0"));
+    }
+    Schedule base = SchedulePolicy.schedule(scheduleSpec, cfg.lr().base());
+    this.lrLoop = new LrLoop(cfg.lr(), base);
+    this.clipLoop = new ClipLoop(cfg.clip());
+    double lr0 = lrLoop.initialLr();
+    this.wdLoop = new WdLoop(cfg.wd(), lr0);
+    this.guard = cfg.guardOn() ? SpikeGuard.of(cfg.guard()) : null;
+    this.initial = Hyperparameters.of(lr0, clipLoop.initial(), wdLoop.value(lr0));
+  }
+
+  static PiPolicy of(PolicySpec spec) {
+    return new PiPolicy(spec);
+  }
+
+  /** The resolved configuration. */
+  PiPolicyConfig config() {
+    return cfg;
+  }
+
+  @Override
+  public Hyperparameters initial() {
+    return initial;
+  }
+
+  @Override
+  public void decide(Observation obs, Decision out) {
+    long t = obs.step();
+    GuardAction action = guard == null ? GuardAction.NONE : guard.check(obs.loss(), obs.gradNorm());
+    double lr;
+    double clip;
+    double wd;
+    if (action == GuardAction.SKIP || action == GuardAction.ROLLBACK) {
+      lr = action == GuardAction.ROLLBACK ? lrLoop.cut(cfg.guard().lrCut(), t) : lrLoop.hold(t);
+      clip = clipLoop.clip();
+      wd = wdLoop.value(lr);
+    } else {
+      lr = lrLoop.update(obs);
+      clip = clipLoop.update(obs);
+      wd = wdLoop.update(obs, lr);
+    }
+    if (action != GuardAction.NONE) {
+      clip = Math.min(clip, guard.clipLimit());
+    }
+    out.reset();
+    out.step = t;
+    out.lr = lr;
+    out.clip = clip;
+    out.weightDecay = wd;
+    out.action = action;
+    lrLoop.writeMultipliers(out);
+    PiController l = lrLoop.controller();
+    out.lrMeasurement = l.filtered();
+    out.lrError = l.error();
+    out.lrIntegral = l.integral();
+    PiController c = clipLoop.controller();
+    out.clipMeasurement = c.filtered();
+    out.clipError = c.error();
+    out.clipIntegral = c.integral();
+    PiController w = wdLoop.controller();
+    out.wdMeasurement = w.filtered();
+    out.wdError = w.error();
+    out.wdIntegral = w.integral();
+    out.faults = l.faults() + c.faults() + w.faults();
+    if (guard != null) {
+      out.lossZ = guard.lossZ();
+      out.gradZ = guard.gradZ();
+    }
+  }
+
+  /** Safety and guard LR cuts so far. */
+  long lrCuts() {
+    return lrLoop.cuts();
+  }
+
+  @Override
+  public PolicyState snapshot() {
+    PolicyState.Writer w = PolicyState.writer(spec.name());
+    lrLoop.writeState(w);
+    clipLoop.writeState(w);
+    wdLoop.writeState(w);
+    w.putBoolean(guard != null);
+    if (guard != null) {
+      guard.writeState(w);
+    }
+    return w.build();
+  }
+
+  @Override
+  public void restore(PolicyState state) {
+    PolicyState.Reader r = state.reader(spec.name());
+    lrLoop.readState(r);
+    clipLoop.readState(r);
+    wdLoop.readState(r);
+    boolean g = r.getBoolean();
+    if (g != (guard != null)) {
+      throw new IllegalArgumentException(
+          "pi state was written with guard="
+              + g
+              + ", but this policy has guard="
+              + (guard != null));
+    }
+    if (guard != null) {
+      guard.readState(r);
+    }
+    r.end();
+  }
+
+  @Override
+  public Policy copy() {
+    return of(spec);
+  }
+
+  @Override
+  public PolicySpec spec() {
+    return spec;
+  }
+}

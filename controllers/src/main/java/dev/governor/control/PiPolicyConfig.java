@@ -1,0 +1,364 @@
+package dev.governor.control;
+
+import java.util.Set;
+
+/**
+ * The complete configuration of the default feedback policy {@code pi}, and — in {@link
+ * #defaults()} — the one place all its default numbers live. Options of the {@code pi} spec
+ * override the defaults one by one (option names in brackets below).
+ *
+ * @param lr the learning-rate loop
+ * @param clip the clip loop
+ * @param wd the weight-decay loop
+ * @param guardOn whether the spike guard runs [{@code guard}]
+ * @param guard the guard's configuration [{@code guard-window guard-min guard-z-clip guard-z-skip
+ *     guard-z-rollback guard-cut}]
+ */
+public record PiPolicyConfig(
+    LrLoop lr, ClipLoop clip, WdLoop wd, boolean guardOn, GuardConfig guard) {
+
+  /**
+   * The LR loop: a PI controller on the log of a multiplicative trim of a base schedule ({@code η =
+   * base(t)·e^u}; base {@code constant} makes {@code u = ln(η/lr)}), plus a fast safety cut.
+   *
+   * @param lr initial learning rate (the base schedule's {@code lr}) [{@code lr}]
+   * @param base base schedule name; its options come from the same spec [{@code base}]
+   * @param pv process variable [{@code pv}]
+   * @param setpoint setpoint of the filtered PV [{@code setpoint}]
+   * @param reverse error = PV − setpoint (true) or setpoint − PV [{@code reverse}]
+   * @param kp proportional gain, log-LR per unit error [{@code kp}]
+   * @param ki integral gain per update [{@code ki}]
+   * @param alpha EMA weight of the PV filter [{@code alpha}]
+   * @param period steps per update [{@code period}]
+   * @param slew max LR factor per update, {@code > 1} [{@code slew}]
+   * @param floorFactor lower LR bound = lr × this [{@code lr-floor} sets it absolutely]
+   * @param ceilFactor upper LR bound = lr × this [{@code lr-ceil} sets it absolutely]
+   * @param cutGrowth safety cut when ‖g‖ or the loss rises above this factor × its running (EMA)
+   *     level while still rising [{@code cut-growth}]
+   * @param cut LR factor of a safety cut; with a sharpness measurement the cut goes at least to
+   *     {@code 1/ŝ} [{@code cut}]
+   * @param refAlpha EMA weight of the reference levels of ln‖g‖ and the loss [{@code cut-alpha}]
+   * @param layers per-layer LR multipliers from per-layer update ratios [{@code layers}]
+   * @param layerGain integral gain of the per-layer loop, per step and per decade [{@code
+   *     layer-gain}]
+   * @param layerRange multipliers stay in [1/range, range] [{@code layer-range}]
+   */
+  public record LrLoop(
+      double lr,
+      String base,
+      ProcessVariable pv,
+      double setpoint,
+      boolean reverse,
+      double kp,
+      double ki,
+      double alpha,
+      long period,
+      double slew,
+      double floorFactor,
+      double ceilFactor,
+      double cutGrowth,
+      double cut,
+      double refAlpha,
+      boolean layers,
+      double layerGain,
+      double layerRange) {}
+
+  /**
+   * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
+   * seen, regulating the clip rate (EMA of the clip indicator).
+   *
+   * @param on loop on; off = the fixed threshold {@code fixed} [{@code clip-loop}]
+   * @param fixed threshold when the loop is off; inf = no clipping [{@code clip}]
+   * @param rate target clip rate [{@code clip-rate}]
+   * @param kp proportional gain [{@code clip-kp}]
+   * @param ki integral gain [{@code clip-ki}]
+   * @param alpha EMA weight (the clip-rate window ≈ 1/alpha steps) [{@code clip-alpha}]
+   * @param initFactor first threshold = this × first gradient norm [{@code clip-init}]
+   * @param range threshold stays in [g0/range, g0·range] [{@code clip-range}]
+   * @param slew max threshold factor per step [{@code clip-slew}]
+   */
+  public record ClipLoop(
+      boolean on,
+      double fixed,
+      double rate,
+      double kp,
+      double ki,
+      double alpha,
+      double initFactor,
+      double range,
+      double slew) {}
+
+  /**
+   * The weight-decay loop: {@code λ_t = κ / η_t · e^trim} with {@code κ = wd · lr} (λ·η constant,
+   * THEORY.md "AdamW"), the trim a PI loop on the generalization gap updated only when a validation
+   * loss is measured (a slower rate than the step).
+   *
+   * @param wd initial weight decay; 0 turns weight decay off [{@code wd}]
+   * @param on coupling and trim on; off = fixed {@code wd} [{@code wd-loop}]
+   * @param pv gap variable, {@code gap} or {@code relative-gap} [{@code gap-pv}]
+   * @param setpoint target gap [{@code gap}]
+   * @param kp proportional gain [{@code wd-kp}]
+   * @param ki integral gain per validation measurement [{@code wd-ki}]
+   * @param alpha EMA weight over validation measurements [{@code wd-alpha}]
+   * @param range trim factor stays in [1/range, range] [{@code wd-range}]
+   */
+  public record WdLoop(
+      double wd,
+      boolean on,
+      ProcessVariable pv,
+      double setpoint,
+      double kp,
+      double ki,
+      double alpha,
+      double range) {}
+
+  /**
+   * The defaults — a starting point that needs no tuning (rationale in {@code PiPolicy}). The
+   * simulations tune these numbers; keep every default here.
+   */
+  public static PiPolicyConfig defaults() {
+    return new PiPolicyConfig(
+        new LrLoop(
+            0.1, // lr
+            "constant", // base
+            ProcessVariable.ALIGNMENT, // pv: hypergradient-like, setpoint 0
+            0.0, // setpoint
+            true, // reverse: a longer step lowers the alignment
+            0.1, // kp
+            0.02, // ki: sustained alignment 0.5 -> +1% LR per step
+            0.1, // alpha: ~10-step filter of the noisy cosine
+            1, // period
+            1.1, // slew: at most x1.1 or /1.1 per step (safety cuts bypass it)
+            1e-4, // floor factor
+            100.0, // ceil factor
+            2.0, // cut growth: ‖g‖ or loss above 2x its running level and rising
+            0.5, // cut factor
+            0.1, // reference EMA weight
+            false, // per-layer multipliers off by default
+            0.01, // layer gain
+            10.0), // layer range
+        new ClipLoop(
+            true, // on
+            Hyperparameters.NO_CLIP, // fixed (when off)
+            0.05, // target clip rate: clip the top ~5% of gradient norms
+            0.5, // kp
+            0.05, // ki
+            0.02, // alpha: ~50-step clip-rate window
+            2.0, // first threshold = 2 x first gradient norm
+            1000.0, // range
+            1.1), // slew
+        new WdLoop(
+            0.0, // wd: off unless set (the baselines default to 0 too)
+            true, // coupling + trim on
+            ProcessVariable.RELATIVE_GAP, // (val - train) / train
+            0.1, // target relative gap
+            0.0, // kp
+            0.1, // ki per validation measurement
+            0.3, // alpha over validation measurements
+            10.0), // trim range
+        true,
+        GuardConfig.defaults());
+  }
+
+  /** Default setpoint and acting direction of each LR-loop process variable. */
+  static double defaultSetpoint(ProcessVariable pv) {
+    return switch (pv) {
+      case ALIGNMENT -> 0.0;
+      case UPDATE_RATIO -> -3.0; // log10 of 1e-3 (DL4J guidance)
+      case SHARPNESS_LR -> 1.0; // half of the 2/λ stability edge
+      case GRAD_LOSS_RATIO -> 1.0;
+      default -> 0.0;
+    };
+  }
+
+  static boolean defaultReverse(ProcessVariable pv) {
+    return pv == ProcessVariable.ALIGNMENT;
+  }
+
+  /** Every option {@code pi} accepts (its own, plus the base schedules' options). */
+  static final Set<String> KEYS =
+      Options.keys(
+          Set.of(
+              "lr",
+              "base",
+              "pv",
+              "setpoint",
+              "reverse",
+              "kp",
+              "ki",
+              "alpha",
+              "period",
+              "slew",
+              "lr-floor",
+              "lr-ceil",
+              "cut-growth",
+              "cut",
+              "cut-alpha",
+              "layers",
+              "layer-gain",
+              "layer-range",
+              "clip-loop",
+              "clip",
+              "clip-rate",
+              "clip-kp",
+              "clip-ki",
+              "clip-alpha",
+              "clip-init",
+              "clip-range",
+              "clip-slew",
+              "wd",
+              "wd-loop",
+              "gap-pv",
+              "gap",
+              "wd-kp",
+              "wd-ki",
+              "wd-alpha",
+              "wd-range",
+              "guard",
+              "guard-window",
+              "guard-min",
+              "guard-z-clip",
+              "guard-z-skip",
+              "guard-z-rollback",
+              "guard-cut"),
+          Set.of(
+              "lr-min",
+              "t-max",
+              "t0",
+              "t-mult",
+              "step-size",
+              "gamma",
+              "warmup",
+              "pct-start",
+              "div-factor",
+              "final-div-factor"));
+
+  /**
+   * The defaults overridden by a spec's options.
+   *
+   * @throws IllegalArgumentException naming the first unknown option or invalid value
+   */
+  public static PiPolicyConfig from(PolicySpec s) {
+    Options.allow(s, KEYS);
+    PiPolicyConfig d = defaults();
+    LrLoop l = d.lr;
+    double lr = Options.positive(s, "lr", l.lr);
+    String base = s.getString("base", l.base);
+    if (!SchedulePolicy.KEYS.containsKey(base)) {
+      throw new IllegalArgumentException(
+          s.name()
+              + ".base must be one of "
+              + SchedulePolicy.KEYS.keySet()
+              + ", but was '"
+              + base
+              + "'");
+    }
+    ProcessVariable pv = s.has("pv") ? pvOption(s, "pv") : l.pv;
+    if (pv == ProcessVariable.CLIP_INDICATOR
+        || pv == ProcessVariable.GENERALIZATION_GAP
+        || pv == ProcessVariable.RELATIVE_GAP) {
+      throw new IllegalArgumentException(
+          s.name()
+              + ".pv must be one of [alignment, update-ratio, sharpness-lr, grad-loss-ratio], but"
+              + " was '"
+              + pv.key()
+              + "'");
+    }
+    double floorF = l.floorFactor;
+    double ceilF = l.ceilFactor;
+    if (s.has("lr-floor")) {
+      floorF = Options.positive(s, "lr-floor", 0) / lr;
+    }
+    if (s.has("lr-ceil")) {
+      ceilF = Options.positive(s, "lr-ceil", 0) / lr;
+    }
+    if (!(floorF <= 1)) {
+      throw new IllegalArgumentException(
+          s.name() + ".lr-floor must be <= lr=" + lr + ", but was " + floorF * lr);
+    }
+    if (!(ceilF >= 1)) {
+      throw new IllegalArgumentException(
+          s.name() + ".lr-ceil must be >= lr=" + lr + ", but was " + ceilF * lr);
+    }
+    LrLoop lrl =
+        new LrLoop(
+            lr,
+            base,
+            pv,
+            Options.finite(s, "setpoint", pv == l.pv ? l.setpoint : defaultSetpoint(pv)),
+            s.getBoolean("reverse", pv == l.pv ? l.reverse : defaultReverse(pv)),
+            Options.nonNegative(s, "kp", l.kp),
+            Options.nonNegative(s, "ki", l.ki),
+            Options.closed(s, "alpha", l.alpha, Double.MIN_VALUE, 1),
+            Options.atLeast(s, "period", l.period, 1),
+            greaterThanOne(s, "slew", l.slew),
+            floorF,
+            ceilF,
+            greaterThanOne(s, "cut-growth", l.cutGrowth),
+            Options.open(s, "cut", l.cut, 0, 1),
+            Options.closed(s, "cut-alpha", l.refAlpha, Double.MIN_VALUE, 1),
+            s.getBoolean("layers", l.layers),
+            Options.nonNegative(s, "layer-gain", l.layerGain),
+            greaterThanOne(s, "layer-range", l.layerRange));
+    ClipLoop c = d.clip;
+    ClipLoop cl =
+        new ClipLoop(
+            s.getBoolean("clip-loop", c.on),
+            Options.clip(s, "clip", c.fixed),
+            Options.open(s, "clip-rate", c.rate, 0, 1),
+            Options.nonNegative(s, "clip-kp", c.kp),
+            Options.nonNegative(s, "clip-ki", c.ki),
+            Options.closed(s, "clip-alpha", c.alpha, Double.MIN_VALUE, 1),
+            Options.positive(s, "clip-init", c.initFactor),
+            greaterThanOne(s, "clip-range", c.range),
+            greaterThanOne(s, "clip-slew", c.slew));
+    WdLoop w = d.wd;
+    ProcessVariable gapPv = s.has("gap-pv") ? pvOption(s, "gap-pv") : w.pv;
+    if (gapPv != ProcessVariable.GENERALIZATION_GAP && gapPv != ProcessVariable.RELATIVE_GAP) {
+      throw new IllegalArgumentException(
+          s.name() + ".gap-pv must be one of [gap, relative-gap], but was '" + gapPv.key() + "'");
+    }
+    WdLoop wl =
+        new WdLoop(
+            Options.nonNegative(s, "wd", w.wd),
+            s.getBoolean("wd-loop", w.on),
+            gapPv,
+            Options.finite(s, "gap", w.setpoint),
+            Options.nonNegative(s, "wd-kp", w.kp),
+            Options.nonNegative(s, "wd-ki", w.ki),
+            Options.closed(s, "wd-alpha", w.alpha, Double.MIN_VALUE, 1),
+            greaterThanOne(s, "wd-range", w.range));
+    GuardConfig g = d.guard;
+    GuardConfig gc;
+    try {
+      gc =
+          new GuardConfig(
+              (int) Options.atLeast(s, "guard-window", g.window(), 4),
+              (int) Options.atLeast(s, "guard-min", g.minSamples(), 2),
+              s.getDouble("guard-z-clip", g.zClip()),
+              s.getDouble("guard-z-skip", g.zSkip()),
+              s.getDouble("guard-z-rollback", g.zRollback()),
+              s.getDouble("guard-cut", g.lrCut()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(s.name() + "." + e.getMessage(), e);
+    }
+    return new PiPolicyConfig(lrl, cl, wl, s.getBoolean("guard", d.guardOn), gc);
+  }
+
+  private static ProcessVariable pvOption(PolicySpec s, String key) {
+    try {
+      return ProcessVariable.ofKey(s.getString(key, ""));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(s.name() + "." + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static double greaterThanOne(PolicySpec s, String key, double fallback) {
+    double v = s.getDouble(key, fallback);
+    if (!(v > 1) || !Double.isFinite(v)) {
+      throw new IllegalArgumentException(
+          s.name() + "." + key + " must be finite and > 1, but was " + v);
+    }
+    return v;
+  }
+}
