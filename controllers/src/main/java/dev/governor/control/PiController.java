@@ -13,9 +13,10 @@ package dev.governor.control;
  *       acting) or {@code r − f}; integrator candidate {@code I' = clamp(I + Ki·e)}; desired output
  *       {@code v = u0 + Kp·e + I'}; output {@code u = clamp(v, outMin, outMax)}, then limited to
  *       {@code u_prev ± maxDelta} (slew).
- *   <li>Anti-windup: conditional integration — when the limits cut {@code v} and {@code Ki·e}
- *       pushes further into the limit, the integrator keeps its old value ({@code v} is recomputed
- *       with it); the integrator is also clamped to {@code [integralMin, integralMax]}.
+ *   <li>Anti-windup: conditional integration — when the limits (bounds or slew) cut {@code v} and
+ *       {@code Ki·e} pushes further into the limit, the integrator moves only up to the value that
+ *       puts the desired output exactly on the limit, and never backwards, so it cannot wind up
+ *       beyond the saturated output; it is also clamped to {@code [integralMin, integralMax]}.
  *   <li>Bumpless start: before the first update the output is {@code u0 = initial}; at the first
  *       update the integrator starts at {@code −Kp·e}, so the proportional term causes no jump and
  *       the first update moves the output by {@code Ki·e} only (the velocity form from then on).

@@ -46,14 +46,20 @@ final class PiControllerImpl implements PiController {
     double iNew = clampI(integ + c.ki() * e);
     double v = c.initial() + c.kp() * e + iNew;
     double u = limit(v);
+    saturated = u != v;
     if ((v > u && c.ki() * e > 0) || (v < u && c.ki() * e < 0)) {
-      // conditional integration: do not integrate further into the limit
-      iNew = integ;
+      // conditional integration: integrate only up to the value that puts the output on the limit
+      // (never back from where it was), not further into it
+      double atLimit = u - c.initial() - c.kp() * e;
+      iNew =
+          v > u
+              ? Math.max(integ, Math.min(iNew, atLimit))
+              : Math.min(integ, Math.max(iNew, atLimit));
+      iNew = clampI(iNew);
       v = c.initial() + c.kp() * e + iNew;
       u = limit(v);
     }
     integ = iNew;
-    saturated = u != v;
     out = u;
     return out;
   }
