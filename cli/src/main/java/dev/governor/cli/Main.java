@@ -29,7 +29,9 @@ import picocli.CommandLine.ParseResult;
       CommandLine.HelpCommand.class,
       ScheduleCommand.class,
       SimulateCommand.class,
-      ReplayCommand.class
+      ReplayCommand.class,
+      ImportCommand.class,
+      ExportCommand.class
     })
 public final class Main implements Runnable {
 
