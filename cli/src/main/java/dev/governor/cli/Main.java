@@ -31,7 +31,8 @@ import picocli.CommandLine.ParseResult;
       SimulateCommand.class,
       ReplayCommand.class,
       ImportCommand.class,
-      ExportCommand.class
+      ExportCommand.class,
+      InspectCommand.class
     })
 public final class Main implements Runnable {
 

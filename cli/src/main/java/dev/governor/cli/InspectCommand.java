@@ -1,0 +1,155 @@
+package dev.governor.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.telemetry.Inspection;
+import dev.governor.telemetry.RunFolder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code governor inspect}: a summary table (or JSON) of one run folder. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Summarize a run folder: steps, loss first/last/min, divergence, loss spikes (rolling "
+          + "z-score > 4 over the previous 50 steps), clip rate, mean effective LR, LR/clip/WD "
+          + "ranges (applied and decided), faults, guard actions and events, queue sizes and torn "
+          + "tails.",
+      "",
+      "Exit codes: 0 ok, 2 bad input (one line names it)."
+    })
+public final class InspectCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--run", required = true, paramLabel = "DIR", description = "The run folder.")
+  Path run;
+
+  @Option(names = "--json", description = "Print JSON (for scripts) instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Inspection.Summary s = Inspection.inspect(RunFolder.open(run));
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      ObjectNode tree = m.valueToTree(s);
+      // JSON has no NaN/Inf: write them as null / "inf" strings
+      out.println(m.writeValueAsString(clean(m, tree)));
+      out.flush();
+      return 0;
+    }
+    row(out, "run", s.run());
+    row(out, "policy", s.policy());
+    row(
+        out,
+        "steps",
+        s.steps() + (s.steps() > 0 ? " (" + s.firstStep() + " .. " + s.lastStep() + ")" : ""));
+    row(
+        out,
+        "loss first / last / min",
+        num(s.lossFirst())
+            + " / "
+            + num(s.lossLast())
+            + " / "
+            + num(s.lossMin())
+            + (s.lossMinStep() >= 0 ? " (step " + s.lossMinStep() + ")" : ""));
+    row(out, "diverged", s.diverged() ? "yes, at step " + s.divergedAt() : "no");
+    row(
+        out,
+        "loss spikes",
+        s.spikes() + (s.spikeSteps().isEmpty() ? "" : " at steps " + s.spikeSteps()));
+    row(out, "faults (NaN/Inf steps)", "" + s.faults());
+    row(out, "clip rate", num(s.clipRate()));
+    row(out, "mean effective LR", num(s.meanEffectiveLr()));
+    row(out, "lr applied", range(s.lr()));
+    row(out, "clip applied", range(s.clip()));
+    row(out, "wd applied", range(s.wd()));
+    row(out, "decisions", "" + s.decisions());
+    if (s.decisions() > 0) {
+      row(out, "lr decided", range(s.decidedLr()));
+      row(out, "clip decided", range(s.decidedClip()));
+      row(out, "wd decided", range(s.decidedWd()));
+    }
+    row(out, "guard actions", counts(s.guardActions()));
+    row(out, "events", counts(s.events()));
+    row(out, "telemetry queue", queue(s.telemetryQueue()));
+    row(out, "decision queue", s.decisionQueue() == null ? "none" : queue(s.decisionQueue()));
+    out.flush();
+    return 0;
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode clean(
+      ObjectMapper m, com.fasterxml.jackson.databind.JsonNode n) {
+    if (n.isObject()) {
+      ObjectNode o = m.createObjectNode();
+      n.properties().forEach(e -> o.set(e.getKey(), clean(m, e.getValue())));
+      return o;
+    }
+    if (n.isArray()) {
+      var a = m.createArrayNode();
+      n.forEach(x -> a.add(clean(m, x)));
+      return a;
+    }
+    if (n.isDouble() || n.isFloat()) {
+      double d = n.asDouble();
+      if (Double.isNaN(d)) {
+        return m.nullNode();
+      }
+      if (Double.isInfinite(d)) {
+        return m.getNodeFactory().textNode(d > 0 ? "inf" : "-inf");
+      }
+    }
+    return n;
+  }
+
+  private static void row(PrintWriter out, String k, String v) {
+    out.printf(Locale.ROOT, "%-24s %s%n", k, v);
+  }
+
+  static String num(double v) {
+    if (Double.isNaN(v)) {
+      return "n/a";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "inf" : "-inf";
+    }
+    return String.format(Locale.ROOT, "%.6g", v);
+  }
+
+  private static String range(Inspection.Range r) {
+    if (Double.isNaN(r.min())) {
+      return "n/a";
+    }
+    return r.min() == r.max() ? num(r.min()) : num(r.min()) + " .. " + num(r.max());
+  }
+
+  private static String counts(Map<String, Long> m) {
+    if (m.isEmpty()) {
+      return "none";
+    }
+    StringBuilder sb = new StringBuilder();
+    m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+    return sb.toString();
+  }
+
+  private static String queue(Inspection.QueueSize q) {
+    return q.records()
+        + " records, "
+        + q.files()
+        + " file(s), "
+        + String.format(Locale.ROOT, "%.1f", q.bytesOnDisk() / 1048576.0)
+        + " MiB on disk"
+        + (q.tornTail() == null ? "" : "; TORN TAIL: " + q.tornTail());
+  }
+}
