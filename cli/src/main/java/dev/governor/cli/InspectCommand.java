@@ -149,7 +149,7 @@ public final class InspectCommand implements Callable<Integer> {
         + q.files()
         + " file(s), "
         + String.format(Locale.ROOT, "%.1f", q.bytesOnDisk() / 1048576.0)
-        + " MiB on disk"
+        + " MiB of (sparse) files"
         + (q.tornTail() == null ? "" : "; TORN TAIL: " + q.tornTail());
   }
 }

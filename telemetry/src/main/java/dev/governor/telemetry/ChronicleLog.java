@@ -378,15 +378,8 @@ final class ChronicleLog implements AutoCloseable {
     }
   }
 
+  /** The file's length; Chronicle files are sparse and preallocated, so disk usage is lower. */
   private static long allocatedBytes(Path f) {
-    try {
-      Object blocks = Files.getAttribute(f, "unix:blocks");
-      if (blocks instanceof Long n) {
-        return n * 512;
-      }
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      // fall through to the logical size
-    }
     try {
       return Files.size(f);
     } catch (IOException e) {

@@ -44,7 +44,7 @@ public final class Inspection {
    *
    * @param records complete records
    * @param files cycle files
-   * @param bytesOnDisk allocated bytes
+   * @param bytesOnDisk total length of the (sparse) cycle files
    * @param tornTail the torn tail's description, or null when there is none
    */
   public record QueueSize(long records, int files, long bytesOnDisk, String tornTail) {}

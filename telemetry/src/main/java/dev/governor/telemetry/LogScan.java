@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param lastStep step of the last record, or -1 when the queue is empty
  * @param stepsIncreasing whether each observation's (or decision's) step exceeds the previous one
  * @param files number of cycle files
- * @param bytesOnDisk bytes the queue occupies on disk (allocated blocks, not the sparse size)
+ * @param bytesOnDisk total length of the cycle files; they are sparse and preallocated in chunks,
+ *     so a short run shows tens of MiB while using far less disk
  * @param tornTail description of the torn tail (file and offset), or empty
  */
 public record LogScan(

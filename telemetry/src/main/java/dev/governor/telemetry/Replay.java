@@ -142,6 +142,7 @@ public final class Replay {
    * @throws IllegalArgumentException when the recorded policy cannot be built (names the option)
    */
   public static Verification verify(RunFolder run) {
+    requireDecisions(run);
     return verify(run, Policies.create(run.header().policy()));
   }
 
@@ -154,10 +155,7 @@ public final class Replay {
    * @throws TelemetryException when a queue is missing, damaged or foreign
    */
   public static Verification verify(RunFolder run, Policy policy) {
-    if (!run.hasDecisions()) {
-      throw new TelemetryException(
-          "run " + run.dir() + " has no decision queue to verify (decisions/ is empty)");
-    }
+    requireDecisions(run);
     List<String> notes = new ArrayList<>();
     try (TelemetryLog tl = run.readTelemetry();
         DecisionLog dl = run.readDecisions();
@@ -202,6 +200,16 @@ public final class Replay {
         return new Verification(verified, observations, decisions, Optional.of(m), notes);
       }
       return new Verification(verified, observations, decisions, Optional.empty(), notes);
+    }
+  }
+
+  private static void requireDecisions(RunFolder run) {
+    if (!run.hasDecisions()) {
+      throw new TelemetryException(
+          "run "
+              + run.dir()
+              + " has no decisions to verify (decisions/ is empty; an imported run? replay it"
+              + " with --policy instead)");
     }
   }
 

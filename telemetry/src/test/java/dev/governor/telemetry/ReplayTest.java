@@ -153,6 +153,15 @@ class ReplayTest {
   }
 
   @Test
+  void verifyOfARunWithoutDecisionsSaysSo() throws Exception {
+    java.nio.file.Path csv = tmp.resolve("in.csv");
+    java.nio.file.Files.write(csv, java.util.List.of("step,loss,grad_norm", "0,1,1"));
+    Interchange.ImportReport r = Interchange.importFile(csv, "csv", tmp.resolve("imp"), false);
+    TelemetryException e = assertThrows(TelemetryException.class, () -> Replay.verify(r.run()));
+    assertTrue(e.getMessage().contains("has no decisions to verify"), e.getMessage());
+  }
+
+  @Test
   void counterfactualRefusesAnExistingRunFolder() {
     RunFolder run = Runs.record(tmp.resolve("r"), PLATEAU, 5);
     TelemetryException e =
