@@ -27,6 +27,7 @@ import picocli.CommandLine.ParseResult;
     },
     subcommands = {
       CommandLine.HelpCommand.class,
+      DemoCommand.class,
       ScheduleCommand.class,
       SimulateCommand.class,
       ReplayCommand.class,

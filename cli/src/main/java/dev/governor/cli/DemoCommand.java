@@ -1,0 +1,314 @@
+package dev.governor.cli;
+
+import dev.governor.control.Policies;
+import dev.governor.control.Policy;
+import dev.governor.control.PolicySpec;
+import dev.governor.sim.Report;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.RunHeader;
+import dev.governor.trainers.Datasets;
+import dev.governor.trainers.TrainingResult;
+import dev.governor.trainers.TrainingTask;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code governor demo}: the main job. The feedback policy {@code pi} against the {@code cosine}
+ * and {@code sgdr} schedules on the same model, data, seed and step budget, at three initial
+ * learning rates (a sensible default, 10× below, 10× above); Fashion-MNIST when installed, the
+ * seeded synthetic task otherwise. A table on the terminal, {@code summary.json} and {@code
+ * report.html} in the output folder, and one run folder (telemetry and decision queues) per run.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "The main job: pi vs cosine vs SGDR on a DL4J model at three initial learning rates "
+          + "(default, 10x below, 10x above). Fashion-MNIST when installed, synthetic otherwise.",
+      "Example: governor demo --out runs/demo1",
+      ""
+    },
+    footer = {
+      "",
+      "Output: DIR/summary.json (every run's figures), DIR/report.html (accuracy, loss, LR, clip "
+          + "and weight-decay plots), DIR/<policy>-lr<i>/ (run folders with the queues).",
+      "Exit codes: 0 ok, 2 bad option or missing dataset (one line names it)."
+    })
+public final class DemoCommand implements Callable<Integer> {
+
+  /** Default budget: measured to finish in under 10 minutes on 2 cores (see the issue-6 note). */
+  static final int DEFAULT_EPOCHS = 5;
+
+  static final int DEFAULT_BATCH = 128;
+
+  static final double DEFAULT_LR = 1e-3;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Output folder (must not exist). Default runs/demo-<timestamp>.")
+  Path out;
+
+  @Option(
+      names = "--dataset",
+      paramLabel = "NAME",
+      description =
+          "auto (Fashion-MNIST when installed, else synthetic), fashion-mnist, synthetic.")
+  String dataset = "auto";
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Where the Fashion-MNIST IDX files are. Default " + "/usr/share/datasets/fashion-mnist.")
+  Path dataDir = Datasets.DEFAULT_FASHION_MNIST_DIR;
+
+  @Option(names = "--model", paramLabel = "NAME", description = "mlp (default) or cnn.")
+  String model = "mlp";
+
+  @Option(names = "--epochs", paramLabel = "N", description = "Epochs per run (default 5).")
+  int epochs = DEFAULT_EPOCHS;
+
+  @Option(names = "--batch", paramLabel = "N", description = "Mini-batch size (default 128).")
+  int batch = DEFAULT_BATCH;
+
+  @Option(
+      names = "--lr",
+      paramLabel = "X",
+      description =
+          "The sensible default initial LR (Adam); the demo also runs 10x below and above. Default 1e-3.")
+  double lr = DEFAULT_LR;
+
+  @Option(
+      names = "--policies",
+      paramLabel = "LIST",
+      split = ",",
+      description =
+          "Policies to compare (default pi,cosine,sgdr); each may carry options in spec form.")
+  List<String> policies = List.of("pi", "cosine", "sgdr");
+
+  @Option(names = "--seed", paramLabel = "S", description = "Run seed (default 1).")
+  long seed = 1;
+
+  @Option(
+      names = "--train-limit",
+      paramLabel = "N",
+      description = "Use only the first N training examples (default all; for quick looks).")
+  int trainLimit;
+
+  @Option(names = "--quiet", description = "No progress bar.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stderr = spec.commandLine().getErr();
+    if (!(lr > 0) || !Double.isFinite(lr)) {
+      throw new UserException("--lr must be finite and > 0, but was " + lr);
+    }
+    String ds = resolveDataset(dataset, dataDir, stderr);
+    TrainingTask task = new TrainingTask(ds, dataDir, model, batch, epochs, seed, trainLimit, 100);
+    Path dir = out != null ? out : defaultOut();
+    if (Files.exists(dir)) {
+      throw new UserException("--out " + dir + " already exists; choose a new folder");
+    }
+    double[] lrs = {lr / 10, lr, lr * 10};
+    // Validate every policy before anything is written or trained.
+    Datasets.Split data = task.load();
+    long total = task.totalSteps(data);
+    List<List<PolicySpec>> grid = new ArrayList<>();
+    for (double x : lrs) {
+      List<PolicySpec> row = new ArrayList<>();
+      for (String p : policies) {
+        PolicySpec s = specFor(PolicySpec.parse(p), x, total);
+        Policies.create(s);
+        row.add(s);
+      }
+      grid.add(row);
+    }
+    Files.createDirectories(dir);
+    stdout.printf(
+        Locale.ROOT,
+        "demo: %s, model %s, %d epochs x %d steps (batch %d), seed %d, %d runs -> %s%n",
+        data.train().name()
+            + " ("
+            + data.train().size()
+            + " train / "
+            + data.test().size()
+            + " test)",
+        model,
+        epochs,
+        task.stepsPerEpoch(data),
+        batch,
+        seed,
+        lrs.length * policies.size(),
+        dir);
+    stdout.flush();
+    List<TrainingResult> results = new ArrayList<>();
+    long runs = (long) lrs.length * policies.size();
+    try (ProgressBar pb = progress(runs * total)) {
+      long done = 0;
+      for (int i = 0; i < lrs.length; i++) {
+        for (PolicySpec s : grid.get(i)) {
+          Policy policy = Policies.create(s);
+          Path runDir = dir.resolve(s.name() + "-lr" + i);
+          Map<String, String> config = config(task, s, lrs[i]);
+          RunFolder folder =
+              RunFolder.create(
+                  runDir, RunHeader.of(runDir.getFileName().toString(), s, config, seed));
+          final long base = done;
+          if (pb != null) {
+            pb.setExtraMessage(s.name() + " lr=" + Dl4jReports.fmt("%.0e", lrs[i]));
+          }
+          TrainingResult r =
+              task.run(
+                  data,
+                  policy,
+                  folder,
+                  n -> {
+                    if (pb != null) {
+                      pb.stepTo(base + n);
+                    }
+                  });
+          folder.writeSummary(Dl4jReports.summary(r));
+          results.add(r);
+          done += total;
+        }
+      }
+    }
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(Dl4jReports.header());
+    for (TrainingResult r : results) {
+      rows.add(Dl4jReports.row(r));
+    }
+    Dl4jReports.table(rows).forEach(stdout::println);
+
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("dataset", ds);
+    summary.put("model", model);
+    summary.put("epochs", epochs);
+    summary.put("batch", batch);
+    summary.put("seed", seed);
+    summary.put("steps_per_run", total);
+    summary.put("initial_lrs", lrs);
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (TrainingResult r : results) {
+      list.add(Dl4jReports.summary(r));
+    }
+    summary.put("runs", list);
+    Dl4jReports.writeJson(dir.resolve("summary.json"), summary);
+
+    Report rep =
+        new Report("Governor demo: " + String.join(" vs ", policies) + " on " + ds + " / " + model);
+    rep.text(
+        "Same model, data, seed and budget ("
+            + epochs
+            + " epochs, "
+            + total
+            + " steps of batch "
+            + batch
+            + ") for every run; Adam with decoupled weight decay; the policy sets LR, clip and weight decay.");
+    rep.table(rows);
+    for (int i = 0; i < lrs.length; i++) {
+      List<TrainingResult> group = results.subList(i * policies.size(), (i + 1) * policies.size());
+      Dl4jReports.plots(rep, "initial lr " + Dl4jReports.fmt("%.0e", lrs[i]), group);
+    }
+    rep.write(dir.resolve("report.html"));
+    stdout.println(
+        "demo: wrote " + dir.resolve("summary.json") + " and " + dir.resolve("report.html"));
+    return 0;
+  }
+
+  /** The spec of {@code p} at initial LR {@code lr} and a budget of {@code total} steps. */
+  static PolicySpec specFor(PolicySpec p, double lr, long total) {
+    PolicySpec s = p.has("lr") ? p : p.with("lr", lr);
+    switch (s.name()) {
+      case "cosine" -> {
+        if (!s.has("t-max")) {
+          s = s.with("t-max", total);
+        }
+      }
+      case "sgdr" -> {
+        // three cycles that end with the budget: T0 + 2 T0 + 4 T0 = total
+        if (!s.has("t0")) {
+          s = s.with("t0", Math.max(1, total / 7));
+        }
+        if (!s.has("t-mult")) {
+          s = s.with("t-mult", 2);
+        }
+      }
+      default -> {}
+    }
+    return s;
+  }
+
+  static String resolveDataset(String dataset, Path dataDir, PrintWriter stderr) {
+    String d = dataset.toLowerCase(Locale.ROOT);
+    if (d.equals("auto")) {
+      if (Datasets.fashionMnistPresent(dataDir)) {
+        return "fashion-mnist";
+      }
+      stderr.println(
+          "demo: Fashion-MNIST not found in "
+              + dataDir
+              + "; using the synthetic task ("
+              + Datasets.INSTALL_HINT.replace(", or use --dataset synthetic", "")
+              + ")");
+      return "synthetic";
+    }
+    return d;
+  }
+
+  static Map<String, String> config(TrainingTask task, PolicySpec s, double lr) {
+    Map<String, String> c = new TreeMap<>();
+    c.put("command", "demo");
+    c.put("dataset", task.dataset());
+    c.put("model", task.model());
+    c.put("batch", Integer.toString(task.batch()));
+    c.put("epochs", Integer.toString(task.epochs()));
+    c.put("initial-lr", Double.toString(lr));
+    c.put("policy", s.toString());
+    c.put("train-limit", Integer.toString(task.trainLimit()));
+    return c;
+  }
+
+  private ProgressBar progress(long max) {
+    if (quiet) {
+      return null;
+    }
+    return new ProgressBarBuilder()
+        .setTaskName("demo")
+        .setInitialMax(max)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .setUpdateIntervalMillis(500)
+        .build();
+  }
+
+  static Path defaultOut() {
+    return Path.of(
+        "runs",
+        "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+  }
+}

@@ -1,0 +1,122 @@
+package dev.governor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+  @TempDir Path tmp;
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void missingDatasetIsOneLineWithTheInstallCommandAndExit2() {
+    Path out = tmp.resolve("d");
+    Result r =
+        run(
+            "demo",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            tmp.resolve("nowhere").toString(),
+            "--out",
+            out.toString(),
+            "--quiet");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("sudo apt-get install dataset-fashion-mnist"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
+  void badOptionsNameTheValue() {
+    Result r =
+        run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--lr",
+            "-1",
+            "--quiet",
+            "--out",
+            tmp.resolve("x").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--lr must be finite and > 0, but was -1.0"), r.err());
+    r =
+        run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--policies",
+            "nosuch",
+            "--quiet",
+            "--out",
+            tmp.resolve("y").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("nosuch"), r.err());
+    assertFalse(Files.exists(tmp.resolve("y")));
+  }
+
+  @Test
+  void smallSyntheticDemoWritesTableSummaryAndReport() throws Exception {
+    Path out = tmp.resolve("demo");
+    Result r =
+        run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--train-limit",
+            "640",
+            "--batch",
+            "64",
+            "--epochs",
+            "1",
+            "--policies",
+            "cosine,sgdr",
+            "--out",
+            out.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("test acc"), r.out());
+    JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals(6, s.get("runs").size());
+    JsonNode first = s.get("runs").get(0);
+    for (String f :
+        new String[] {
+          "dataset",
+          "model",
+          "policy",
+          "initial_lr",
+          "epochs",
+          "steps",
+          "test_accuracy",
+          "final_train_loss",
+          "diverged",
+          "wall_seconds",
+          "steps_per_second"
+        }) {
+      assertTrue(first.has(f), "summary field " + f);
+    }
+    assertEquals(1e-4, first.get("initial_lr").asDouble(), 1e-12);
+    assertEquals(10, first.get("steps").asLong()); // 640 / 64
+    String html = Files.readString(out.resolve("report.html"));
+    assertTrue(html.contains("data:image/png;base64,"));
+    assertTrue(Files.isRegularFile(out.resolve("cosine-lr1").resolve("run.json")));
+  }
+}
