@@ -25,6 +25,7 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * The bench runner behind {@code bench/run [--quick] [--only a,b] [--out FILE]}: runs every
@@ -186,6 +187,7 @@ public final class BenchRunner {
             .measurementTime(TimeValue.seconds(1))
             .addProfiler(GCProfiler.class)
             .shouldFailOnError(true)
+            .verbosity(VerboseMode.SILENT)
             .jvmArgsAppend(jvmFlags());
     Collection<RunResult> results = new org.openjdk.jmh.runner.Runner(ob.build()).run();
     Map<String, double[]> out = new LinkedHashMap<>();
