@@ -4,6 +4,8 @@ import dev.governor.actors.ActorRuntime;
 import dev.governor.actors.RunSpec;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.BatchStream;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jTrainer;
@@ -13,6 +15,7 @@ import dev.governor.trainers.Models;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
@@ -90,9 +93,12 @@ final class LoopOverhead {
     Path dir = Files.createTempDirectory("governor-bench-loop");
     long[] marks = new long[2];
     try {
+      Path runDir = dir.resolve("run-" + round);
+      RunFolder.create(
+          runDir, RunHeader.of("bench-loop-" + round, PolicySpec.parse("pi"), Map.of(), 1L));
       RunSpec spec =
           RunSpec.builder(
-                  dir.resolve("run-" + round),
+                  runDir,
                   () ->
                       Dl4jTrainer.builder(Models.create("mlp", train, 1), train)
                           .batch(batch)
