@@ -8,7 +8,7 @@ public final class Suites {
 
   /** The suite names. */
   public static List<String> names() {
-    return List.of("validation", "robustness");
+    return List.of("validation", "robustness", "disturbance");
   }
 
   /**
@@ -25,6 +25,7 @@ public final class Suites {
     return switch (name) {
       case "validation" -> ValidationSuite.run(quick, seeds, runner);
       case "robustness" -> RobustnessSuite.run(quick, seeds, runner);
+      case "disturbance" -> DisturbanceSuite.run(quick, seeds, runner);
       default ->
           throw new IllegalArgumentException(
               "suite must be one of " + names() + ", but was '" + name + "'");

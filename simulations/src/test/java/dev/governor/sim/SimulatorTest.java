@@ -183,4 +183,16 @@ class SimulatorTest {
     assertEquals(6, s.get("policies").get("constant").get("diverged").asInt());
     assertTrue(s.get("goals").get("cosine_diverges_at_every_nqm_lr_above_bound").asBoolean());
   }
+
+  @Test
+  void quickDisturbanceSuiteMeasuresRecovery() {
+    Outcome o = DisturbanceSuite.run(true, 1, Runner.of(2, null));
+    JsonNode d = o.summary().get("disturbances");
+    assertEquals(4, d.size());
+    // constant LR 0.5 after a ×10 curvature jump is 2.5 × the new bound 0.2: it must diverge
+    assertEquals(1, d.get("curvature-x10").get("constant").get("diverged").asInt());
+    assertEquals(0, d.get("noise-burst-x5").get("constant").get("diverged").asInt());
+    assertTrue(d.get("noise-burst-x5").get("constant").get("wasted_steps_median").asDouble() > 0);
+    assertTrue(o.summary().get("policies").get("cosine").has("median_steps_to_target"));
+  }
 }

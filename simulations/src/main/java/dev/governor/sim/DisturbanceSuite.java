@@ -1,0 +1,205 @@
+package dev.governor.sim;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.XYChart;
+
+/**
+ * The {@code disturbance} suite: on the curvature-noise NQM ({@link Bench#nqmCurvature()}), SGD,
+ * every policy starting at η₀ = 0.25 × the stability bound, with one event at step E = steps/2:
+ * curvature ×10 (the stable LR drops 10×), a noise burst (noise std ×5 for steps/10 steps), batch
+ * halving, or loss/gradient spikes ×100 every steps/10 steps from E.
+ *
+ * <p>Per run: <b>recovery steps</b> = steps from E until the exact loss is back at or below 1.5 ×
+ * its mean over the 50 steps before E (scaled by the curvature factor for the jump; -1 = never);
+ * <b>wasted steps</b> = steps after E spent above that level. A diverged run wastes every remaining
+ * step.
+ */
+public final class DisturbanceSuite {
+  private DisturbanceSuite() {}
+
+  static Map<String, Disturbance> disturbances(long steps) {
+    long e = steps / 2;
+    Map<String, Disturbance> m = new LinkedHashMap<>();
+    m.put("curvature-x10", Disturbance.curvatureJump(e, 10));
+    m.put("noise-burst-x5", Disturbance.noiseBurst(e, steps / 10, 5));
+    m.put("batch-halving", Disturbance.batchChange(e, Bench.nqmCurvature().problem().batch() / 2));
+    m.put("spikes-x100", Disturbance.spikes(e, steps / 10, 100));
+    return m;
+  }
+
+  /** Runs the suite. */
+  public static Outcome run(boolean quick, int seedsOverride, Runner runner) {
+    int seeds = seedsOverride > 0 ? seedsOverride : (quick ? 2 : 8);
+    long steps = quick ? 1200 : 3000;
+    long e = steps / 2;
+    Bench b = Bench.nqmCurvature();
+    List<String> policies = RobustnessSuite.policies();
+    Map<String, Disturbance> dist = disturbances(steps);
+    List<RunSpec> specs = new ArrayList<>();
+    for (Map.Entry<String, Disturbance> d : dist.entrySet()) {
+      for (String p : policies) {
+        for (int k = 0; k < seeds; k++) {
+          long seed = 1 + k;
+          Problem prob = b.problem().create(seed);
+          specs.add(
+              new RunSpec(
+                  SimulatedTrainer.Config.of(b.problem(), b.optimizer(), seed)
+                      .withDisturbance(d.getValue()),
+                  RobustnessSuite.spec(p, 0.25 * b.scale(prob), steps),
+                  steps,
+                  b.target(prob),
+                  1,
+                  d.getKey() + "|" + p));
+        }
+      }
+    }
+    List<RunResult> results = runner.runAll(specs, "disturbance");
+    Map<String, Map<String, List<RunResult>>> by = new LinkedHashMap<>();
+    for (RunResult r : results) {
+      String[] l = r.spec().label().split("\\|");
+      by.computeIfAbsent(l[0], x -> new LinkedHashMap<>())
+          .computeIfAbsent(l[1], x -> new ArrayList<>())
+          .add(r);
+    }
+    ObjectNode s = Json.object();
+    s.put("suite", "disturbance");
+    s.put("quick", quick);
+    s.put("seeds", seeds);
+    s.put("steps", steps);
+    s.put("event_step", e);
+    s.put("problem", b.problem().toString());
+    s.put("initial_lr_relative_to_bound", 0.25);
+    ObjectNode pol = s.putObject("policies");
+    for (String p : policies) {
+      List<RunResult> rs = new ArrayList<>();
+      for (String d : dist.keySet()) {
+        rs.addAll(by.get(d).get(p));
+      }
+      PolicyStats.write(pol.putObject(p), rs);
+    }
+    ObjectNode per = s.putObject("disturbances");
+    List<String> table = new ArrayList<>();
+    table.add(
+        String.format(
+            Locale.ROOT,
+            "%-16s %-10s %9s %14s %14s %12s",
+            "disturbance",
+            "policy",
+            "diverged",
+            "recovery_med",
+            "wasted_med",
+            "final_med"));
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(
+        List.of(
+            "disturbance",
+            "policy",
+            "diverged",
+            "median recovery steps",
+            "median wasted steps",
+            "final loss median"));
+    for (Map.Entry<String, Disturbance> d : dist.entrySet()) {
+      ObjectNode pd = per.putObject(d.getKey());
+      for (String p : policies) {
+        List<RunResult> rs = by.get(d.getKey()).get(p);
+        double[] rec = new double[rs.size()];
+        double[] waste = new double[rs.size()];
+        int div = 0;
+        for (int i = 0; i < rs.size(); i++) {
+          RunResult r = rs.get(i);
+          double[] m = recovery(r, e, d.getValue().curvatureScale(e));
+          rec[i] = m[0];
+          waste[i] = m[1];
+          div += r.diverged() ? 1 : 0;
+        }
+        ObjectNode o = PolicyStats.write(pd.putObject(p), rs);
+        Json.put(o, "recovery_steps_median", Stats.median(rec));
+        o.set("recovery_steps_ci95", Json.array(Stats.medianCi(rec, 0.95)));
+        Json.put(o, "wasted_steps_median", Stats.median(waste));
+        o.set("wasted_steps_ci95", Json.array(Stats.medianCi(waste, 0.95)));
+        double fl = Stats.median(PolicyStats.finalLoss(rs));
+        table.add(
+            String.format(
+                Locale.ROOT,
+                "%-16s %-10s %9d %14.0f %14.0f %12.4g",
+                d.getKey(),
+                p,
+                div,
+                Stats.median(rec),
+                Stats.median(waste),
+                fl));
+        rows.add(
+            List.of(
+                d.getKey(),
+                p,
+                Integer.toString(div),
+                String.format(Locale.ROOT, "%.0f", Stats.median(rec)),
+                String.format(Locale.ROOT, "%.0f", Stats.median(waste)),
+                SingleRun.fmt(fl)));
+      }
+    }
+    Report rep = new Report("Disturbance suite" + (quick ? " (quick)" : ""));
+    rep.text(
+        "Problem "
+            + b.problem()
+            + ", SGD, initial LR 0.25 x bound for every policy, event at step "
+            + e
+            + ". Recovery: steps until the exact loss is back below 1.5 x its pre-event level;"
+            + " wasted: steps after the event spent above it (infinite = never recovered).");
+    rep.table(rows);
+    for (String d : dist.keySet()) {
+      XYChart loss = Report.chart(d + ": exact loss (seed 1)", "step", "loss", false, true);
+      XYChart lr = Report.chart(d + ": learning rate (seed 1)", "step", "lr", false, true);
+      XYChart clip = Report.chart(d + ": clip threshold (seed 1)", "step", "clip", false, true);
+      for (String p : policies) {
+        Trace t = by.get(d).get(p).get(0).trace();
+        double[] x = SingleRun.toDouble(t.step());
+        Report.line(loss, p, x, t.exactLoss(), false);
+        Report.line(lr, p, x, t.lr(), false);
+        Report.line(clip, p, x, t.clip(), false);
+      }
+      rep.heading(d).chart(loss).chart(lr).chart(clip);
+    }
+    return new Outcome(s, rep, table, List.of());
+  }
+
+  /** {recovery steps (+Inf = never), wasted steps} of one run with a full trace. */
+  static double[] recovery(RunResult r, long event, double scale) {
+    Trace t = r.trace();
+    double[] loss = t.exactLoss();
+    long[] step = t.step();
+    double pre = 0;
+    int n = 0;
+    for (int i = 0; i < step.length; i++) {
+      if (step[i] >= event - 50 && step[i] < event) {
+        pre += loss[i];
+        n++;
+      }
+    }
+    double level = 1.5 * scale * pre / Math.max(1, n);
+    double rec = Double.POSITIVE_INFINITY;
+    long wasted = 0;
+    for (int i = 0; i < step.length; i++) {
+      if (step[i] < event) {
+        continue;
+      }
+      if (loss[i] <= level) {
+        if (rec == Double.POSITIVE_INFINITY) {
+          rec = step[i] - event;
+        }
+      } else {
+        wasted++;
+      }
+    }
+    if (r.diverged()) {
+      wasted += r.spec().steps() - 1 - r.divergedAt();
+      rec = Double.POSITIVE_INFINITY;
+    }
+    return new double[] {rec, wasted};
+  }
+}
