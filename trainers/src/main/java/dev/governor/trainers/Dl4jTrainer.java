@@ -125,6 +125,7 @@ public final class Dl4jTrainer implements Trainer {
     p.setProperty("havePrev", Boolean.toString(e.havePrev()));
     p.setProperty("prevUpdateNorm", Long.toString(Double.doubleToRawLongBits(e.prevUpdateNorm())));
     p.setProperty("prevGradNormSq", Long.toString(Double.doubleToRawLongBits(e.prevGradNormSq())));
+    p.setProperty("prevInv", Long.toString(Double.doubleToRawLongBits(e.prevInv())));
     p.setProperty("undoValid", Boolean.toString(e.undoValid()));
     p.setProperty("undoIteration", Integer.toString(e.undoIteration()));
     p.setProperty("ring", Integer.toString(e.ring().size()));
@@ -200,6 +201,7 @@ public final class Dl4jTrainer implements Trainer {
             Boolean.parseBoolean(p.getProperty("havePrev")),
             Double.longBitsToDouble(Long.parseLong(p.getProperty("prevUpdateNorm"))),
             Double.longBitsToDouble(Long.parseLong(p.getProperty("prevGradNormSq"))),
+            Double.longBitsToDouble(Long.parseLong(p.getProperty("prevInv"))),
             readArray(dir.resolve("prev-grad.bin")),
             Boolean.parseBoolean(p.getProperty("undoValid")),
             Integer.parseInt(p.getProperty("undoIteration")),

@@ -176,20 +176,19 @@ final class GovernedStep {
     double alignment = Double.NaN;
     double sharpness = Double.NaN;
     if (measureAlignment) {
+      // prevGrad holds the previous step's gradient SUM; its mean's squared norm is prevGradNormSq
       if (prevGrad == null) {
         prevGrad = grad.dup();
       } else {
-        double dot = Nd4j.getBlasWrapper().dot(grad, prevGrad) * inv;
-        // prevGrad holds the previous MEAN gradient
-        double prevNormSq = havePrev ? prevGradNormSq : Double.NaN;
         if (havePrev) {
-          alignment = dot / (gradNorm * Math.sqrt(prevNormSq));
-          double diffSq = gradSq + prevNormSq - 2 * dot;
+          double dot = Nd4j.getBlasWrapper().dot(grad, prevGrad) * inv * prevInv;
+          alignment = dot / (gradNorm * Math.sqrt(prevGradNormSq));
+          double diffSq = gradSq + prevGradNormSq - 2 * dot;
           sharpness = Math.sqrt(Math.max(0, diffSq)) / prevUpdateNorm;
         }
         prevGrad.assign(grad);
       }
-      prevGrad.muli(inv);
+      prevInv = inv;
       prevGradNormSq = gradSq;
       havePrev = true;
     }
@@ -244,6 +243,7 @@ final class GovernedStep {
   }
 
   private double prevGradNormSq = Double.NaN;
+  private double prevInv = Double.NaN;
 
   private void applyAction(long step, GuardAction action) {
     switch (action) {
@@ -324,6 +324,7 @@ final class GovernedStep {
       boolean havePrev,
       double prevUpdateNorm,
       double prevGradNormSq,
+      double prevInv,
       INDArray prevGrad,
       boolean undoValid,
       int undoIteration,
@@ -336,6 +337,7 @@ final class GovernedStep {
         havePrev,
         prevUpdateNorm,
         prevGradNormSq,
+        prevInv,
         prevGrad,
         undoValid,
         undoIteration,
@@ -348,6 +350,7 @@ final class GovernedStep {
     havePrev = e.havePrev();
     prevUpdateNorm = e.prevUpdateNorm();
     prevGradNormSq = e.prevGradNormSq();
+    prevInv = e.prevInv();
     if (e.prevGrad() != null) {
       if (prevGrad == null) {
         prevGrad = e.prevGrad().dup();

@@ -47,6 +47,8 @@ class OverheadProbe {
     Hyperparameters h = Hyperparameters.of(1e-3, Hyperparameters.NO_CLIP, 0);
     long[] steps = new long[names.length];
     double[][] perStep = new double[names.length][rounds];
+    double[][] cpuPerStep = new double[names.length][rounds];
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     // warm-up
     for (int w = 0; w < 2; w++) {
       for (int i = 0; i < names.length; i++) {
@@ -56,13 +58,24 @@ class OverheadProbe {
     for (int r = 0; r < rounds; r++) {
       for (int k = 0; k < names.length; k++) {
         int i = (k + r) % names.length; // rotate the order each round
+        long c0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         run(i, block, nets, trainers, streams, steps, h);
         perStep[i][r] = (System.nanoTime() - t0) / 1e6 / block;
+        cpuPerStep[i][r] = (mx.getCurrentThreadCpuTime() - c0) / 1e6 / block;
       }
     }
     double base = median(perStep[0]);
-    StringBuilder sb = new StringBuilder("OVERHEAD model=" + model + " batch=" + batch + "\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "OVERHEAD model="
+                + model
+                + " batch="
+                + batch
+                + " OMP_NUM_THREADS="
+                + System.getenv("OMP_NUM_THREADS")
+                + "\n");
+    double cpuBase = median(cpuPerStep[0]);
     for (int i = 0; i < names.length; i++) {
       double m = median(perStep[i]);
       // per-round paired ratio against plain fit
@@ -72,8 +85,14 @@ class OverheadProbe {
       }
       sb.append(
           String.format(
-              "%-18s median %.3f ms/step  ratio-of-medians %.4f  median-paired-ratio %.4f%n",
-              names[i], m, m / base, median(ratios)));
+              "%-18s wall: median %.3f ms/step, ratio-of-medians %.4f, median-paired-ratio %.4f;"
+                  + " calling-thread CPU: median %.3f ms/step, ratio %.4f%n",
+              names[i],
+              m,
+              m / base,
+              median(ratios),
+              median(cpuPerStep[i]),
+              median(cpuPerStep[i]) / cpuBase));
     }
     System.out.println(sb);
   }
