@@ -1,0 +1,184 @@
+package dev.governor.cli;
+
+import dev.governor.actors.ActorRuntime;
+import dev.governor.actors.RunResult;
+import dev.governor.actors.RunSpec;
+import dev.governor.control.Observation;
+import dev.governor.control.Policies;
+import dev.governor.control.PolicySpec;
+import dev.governor.sim.Report;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.RunHeader;
+import dev.governor.telemetry.TelemetryException;
+import dev.governor.telemetry.TelemetryLog;
+import dev.governor.trainers.Datasets;
+import dev.governor.trainers.Dl4jTrainer;
+import dev.governor.trainers.Evaluation;
+import dev.governor.trainers.TrainingResult;
+import dev.governor.trainers.TrainingTask;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+
+/**
+ * The Deeplearning4j side of {@code governor train --dataset ...}: a {@link TrainingTask}'s {@link
+ * Dl4jTrainer} driven through the actor runtime (TrainerActor, queues, ControllerActor in this
+ * process or {@code governor control} in another), then evaluated on the test set; {@code
+ * summary.json} with the fields {@code dataset, model, policy, initial_lr, epochs, steps,
+ * test_accuracy, final_train_loss, diverged, wall_seconds, steps_per_second}, and {@code
+ * report.html} drawn from the telemetry queue.
+ */
+final class Dl4jTrain {
+  private Dl4jTrain() {}
+
+  /** Actor-runtime options of the run. */
+  record Runtime(
+      RunSpec.Mode mode,
+      RunSpec.ControllerPlacement controller,
+      Duration decisionTimeout,
+      long checkpointEvery) {}
+
+  /**
+   * Runs the task under {@code policy} into the new run folder {@code out}; returns the exit code.
+   *
+   * @throws IllegalArgumentException (exit 2) for a missing dataset, a bad policy or an existing
+   *     run folder — before anything is written
+   */
+  static int run(
+      TrainingTask task,
+      PolicySpec policy,
+      Path out,
+      Runtime rt,
+      LongConsumer progress,
+      PrintWriter stdout,
+      PrintWriter stderr)
+      throws InterruptedException {
+    Policies.create(policy); // validates before anything is written
+    Datasets.Split data = task.load();
+    long steps = task.totalSteps(data);
+    Map<String, String> config = new TreeMap<>();
+    config.put("command", "train");
+    config.put("dataset", task.dataset());
+    config.put("model", task.model());
+    config.put("batch", Integer.toString(task.batch()));
+    config.put("epochs", Integer.toString(task.epochs()));
+    config.put("train-limit", Integer.toString(task.trainLimit()));
+    config.put("mode", rt.mode().toString());
+    config.put("controller", rt.controller().toString());
+    RunFolder folder;
+    try {
+      folder = RunFolder.create(out, RunHeader.of(runId(out), policy, config, task.seed()));
+    } catch (TelemetryException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+    AtomicReference<Dl4jTrainer> last = new AtomicReference<>();
+    RunSpec spec =
+        RunSpec.builder(
+                folder.dir(),
+                () -> {
+                  Dl4jTrainer t = task.trainer(data);
+                  last.set(t);
+                  return t;
+                },
+                policy,
+                steps)
+            .mode(rt.mode())
+            .controller(rt.controller())
+            .decisionTimeout(rt.decisionTimeout())
+            .checkpointEvery(rt.checkpointEvery())
+            .progress(progress == null ? s -> {} : progress)
+            .build();
+    long t0 = System.nanoTime();
+    RunResult r = ActorRuntime.run(spec);
+    double wall = (System.nanoTime() - t0) / 1e9;
+
+    TrainingResult res = fromTelemetry(task, data, policy, folder, last.get(), wall, r);
+    folder.writeSummary(Dl4jReports.summary(res));
+    Report rep =
+        new Report("governor train: " + policy + " on " + task.dataset() + " / " + task.model());
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(Dl4jReports.header());
+    rows.add(Dl4jReports.row(res));
+    rep.table(rows);
+    Dl4jReports.plots(rep, policy.name(), List.of(res));
+    folder.writeReport(rep.html());
+    Dl4jReports.table(rows).forEach(stdout::println);
+    stdout.println("wrote run folder " + folder.dir());
+    stdout.flush();
+    if (!r.completed()) {
+      stderr.println("train: the run did not complete: " + r.failure());
+      stderr.flush();
+      return Main.EXIT_CHECK_FAILED;
+    }
+    return 0;
+  }
+
+  /** The run's figures: trajectories from the telemetry queue, accuracy from the trained model. */
+  static TrainingResult fromTelemetry(
+      TrainingTask task,
+      Datasets.Split data,
+      PolicySpec policy,
+      RunFolder folder,
+      Dl4jTrainer trainer,
+      double wall,
+      RunResult r) {
+    int n = (int) task.totalSteps(data);
+    double[] loss = new double[n];
+    double[] lr = new double[n];
+    double[] clip = new double[n];
+    double[] wd = new double[n];
+    java.util.Arrays.fill(loss, Double.NaN);
+    try (TelemetryLog log = folder.readTelemetry();
+        TelemetryLog.Tailer t = log.tailer()) {
+      Observation o;
+      while ((o = t.poll()) != null) {
+        int i = (int) o.step();
+        if (i >= 0 && i < n) {
+          loss[i] = o.loss();
+          lr[i] = o.lr();
+          clip[i] = o.clip();
+          wd[i] = o.weightDecay();
+        }
+      }
+    }
+    Evaluation ev =
+        trainer == null ? new Evaluation(Double.NaN, Double.NaN, 0) : trainer.evaluate(data.test());
+    int tail = (int) Math.max(1, Math.min(n, task.stepsPerEpoch(data) / 4));
+    double fl = 0;
+    for (int i = n - tail; i < n; i++) {
+      fl += loss[i];
+    }
+    fl /= tail;
+    return new TrainingResult(
+        task.dataset(),
+        task.model(),
+        policy.toString(),
+        Policies.create(policy).initial().lr(),
+        task.epochs(),
+        r.stepsRun(),
+        ev.accuracy(),
+        fl,
+        !Double.isFinite(fl) || !Double.isFinite(ev.loss()),
+        wall,
+        r.stepsRun() / wall,
+        loss,
+        lr,
+        clip,
+        wd,
+        new double[] {ev.accuracy()},
+        new double[] {ev.loss()},
+        List.of());
+  }
+
+  private static String runId(Path out) {
+    String name = out.toAbsolutePath().normalize().getFileName().toString();
+    String id = name.replaceAll("[^A-Za-z0-9._-]", "-");
+    return id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0)) ? "run-" + id : id;
+  }
+}

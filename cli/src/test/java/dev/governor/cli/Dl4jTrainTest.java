@@ -1,0 +1,77 @@
+package dev.governor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.governor.actors.RunSpec;
+import dev.governor.control.PolicySpec;
+import dev.governor.trainers.TrainingTask;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Dl4jTrainTest {
+  @TempDir Path tmp;
+
+  static final Dl4jTrain.Runtime RT =
+      new Dl4jTrain.Runtime(
+          RunSpec.Mode.SYNC, RunSpec.ControllerPlacement.IN_PROCESS, Duration.ofSeconds(30), 20);
+
+  @Test
+  void trainsASyntheticMlpThroughTheActorsAndWritesTheSummary() throws Exception {
+    TrainingTask task = new TrainingTask("synthetic", null, "mlp", 32, 2, 3, 960, 10);
+    Path out = tmp.resolve("t");
+    StringWriter so = new StringWriter();
+    int code =
+        Dl4jTrain.run(
+            task,
+            PolicySpec.parse("cosine(lr=0.003, t-max=60)"),
+            out,
+            RT,
+            null,
+            new PrintWriter(so, true),
+            new PrintWriter(new StringWriter(), true));
+    assertEquals(0, code, so.toString());
+    JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals("synthetic", s.get("dataset").asText());
+    assertEquals("mlp", s.get("model").asText());
+    assertEquals(0.003, s.get("initial_lr").asDouble(), 0.0);
+    assertEquals(2, s.get("epochs").asInt());
+    assertEquals(60, s.get("steps").asLong()); // 2 epochs x 960/32
+    assertFalse(s.get("diverged").asBoolean());
+    // 10 classes: chance is 0.1; 60 steps of Adam on the synthetic blobs learn far more
+    assertTrue(s.get("test_accuracy").asDouble() > 0.5, s.toString());
+    assertTrue(s.get("steps_per_second").asDouble() > 0);
+    assertTrue(s.has("final_train_loss") && s.has("wall_seconds") && s.has("policy"));
+    assertTrue(Files.readString(out.resolve("report.html")).contains("data:image/png;base64,"));
+  }
+
+  @Test
+  void missingDatasetFailsBeforeTheRunFolderIsCreated() {
+    TrainingTask task =
+        new TrainingTask("fashion-mnist", tmp.resolve("none"), "mlp", 32, 1, 1, 0, 10);
+    Path out = tmp.resolve("never");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Dl4jTrain.run(
+                    task,
+                    PolicySpec.parse("cosine"),
+                    out,
+                    RT,
+                    null,
+                    new PrintWriter(new StringWriter()),
+                    new PrintWriter(new StringWriter())));
+    assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
+    assertFalse(Files.exists(out));
+  }
+}
