@@ -125,13 +125,17 @@ public record PiPolicyConfig(
             0.0, // setpoint
             true, // reverse: a longer step lowers the alignment
             0.1, // kp
-            0.02, // ki: sustained alignment 0.5 -> +1% LR per step
+            0.1, // ki: sustained alignment 0.5 -> +5% LR per step (simulations, issue 4: 0.02
+            // decayed too slowly to reach the NQM targets in 3000 steps; 0.1 makes steps-to-target
+            // nearly independent of the initial LR)
             0.1, // alpha: ~10-step filter of the noisy cosine
             1, // period
             1.1, // slew: at most x1.1 or /1.1 per step (safety cuts bypass it)
             1e-4, // floor factor
             100.0, // ceil factor
-            2.0, // cut growth: ‖g‖ or loss above 2x its running level and rising
+            4.0, // cut growth: ‖g‖ or loss above 4x its running level and rising (simulations,
+            // issue 4: at 2x, ordinary mini-batch noise in ‖g‖ (logreg, B = 16) fired the cut
+            // repeatedly and pinned the LR at its floor)
             0.5, // cut factor
             0.1, // reference EMA weight
             false, // per-layer multipliers off by default

@@ -2,7 +2,6 @@ package dev.governor.sim;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,12 +32,7 @@ public final class RobustnessSuite {
   }
 
   static List<String> policies() {
-    List<String> p = new ArrayList<>();
-    if (Policies.names().contains("pi")) {
-      p.add("pi");
-    }
-    p.addAll(List.of("cosine", "sgdr", "constant", "plateau"));
-    return p;
+    return List.of("pi", "cosine", "sgdr", "constant", "plateau");
   }
 
   static PolicySpec spec(String policy, double lr, long steps) {
