@@ -30,6 +30,8 @@ public final class ActorRuntime {
 
   /** The actor system configuration: SLF4J logging, no JVM exit, our dispatchers. */
   public static Config config() {
+    // initialize SLF4J on this thread first, so no log call is caught mid-initialization
+    org.slf4j.LoggerFactory.getILoggerFactory();
     return ConfigFactory.parseString(
             String.join(
                 "\n",

@@ -115,6 +115,7 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
       boolean polling,
       Function<Path, RunLog> logs) {
     super(ctx);
+    ctx.setLoggerName(ControllerActor.class);
     this.snapshotEvery = snapshotEvery;
     this.trainer = trainer;
     this.polling = polling;

@@ -130,6 +130,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       LoopStats stats,
       Function<java.nio.file.Path, RunLog> logs) {
     super(ctx);
+    ctx.setLoggerName(TrainerActor.class);
     this.spec = spec;
     this.supervisor = supervisor;
     this.stats = stats;
@@ -317,13 +318,15 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     waiting = false;
     stats.timeouts++;
     log.event(m.step(), RunEvent.TIMEOUT, spec.decisionTimeout().toMillis());
-    getContext()
-        .getLog()
-        .warn(
-            "no decision for step {} within {} ms; the last one holds ({} time-outs)",
-            m.step(),
-            spec.decisionTimeout().toMillis(),
-            stats.timeouts);
+    if (Long.bitCount(stats.timeouts) == 1) { // the 1st, 2nd, 4th, 8th ... : no flood
+      getContext()
+          .getLog()
+          .warn(
+              "no decision for step {} within {} ms; the last one holds ({} time-outs)",
+              m.step(),
+              spec.decisionTimeout().toMillis(),
+              stats.timeouts);
+    }
     getContext().getSelf().tell(RunStep.INSTANCE);
     return this;
   }

@@ -33,7 +33,9 @@ import picocli.CommandLine.ParseResult;
       ReplayCommand.class,
       ImportCommand.class,
       ExportCommand.class,
-      InspectCommand.class
+      InspectCommand.class,
+      TrainCommand.class,
+      ControlCommand.class
     })
 public final class Main implements Runnable {
 

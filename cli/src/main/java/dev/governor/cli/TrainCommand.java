@@ -1,0 +1,518 @@
+package dev.governor.cli;
+
+import dev.governor.actors.ActorRuntime;
+import dev.governor.actors.RunResult;
+import dev.governor.actors.RunSpec;
+import dev.governor.control.Observation;
+import dev.governor.control.Policies;
+import dev.governor.control.PolicySpec;
+import dev.governor.sim.Disturbance;
+import dev.governor.sim.NoiseKind;
+import dev.governor.sim.OptimizerKind;
+import dev.governor.sim.ProblemConfig;
+import dev.governor.sim.Report;
+import dev.governor.sim.SimulatedTrainer;
+import dev.governor.telemetry.Event;
+import dev.governor.telemetry.EventKind;
+import dev.governor.telemetry.RecordHandler;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.RunHeader;
+import dev.governor.telemetry.TelemetryException;
+import dev.governor.telemetry.TelemetryLog;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.knowm.xchart.XYChart;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code governor train}: trains a plant under a policy through the actor runtime — a {@code
+ * TrainerActor} driving the plant, the telemetry and decision queues, and a {@code ControllerActor}
+ * in this process or {@code governor control} in another. {@code --out} becomes a complete run
+ * folder ({@code run.json}, queues, checkpoints, {@code summary.json}, {@code report.html}).
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Train a plant under a policy through the actor runtime and the queues; --out becomes a run"
+          + " folder that inspect, replay and export read.",
+      "Example: governor train --plant nqm --dim 100 --policy cosine(lr=0.5,t-max=2000)"
+          + " --steps 2000 --seed 1 --out runs/t1",
+      "With --controller external, start 'governor control --run DIR' (before or after)."
+    })
+public final class TrainCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--plant",
+      description = "Simulated plant: nqm | rosenbrock | logreg (DL4J models: see --dataset).")
+  String plant;
+
+  @Option(names = "--dim", description = "Plant parameters (nqm 100, rosenbrock 2, logreg 20).")
+  Integer dim;
+
+  @Option(names = "--lambda-max", description = "nqm: largest curvature (default 1).")
+  Double lambdaMax;
+
+  @Option(names = "--spectrum-exponent", description = "nqm: a in h_i = L*i^-a (default 1).")
+  Double exponent;
+
+  @Option(names = "--noise", description = "nqm: isotropic | curvature (default curvature).")
+  String noise;
+
+  @Option(
+      names = "--noise-scale",
+      description = "nqm, rosenbrock: per-sample gradient-noise variance s^2 (default 1).")
+  Double noiseScale;
+
+  @Option(names = "--batch", description = "Mini-batch size (default 16).")
+  Integer batch;
+
+  @Option(names = "--examples", description = "logreg: data-set size (default 1024).")
+  Integer examples;
+
+  @Option(names = "--optimizer", description = "sgd | momentum | adam | adamw (default sgd).")
+  String optimizer = "sgd";
+
+  @Option(
+      names = "--disturbance",
+      description =
+          "none | curvature-jump | noise-burst | batch-halving | spikes (default none); at"
+              + " --disturbance-at with --disturbance-factor.")
+  String disturbance = "none";
+
+  @Option(
+      names = "--disturbance-at",
+      description = "Step of the disturbance (default: half the steps).")
+  Long disturbanceAt;
+
+  @Option(
+      names = "--disturbance-factor",
+      description = "Curvature / noise / spike factor (default 10).")
+  double disturbanceFactor = 10;
+
+  @Option(
+      names = "--disturbance-length",
+      description = "noise-burst: steps (default: a tenth of the steps); spikes: period.")
+  Long disturbanceLength;
+
+  @Option(
+      names = "--policy",
+      description = "Policy name or name(key=value, ...), e.g. pi, cosine(lr=0.5) (default pi).")
+  String policy = "pi";
+
+  @Option(names = "--lr", description = "Shortcut for the policy option lr (initial LR).")
+  Double lr;
+
+  @Option(names = "--clip", description = "Shortcut for the policy option clip.")
+  Double clip;
+
+  @Option(names = "--wd", description = "Shortcut for the policy option wd.")
+  Double wd;
+
+  @Option(
+      names = {"-P", "--policy-option"},
+      description = "A policy option key=value (repeatable), e.g. -P t-max=2000.")
+  Map<String, String> policyOptions = new LinkedHashMap<>();
+
+  @Option(names = "--steps", required = true, description = "Training steps.")
+  long steps;
+
+  @Option(names = "--seed", description = "Run seed; every random stream is split from it.")
+  long seed = 1;
+
+  @Option(names = "--out", required = true, description = "Run folder to create (must be new).")
+  Path out;
+
+  @Option(names = "--controller", description = "in-process | external (default in-process).")
+  String controller = "in-process";
+
+  @Option(names = "--mode", description = "sync | async (default sync).")
+  String mode = "sync";
+
+  @Option(
+      names = "--decision-timeout",
+      description = "Bound on a synchronous wait for a decision, in ms (default 10000).")
+  long decisionTimeoutMs = 10_000;
+
+  @Option(
+      names = "--checkpoint-every",
+      description = "Plant checkpoint period in steps, 0 = none (default 1000).")
+  long checkpointEvery = 1000;
+
+  @Option(names = "--quiet", description = "No progress bar.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (plant == null) {
+      throw new UserException("--plant must be given (nqm, rosenbrock or logreg)");
+    }
+    if (steps < 1) {
+      throw new UserException("--steps must be >= 1, but was " + steps);
+    }
+    RunSpec.Mode m = parseMode(mode);
+    RunSpec.ControllerPlacement placement = parseController(controller);
+    if (!(decisionTimeoutMs > 0)) {
+      throw new UserException("--decision-timeout must be > 0 ms, but was " + decisionTimeoutMs);
+    }
+    if (checkpointEvery < 0) {
+      throw new UserException("--checkpoint-every must be >= 0, but was " + checkpointEvery);
+    }
+    ProblemConfig problem = problemConfig();
+    OptimizerKind opt = OptimizerKind.parse(optimizer);
+    Disturbance dist = disturbance();
+    SimulatedTrainer.Config plantConfig =
+        SimulatedTrainer.Config.of(problem, opt, seed).withDisturbance(dist);
+    PolicySpec policySpec = policySpec();
+    Policies.create(policySpec); // validates the policy and its options before anything is written
+
+    Map<String, String> config = new TreeMap<>();
+    config.put("command", "train");
+    config.put("plant", plantConfig.problem().toString());
+    config.put("optimizer", opt.toString().toLowerCase(Locale.ROOT));
+    config.put("disturbance", disturbanceText(dist));
+    config.put("steps", Long.toString(steps));
+    config.put("mode", mode);
+    config.put("controller", controller);
+    config.put("decision-timeout-ms", Long.toString(decisionTimeoutMs));
+    config.put("checkpoint-every", Long.toString(checkpointEvery));
+    RunFolder folder;
+    try {
+      folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed));
+    } catch (TelemetryException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+
+    ProgressBar bar = quiet ? null : progressBar();
+    RunSpec run =
+        RunSpec.builder(folder.dir(), () -> SimulatedTrainer.of(plantConfig), policySpec, steps)
+            .mode(m)
+            .controller(placement)
+            .decisionTimeout(Duration.ofMillis(decisionTimeoutMs))
+            .checkpointEvery(checkpointEvery)
+            .progress(bar == null ? s -> {} : bar::stepTo)
+            .build();
+    if (placement == RunSpec.ControllerPlacement.EXTERNAL && !quiet) {
+      System.err.println(
+          "train: waiting on the decision queue; run 'governor control --run "
+              + folder.dir()
+              + "'");
+    }
+    long t0 = System.nanoTime();
+    RunResult r;
+    try {
+      r = ActorRuntime.run(run);
+    } finally {
+      if (bar != null) {
+        bar.close();
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+
+    Map<String, Object> summary = summary(r, policySpec, plantConfig, m, placement, seconds);
+    folder.writeSummary(summary);
+    folder.writeReport(report(folder, r, policySpec));
+    table(r, seconds).forEach(stdout::println);
+    stdout.println("wrote run folder " + folder.dir());
+    stdout.flush();
+    if (!r.completed()) {
+      spec.commandLine().getErr().println("train: the run did not complete: " + r.failure());
+      spec.commandLine().getErr().flush();
+      return Main.EXIT_CHECK_FAILED;
+    }
+    return 0;
+  }
+
+  private static String runId(Path out) {
+    String name = out.toAbsolutePath().normalize().getFileName().toString();
+    String id = name.replaceAll("[^A-Za-z0-9._-]", "-");
+    return id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0)) ? "run-" + id : id;
+  }
+
+  private static RunSpec.Mode parseMode(String s) {
+    return switch (s) {
+      case "sync" -> RunSpec.Mode.SYNC;
+      case "async" -> RunSpec.Mode.ASYNC;
+      default -> throw new UserException("--mode must be sync or async, but was '" + s + "'");
+    };
+  }
+
+  private static RunSpec.ControllerPlacement parseController(String s) {
+    return switch (s) {
+      case "in-process" -> RunSpec.ControllerPlacement.IN_PROCESS;
+      case "external" -> RunSpec.ControllerPlacement.EXTERNAL;
+      default ->
+          throw new UserException(
+              "--controller must be in-process or external, but was '" + s + "'");
+    };
+  }
+
+  PolicySpec policySpec() {
+    PolicySpec p = PolicySpec.parse(policy);
+    if (lr != null) {
+      p = p.with("lr", lr);
+    }
+    if (clip != null) {
+      p = p.with("clip", clip);
+    }
+    if (wd != null) {
+      p = p.with("wd", wd);
+    }
+    for (Map.Entry<String, String> e : policyOptions.entrySet()) {
+      p = p.with(e.getKey(), e.getValue());
+    }
+    return p;
+  }
+
+  ProblemConfig problemConfig() {
+    String name = plant.trim();
+    switch (name) {
+      case "nqm" -> {
+        ProblemConfig.Nqm d = ProblemConfig.Nqm.defaults();
+        notFor(name, "--examples", examples);
+        return new ProblemConfig.Nqm(
+            dim != null ? dim : d.dim(),
+            lambdaMax != null ? lambdaMax : d.lambdaMax(),
+            exponent != null ? exponent : d.exponent(),
+            noise != null ? NoiseKind.parse(noise) : d.noise(),
+            noiseScale != null ? noiseScale : d.noiseScale(),
+            batch != null ? batch : d.batch(),
+            d.optimumScale(),
+            d.startScale());
+      }
+      case "rosenbrock" -> {
+        ProblemConfig.Rosenbrock d = ProblemConfig.Rosenbrock.defaults();
+        notFor(name, "--lambda-max", lambdaMax);
+        notFor(name, "--spectrum-exponent", exponent);
+        notFor(name, "--noise", noise);
+        notFor(name, "--examples", examples);
+        return new ProblemConfig.Rosenbrock(
+            dim != null ? dim : d.dim(),
+            noiseScale != null ? noiseScale : d.noiseScale(),
+            batch != null ? batch : d.batch());
+      }
+      case "logreg" -> {
+        ProblemConfig.LogReg d = ProblemConfig.LogReg.defaults();
+        notFor(name, "--lambda-max", lambdaMax);
+        notFor(name, "--spectrum-exponent", exponent);
+        notFor(name, "--noise", noise);
+        notFor(name, "--noise-scale", noiseScale);
+        return new ProblemConfig.LogReg(
+            dim != null ? dim : d.dim(),
+            examples != null ? examples : d.examples(),
+            batch != null ? batch : d.batch());
+      }
+      default ->
+          throw new UserException(
+              "--plant must be nqm, rosenbrock or logreg, but was '" + plant + "'");
+    }
+  }
+
+  private static void notFor(String plant, String flag, Object value) {
+    if (value != null) {
+      throw new UserException(
+          flag + " does not apply to --plant " + plant + ", but was given (" + value + ")");
+    }
+  }
+
+  Disturbance disturbance() {
+    long at = disturbanceAt != null ? disturbanceAt : steps / 2;
+    if (at < 0) {
+      throw new UserException("--disturbance-at must be >= 0, but was " + at);
+    }
+    if (!(disturbanceFactor > 0) || !Double.isFinite(disturbanceFactor)) {
+      throw new UserException(
+          "--disturbance-factor must be finite and > 0, but was " + disturbanceFactor);
+    }
+    long length = disturbanceLength != null ? disturbanceLength : Math.max(1, steps / 10);
+    if (length < 1) {
+      throw new UserException("--disturbance-length must be >= 1, but was " + length);
+    }
+    return switch (disturbance) {
+      case "none" -> Disturbance.NONE;
+      case "curvature-jump" -> Disturbance.curvatureJump(at, disturbanceFactor);
+      case "noise-burst" -> Disturbance.noiseBurst(at, length, disturbanceFactor);
+      case "batch-halving" ->
+          Disturbance.batchChange(at, Math.max(1, (batch != null ? batch : 16) / 2));
+      case "spikes" -> Disturbance.spikes(at, length, disturbanceFactor);
+      default ->
+          throw new UserException(
+              "--disturbance must be none, curvature-jump, noise-burst, batch-halving or spikes,"
+                  + " but was '"
+                  + disturbance
+                  + "'");
+    };
+  }
+
+  private String disturbanceText(Disturbance d) {
+    return d.equals(Disturbance.NONE) ? "none" : disturbance + " " + d;
+  }
+
+  private ProgressBar progressBar() {
+    return new ProgressBarBuilder()
+        .setTaskName("train")
+        .setInitialMax(steps)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .setUpdateIntervalMillis(250)
+        .setUnit(" steps", 1)
+        .continuousUpdate()
+        .build();
+  }
+
+  private Map<String, Object> summary(
+      RunResult r,
+      PolicySpec policySpec,
+      SimulatedTrainer.Config plantConfig,
+      RunSpec.Mode m,
+      RunSpec.ControllerPlacement placement,
+      double seconds) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("command", "train");
+    s.put("plant", plantConfig.problem().toString());
+    s.put("optimizer", plantConfig.optimizer().toString().toLowerCase(Locale.ROOT));
+    s.put("policy", policySpec.toString());
+    s.put("seed", seed);
+    s.put("steps", steps);
+    s.put("mode", m.toString().toLowerCase(Locale.ROOT));
+    s.put(
+        "controller",
+        placement == RunSpec.ControllerPlacement.EXTERNAL ? "external" : "in-process");
+    s.put("completed", r.completed());
+    s.put("failure", r.failure());
+    s.put("steps_run", r.stepsRun());
+    Observation last = r.last();
+    s.put("final_loss", last == null ? null : finite(last.loss()));
+    s.put("final_lr", last == null ? null : finite(last.lr()));
+    s.put("decisions_applied", r.decisionsApplied());
+    s.put("timeouts", r.timeouts());
+    s.put("duplicates_ignored", r.duplicates());
+    s.put("trainer_restarts", r.trainerRestarts());
+    s.put("controller_restarts", r.controllerRestarts());
+    s.put("replay_mismatches", r.replayMismatches());
+    s.put("latency_p50_us", finite(r.latencyP50Micros()));
+    s.put("latency_p99_us", finite(r.latencyP99Micros()));
+    s.put("latency_max_us", finite(r.latencyMaxMicros()));
+    s.put("mean_delay_steps", finite(r.meanDelaySteps()));
+    s.put("max_delay_steps", r.maxDelaySteps());
+    s.put("seconds", seconds);
+    s.put("steps_per_second", seconds > 0 ? r.stepsRun() / seconds : null);
+    return s;
+  }
+
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  private List<String> table(RunResult r, double seconds) {
+    List<String> rows = new ArrayList<>();
+    rows.add(
+        String.format(
+            Locale.ROOT,
+            "%-10s %-6s %8s %12s %12s %8s %9s %9s %10s",
+            "controller",
+            "mode",
+            "steps",
+            "final loss",
+            "final lr",
+            "timeouts",
+            "p50 us",
+            "p99 us",
+            "steps/s"));
+    Observation last = r.last();
+    rows.add(
+        String.format(
+            Locale.ROOT,
+            "%-10s %-6s %8d %12.5g %12.5g %8d %9.1f %9.1f %10.0f",
+            controller,
+            mode,
+            r.stepsRun(),
+            last == null ? Double.NaN : last.loss(),
+            last == null ? Double.NaN : last.lr(),
+            r.timeouts(),
+            r.latencyP50Micros(),
+            r.latencyP99Micros(),
+            seconds > 0 ? r.stepsRun() / seconds : Double.NaN));
+    return rows;
+  }
+
+  /** The report: loss and learning rate by step, loop latency by step. */
+  private String report(RunFolder folder, RunResult r, PolicySpec policySpec) {
+    List<double[]> rows = new ArrayList<>();
+    List<double[]> latency = new ArrayList<>();
+    try (TelemetryLog log = folder.readTelemetry();
+        TelemetryLog.Tailer t = log.tailer()) {
+      RecordHandler h =
+          new RecordHandler() {
+            @Override
+            public void observation(Observation o) {
+              rows.add(new double[] {o.step(), o.loss(), o.lr()});
+            }
+
+            @Override
+            public void event(Event e) {
+              if (e.kind() == EventKind.LATENCY) {
+                latency.add(new double[] {e.step(), e.detail() / 1000.0});
+              }
+            }
+          };
+      while (t.poll(h)) {
+        // read all
+      }
+    }
+    double[] step = rows.stream().mapToDouble(a -> a[0]).toArray();
+    Report rep = new Report("governor train: " + folder.dir().getFileName());
+    rep.text(
+        "Policy "
+            + policySpec
+            + "; "
+            + controller
+            + " controller, "
+            + mode
+            + " mode; "
+            + r.stepsRun()
+            + " steps, "
+            + r.timeouts()
+            + " time-outs, loop latency p50 "
+            + String.format(Locale.ROOT, "%.1f", r.latencyP50Micros())
+            + " us, p99 "
+            + String.format(Locale.ROOT, "%.1f", r.latencyP99Micros())
+            + " us.");
+    XYChart loss = Report.chart("Training loss", "step", "loss", false, true);
+    Report.line(loss, "loss", step, rows.stream().mapToDouble(a -> a[1]).toArray(), false);
+    rep.chart(loss);
+    XYChart lrChart = Report.chart("Learning rate applied", "step", "lr", false, true);
+    Report.line(lrChart, "lr", step, rows.stream().mapToDouble(a -> a[2]).toArray(), false);
+    rep.chart(lrChart);
+    if (!latency.isEmpty()) {
+      XYChart lat =
+          Report.chart("Loop latency (observation -> decision applied)", "step", "us", false, true);
+      Report.line(
+          lat,
+          "latency",
+          latency.stream().mapToDouble(a -> a[0]).toArray(),
+          latency.stream().mapToDouble(a -> a[1]).toArray(),
+          false);
+      rep.chart(lat);
+    }
+    return rep.html();
+  }
+}

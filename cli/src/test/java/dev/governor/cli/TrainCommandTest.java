@@ -1,0 +1,160 @@
+package dev.governor.cli;
+
+import static dev.governor.cli.RunQueues.cli;
+import static dev.governor.cli.RunQueues.decided;
+import static dev.governor.cli.RunQueues.decisions;
+import static dev.governor.cli.RunQueues.observations;
+import static dev.governor.cli.RunQueues.steps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.governor.control.Decision;
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.control.Policies;
+import dev.governor.control.Policy;
+import dev.governor.sim.SimulatedTrainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TrainCommandTest {
+  static final String POLICY = "plateau(lr=0.5, factor=0.5, patience=20)";
+
+  @TempDir Path tmp;
+
+  @Test
+  void trainsASimulatedPlantThroughTheActorsIntoACompleteRunFolder() throws Exception {
+    Path dir = tmp.resolve("t1");
+    RunQueues.Result r =
+        cli(
+            "train",
+            "--plant",
+            "nqm",
+            "--dim",
+            "30",
+            "--policy",
+            POLICY,
+            "--steps",
+            "400",
+            "--seed",
+            "9",
+            "--out",
+            dir.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("in-process sync"), r.out());
+
+    // reference: the same plant and policy in a plain loop (synchronous semantics)
+    Policy p = Policies.create(POLICY);
+    List<Hyperparameters> want = new ArrayList<>();
+    List<Observation> wantObs = new ArrayList<>();
+    try (SimulatedTrainer plant =
+        SimulatedTrainer.of(SimulatedTrainer.Config.parse("nqm(dim=30)", "sgd", 9))) {
+      Hyperparameters h = p.initial();
+      for (long t = 0; t < 400; t++) {
+        Observation o = plant.step(t, h);
+        wantObs.add(o);
+        Decision d = new Decision();
+        p.decide(o, d);
+        h = d.hyperparameters();
+        want.add(h);
+      }
+    }
+    assertEquals(wantObs, observations(dir));
+    List<Decision> got = decisions(dir);
+    assertEquals(LongStream.range(0, 400).boxed().toList(), steps(got));
+    assertEquals(want, decided(got));
+
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertTrue(s.get("completed").asBoolean());
+    assertEquals(400, s.get("steps_run").asLong());
+    assertEquals(0, s.get("timeouts").asLong());
+    assertEquals(wantObs.get(399).loss(), s.get("final_loss").asDouble());
+    assertTrue(s.get("latency_p50_us").asDouble() > 0);
+    assertTrue(Files.readString(dir.resolve("report.html")).contains("data:image/png;base64,"));
+    assertTrue(Files.isRegularFile(dir.resolve("run.json")));
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--mode|bogus|--mode must be sync or async, but was 'bogus'",
+        "--controller|remote|--controller must be in-process or external, but was 'remote'",
+        "--plant|mlp|--plant must be nqm, rosenbrock or logreg, but was 'mlp'",
+        "--steps|0|--steps must be >= 1, but was 0",
+        "--decision-timeout|0|--decision-timeout must be > 0 ms, but was 0",
+        "--policy|nosuch|policy must be one of"
+      })
+  void badInputIsOneLineNamingItAndExitTwo(String flag, String value, String message) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--plant",
+                "nqm",
+                "--policy",
+                "constant",
+                "--steps",
+                "10",
+                "--out",
+                tmp.resolve("bad").toString(),
+                "--quiet"));
+    int i = args.indexOf(flag);
+    if (i >= 0) {
+      args.set(i + 1, value);
+    } else {
+      args.add(flag);
+      args.add(value);
+    }
+    RunQueues.Result r = cli(args.toArray(String[]::new));
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().contains(message), r.err());
+    assertTrue(!Files.exists(tmp.resolve("bad").resolve("run.json")), "nothing written");
+  }
+
+  @Test
+  void anExistingRunIsNeverOverwritten() throws Exception {
+    Path dir = tmp.resolve("t2");
+    String[] args = {
+      "train",
+      "--plant",
+      "nqm",
+      "--dim",
+      "10",
+      "--policy",
+      "constant",
+      "--steps",
+      "20",
+      "--out",
+      dir.toString(),
+      "--quiet"
+    };
+    assertEquals(0, cli(args).code());
+    byte[] header = Files.readAllBytes(dir.resolve("run.json"));
+    long decided = RunQueues.countDecisions(dir);
+    RunQueues.Result again = cli(args);
+    assertEquals(2, again.code());
+    assertTrue(again.err().contains("already holds a run"), again.err());
+    assertEquals(1, again.err().strip().lines().count(), again.err());
+    assertTrue(java.util.Arrays.equals(header, Files.readAllBytes(dir.resolve("run.json"))));
+    assertEquals(decided, RunQueues.countDecisions(dir));
+  }
+
+  @Test
+  void controlWithoutARunFolderGivesUpAfterItsWait() {
+    RunQueues.Result r = cli("control", "--run", tmp.resolve("none").toString(), "--wait", "0");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("did not appear within 0.0 s"), r.err());
+  }
+}
