@@ -120,6 +120,8 @@ public final class ActorRuntime {
   public static boolean control(
       Path dir, Supplier<? extends Policy> policies, long snapshotEvery, Duration limit)
       throws InterruptedException {
+    // the trainer may be creating the queues right now: wait until they open
+    TelemetryRunLog.openWhenReady(dir, Duration.ofSeconds(10)).close();
     CompletableFuture<Throwable> stopped = new CompletableFuture<>();
     Behavior<Void> guardian =
         Behaviors.setup(

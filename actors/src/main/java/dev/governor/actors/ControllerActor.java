@@ -89,7 +89,7 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
    */
   public static Behavior<Command> polling(
       Path dir, Supplier<? extends Policy> policies, long snapshotEvery) {
-    return polling(dir, policies, snapshotEvery, TelemetryRunLog::open);
+    return polling(dir, policies, snapshotEvery, TelemetryRunLog::openPatiently);
   }
 
   static Behavior<Command> polling(

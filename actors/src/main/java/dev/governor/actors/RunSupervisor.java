@@ -56,7 +56,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
 
   /** A supervisor for the run {@code spec} that reports to {@code replyTo}. */
   public static Behavior<Command> create(RunSpec spec, ActorRef<RunResult> replyTo) {
-    return create(spec, replyTo, TelemetryRunLog::open);
+    return create(spec, replyTo, TelemetryRunLog::openPatiently);
   }
 
   static Behavior<Command> create(
@@ -72,6 +72,8 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     super(ctx);
     this.spec = spec;
     this.replyTo = replyTo;
+    // create both queues once, before the actors open them concurrently
+    logs.apply(spec.dir()).close();
     SupervisorStrategy restart =
         SupervisorStrategy.restart().withLimit(spec.maxRestarts(), spec.restartWindow());
     trainer =

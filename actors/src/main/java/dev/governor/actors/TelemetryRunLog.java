@@ -7,10 +7,13 @@ import dev.governor.telemetry.Event;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.RecordHandler;
 import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.TelemetryException;
 import dev.governor.telemetry.TelemetryLog;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@link RunLog} over the telemetry module's {@link TelemetryLog} and {@link DecisionLog} of a run
@@ -51,6 +54,33 @@ final class TelemetryRunLog implements RunLog {
       t.close();
       throw e;
     }
+  }
+
+  /**
+   * Opens the run's queues, retrying for up to {@code patience} while they are being created by
+   * another thread or process: the telemetry module's file check reports a queue file whose header
+   * is not yet written as damaged, which is only true once its creator has had time to write it.
+   *
+   * @throws dev.governor.telemetry.TelemetryException the last failure when {@code patience} ran
+   *     out
+   */
+  static RunLog openWhenReady(Path dir, Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (true) {
+      try {
+        return open(dir);
+      } catch (TelemetryException e) {
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        LockSupport.parkNanos(20_000_000L);
+      }
+    }
+  }
+
+  /** {@link #openWhenReady(Path, Duration)} with the patience the actors use (5 s). */
+  static RunLog openPatiently(Path dir) {
+    return openWhenReady(dir, Duration.ofSeconds(5));
   }
 
   @Override
