@@ -172,5 +172,8 @@ class ControlProcessTest {
       replayed.add(d.hyperparameters());
     }
     assertEquals(replayed, decided(ds));
+    RunQueues.Result replay = cli("replay", "--run", dir.toString(), "--verify");
+    assertEquals(0, replay.code(), replay.out() + replay.err());
+    assertTrue(replay.out().contains("verified " + steps + "/" + steps), replay.out());
   }
 }

@@ -82,6 +82,11 @@ class TrainCommandTest {
     assertTrue(s.get("latency_p50_us").asDouble() > 0);
     assertTrue(Files.readString(dir.resolve("report.html")).contains("data:image/png;base64,"));
     assertTrue(Files.isRegularFile(dir.resolve("run.json")));
+
+    // a complete run folder for the telemetry commands
+    RunQueues.Result replay = cli("replay", "--run", dir.toString(), "--verify");
+    assertEquals(0, replay.code(), replay.out() + replay.err());
+    assertTrue(replay.out().contains("verified 400/400 decisions"), replay.out());
   }
 
   @ParameterizedTest
