@@ -19,6 +19,8 @@ import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryException;
 import dev.governor.telemetry.TelemetryLog;
+import dev.governor.trainers.Datasets;
+import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,8 +63,29 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--plant",
-      description = "Simulated plant: nqm | rosenbrock | logreg (DL4J models: see --dataset).")
+      description = "Simulated plant: nqm | rosenbrock | logreg (or a DL4J model: --dataset).")
   String plant;
+
+  @Option(
+      names = "--dataset",
+      description =
+          "Train a DL4J model instead of a plant: fashion-mnist | synthetic | auto (Fashion-MNIST"
+              + " when installed).")
+  String dataset;
+
+  @Option(names = "--data-dir", description = "--dataset: where the Fashion-MNIST IDX files are.")
+  Path dataDir = Datasets.DEFAULT_FASHION_MNIST_DIR;
+
+  @Option(names = "--model", description = "--dataset: mlp (default) or cnn.")
+  String model = "mlp";
+
+  @Option(names = "--epochs", description = "--dataset: epochs (default 1); sets the steps.")
+  int epochs = 1;
+
+  @Option(
+      names = "--train-limit",
+      description = "--dataset: use only the first N training examples (default all).")
+  int trainLimit;
 
   @Option(names = "--dim", description = "Plant parameters (nqm 100, rosenbrock 2, logreg 20).")
   Integer dim;
@@ -131,7 +154,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "A policy option key=value (repeatable), e.g. -P t-max=2000.")
   Map<String, String> policyOptions = new LinkedHashMap<>();
 
-  @Option(names = "--steps", required = true, description = "Training steps.")
+  @Option(names = "--steps", description = "Training steps (a plant; required with --plant).")
   long steps;
 
   @Option(names = "--seed", description = "Run seed; every random stream is split from it.")
@@ -162,12 +185,6 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
-    if (plant == null) {
-      throw new UserException("--plant must be given (nqm, rosenbrock or logreg)");
-    }
-    if (steps < 1) {
-      throw new UserException("--steps must be >= 1, but was " + steps);
-    }
     RunSpec.Mode m = parseMode(mode);
     RunSpec.ControllerPlacement placement = parseController(controller);
     if (!(decisionTimeoutMs > 0)) {
@@ -175,6 +192,15 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (checkpointEvery < 0) {
       throw new UserException("--checkpoint-every must be >= 0, but was " + checkpointEvery);
+    }
+    if (dataset != null) {
+      return trainModel(m, placement);
+    }
+    if (plant == null) {
+      throw new UserException("--plant (nqm, rosenbrock or logreg) or --dataset must be given");
+    }
+    if (steps < 1) {
+      throw new UserException("--steps must be >= 1, but was " + steps);
     }
     ProblemConfig problem = problemConfig();
     OptimizerKind opt = OptimizerKind.parse(optimizer);
@@ -201,7 +227,7 @@ public final class TrainCommand implements Callable<Integer> {
       throw new UserException(e.getMessage(), e);
     }
 
-    ProgressBar bar = quiet ? null : progressBar();
+    ProgressBar bar = quiet ? null : progressBar(steps);
     RunSpec run =
         RunSpec.builder(folder.dir(), () -> SimulatedTrainer.of(plantConfig), policySpec, steps)
             .mode(m)
@@ -239,6 +265,38 @@ public final class TrainCommand implements Callable<Integer> {
       return Main.EXIT_CHECK_FAILED;
     }
     return 0;
+  }
+
+  /** {@code --dataset}: a DL4J model through the same actor path (the trainers' Dl4jTrain). */
+  private int trainModel(RunSpec.Mode m, RunSpec.ControllerPlacement placement) throws Exception {
+    if (plant != null) {
+      throw new UserException("--plant and --dataset exclude each other, but both were given");
+    }
+    if (steps != 0) {
+      throw new UserException(
+          "--steps does not apply to --dataset (use --epochs), but was given (" + steps + ")");
+    }
+    PrintWriter stderr = spec.commandLine().getErr();
+    String ds = DemoCommand.resolveDataset(dataset, dataDir, stderr);
+    TrainingTask task =
+        new TrainingTask(
+            ds, dataDir, model, batch != null ? batch : 128, epochs, seed, trainLimit, 100);
+    ProgressBar bar = quiet ? null : progressBar(-1);
+    try {
+      return Dl4jTrain.run(
+          task,
+          policySpec(),
+          out,
+          new Dl4jTrain.Runtime(
+              m, placement, Duration.ofMillis(decisionTimeoutMs), checkpointEvery),
+          bar == null ? null : bar::stepTo,
+          spec.commandLine().getOut(),
+          stderr);
+    } finally {
+      if (bar != null) {
+        bar.close();
+      }
+    }
   }
 
   private static String runId(Path out) {
@@ -366,10 +424,10 @@ public final class TrainCommand implements Callable<Integer> {
     return d.equals(Disturbance.NONE) ? "none" : disturbance + " " + d;
   }
 
-  private ProgressBar progressBar() {
+  private ProgressBar progressBar(long max) {
     return new ProgressBarBuilder()
         .setTaskName("train")
-        .setInitialMax(steps)
+        .setInitialMax(max)
         .setStyle(ProgressBarStyle.ASCII)
         .setConsumer(new ConsoleProgressBarConsumer(System.err))
         .setUpdateIntervalMillis(250)

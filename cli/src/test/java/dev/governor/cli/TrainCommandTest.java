@@ -157,6 +157,43 @@ class TrainCommandTest {
   }
 
   @Test
+  void aPlantAndADatasetExcludeEachOther() {
+    RunQueues.Result both =
+        cli(
+            "train",
+            "--plant",
+            "nqm",
+            "--dataset",
+            "synthetic",
+            "--policy",
+            "constant",
+            "--out",
+            tmp.resolve("both").toString(),
+            "--quiet");
+    assertEquals(2, both.code());
+    assertTrue(both.err().contains("--plant and --dataset exclude each other"), both.err());
+    RunQueues.Result steps =
+        cli(
+            "train",
+            "--dataset",
+            "synthetic",
+            "--steps",
+            "10",
+            "--policy",
+            "constant",
+            "--out",
+            tmp.resolve("steps").toString(),
+            "--quiet");
+    assertEquals(2, steps.code());
+    assertTrue(steps.err().contains("--steps does not apply to --dataset"), steps.err());
+    RunQueues.Result none =
+        cli("train", "--policy", "constant", "--out", tmp.resolve("none").toString());
+    assertEquals(2, none.code());
+    assertTrue(none.err().contains("--plant (nqm, rosenbrock or logreg) or --dataset"), none.err());
+    assertTrue(!Files.exists(tmp.resolve("both")) && !Files.exists(tmp.resolve("steps")));
+  }
+
+  @Test
   void controlWithoutARunFolderGivesUpAfterItsWait() {
     RunQueues.Result r = cli("control", "--run", tmp.resolve("none").toString(), "--wait", "0");
     assertEquals(2, r.code());
