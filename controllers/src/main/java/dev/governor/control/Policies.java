@@ -16,7 +16,16 @@ public final class Policies {
   private Policies() {}
 
   private static final List<String> NAMES =
-      List.of("constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle", "plateau");
+      List.of(
+          "pi",
+          "constant",
+          "step",
+          "exponential",
+          "cosine",
+          "sgdr",
+          "warmup",
+          "onecycle",
+          "plateau");
 
   private static final List<String> OPEN_LOOP =
       List.of("constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle");
