@@ -467,28 +467,15 @@ final class ChronicleLog implements AutoCloseable {
     }
     for (Path f : files) {
       String type = f.getFileName().toString().endsWith(".cq4t") ? "STStore" : "SCQStore";
-      byte[] head = new byte[64];
-      int n;
-      long size;
-      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-        size = ch.size();
-        n = Math.max(0, ch.read(ByteBuffer.wrap(head), 0));
-      } catch (IOException e) {
-        throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
-      }
-      int h = n < 4 ? 0 : ByteBuffer.wrap(head, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-      boolean ok;
-      if (h == 0 || (h & NOT_COMPLETE) != 0) {
-        // Another process may be creating this file right now: Chronicle reserves the header,
-        // then writes "header: !SCQStore {...}". Only that beginning (or zeros) is accepted.
-        ok = beingCreated(head, n);
-      } else {
-        ok =
-            n >= 32
-                && (h & META_DATA) != 0
-                && 4L + (h & LENGTH_MASK) <= size
-                && new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
-                    .contains(type);
+      // A file another thread or process is creating can look inconsistent for a moment (header
+      // length written before the file grew, a partly written header): look again a few times,
+      // briefly, before calling it damaged. A really damaged file costs ~0.2 s more to report.
+      boolean ok = false;
+      for (int attempt = 0; attempt < CHECK_ATTEMPTS && !ok; attempt++) {
+        if (attempt > 0) {
+          pause();
+        }
+        ok = looksLikeQueueFile(f, type, what);
       }
       if (!ok) {
         throw new TelemetryException(
@@ -500,6 +487,39 @@ final class ChronicleLog implements AutoCloseable {
                 + " header)");
       }
     }
+  }
+
+  private static final int CHECK_ATTEMPTS = 20;
+
+  private static void pause() {
+    try {
+      Thread.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether {@code f} starts with a complete (or in-creation) store header of {@code type}. */
+  private static boolean looksLikeQueueFile(Path f, String type, String what) {
+    byte[] head = new byte[64];
+    int n;
+    long size;
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+      size = ch.size();
+      n = Math.max(0, ch.read(ByteBuffer.wrap(head), 0));
+    } catch (IOException e) {
+      throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
+    }
+    int h = n < 4 ? 0 : ByteBuffer.wrap(head, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    if (h == 0 || (h & NOT_COMPLETE) != 0) {
+      // Another process may be creating this file right now: Chronicle reserves the header,
+      // then writes "header: !SCQStore {...}". Only that beginning (or zeros) is accepted.
+      return beingCreated(head, n);
+    }
+    return n >= 32
+        && (h & META_DATA) != 0
+        && 4L + (h & LENGTH_MASK) <= size
+        && new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1).contains(type);
   }
 
   /** Chronicle's binary-wire field name {@code header}, the first bytes of every store header. */
