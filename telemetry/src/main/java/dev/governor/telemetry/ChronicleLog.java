@@ -267,11 +267,11 @@ final class ChronicleLog implements AutoCloseable {
         return -1;
       }
       Bytes<?> b = dc.wire().bytes();
-      if (b.readRemaining() < 12) {
+      if (b.readRemaining() < 16) {
         return -1;
       }
-      b.readInt();
-      return b.readLong();
+      long at = b.readPosition() + Records.stepOffset(b.readInt(b.readPosition()));
+      return b.readLong(at);
     }
   }
 

@@ -3,11 +3,12 @@ package dev.governor.telemetry;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * Appends Governor records to one queue: one Chronicle document per record, fields written straight
- * into its bytes. Implements both typed appenders; each log exposes only its own.
+ * Appends Governor records to one queue: one Chronicle document per record, encoded into a reused
+ * on-heap buffer and copied into the queue by one {@link ExcerptAppender#writeBytes} (which, unlike
+ * {@code writingDocument()}, does not re-derive the last sequence number for every record).
+ * Implements both typed appenders; each log exposes only its own.
  */
 final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender {
   private final ChronicleLog log;
@@ -29,10 +30,7 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
   @Override
   public void append(Observation o) {
     checkOpen();
-    try (DocumentContext dc = appender.writingDocument()) {
-      writer.start(dc.wire().bytes(), Records.KIND_OBSERVATION, o.step()).observation(o);
-      writer.finish();
-    }
+    appender.writeBytes(writer.observation(o));
   }
 
   @Override
@@ -42,10 +40,7 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
     if (bad != null) {
       throw new IllegalArgumentException("decision at step " + d.step + ": " + bad);
     }
-    try (DocumentContext dc = appender.writingDocument()) {
-      writer.start(dc.wire().bytes(), Records.KIND_DECISION, d.step).decision(d);
-      writer.finish();
-    }
+    appender.writeBytes(writer.decision(d));
   }
 
   @Override
@@ -57,10 +52,7 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
     if (step < 0) {
       throw new IllegalArgumentException("event step must be >= 0, but was " + step);
     }
-    try (DocumentContext dc = appender.writingDocument()) {
-      writer.start(dc.wire().bytes(), Records.KIND_EVENT, step).event(kind, detail);
-      writer.finish();
-    }
+    appender.writeBytes(writer.event(kind, step, detail));
   }
 
   @Override

@@ -3,32 +3,53 @@ package dev.governor.telemetry;
 import dev.governor.control.Decision;
 import dev.governor.control.GuardAction;
 import dev.governor.control.Observation;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import net.openhft.chronicle.bytes.Bytes;
 
 /**
- * The binary record format of the telemetry and decision queues (schema version 1), written field
- * by field straight into Chronicle Bytes: no self-describing maps, no per-record garbage.
+ * The binary record format of the telemetry and decision queues: no self-describing maps, no
+ * per-record garbage. A record is encoded into a reused on-heap buffer and handed to Chronicle in
+ * one copy; a reader copies it out in one copy, checks its checksum, and decodes from its buffer.
  *
- * <p>Every record is {@code int tag, long step, payload…, long checksum}, little endian. {@code tag
- * = 0x4756_KK_VV} ("GV", record kind KK, schema version VV) identifies a Governor record, so a
- * foreign queue is recognised at its first record. Doubles are stored as raw IEEE bits (NaN
- * payloads survive). The checksum mixes every field written before it; a reader recomputes it, so a
- * flipped bit in a record is reported rather than returned.
+ * <p>Schema 2 (current) lays every field on an 8-byte boundary of the record, so that the encoder
+ * writes whole 64-bit words and the checksum reads back exactly the words just written (a 64-bit
+ * load that straddles two earlier stores defeats store-to-load forwarding and stalls). Little
+ * endian; ints are paired into one word, low half first; doubles are raw IEEE bits (NaN payloads
+ * survive):
  *
  * <pre>
- * OBSERVATION  int epoch, int batchSize, 10 doubles (loss, gradNorm, paramNorm, updateNorm,
- *              alignment, sharpness, valLoss, lr, clip, weightDecay), int layers,
- *              int mask (bit 0 grad, 1 param, 2 update norms present), layers doubles per set bit
- * DECISION     3 doubles (lr, clip, weightDecay), int action, int layers, layers doubles
- *              (multipliers), 11 doubles (lr/clip/wd measurement, error, integral; lossZ, gradZ),
+ * all          int tag, int length (bytes of the whole record), long step, payload…, long checksum
+ * OBSERVATION  int epoch, int batchSize; int layers, int present (bit 0 grad, 1 param, 2 update:
+ *              that per-layer array has {@code layers} entries, even if every entry is NaN);
+ *              10 doubles (loss, gradNorm, paramNorm, updateNorm, alignment, sharpness, valLoss,
+ *              lr, clip, weightDecay); layers doubles per set bit
+ * DECISION     3 doubles (lr, clip, weightDecay); int action, int layers; layers doubles
+ *              (multipliers); 11 doubles (lr/clip/wd measurement, error, integral; lossZ, gradZ);
  *              long faults
- * EVENT        int kind, double detail
+ * EVENT        int kind, int 0; double detail
+ * checksum     over every word before it, dealt round-robin to four lanes h = rotl((h ^ w) * K, 29)
+ *              (independent chains, so the multiplies overlap), combined with the record length; a
+ *              change confined to one word is always detected
  * </pre>
+ *
+ * <p>{@code tag = 0x4756_KK_VV} ("GV", record kind KK, schema version VV) identifies a Governor
+ * record, so a foreign queue is recognised at its first record. Writers write schema {@value
+ * #VERSION}; readers also read schema 1: {@code int tag, long step} (no length), then for an
+ * observation {@code int epoch, int batchSize}, the ten doubles, {@code int layers, int mask} whose
+ * bits meant "not every entry is the canonical NaN" (so an all-NaN array read back as empty, or as
+ * NaN when no array was set), the arrays; decisions and events as above without the pairing; and a
+ * checksum that is one running mix of every field in order.
  */
 final class Records {
   static final int MAGIC = 0x4756_0000;
   static final int MAGIC_MASK = 0xFFFF_0000;
-  static final int VERSION = 1;
+
+  /** The schema version writers write. */
+  static final int VERSION = 2;
+
   static final int KIND_OBSERVATION = 1;
   static final int KIND_DECISION = 2;
   static final int KIND_EVENT = 3;
@@ -36,12 +57,30 @@ final class Records {
   /** More layers than this in one record is taken as damage, not data. */
   static final int MAX_LAYERS = 1 << 16;
 
+  /** Longer than the largest valid record (an observation with 3 × MAX_LAYERS doubles). */
+  private static final int MAX_RECORD_BYTES = 2 << 20;
+
   private static final long MIX = 0x9E37_79B9_7F4A_7C15L;
+  private static final long SEED = 0x243F_6A88_85A3_08D3L;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   private Records() {}
 
   static int tag(int kind) {
-    return MAGIC | (kind << 8) | VERSION;
+    return tag(kind, VERSION);
+  }
+
+  static int tag(int kind, int version) {
+    return MAGIC | (kind << 8) | version;
+  }
+
+  /** Where the step of a record with this tag starts (schema 1 has no length field). */
+  static int stepOffset(int tag) {
+    return (tag & 0xFF) == 1 ? 4 : 8;
   }
 
   static String kindName(int kind) {
@@ -53,45 +92,146 @@ final class Records {
     };
   }
 
-  /** Writes fields and mixes them into a running checksum. One per appender; not thread-safe. */
+  private static long mix(long h, long v) {
+    return Long.rotateLeft((h ^ v) * MIX, 29);
+  }
+
+  /** The schema-2 checksum of {@code a[0, len)}. */
+  static long checksum(byte[] a, int len) {
+    long h0 = SEED;
+    long h1 = SEED + 1;
+    long h2 = SEED + 2;
+    long h3 = SEED + 3;
+    int i = 0;
+    for (; i + 32 <= len; i += 32) {
+      h0 = mix(h0, (long) LONGS.get(a, i));
+      h1 = mix(h1, (long) LONGS.get(a, i + 8));
+      h2 = mix(h2, (long) LONGS.get(a, i + 16));
+      h3 = mix(h3, (long) LONGS.get(a, i + 24));
+    }
+    int lane = 0;
+    for (; i < len; i += 8, lane++) {
+      long w;
+      if (i + 8 <= len) {
+        w = (long) LONGS.get(a, i);
+      } else {
+        w = 0;
+        for (int k = len - 1; k >= i; k--) {
+          w = (w << 8) | (a[k] & 0xFF);
+        }
+      }
+      switch (lane) {
+        case 0 -> h0 = mix(h0, w);
+        case 1 -> h1 = mix(h1, w);
+        case 2 -> h2 = mix(h2, w);
+        default -> h3 = mix(h3, w);
+      }
+    }
+    return mix(mix(mix(mix(mix(SEED, len), h0), h1), h2), h3);
+  }
+
+  /**
+   * Zero-copy access to an observation's per-layer arrays (its record components), so the writer
+   * can tell an empty array from an all-NaN one and copy the values without the public accessors'
+   * array copies. Falls back to those accessors (correct, but allocating) where the JVM denies the
+   * access, e.g. when the classes are loaded as named modules.
+   */
+  private static final class ObservationArrays {
+    private static final VarHandle GRAD;
+    private static final VarHandle PARAM;
+    private static final VarHandle UPDATE;
+
+    static {
+      VarHandle g = null;
+      VarHandle p = null;
+      VarHandle u = null;
+      try {
+        MethodHandles.Lookup l =
+            MethodHandles.privateLookupIn(Observation.class, MethodHandles.lookup());
+        g = l.findVarHandle(Observation.class, "layerGradNorms", double[].class);
+        p = l.findVarHandle(Observation.class, "layerParamNorms", double[].class);
+        u = l.findVarHandle(Observation.class, "layerUpdateNorms", double[].class);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        g = null;
+      }
+      GRAD = g;
+      PARAM = p;
+      UPDATE = u;
+    }
+
+    static double[] grad(Observation o) {
+      return GRAD != null ? (double[]) GRAD.get(o) : o.layerGradNorms();
+    }
+
+    static double[] param(Observation o) {
+      return GRAD != null ? (double[]) PARAM.get(o) : o.layerParamNorms();
+    }
+
+    static double[] update(Observation o) {
+      return GRAD != null ? (double[]) UPDATE.get(o) : o.layerUpdateNorms();
+    }
+  }
+
+  /**
+   * Encodes records into a reused buffer and returns them as Chronicle {@link Bytes} ready for one
+   * {@code writeBytes}. One per appender; not thread-safe. The returned bytes are valid until the
+   * next call.
+   */
   static final class Writer {
-    private Bytes<?> b;
-    private long h;
+    private byte[] buf = new byte[512];
+    private Bytes<byte[]> view = Bytes.wrapForRead(buf);
+    private int p;
 
-    Writer start(Bytes<?> bytes, int kind, long step) {
-      b = bytes;
-      h = 0x243F_6A88_85A3_08D3L;
-      putInt(tag(kind));
+    private void begin(int kind, long step, int length) {
+      if (buf.length < length) {
+        view.releaseLast();
+        buf = new byte[Math.max(length, 2 * buf.length)];
+        view = Bytes.wrapForRead(buf);
+      }
+      p = 0;
+      putInts(tag(kind), length);
       putLong(step);
-      return this;
     }
 
-    void putInt(int v) {
-      b.writeInt(v);
-      mix(v);
+    private void putInts(int low, int high) {
+      putLong((low & 0xFFFF_FFFFL) | ((long) high << 32));
     }
 
-    void putLong(long v) {
-      b.writeLong(v);
-      mix(v);
+    private void putLong(long v) {
+      LONGS.set(buf, p, v);
+      p += 8;
     }
 
-    void putDouble(double v) {
+    private void putDouble(double v) {
       putLong(Double.doubleToRawLongBits(v));
     }
 
-    private void mix(long v) {
-      h = Long.rotateLeft((h ^ v) * MIX, 29);
+    private void putDoubles(double[] a, int n) {
+      byte[] b = buf;
+      int q = p;
+      for (int i = 0; i < n; i++) {
+        LONGS.set(b, q, Double.doubleToRawLongBits(a[i]));
+        q += 8;
+      }
+      p = q;
     }
 
-    void finish() {
-      b.writeLong(h);
-      b = null;
+    private Bytes<byte[]> finish() {
+      putLong(checksum(buf, p));
+      view.readPositionRemaining(0, p);
+      return view;
     }
 
-    void observation(Observation o) {
-      putInt(o.epoch());
-      putInt(o.batchSize());
+    Bytes<byte[]> observation(Observation o) {
+      double[] g = ObservationArrays.grad(o);
+      double[] pa = ObservationArrays.param(o);
+      double[] u = ObservationArrays.update(o);
+      int n = Math.max(g.length, Math.max(pa.length, u.length));
+      int present = (g.length != 0 ? 1 : 0) | (pa.length != 0 ? 2 : 0) | (u.length != 0 ? 4 : 0);
+      int arrays = g.length + pa.length + u.length;
+      begin(KIND_OBSERVATION, o.step(), 16 + 16 + 80 + 8 * arrays + 8);
+      putInts(o.epoch(), o.batchSize());
+      putInts(n, present);
       putDouble(o.loss());
       putDouble(o.gradNorm());
       putDouble(o.paramNorm());
@@ -102,59 +242,20 @@ final class Records {
       putDouble(o.lr());
       putDouble(o.clip());
       putDouble(o.weightDecay());
-      int n = o.layerCount();
-      putInt(n);
-      // The array accessors copy; the indexed getters do not, and read NaN for an empty array. So
-      // an array is written when any layer holds something other than the canonical NaN; one that
-      // is all canonical NaN (unmeasured) reads back as empty, which the getters cannot tell apart.
-      int mask = 0;
-      if (n > 0) {
-        mask |= allNaN(o, 0) ? 0 : 1;
-        mask |= allNaN(o, 1) ? 0 : 2;
-        mask |= allNaN(o, 2) ? 0 : 4;
-      }
-      putInt(mask);
-      if ((mask & 1) != 0) {
-        for (int i = 0; i < n; i++) {
-          putDouble(o.layerGradNorm(i));
-        }
-      }
-      if ((mask & 2) != 0) {
-        for (int i = 0; i < n; i++) {
-          putDouble(o.layerParamNorm(i));
-        }
-      }
-      if ((mask & 4) != 0) {
-        for (int i = 0; i < n; i++) {
-          putDouble(o.layerUpdateNorm(i));
-        }
-      }
+      putDoubles(g, g.length);
+      putDoubles(pa, pa.length);
+      putDoubles(u, u.length);
+      return finish();
     }
 
-    private static boolean allNaN(Observation o, int which) {
-      for (int i = 0; i < o.layerCount(); i++) {
-        double v =
-            switch (which) {
-              case 0 -> o.layerGradNorm(i);
-              case 1 -> o.layerParamNorm(i);
-              default -> o.layerUpdateNorm(i);
-            };
-        if (Double.doubleToRawLongBits(v) != Double.doubleToRawLongBits(Double.NaN)) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    void decision(Decision d) {
+    Bytes<byte[]> decision(Decision d) {
+      int n = d.layerCount;
+      begin(KIND_DECISION, d.step, 16 + 24 + 8 + 8 * n + 88 + 8 + 8);
       putDouble(d.lr);
       putDouble(d.clip);
       putDouble(d.weightDecay);
-      putInt(d.action.code());
-      putInt(d.layerCount);
-      for (int i = 0; i < d.layerCount; i++) {
-        putDouble(d.layerLrMultipliers[i]);
-      }
+      putInts(d.action.code(), n);
+      putDoubles(d.layerLrMultipliers, n);
       putDouble(d.lrMeasurement);
       putDouble(d.lrError);
       putDouble(d.lrIntegral);
@@ -167,45 +268,76 @@ final class Records {
       putDouble(d.lossZ);
       putDouble(d.gradZ);
       putLong(d.faults);
+      return finish();
     }
 
-    void event(EventKind kind, double detail) {
-      putInt(kind.code());
+    Bytes<byte[]> event(EventKind kind, long step, double detail) {
+      begin(KIND_EVENT, step, 16 + 16 + 8);
+      putInts(kind.code(), 0);
       putDouble(detail);
+      return finish();
     }
   }
 
   /**
-   * Reads and checks fields; every problem is an {@link IllegalStateException} whose message the
-   * log turns into a {@link TelemetryException} naming the file and the index. Not thread-safe.
+   * Reads and checks records: {@link #start} copies one record out of the queue and checks its tag,
+   * version and (schema 2) checksum; the kind's method decodes and validates the rest. Every
+   * problem is an {@link IllegalStateException} whose message the log turns into a {@link
+   * TelemetryException} naming the file and the index. Not thread-safe.
    */
   static final class Reader {
-    private Bytes<?> b;
+    private byte[] buf = new byte[512];
+    private int len;
+    private int p;
+    private int version;
     private long h;
     int kind;
     long step;
 
-    /** Reads the tag and the step; returns the record kind. */
+    /** Copies the record out of {@code bytes}, reads the tag and the step; returns the kind. */
     int start(Bytes<?> bytes) {
-      b = bytes;
-      h = 0x243F_6A88_85A3_08D3L;
-      if (b.readRemaining() < 4 + 8 + 8) {
+      long remaining = bytes.readRemaining();
+      if (remaining < 4 + 8 + 8) {
         throw new IllegalStateException(
-            "is too short for a Governor record (" + b.readRemaining() + " bytes)");
+            "is too short for a Governor record (" + remaining + " bytes)");
       }
-      int tag = getInt();
+      int tag = bytes.readInt(bytes.readPosition());
       if ((tag & MAGIC_MASK) != MAGIC) {
         throw new IllegalStateException(
             "is not a Governor record (tag 0x" + Integer.toHexString(tag) + ")");
       }
-      int version = tag & 0xFF;
-      if (version != VERSION) {
+      version = tag & 0xFF;
+      if (version < 1 || version > VERSION) {
         throw new IllegalStateException(
             "has schema version "
                 + version
-                + ", but this reader understands version "
+                + ", but this reader understands versions 1 to "
                 + VERSION
                 + (version > VERSION ? " (written by a newer Governor)" : ""));
+      }
+      if (remaining > MAX_RECORD_BYTES) {
+        throw new IllegalStateException(
+            "is too long for a Governor record (" + remaining + " bytes)");
+      }
+      len = (int) remaining;
+      if (buf.length < len) {
+        buf = new byte[Math.max(len, 2 * buf.length)];
+      }
+      bytes.read(buf, 0, len);
+      h = SEED;
+      if (version == 1) {
+        p = 4;
+        mix1(tag);
+      } else {
+        int length = (int) INTS.get(buf, 4);
+        if (length != len || (len & 7) != 0 || len < 32) {
+          throw new IllegalStateException(
+              "has a bad length (" + len + " bytes, but its header says " + length + ")");
+        }
+        if ((long) LONGS.get(buf, len - 8) != checksum(buf, len - 8)) {
+          throw new IllegalStateException("is corrupt (checksum mismatch)");
+        }
+        p = 8;
       }
       kind = (tag >>> 8) & 0xFF;
       step = getLong();
@@ -216,45 +348,46 @@ final class Records {
     }
 
     private void need(long n) {
-      if (b.readRemaining() < n) {
+      if (len - 8 - p < n) {
         throw new IllegalStateException(
             "is truncated: a " + kindName(kind) + " record needs more than its length");
       }
     }
 
-    int getInt() {
+    private void mix1(long v) {
+      if (version == 1) {
+        h = mix(h, v);
+      }
+    }
+
+    private int getInt() {
       need(4);
-      int v = b.readInt();
-      mix(v);
+      int v = (int) INTS.get(buf, p);
+      p += 4;
+      mix1(v);
       return v;
     }
 
-    long getLong() {
+    private long getLong() {
       need(8);
-      long v = b.readLong();
-      mix(v);
+      long v = (long) LONGS.get(buf, p);
+      p += 8;
+      mix1(v);
       return v;
     }
 
-    double getDouble() {
+    private double getDouble() {
       return Double.longBitsToDouble(getLong());
     }
 
-    private void mix(long v) {
-      h = Long.rotateLeft((h ^ v) * MIX, 29);
-    }
-
-    void finish() {
-      long expected = h;
-      if (b.readRemaining() != 8) {
+    private void finish() {
+      if (p != len - 8) {
         throw new IllegalStateException(
-            "has a bad length (" + b.readRemaining() + " bytes where the 8-byte checksum belongs)");
+            "has a bad length (" + (len - p) + " bytes where the 8-byte checksum belongs)");
       }
-      long stored = b.readLong();
-      if (stored != expected) {
+      if (version == 1 && (long) LONGS.get(buf, p) != h) {
         throw new IllegalStateException("is corrupt (checksum mismatch)");
       }
-      b = null;
     }
 
     private int layers() {
@@ -277,6 +410,12 @@ final class Records {
     Observation observation() {
       int epoch = getInt();
       int batchSize = getInt();
+      int n = 0;
+      int mask = 0;
+      if (version >= 2) {
+        n = layers();
+        mask = getInt();
+      }
       double loss = getDouble();
       double gradNorm = getDouble();
       double paramNorm = getDouble();
@@ -287,17 +426,22 @@ final class Records {
       double lr = getDouble();
       double clip = getDouble();
       double wd = getDouble();
-      int n = layers();
-      int mask = getInt();
-      if ((mask & ~7) != 0 || (n == 0 && mask != 0)) {
+      if (version == 1) {
+        n = layers();
+        mask = getInt();
+      }
+      // schema 2: n > 0 exactly when some array is present; schema 1: no mask bits without layers
+      boolean badMask = version >= 2 ? (n == 0) != (mask == 0) : n == 0 && mask != 0;
+      if ((mask & ~7) != 0 || badMask) {
         throw new IllegalStateException("has a bad layer mask " + mask);
       }
       double[] g = (mask & 1) != 0 ? doubles(n) : null;
-      double[] p = (mask & 2) != 0 ? doubles(n) : null;
+      double[] pa = (mask & 2) != 0 ? doubles(n) : null;
       double[] u = (mask & 4) != 0 ? doubles(n) : null;
       finish();
-      if (n > 0 && mask == 0) {
-        g = nanArray(n);
+      if (version == 1 && n > 0 && mask == 0) {
+        g = new double[n];
+        Arrays.fill(g, Double.NaN);
       }
       try {
         return new Observation(
@@ -315,17 +459,11 @@ final class Records {
             clip,
             wd,
             g,
-            p,
+            pa,
             u);
       } catch (IllegalArgumentException e) {
         throw new IllegalStateException("is invalid: " + e.getMessage());
       }
-    }
-
-    private static double[] nanArray(int n) {
-      double[] a = new double[n];
-      java.util.Arrays.fill(a, Double.NaN);
-      return a;
     }
 
     void decision(Decision d) {
@@ -336,8 +474,8 @@ final class Records {
       d.weightDecay = getDouble();
       int action = getInt();
       int n = layers();
-      d.setLayerCount(n);
       need(8L * n);
+      d.setLayerCount(n);
       for (int i = 0; i < n; i++) {
         d.layerLrMultipliers[i] = getDouble();
       }
@@ -367,6 +505,9 @@ final class Records {
 
     Event event() {
       int code = getInt();
+      if (version >= 2 && getInt() != 0) {
+        throw new IllegalStateException("has a bad event padding");
+      }
       double detail = getDouble();
       finish();
       try {

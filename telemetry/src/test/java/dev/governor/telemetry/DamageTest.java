@@ -96,10 +96,13 @@ class DamageTest {
 
   /** Offset of the first byte of the payload of record 0 (after its header). */
   private static long firstRecordOffset(Path file) throws IOException {
-    // find the tag of the first record: "GV" kind 1 version 1, little endian 01 01 56 47
+    // find the tag of the first record: "GV" kind 1 version 2, little endian 02 01 56 47
     byte[] all = Files.readAllBytes(file);
     for (int i = 0; i + 4 <= all.length; i += 4) {
-      if (all[i] == 1 && all[i + 1] == 1 && all[i + 2] == 0x56 && all[i + 3] == 0x47) {
+      if (all[i] == Records.VERSION
+          && all[i + 1] == 1
+          && all[i + 2] == 0x56
+          && all[i + 3] == 0x47) {
         return i;
       }
     }
@@ -125,7 +128,7 @@ class DamageTest {
     Path file = writeQueue(dir, 100);
     long first = firstRecordOffset(file);
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-      long at = first + 4 + 8 + 8 + 3; // inside record 0's loss
+      long at = first + 8 + 8 + 16 + 3; // inside record 0's loss (after tag, length, step, 4 ints)
       raf.seek(at);
       int b = raf.read();
       raf.seek(at);
@@ -181,15 +184,15 @@ class DamageTest {
     long first = firstRecordOffset(file);
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
       raf.seek(first);
-      raf.write(2); // version byte of the tag
+      raf.write(Records.VERSION + 1); // version byte of the tag
     }
     try (TelemetryLog log = TelemetryLog.openReadOnly(dir)) {
       TelemetryException e = assertThrows(TelemetryException.class, () -> readAll(log));
       assertTrue(
           e.getMessage()
               .endsWith(
-                  "has schema version 2, but this reader understands version 1 (written by a"
-                      + " newer Governor)"),
+                  "has schema version 3, but this reader understands versions 1 to 2 (written by"
+                      + " a newer Governor)"),
           e.getMessage());
     }
   }
@@ -220,7 +223,7 @@ class DamageTest {
     Path dir = tmp.resolve("t");
     Path file = writeQueue(dir, 100);
     long first = firstRecordOffset(file);
-    long recordBytes = 4 + 4 + 8 + 4 + 4 + 80 + 4 + 4 + 3 * 8 * 8 + 8; // header + payload
+    long recordBytes = 4 + 8 + 8 + 4 * 4 + 80 + 3 * 8 * 8 + 8; // header + payload
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
       raf.setLength(first - 4 + 10 * recordBytes + 20); // ten records and a bit of the 11th
     }
