@@ -179,14 +179,25 @@ final class Records {
    */
   static final class Writer {
     private byte[] buf = new byte[512];
-    private Bytes<byte[]> view = Bytes.wrapForRead(buf);
+    private Bytes<byte[]> view = view(buf);
     private int p;
+
+    /**
+     * A Chronicle view of {@code b}. Like the appender that owns this writer, it may be used by one
+     * thread at a time but by different threads over time (an actor moves between dispatcher
+     * threads), so Chronicle's same-thread check is off.
+     */
+    private static Bytes<byte[]> view(byte[] b) {
+      Bytes<byte[]> v = Bytes.wrapForRead(b);
+      v.singleThreadedCheckDisabled(true);
+      return v;
+    }
 
     private void begin(int kind, long step, int length) {
       if (buf.length < length) {
         view.releaseLast();
         buf = new byte[Math.max(length, 2 * buf.length)];
-        view = Bytes.wrapForRead(buf);
+        view = view(buf);
       }
       p = 0;
       putInts(tag(kind), length);

@@ -63,6 +63,33 @@ class RecordFormatTest {
   }
 
   @Test
+  void anAppenderMayMoveBetweenThreads() throws Exception {
+    // an actor's appender runs on whichever dispatcher thread picks up the actor next
+    try (TelemetryLog log = TelemetryLog.open(tmp.resolve("t"));
+        TelemetryLog.Appender a = log.appender();
+        DecisionLog dlog = DecisionLog.open(tmp.resolve("d"));
+        DecisionLog.Appender da = dlog.appender()) {
+      for (int s = 0; s < 4; s++) {
+        long step = s;
+        Thread th =
+            new Thread(
+                () -> {
+                  a.append(Fixtures.observation(step, 8));
+                  a.appendEvent(EventKind.LATENCY, step, 1.0);
+                  da.append(Fixtures.decision(step, 2));
+                });
+        List<Throwable> failed = new ArrayList<>();
+        th.setUncaughtExceptionHandler((t, e) -> failed.add(e));
+        th.start();
+        th.join();
+        assertEquals(List.of(), failed);
+      }
+      assertEquals(4, log.scan().observations());
+      assertEquals(4, dlog.scan().decisions());
+    }
+  }
+
+  @Test
   void layoutIsWordAlignedWithLengthAndChecksum() {
     Records.Writer w = new Records.Writer();
     Bytes<byte[]> b = w.observation(Fixtures.observation(5, 8));
