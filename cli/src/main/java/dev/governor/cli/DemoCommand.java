@@ -122,6 +122,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Settings cfg = Settings.bind(spec, "demo");
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
     if (!(lr > 0) || !Double.isFinite(lr)) {
@@ -141,7 +142,7 @@ public final class DemoCommand implements Callable<Integer> {
     for (double x : lrs) {
       List<PolicySpec> row = new ArrayList<>();
       for (String p : policies) {
-        PolicySpec s = specFor(PolicySpec.parse(p), x, total);
+        PolicySpec s = specFor(cfg.policy(PolicySpec.parse(p)), x, total);
         Policies.create(s);
         row.add(s);
       }
@@ -174,6 +175,7 @@ public final class DemoCommand implements Callable<Integer> {
           Policy policy = Policies.create(s);
           Path runDir = dir.resolve(s.name() + "-lr" + i);
           Map<String, String> config = config(task, s, lrs[i]);
+          config.putAll(cfg.effective(spec, "demo"));
           RunFolder folder =
               RunFolder.create(
                   runDir, RunHeader.of(runDir.getFileName().toString(), s, config, seed));

@@ -7,6 +7,8 @@ import dev.governor.telemetry.Inspection;
 import dev.governor.telemetry.RunFolder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,44 +51,56 @@ public final class InspectCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    row(out, "run", s.run());
-    row(out, "policy", s.policy());
-    row(
-        out,
-        "steps",
-        s.steps() + (s.steps() > 0 ? " (" + s.firstStep() + " .. " + s.lastStep() + ")" : ""));
-    row(
-        out,
-        "loss first / last / min",
-        num(s.lossFirst())
-            + " / "
-            + num(s.lossLast())
-            + " / "
-            + num(s.lossMin())
-            + (s.lossMinStep() >= 0 ? " (step " + s.lossMinStep() + ")" : ""));
-    row(out, "diverged", s.diverged() ? "yes, at step " + s.divergedAt() : "no");
-    row(
-        out,
-        "loss spikes",
-        s.spikes() + (s.spikeSteps().isEmpty() ? "" : " at steps " + s.spikeSteps()));
-    row(out, "faults (NaN/Inf steps)", "" + s.faults());
-    row(out, "clip rate", num(s.clipRate()));
-    row(out, "mean effective LR", num(s.meanEffectiveLr()));
-    row(out, "lr applied", range(s.lr()));
-    row(out, "clip applied", range(s.clip()));
-    row(out, "wd applied", range(s.wd()));
-    row(out, "decisions", "" + s.decisions());
-    if (s.decisions() > 0) {
-      row(out, "lr decided", range(s.decidedLr()));
-      row(out, "clip decided", range(s.decidedClip()));
-      row(out, "wd decided", range(s.decidedWd()));
+    List<List<String>> rows = rows(s);
+    for (List<String> r : rows.subList(1, rows.size())) {
+      row(out, r.get(0), r.get(1));
     }
-    row(out, "guard actions", counts(s.guardActions()));
-    row(out, "events", counts(s.events()));
-    row(out, "telemetry queue", queue(s.telemetryQueue()));
-    row(out, "decision queue", s.decisionQueue() == null ? "none" : queue(s.decisionQueue()));
     out.flush();
     return 0;
+  }
+
+  /** The summary as rows {field, value} under a header row (the terminal table and reports). */
+  static List<List<String>> rows(Inspection.Summary s) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("field", "value"));
+    rows.add(List.of("run", s.run()));
+    rows.add(List.of("policy", s.policy()));
+    rows.add(
+        List.of(
+            "steps",
+            s.steps() + (s.steps() > 0 ? " (" + s.firstStep() + " .. " + s.lastStep() + ")" : "")));
+    rows.add(
+        List.of(
+            "loss first / last / min",
+            num(s.lossFirst())
+                + " / "
+                + num(s.lossLast())
+                + " / "
+                + num(s.lossMin())
+                + (s.lossMinStep() >= 0 ? " (step " + s.lossMinStep() + ")" : "")));
+    rows.add(List.of("diverged", s.diverged() ? "yes, at step " + s.divergedAt() : "no"));
+    rows.add(
+        List.of(
+            "loss spikes",
+            s.spikes() + (s.spikeSteps().isEmpty() ? "" : " at steps " + s.spikeSteps())));
+    rows.add(List.of("faults (NaN/Inf steps)", "" + s.faults()));
+    rows.add(List.of("clip rate", num(s.clipRate())));
+    rows.add(List.of("mean effective LR", num(s.meanEffectiveLr())));
+    rows.add(List.of("lr applied", range(s.lr())));
+    rows.add(List.of("clip applied", range(s.clip())));
+    rows.add(List.of("wd applied", range(s.wd())));
+    rows.add(List.of("decisions", "" + s.decisions()));
+    if (s.decisions() > 0) {
+      rows.add(List.of("lr decided", range(s.decidedLr())));
+      rows.add(List.of("clip decided", range(s.decidedClip())));
+      rows.add(List.of("wd decided", range(s.decidedWd())));
+    }
+    rows.add(List.of("guard actions", counts(s.guardActions())));
+    rows.add(List.of("events", counts(s.events())));
+    rows.add(List.of("telemetry queue", queue(s.telemetryQueue())));
+    rows.add(
+        List.of("decision queue", s.decisionQueue() == null ? "none" : queue(s.decisionQueue())));
+    return rows;
   }
 
   private static com.fasterxml.jackson.databind.JsonNode clean(

@@ -35,7 +35,9 @@ import picocli.CommandLine.ParseResult;
       ExportCommand.class,
       InspectCommand.class,
       TrainCommand.class,
-      ControlCommand.class
+      ControlCommand.class,
+      ConfigCommand.class,
+      ReportCommand.class
     })
 public final class Main implements Runnable {
 
@@ -53,6 +55,27 @@ public final class Main implements Runnable {
       scope = CommandLine.ScopeType.INHERIT,
       description = "Print stack traces of errors.")
   boolean verbose;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "A HOCON configuration file (keys under governor., see governor config). Flags override"
+              + " it; it overrides the built-in defaults (reference.conf).")
+  java.nio.file.Path configFile;
+
+  @Option(
+      names = "-D",
+      paramLabel = "KEY=VALUE",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "Set one configuration key, e.g. -Dgovernor.policy.pi.kp=0.2 (repeatable); overrides"
+              + " --config.")
+  java.util.Map<String, String> defines = new java.util.LinkedHashMap<>();
+
+  /** The configuration of this invocation, loaded once before the subcommand runs. */
+  Settings settings;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -79,7 +102,45 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(new OneLineParameterErrors());
     cl.setExecutionExceptionHandler(new OneLineExecutionErrors());
     cl.setUsageHelpAutoWidth(true);
+    cl.setExecutionStrategy(Main::loadConfigThenRun);
     return cl;
+  }
+
+  /**
+   * Loads and validates the configuration ({@code --config}, {@code -D}, reference.conf) before the
+   * command runs, so a bad configuration fails before anything is written; help requests skip it.
+   */
+  private static int loadConfigThenRun(ParseResult parseResult) {
+    Integer help = CommandLine.executeHelpRequest(parseResult);
+    if (help != null) {
+      return help;
+    }
+    CommandLine root = parseResult.commandSpec().commandLine();
+    Main main = root.getCommand();
+    try {
+      java.nio.file.Path file = null;
+      java.util.Map<String, String> defines = new java.util.LinkedHashMap<>();
+      for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+        if (pr.hasMatchedOption("--config")) {
+          file = pr.matchedOptionValue("--config", null);
+        }
+        if (pr.hasMatchedOption("-D")) {
+          defines.putAll(pr.matchedOptionValue("-D", java.util.Map.<String, String>of()));
+        }
+      }
+      main.settings = Settings.load(file, defines);
+    } catch (RuntimeException e) {
+      throw new CommandLine.ExecutionException(
+          last(parseResult).commandSpec().commandLine(), e.getMessage(), e);
+    }
+    return new CommandLine.RunLast().execute(parseResult);
+  }
+
+  private static ParseResult last(ParseResult pr) {
+    while (pr.hasSubcommand()) {
+      pr = pr.subcommand();
+    }
+    return pr;
   }
 
   /** Whether {@code --verbose} was given at any level of the command line. */
@@ -114,8 +175,10 @@ public final class Main implements Runnable {
     public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parseResult) {
       PrintWriter err = cl.getErr();
       boolean verbose = verbose(parseResult);
+      Object root = cl.getCommandSpec().root().userObject();
+      Settings settings = root instanceof Main m ? m.settings : null;
       if (ex instanceof UserException u) {
-        err.println(cl.getCommandName() + ": " + u.getMessage());
+        err.println(cl.getCommandName() + ": " + Settings.explain(settings, u.getMessage()));
         if (verbose) {
           ex.printStackTrace(err);
         }
@@ -123,7 +186,7 @@ public final class Main implements Runnable {
       }
       if (ex instanceof IllegalArgumentException
           || ex instanceof dev.governor.telemetry.TelemetryException) {
-        err.println(cl.getCommandName() + ": " + ex.getMessage());
+        err.println(cl.getCommandName() + ": " + Settings.explain(settings, ex.getMessage()));
         if (verbose) {
           ex.printStackTrace(err);
         }

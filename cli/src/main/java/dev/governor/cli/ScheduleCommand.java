@@ -49,7 +49,6 @@ public final class ScheduleCommand implements Callable<Integer> {
 
   @Option(
       names = "--policy",
-      required = true,
       paramLabel = "NAME",
       description =
           "Open-loop policy: constant, step, exponential, cosine, sgdr, warmup (linear warm-up of "
@@ -134,16 +133,23 @@ public final class ScheduleCommand implements Callable<Integer> {
 
   @Option(
       names = "--steps",
-      required = true,
       paramLabel = "N",
-      description = "Number of steps to print (rows 0 .. N-1), >= 1.")
-  long steps;
+      description = "Number of steps to print (rows 0 .. N-1), >= 1. Required.")
+  Long steps;
 
   @Option(names = "--format", paramLabel = "FMT", description = "csv (default) or json.")
   String format = "csv";
 
   @Override
   public Integer call() throws IOException {
+    Settings.bind(spec, "schedule");
+    if (policy == null || steps == null) {
+      throw new UserException(
+          (policy == null ? "--policy" : "--steps")
+              + " is required (or governor.schedule."
+              + (policy == null ? "policy" : "steps")
+              + " in --config)");
+    }
     if (steps < 1) {
       throw new UserException("--steps must be an integer >= 1, but was " + steps);
     }
@@ -175,7 +181,7 @@ public final class ScheduleCommand implements Callable<Integer> {
 
   /** The policy spec: --policy text, then -o options, then the named flags. */
   PolicySpec specFromFlags() {
-    PolicySpec ps = PolicySpec.parse(policy);
+    PolicySpec ps = Settings.of(spec).policy(PolicySpec.parse(policy));
     for (Map.Entry<String, String> e : extra.entrySet()) {
       ps = ps.with(e.getKey(), e.getValue());
     }

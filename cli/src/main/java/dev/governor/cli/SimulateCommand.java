@@ -114,6 +114,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    Settings.bind(spec, "simulate");
     PrintWriter stdout = spec.commandLine().getOut();
     Runner runner = Runner.of(threads, quiet ? null : System.err);
     if (seeds != null && seeds < 1) {
@@ -181,7 +182,7 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   PolicySpec policySpec() {
-    PolicySpec p = PolicySpec.parse(policy);
+    PolicySpec p = Settings.of(spec).policy(PolicySpec.parse(policy));
     if (lr != null) {
       p = p.with("lr", lr);
     }

@@ -1,6 +1,10 @@
 package dev.governor.control;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Creates policies from their {@link PolicySpec}: the one place a policy name becomes an object. A
@@ -38,6 +42,33 @@ public final class Policies {
   /** The names of the open-loop policies (schedules that use only the step index). */
   public static List<String> openLoopNames() {
     return OPEN_LOOP;
+  }
+
+  /**
+   * The option names the policy {@code name} accepts (for configuration files and help), sorted.
+   * For {@code warmup} these are its own options plus those of every schedule it can wrap; for
+   * {@code pi} its own plus those of its base schedules.
+   *
+   * @throws IllegalArgumentException naming the policy when it is not one of {@link #names()} or
+   *     {@code pi}
+   */
+  public static SortedSet<String> options(String name) {
+    Set<String> keys =
+        switch (name) {
+          case "constant", "step", "exponential", "cosine", "sgdr", "onecycle" ->
+              Options.keys(SchedulePolicy.KEYS.get(name), Options.FIXED, Set.of("warmup"));
+          case "warmup" -> {
+            TreeSet<String> all = new TreeSet<>();
+            SchedulePolicy.KEYS.values().forEach(all::addAll);
+            yield Options.keys(all, Options.FIXED, Set.of("warmup", "schedule"));
+          }
+          case "plateau" -> PlateauPolicy.KEYS;
+          case "pi" -> PiPolicyConfig.KEYS;
+          default ->
+              throw new IllegalArgumentException(
+                  "policy must be one of " + names() + " or pi, but was '" + name + "'");
+        };
+    return Collections.unmodifiableSortedSet(new TreeSet<>(keys));
   }
 
   /**

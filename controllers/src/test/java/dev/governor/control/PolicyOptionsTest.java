@@ -1,0 +1,68 @@
+package dev.governor.control;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link Policies#options}: exactly the keys {@link Policies#create} accepts. */
+class PolicyOptionsTest {
+
+  private static List<String> all() {
+    List<String> names = new ArrayList<>(Policies.names());
+    names.add("pi");
+    return names;
+  }
+
+  @Test
+  void everyListedOptionIsAcceptedByCreate() {
+    for (String name : all()) {
+      for (String key : Policies.options(name)) {
+        // an unparsable value: the error must be about the value, never "has no option"
+        PolicySpec s = PolicySpec.of(name).with(key, "@bad");
+        if (name.equals("warmup") && !key.equals("schedule")) {
+          // warmup accepts a wrapped schedule's options only with that schedule
+          s = s.with("schedule", wrapping(key));
+        }
+        PolicySpec spec = s;
+        try {
+          Policies.create(spec);
+        } catch (IllegalArgumentException e) {
+          assertFalse(e.getMessage().contains("has no option"), name + "." + key + ": " + e);
+        }
+      }
+    }
+  }
+
+  private static String wrapping(String key) {
+    return switch (key) {
+      case "step-size" -> "step";
+      case "gamma" -> "exponential";
+      case "lr-min" -> "cosine";
+      case "t0", "t-mult" -> "sgdr";
+      case "t-max", "pct-start", "div-factor", "final-div-factor" -> "onecycle";
+      default -> "constant";
+    };
+  }
+
+  @Test
+  void anUnlistedOptionIsRejectedByCreate() {
+    for (String name : all()) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> Policies.create(PolicySpec.of(name).with("no-such-option", "1")));
+      assertTrue(e.getMessage().contains("has no option 'no-such-option'"), e.getMessage());
+    }
+  }
+
+  @Test
+  void unknownPolicyIsNamed() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Policies.options("nosuch"));
+    assertTrue(e.getMessage().contains("'nosuch'"), e.getMessage());
+  }
+}
