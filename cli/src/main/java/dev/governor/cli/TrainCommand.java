@@ -184,6 +184,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Settings cfg = Settings.bind(spec, "train");
     PrintWriter stdout = spec.commandLine().getOut();
     RunSpec.Mode m = parseMode(mode);
     RunSpec.ControllerPlacement placement = parseController(controller);
@@ -220,6 +221,7 @@ public final class TrainCommand implements Callable<Integer> {
     config.put("controller", controller);
     config.put("decision-timeout-ms", Long.toString(decisionTimeoutMs));
     config.put("checkpoint-every", Long.toString(checkpointEvery));
+    config.putAll(cfg.effective(spec, "train"));
     RunFolder folder;
     try {
       folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed));
@@ -324,7 +326,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   PolicySpec policySpec() {
-    PolicySpec p = PolicySpec.parse(policy);
+    PolicySpec p = Settings.of(spec).policy(PolicySpec.parse(policy));
     if (lr != null) {
       p = p.with("lr", lr);
     }

@@ -49,8 +49,7 @@ public final class Policies {
    * For {@code warmup} these are its own options plus those of every schedule it can wrap; for
    * {@code pi} its own plus those of its base schedules.
    *
-   * @throws IllegalArgumentException naming the policy when it is not one of {@link #names()} or
-   *     {@code pi}
+   * @throws IllegalArgumentException naming the policy when it is not one of {@link #names()}
    */
   public static SortedSet<String> options(String name) {
     Set<String> keys =
@@ -66,7 +65,7 @@ public final class Policies {
           case "pi" -> PiPolicyConfig.KEYS;
           default ->
               throw new IllegalArgumentException(
-                  "policy must be one of " + names() + " or pi, but was '" + name + "'");
+                  "policy must be one of " + names() + ", but was '" + name + "'");
         };
     return Collections.unmodifiableSortedSet(new TreeSet<>(keys));
   }
