@@ -216,7 +216,12 @@ class ConfigTest {
     assertTrue(r.out().contains("governor.policy.pi.kp = 0.2"), r.out());
     assertTrue(r.out().lines().anyMatch(l -> l.contains(".kp = 0.2") && l.contains("my.conf: 2")));
     assertTrue(
-        r.out().lines().anyMatch(l -> l.contains(".ki = 0.02") && l.contains("reference.conf")));
+        r.out()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.contains(".ki = " + REF.getValue("governor.policy.pi.ki").unwrapped())
+                        && l.contains("governor-controllers reference.conf: ")));
     r = TestRuns.run("config", "--config", f.toString(), "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
