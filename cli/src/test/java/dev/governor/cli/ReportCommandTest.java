@@ -148,7 +148,8 @@ class ReportCommandTest {
     oneLineExit2(
         TestRuns.run("report", "--run", empty.toString(), "--out", out.toString()),
         "not a run folder");
-    // damage: overwrite the first record's tag ("GV" kind 1 version 1) of the telemetry queue
+    // damage: overwrite the first observation record's tag ("GV", kind 1, any schema version;
+    // little endian VV 01 56 47) of the telemetry queue
     Path run = makeRun(tmp.resolve("dmg"), "run-d", "constant");
     Path cq4;
     try (Stream<Path> s = Files.list(run.resolve("telemetry"))) {
@@ -157,7 +158,7 @@ class ReportCommandTest {
     byte[] all = Files.readAllBytes(cq4);
     long at = -1;
     for (int i = 0; i + 4 <= all.length; i += 4) {
-      if (all[i] == 1 && all[i + 1] == 1 && all[i + 2] == 0x56 && all[i + 3] == 0x47) {
+      if (all[i] > 0 && all[i + 1] == 1 && all[i + 2] == 0x56 && all[i + 3] == 0x47) {
         at = i;
         break;
       }
