@@ -6,8 +6,8 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 
 /**
  * Appends Governor records to one queue: one Chronicle document per record, encoded into a reused
- * on-heap buffer and copied into the queue by one {@link ExcerptAppender#writeBytes} (which, unlike
- * {@code writingDocument()}, does not re-derive the last sequence number for every record).
+ * off-heap buffer and copied into the queue by one {@link ExcerptAppender#writeBytes} (which,
+ * unlike {@code writingDocument()}, does not re-derive the last sequence number for every record).
  * Implements both typed appenders; each log exposes only its own.
  */
 final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender {
@@ -65,9 +65,13 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
   public void close() {
     if (!closed) {
       closed = true;
-      log.sync(appender);
-      appender.close();
-      log.unregister(appender);
+      try {
+        log.sync(appender);
+        appender.close();
+        log.unregister(appender);
+      } finally {
+        writer.close();
+      }
     }
   }
 }

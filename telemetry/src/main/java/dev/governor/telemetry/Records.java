@@ -8,11 +8,13 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.UnsafeMemory;
 
 /**
  * The binary record format of the telemetry and decision queues: no self-describing maps, no
- * per-record garbage. A record is encoded into a reused on-heap buffer and handed to Chronicle in
- * one copy; a reader copies it out in one copy, checks its checksum, and decodes from its buffer.
+ * per-record garbage. A record is encoded into a reused off-heap buffer and handed to Chronicle in
+ * one memory copy; a reader copies it out in one copy, checks its checksum, and decodes from its
+ * buffer.
  *
  * <p>Schema 2 (current) lays every field on an 8-byte boundary of the record, so that the encoder
  * writes whole 64-bit words and the checksum reads back exactly the words just written (a 64-bit
@@ -130,6 +132,41 @@ final class Records {
     return mix(mix(mix(mix(mix(SEED, len), h0), h1), h2), h3);
   }
 
+  /** {@link #checksum(byte[], int)} of the {@code len} bytes at native {@code address}. */
+  static long checksum(long address, int len) {
+    UnsafeMemory m = UnsafeMemory.MEMORY;
+    long h0 = SEED;
+    long h1 = SEED + 1;
+    long h2 = SEED + 2;
+    long h3 = SEED + 3;
+    int i = 0;
+    for (; i + 32 <= len; i += 32) {
+      h0 = mix(h0, m.readLong(address + i));
+      h1 = mix(h1, m.readLong(address + i + 8));
+      h2 = mix(h2, m.readLong(address + i + 16));
+      h3 = mix(h3, m.readLong(address + i + 24));
+    }
+    int lane = 0;
+    for (; i < len; i += 8, lane++) {
+      long w;
+      if (i + 8 <= len) {
+        w = m.readLong(address + i);
+      } else {
+        w = 0;
+        for (int k = len - 1; k >= i; k--) {
+          w = (w << 8) | (m.readByte(address + k) & 0xFF);
+        }
+      }
+      switch (lane) {
+        case 0 -> h0 = mix(h0, w);
+        case 1 -> h1 = mix(h1, w);
+        case 2 -> h2 = mix(h2, w);
+        default -> h3 = mix(h3, w);
+      }
+    }
+    return mix(mix(mix(mix(mix(SEED, len), h0), h1), h2), h3);
+  }
+
   /**
    * Zero-copy access to an observation's per-layer arrays (its record components), so the writer
    * can tell an empty array from an all-NaN one and copy the values without the public accessors'
@@ -173,31 +210,49 @@ final class Records {
   }
 
   /**
-   * Encodes records into a reused buffer and returns them as Chronicle {@link Bytes} ready for one
-   * {@code writeBytes}. One per appender; not thread-safe. The returned bytes are valid until the
-   * next call.
+   * Encodes records into a reused off-heap buffer with unchecked raw-memory stores (every record's
+   * length is known before it is written, and the buffer is grown to it first) and returns it as
+   * Chronicle {@link Bytes} for one {@code writeBytes}: a native source is copied into the queue's
+   * mapped file with one memory copy, where an on-heap one would be copied word by word through
+   * bounds-checked writes. One per appender; used by one thread at a time; {@link #close} frees the
+   * buffer. The returned bytes are valid until the next call.
    */
-  static final class Writer {
-    private byte[] buf = new byte[512];
-    private Bytes<byte[]> view = view(buf);
+  static final class Writer implements AutoCloseable {
+    private static final UnsafeMemory MEMORY = UnsafeMemory.MEMORY;
+
+    static {
+      if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+        throw new ExceptionInInitializerError("Governor records need a little-endian platform");
+      }
+    }
+
+    private Bytes<Void> buf;
+    private long address;
+    private long capacity;
     private int p;
 
+    Writer() {
+      allocate(512);
+    }
+
     /**
-     * A Chronicle view of {@code b}. Like the appender that owns this writer, it may be used by one
-     * thread at a time but by different threads over time (an actor moves between dispatcher
-     * threads), so Chronicle's same-thread check is off.
+     * Like the appender that owns it, the buffer may be used by different threads over time (an
+     * actor moves between dispatcher threads), so Chronicle's same-thread check is off.
      */
-    private static Bytes<byte[]> view(byte[] b) {
-      Bytes<byte[]> v = Bytes.wrapForRead(b);
-      v.singleThreadedCheckDisabled(true);
-      return v;
+    private void allocate(long bytes) {
+      buf = Bytes.allocateDirect(bytes);
+      buf.singleThreadedCheckDisabled(true);
+      address = buf.addressForWrite(0);
+      capacity = bytes;
     }
 
     private void begin(int kind, long step, int length) {
-      if (buf.length < length) {
-        view.releaseLast();
-        buf = new byte[Math.max(length, 2 * buf.length)];
-        view = view(buf);
+      if (buf == null) {
+        throw new IllegalStateException("record writer is closed");
+      }
+      if (capacity < length) {
+        buf.releaseLast();
+        allocate(Math.max(length, 2 * capacity));
       }
       p = 0;
       putInts(tag(kind), length);
@@ -209,7 +264,7 @@ final class Records {
     }
 
     private void putLong(long v) {
-      LONGS.set(buf, p, v);
+      MEMORY.writeLong(address + p, v);
       p += 8;
     }
 
@@ -218,22 +273,28 @@ final class Records {
     }
 
     private void putDoubles(double[] a, int n) {
-      byte[] b = buf;
-      int q = p;
+      long at = address + p;
       for (int i = 0; i < n; i++) {
-        LONGS.set(b, q, Double.doubleToRawLongBits(a[i]));
-        q += 8;
+        MEMORY.writeLong(at + 8L * i, Double.doubleToRawLongBits(a[i]));
       }
-      p = q;
+      p += 8 * n;
     }
 
-    private Bytes<byte[]> finish() {
-      putLong(checksum(buf, p));
-      view.readPositionRemaining(0, p);
-      return view;
+    private Bytes<Void> finish() {
+      putLong(checksum(address, p));
+      buf.readPositionRemaining(0, p);
+      return buf;
     }
 
-    Bytes<byte[]> observation(Observation o) {
+    @Override
+    public void close() {
+      if (buf != null) {
+        buf.releaseLast();
+        buf = null;
+      }
+    }
+
+    Bytes<Void> observation(Observation o) {
       double[] g = ObservationArrays.grad(o);
       double[] pa = ObservationArrays.param(o);
       double[] u = ObservationArrays.update(o);
@@ -259,7 +320,7 @@ final class Records {
       return finish();
     }
 
-    Bytes<byte[]> decision(Decision d) {
+    Bytes<Void> decision(Decision d) {
       int n = d.layerCount;
       begin(KIND_DECISION, d.step, 16 + 24 + 8 + 8 * n + 88 + 8 + 8);
       putDouble(d.lr);
@@ -282,7 +343,7 @@ final class Records {
       return finish();
     }
 
-    Bytes<byte[]> event(EventKind kind, long step, double detail) {
+    Bytes<Void> event(EventKind kind, long step, double detail) {
       begin(KIND_EVENT, step, 16 + 16 + 8);
       putInts(kind.code(), 0);
       putDouble(detail);

@@ -91,8 +91,13 @@ class RecordFormatTest {
 
   @Test
   void layoutIsWordAlignedWithLengthAndChecksum() {
-    Records.Writer w = new Records.Writer();
-    Bytes<byte[]> b = w.observation(Fixtures.observation(5, 8));
+    try (Records.Writer w = new Records.Writer()) {
+      checkLayout(w);
+    }
+  }
+
+  private static void checkLayout(Records.Writer w) {
+    Bytes<?> b = w.observation(Fixtures.observation(5, 8));
     // tag+length 8, step 8, 2 int pairs 16, 10 doubles 80, 3 x 8 layers 192, checksum 8
     assertEquals(312, b.readRemaining());
     assertEquals(Records.tag(Records.KIND_OBSERVATION), b.readInt(0));
@@ -109,8 +114,29 @@ class RecordFormatTest {
   }
 
   @Test
+  void heapAndNativeChecksumsAgree() {
+    byte[] a = new byte[40];
+    new java.util.Random(3).nextBytes(a);
+    Bytes<?> n = Bytes.allocateDirect(40);
+    try {
+      n.write(a);
+      for (int len = 0; len <= 40; len++) {
+        assertEquals(
+            Records.checksum(a, len), Records.checksum(n.addressForRead(0), len), "len " + len);
+      }
+      // the length is mixed in: trailing zero bytes still change the checksum
+      assertTrue(Records.checksum(new byte[8], 7) != Records.checksum(new byte[8], 8));
+    } finally {
+      n.releaseLast();
+    }
+  }
+
+  @Test
   void everySingleBitFlipIsDetected() {
-    byte[] good = new Records.Writer().observation(Fixtures.observation(7, 8)).toByteArray();
+    byte[] good;
+    try (Records.Writer w = new Records.Writer()) {
+      good = w.observation(Fixtures.observation(7, 8)).toByteArray();
+    }
     Records.Reader r = new Records.Reader();
     assertEquals(Records.KIND_OBSERVATION, r.start(Bytes.wrapForRead(good.clone())));
     assertEquals(Fixtures.observation(7, 8), r.observation());
