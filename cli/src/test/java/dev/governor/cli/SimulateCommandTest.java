@@ -151,6 +151,8 @@ class SimulateCommandTest {
       {"simulate", "--seeds", "0", "--out", out},
       {"simulate", "--suite", "nope", "--out", out},
       {"simulate", "--suite", "validation", "--dim", "3", "--out", out},
+      {"simulate", "--suite", "stability-map", "--lr", "0.1", "--out", out},
+      {"simulate", "--suite", "gains", "-P", "kp=1", "--out", out},
       {"simulate", "--quick", "--out", out},
       {"simulate"},
     };
@@ -181,5 +183,34 @@ class SimulateCommandTest {
     JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
     assertEquals("validation", s.get("suite").asText());
     assertTrue(s.get("passed").asBoolean());
+  }
+
+  @Test
+  void unknownSuiteNamesTheNewSuites(@TempDir Path dir) {
+    Result r = run("simulate", "--suite", "nope", "--out", dir.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("stability-map") && r.err().contains("gains"), r.err());
+  }
+
+  @Test
+  void stabilityMapSuiteQuickWritesItsSummary(@TempDir Path dir) throws Exception {
+    Result r =
+        run(
+            "simulate",
+            "--suite",
+            "stability-map",
+            "--quick",
+            "--seeds",
+            "1",
+            "--out",
+            dir.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.out() + r.err());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals("stability-map", s.get("suite").asText());
+    assertEquals(1, s.get("seeds").asInt());
+    assertTrue(s.get("agreement").isNumber());
+    assertTrue(r.out().contains("agreement"), r.out());
+    assertTrue(Files.exists(dir.resolve("report.html")));
   }
 }

@@ -133,11 +133,16 @@ public record PiPolicyConfig(
             1.1, // slew: at most x1.1 or /1.1 per step (safety cuts bypass it)
             1e-4, // floor factor
             100.0, // ceil factor
-            4.0, // cut growth: ‖g‖ or loss above 4x its running level and rising (simulations,
-            // issue 4: at 2x, ordinary mini-batch noise in ‖g‖ (logreg, B = 16) fired the cut
-            // repeatedly and pinned the LR at its floor)
+            10.0, // cut growth: ‖g‖ or loss above 10x its running level and rising
+            // (simulations, issue 4: 2 -> 4 -> 10, together with the slower reference below)
             0.5, // cut factor
-            0.1, // reference EMA weight
+            0.01, // reference EMA weight (simulations, issue 4: 0.1 -> 0.01). The references are
+            // EMAs of heavy-tailed mini-batch quantities: on logreg after a too-high initial LR the
+            // batch losses range over 0..20 nats and near-zero batch gradients drag a fast EMA of
+            // ln‖g‖ down by several nats, so ordinary batches then looked like explosions; every
+            // cut overrode the integrator and the LR stayed pinned at its floor (robustness: 5/195
+            // runs missed the target). A ~100-step reference is not moved by single batches, and
+            // it lags a genuine geometric blow-up more, so real explosions are caught as fast.
             false, // per-layer multipliers off by default
             0.01, // layer gain
             10.0), // layer range

@@ -110,6 +110,73 @@ public final class Runner {
     }
   }
 
+  /**
+   * Runs arbitrary independent tasks in parallel on the runner's threads (a progress bar counts
+   * finished tasks) and returns their results in input order. A task's exception is rethrown.
+   */
+  public <T> List<T> map(List<? extends java.util.concurrent.Callable<T>> tasks, String task) {
+    if (tasks.isEmpty()) {
+      return List.of();
+    }
+    AtomicLong done = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, tasks.size()));
+    ProgressBar bar = null;
+    try {
+      if (progress != null) {
+        bar =
+            new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(tasks.size())
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress))
+                .setUpdateIntervalMillis(250)
+                .continuousUpdate()
+                .build();
+      }
+      List<Future<T>> futures = new ArrayList<>(tasks.size());
+      for (java.util.concurrent.Callable<T> c : tasks) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  T r = c.call();
+                  done.incrementAndGet();
+                  return r;
+                }));
+      }
+      List<T> out = new ArrayList<>(tasks.size());
+      for (Future<T> f : futures) {
+        while (true) {
+          try {
+            out.add(f.get(200, java.util.concurrent.TimeUnit.MILLISECONDS));
+            break;
+          } catch (java.util.concurrent.TimeoutException e) {
+            if (bar != null) {
+              bar.stepTo(done.get());
+            }
+          }
+        }
+        if (bar != null) {
+          bar.stepTo(done.get());
+        }
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while running " + task, e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(c);
+    } finally {
+      pool.shutdownNow();
+      if (bar != null) {
+        bar.close();
+      }
+    }
+  }
+
   private RunResult runCounting(RunSpec s, AtomicLong done) {
     RunResult r = run(s, problem(s));
     done.addAndGet(s.steps());

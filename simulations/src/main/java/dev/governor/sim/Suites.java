@@ -8,7 +8,7 @@ public final class Suites {
 
   /** The suite names. */
   public static List<String> names() {
-    return List.of("validation", "robustness", "disturbance");
+    return List.of("validation", "robustness", "disturbance", "stability-map", "gains");
   }
 
   /**
@@ -26,6 +26,8 @@ public final class Suites {
       case "validation" -> ValidationSuite.run(quick, seeds, runner);
       case "robustness" -> RobustnessSuite.run(quick, seeds, runner);
       case "disturbance" -> DisturbanceSuite.run(quick, seeds, runner);
+      case "stability-map" -> StabilityMapSuite.run(quick, seeds, runner);
+      case "gains" -> GainsSuite.run(quick, seeds, runner);
       default ->
           throw new IllegalArgumentException(
               "suite must be one of " + names() + ", but was '" + name + "'");
