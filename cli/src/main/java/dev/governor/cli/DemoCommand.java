@@ -55,7 +55,9 @@ import picocli.CommandLine.Spec;
     })
 public final class DemoCommand implements Callable<Integer> {
 
-  /** Default budget: measured to finish in under 10 minutes on 2 cores (see the issue-6 note). */
+  /**
+   * Default budget: 9 runs took 6 min 51 s on 2 busy cores with OMP_NUM_THREADS=1 (issue-6 note).
+   */
   static final int DEFAULT_EPOCHS = 5;
 
   static final int DEFAULT_BATCH = 128;
