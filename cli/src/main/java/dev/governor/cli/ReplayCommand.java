@@ -90,15 +90,7 @@ public final class ReplayCommand implements Callable<Integer> {
         return 0;
       }
       Replay.Mismatch m = v.mismatch().orElseThrow();
-      w.println(
-          "mismatch at step "
-              + m.step()
-              + ", field "
-              + m.field()
-              + ": recorded "
-              + m.recorded()
-              + ", replayed "
-              + m.replayed());
+      w.println("mismatch at " + m);
       w.println(
           "verified "
               + v.verified()

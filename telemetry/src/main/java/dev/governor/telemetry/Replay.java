@@ -8,7 +8,9 @@ import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -20,31 +22,53 @@ import java.util.TreeMap;
  * clip threshold would have given.
  *
  * <p>Observations are fed in queue order (the order the controller saw them), one decision per
- * observation. Nothing here reads the wall clock except {@link RunHeader#of} for the provenance of
- * a counterfactual run folder.
+ * observation. A step decided more than once (a controller that restarted from a snapshot and
+ * re-made decisions it had already recorded, after a {@link EventKind#RESTART} event) counts once,
+ * by its latest decision; the decisions for one step must be identical, or that is a mismatch.
+ * Nothing here reads the wall clock except {@link RunHeader#of} for the provenance of a
+ * counterfactual run folder.
  */
 public final class Replay {
   private Replay() {}
 
   /**
-   * The first difference between a recorded and a replayed decision.
+   * The first difference between a recorded and a replayed decision, or between two recorded
+   * decisions for the same step.
    *
    * @param step the step of the observation the decision followed
    * @param field the field that differs ({@code lr}, {@code clip}, {@code lrIntegral}, …)
-   * @param recorded the recorded value, as text
-   * @param replayed the replayed value, as text
+   * @param recorded the recorded value, as text (when {@code redecided}: of the first decision)
+   * @param replayed the replayed value, as text (when {@code redecided}: the value of a later
+   *     recorded decision for the same step)
+   * @param redecided whether the step was decided twice, differently (a controller restart re-made
+   *     the decision and got another answer); the replay was not consulted
    */
-  public record Mismatch(long step, String field, String recorded, String replayed) {
+  public record Mismatch(
+      long step, String field, String recorded, String replayed, boolean redecided) {
+    /** A difference between a recorded and a replayed decision. */
+    public Mismatch(long step, String field, String recorded, String replayed) {
+      this(step, field, recorded, replayed, false);
+    }
+
     @Override
     public String toString() {
-      return "step "
-          + step
-          + ", field "
-          + field
-          + ": recorded "
-          + recorded
-          + ", replayed "
-          + replayed;
+      return redecided
+          ? "step "
+              + step
+              + ", field "
+              + field
+              + ": decided twice differently, first "
+              + recorded
+              + ", again "
+              + replayed
+          : "step "
+              + step
+              + ", field "
+              + field
+              + ": recorded "
+              + recorded
+              + ", replayed "
+              + replayed;
     }
   }
 
@@ -163,15 +187,25 @@ public final class Replay {
         DecisionLog.Tailer dt = dl.tailer()) {
       tl.scan().tornTail().ifPresent(t -> notes.add("telemetry: " + t));
       dl.scan().tornTail().ifPresent(t -> notes.add("decisions: " + t));
+      Redecisions again = Redecisions.scan(dl);
+      if (again.restarts > 0 || again.count > 0) {
+        notes.add(
+            again.restarts
+                + " controller restart(s) (RESTART events); "
+                + again.count
+                + " decision(s) were made again for steps already decided"
+                + (again.count > 0 ? " (each compared with the first; the latest counts)" : ""));
+      }
       Decision recorded = new Decision();
       Decision replayed = new Decision();
       long verified = 0;
       long observations = 0;
       long decisions = 0;
+      long lastDecided = -1;
       Observation o;
       while ((o = tt.poll()) != null) {
         observations++;
-        if (!dt.poll(recorded)) {
+        if (!nextFirst(dt, recorded, lastDecided)) {
           long extra = 1;
           while (tt.poll() != null) {
             extra++;
@@ -185,6 +219,18 @@ public final class Replay {
           break;
         }
         decisions++;
+        lastDecided = recorded.step;
+        List<Decision> later = again.later.get(recorded.step);
+        if (later != null) {
+          for (Decision d : later) {
+            Mismatch c = compare(recorded, d);
+            if (c != null) {
+              Mismatch m = new Mismatch(c.step(), c.field(), c.recorded(), c.replayed(), true);
+              return new Verification(verified, observations, decisions, Optional.of(m), notes);
+            }
+          }
+          recorded.copyFrom(later.get(later.size() - 1));
+        }
         policy.decide(o, replayed);
         Mismatch m = compare(recorded, replayed);
         if (m != null) {
@@ -192,7 +238,7 @@ public final class Replay {
         }
         verified++;
       }
-      if (dt.poll(recorded)) {
+      if (nextFirst(dt, recorded, lastDecided)) {
         decisions++;
         Mismatch m =
             new Mismatch(
@@ -200,6 +246,59 @@ public final class Replay {
         return new Verification(verified, observations, decisions, Optional.of(m), notes);
       }
       return new Verification(verified, observations, decisions, Optional.empty(), notes);
+    }
+  }
+
+  /**
+   * The next decision for a step after {@code after}, skipping decisions made again for steps
+   * already decided ({@link Redecisions} holds those).
+   */
+  private static boolean nextFirst(DecisionLog.Tailer dt, Decision into, long after) {
+    while (dt.poll(into)) {
+      if (into.step > after) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A first pass over a decision queue: every decision for a step at or below the highest step
+   * decided before it (a decision made again after a controller restart), kept by step in queue
+   * order, and the number of {@link EventKind#RESTART} events. Only the re-made decisions are
+   * copied, so memory grows with the restarts' overlap, not with the run.
+   */
+  static final class Redecisions implements RecordHandler {
+    final Map<Long, List<Decision>> later = new HashMap<>();
+    long count;
+    long restarts;
+    private long highest = -1;
+
+    static Redecisions scan(DecisionLog log) {
+      Redecisions r = new Redecisions();
+      try (DecisionLog.Tailer t = log.tailer()) {
+        while (t.poll(r)) {
+          // read on
+        }
+      }
+      return r;
+    }
+
+    @Override
+    public void decision(Decision d) {
+      if (d.step <= highest) {
+        later.computeIfAbsent(d.step, k -> new ArrayList<>()).add(new Decision().copyFrom(d));
+        count++;
+      } else {
+        highest = d.step;
+      }
+    }
+
+    @Override
+    public void event(Event e) {
+      if (e.kind() == EventKind.RESTART) {
+        restarts++;
+      }
     }
   }
 

@@ -49,6 +49,37 @@ class DamageTest {
   }
 
   @Test
+  void aNewWriterAppendsAfterAWriterKilledMidRecord() throws Exception {
+    // the resume path: a writer SIGKILLed inside a record (its write lock held by a dead process,
+    // the record's header reserved but never completed); a new writer then opens the queue
+    Path dir = tmp.resolve("t");
+    int n = 500;
+    try (ChildJvm child = ChildJvm.start("torn", dir.toString(), "" + n)) {
+      child.expect("READY");
+      child.process.destroyForcibly();
+      child.process.waitFor();
+    }
+    try (TelemetryLog log = TelemetryLog.open(dir);
+        TelemetryLog.Appender a = log.appender()) {
+      for (int i = n; i < n + 100; i++) {
+        a.append(Fixtures.observation(i, 8));
+      }
+    }
+    try (TelemetryLog log = TelemetryLog.openReadOnly(dir)) {
+      try (TelemetryLog.Tailer t = log.tailer()) {
+        for (int i = 0; i < n + 100; i++) {
+          assertEquals(Fixtures.observation(i, 8), t.poll(), "record " + i);
+        }
+        assertNull(t.poll(), "nothing else, in particular not the torn record");
+      }
+      LogScan scan = log.scan();
+      assertEquals(n + 100, scan.observations());
+      assertTrue(scan.stepsIncreasing());
+      assertEquals(java.util.Optional.empty(), scan.tornTail(), "the new records replaced it");
+    }
+  }
+
+  @Test
   void writerKilledAtARandomMomentLosesNothingItCompleted() throws Exception {
     Path dir = tmp.resolve("t");
     long wrote;

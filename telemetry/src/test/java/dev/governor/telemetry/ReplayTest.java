@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.governor.control.Decision;
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.control.Policies;
+import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -25,6 +29,89 @@ class ReplayTest {
     assertEquals(80, v.observations());
     assertEquals(80, v.decisions());
     assertTrue(v.notes().isEmpty(), v.notes().toString());
+  }
+
+  /**
+   * A run of 40 steps whose controller "restarts" after deciding step 29: a RESTART event, then the
+   * decisions of steps 25..29 made again by a policy restored from its snapshot after step 24, then
+   * steps 30..39. {@code tamperStep} (if >= 0) changes the lr of that step's re-made decision by
+   * one ulp.
+   */
+  private static RunFolder recordWithRestart(Path dir, long tamperStep) {
+    RunFolder run =
+        RunFolder.create(
+            dir,
+            new RunHeader(
+                "restart",
+                PLATEAU,
+                java.util.Map.of("steps", "40"),
+                7,
+                RunHeader.currentVersions(),
+                "2026-01-01T00:00:00Z"));
+    Policy p = Policies.create(PLATEAU);
+    Hyperparameters h = p.initial();
+    Decision d = new Decision();
+    java.util.List<Observation> seen = new java.util.ArrayList<>();
+    dev.governor.control.PolicyState snapshot = null;
+    try (TelemetryLog tl = run.openTelemetry();
+        DecisionLog dl = run.openDecisions();
+        TelemetryLog.Appender ta = tl.appender();
+        DecisionLog.Appender da = dl.appender()) {
+      for (int s = 0; s < 40; s++) {
+        Observation o = Runs.plant(s, h);
+        seen.add(o);
+        ta.append(o);
+        p.decide(o, d);
+        da.append(d);
+        h = d.hyperparameters();
+        if (s == 24) {
+          snapshot = p.snapshot();
+        }
+        if (s == 29) {
+          da.appendEvent(EventKind.RESTART, 29, 25);
+          Decision again = new Decision();
+          Policy restored = Policies.create(PLATEAU);
+          restored.restore(snapshot);
+          for (int r = 25; r <= 29; r++) {
+            restored.decide(seen.get(r), again);
+            if (r == tamperStep) {
+              again.lr = Math.nextUp(again.lr);
+            }
+            da.append(again);
+          }
+        }
+      }
+    }
+    return run;
+  }
+
+  @Test
+  void aRestartThatDecidesStepsAgainIdenticallyVerifies() {
+    Replay.Verification v = Replay.verify(recordWithRestart(tmp.resolve("r"), -1));
+    assertTrue(v.ok(), () -> v.mismatch().toString());
+    assertEquals(40, v.verified());
+    assertEquals(40, v.decisions(), "steps 25..29 count once");
+    assertEquals(
+        java.util.List.of(
+            "1 controller restart(s) (RESTART events); 5 decision(s) were made again for steps"
+                + " already decided (each compared with the first; the latest counts)"),
+        v.notes());
+  }
+
+  @Test
+  void aRestartThatDecidesAStepDifferentlyIsAMismatch() {
+    Replay.Verification v = Replay.verify(recordWithRestart(tmp.resolve("r"), 27));
+    assertFalse(v.ok());
+    Replay.Mismatch m = v.mismatch().orElseThrow();
+    assertEquals(27, m.step());
+    assertEquals("lr", m.field());
+    assertTrue(m.redecided());
+    assertEquals(27, v.verified(), "steps 0..26 verified before it");
+    assertTrue(m.toString().contains("decided twice differently"), m.toString());
+    assertEquals(
+        Double.doubleToRawLongBits(Double.parseDouble(m.recorded().split(" ")[0])) + 1,
+        Double.doubleToRawLongBits(Double.parseDouble(m.replayed().split(" ")[0])),
+        "the second decision is one ulp above the first");
   }
 
   @Test
