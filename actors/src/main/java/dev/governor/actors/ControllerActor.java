@@ -31,10 +31,15 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * it re-sends the last recorded decision to the trainer, which ignores it if it already had it
  * (decisions are idempotent by step).
  *
- * <p><b>Waking up.</b> In process, the trainer rings {@link Wake} after each append and the
- * controller reads everything available. Out of process ({@link #polling}), it polls the queue with
- * a spin-then-park back-off on its own thread, and stops once the run is marked ended and every
- * observation up to the end has its decision.
+ * <p><b>Waking up.</b> In process, the trainer rings a coalescing {@link Doorbell} after each
+ * append: at most one {@link Wake} is outstanding. On a wake-up the controller answers the bell,
+ * then decides every observation available, in step order (each decision depends only on the
+ * observations, never on how they were batched), appends every decision to the decision queue and
+ * sends only the newest to the trainer, which applies only the newest anyway. A drain handles at
+ * most {@value #BATCH} observations before it sends and wakes itself again, so a controller that
+ * trails a fast plant still hands the trainer a fresh decision regularly. Out of process ({@link
+ * #polling}), it polls the queue with a spin-then-park back-off on its own thread, and stops once
+ * the run is marked ended and every observation up to the end has its decision.
  */
 public final class ControllerActor extends AbstractBehavior<ControllerActor.Command> {
 
@@ -50,7 +55,11 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
     INSTANCE
   }
 
+  /** Most observations decided per drain before the newest decision is sent. */
+  static final int BATCH = 256;
+
   private final RunLog log;
+  private final Doorbell doorbell;
   private final Policy policy;
   private final Decision decision = new Decision();
   private final Checkpoints checkpoints;
@@ -71,14 +80,16 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
       Supplier<? extends Policy> policies,
       long snapshotEvery,
       ActorRef<TrainerActor.Command> trainer,
+      Doorbell doorbell,
       ActorRef<RunSupervisor.Command> supervisor,
       Function<Path, RunLog> logs) {
     return Behaviors.setup(
         ctx -> {
           ControllerActor c =
-              new ControllerActor(ctx, dir, policies, snapshotEvery, trainer, false, logs);
+              new ControllerActor(
+                  ctx, dir, policies, snapshotEvery, trainer, doorbell, false, logs);
           supervisor.tell(RunSupervisor.ControllerStarted.INSTANCE);
-          c.drain();
+          c.onWake(); // a wake-up may have been lost with a failed incarnation
           return c;
         });
   }
@@ -100,7 +111,7 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
     return Behaviors.setup(
         ctx -> {
           ControllerActor c =
-              new ControllerActor(ctx, dir, policies, snapshotEvery, null, true, logs);
+              new ControllerActor(ctx, dir, policies, snapshotEvery, null, null, true, logs);
           ctx.getSelf().tell(Poll.INSTANCE);
           return c;
         });
@@ -112,9 +123,11 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
       Supplier<? extends Policy> policies,
       long snapshotEvery,
       ActorRef<TrainerActor.Command> trainer,
+      Doorbell doorbell,
       boolean polling,
       Function<Path, RunLog> logs) {
     super(ctx);
+    this.doorbell = doorbell;
     ctx.setLoggerName(ControllerActor.class);
     this.snapshotEvery = snapshotEvery;
     this.trainer = trainer;
@@ -145,7 +158,12 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
   }
 
   private Behavior<Command> onWake() {
-    drain();
+    if (doorbell != null) {
+      doorbell.answer(); // before reading: a later append rings again
+    }
+    if (drain() == BATCH) {
+      getContext().getSelf().tell(Wake.INSTANCE); // more may be waiting: after other messages
+    }
     return this;
   }
 
@@ -168,10 +186,16 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
     return this;
   }
 
-  /** Decides every observation available; returns how many. */
+  /**
+   * Decides the observations available, at most {@value #BATCH}, in step order; appends every
+   * decision and sends the newest to the trainer (in process). Returns how many were decided.
+   */
   private int drain() {
     int n = 0;
-    for (Observation o = cursor.next(); o != null; o = cursor.next()) {
+    Hyperparameters newest = null;
+    for (Observation o = n < BATCH ? cursor.next() : null;
+        o != null;
+        o = n < BATCH ? cursor.next() : null) {
       if (o.step() <= lastDecided) {
         continue; // already decided (idempotent by step)
       }
@@ -185,9 +209,10 @@ public final class ControllerActor extends AbstractBehavior<ControllerActor.Comm
       if (snapshotEvery > 0 && (lastDecided + 1) % snapshotEvery == 0) {
         checkpoints.savePolicy(policy.snapshot(), lastDecided);
       }
-      if (trainer != null) {
-        trainer.tell(new TrainerActor.Decided(lastDecided, h));
-      }
+      newest = h;
+    }
+    if (trainer != null && newest != null) {
+      trainer.tell(new TrainerActor.Decided(lastDecided, newest));
     }
     return n;
   }

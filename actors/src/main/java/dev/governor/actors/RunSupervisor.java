@@ -74,11 +74,12 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     this.replyTo = replyTo;
     // create both queues once, before the actors open them concurrently
     logs.apply(spec.dir()).close();
+    Doorbell doorbell = new Doorbell(); // outlives restarts of either actor
     SupervisorStrategy restart =
         SupervisorStrategy.restart().withLimit(spec.maxRestarts(), spec.restartWindow());
     trainer =
         ctx.spawn(
-            Behaviors.supervise(TrainerActor.create(spec, ctx.getSelf(), stats, logs))
+            Behaviors.supervise(TrainerActor.create(spec, ctx.getSelf(), stats, doorbell, logs))
                 .onFailure(Exception.class, restart),
             "trainer",
             DispatcherSelector.fromConfig(TRAINER_DISPATCHER));
@@ -92,6 +93,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
                           spec.policyFactory(),
                           spec.snapshotEvery(),
                           trainer,
+                          doorbell,
                           ctx.getSelf(),
                           logs))
                   .onFailure(Exception.class, restart),

@@ -94,6 +94,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   private final long[] appendedAt = new long[RING];
   private final Decision scratch = new Decision();
   private final Backoff backoff = new Backoff();
+  private final Doorbell doorbell;
 
   private ActorRef<ControllerActor.Command> controller;
   private RunLog.DecisionCursor decisions;
@@ -115,11 +116,12 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       RunSpec spec,
       ActorRef<RunSupervisor.Command> supervisor,
       LoopStats stats,
+      Doorbell doorbell,
       Function<java.nio.file.Path, RunLog> logs) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new TrainerActor(ctx, timers, spec, supervisor, stats, logs)));
+                timers -> new TrainerActor(ctx, timers, spec, supervisor, stats, doorbell, logs)));
   }
 
   private TrainerActor(
@@ -128,8 +130,10 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       RunSpec spec,
       ActorRef<RunSupervisor.Command> supervisor,
       LoopStats stats,
+      Doorbell doorbell,
       Function<java.nio.file.Path, RunLog> logs) {
     super(ctx);
+    this.doorbell = doorbell;
     ctx.setLoggerName(TrainerActor.class);
     this.spec = spec;
     this.supervisor = supervisor;
@@ -247,8 +251,9 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     }
   }
 
+  /** Wakes the in-process controller unless a wake-up is already pending (see {@link Doorbell}). */
   private void ringDoorbell() {
-    if (controller != null) {
+    if (controller != null && doorbell.ring()) {
       controller.tell(ControllerActor.Wake.INSTANCE);
     }
   }

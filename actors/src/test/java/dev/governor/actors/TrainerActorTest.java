@@ -51,18 +51,26 @@ class TrainerActorTest {
       ActorRef<TrainerActor.Command> trainer,
       TestProbe<RunSupervisor.Command> supervisor,
       TestProbe<ControllerActor.Command> controller,
-      LoopStats stats) {}
+      LoopStats stats,
+      Doorbell doorbell) {
+    /** The controller's side of a wake-up: receive it and answer the bell. */
+    void woken() {
+      controller.expectMessage(ControllerActor.Wake.INSTANCE);
+      doorbell.answer();
+    }
+  }
 
   private Started start(RunSpec spec) {
     TestProbe<RunSupervisor.Command> sup = testKit.createTestProbe(RunSupervisor.Command.class);
     TestProbe<ControllerActor.Command> ctl = testKit.createTestProbe(ControllerActor.Command.class);
     LoopStats stats = new LoopStats();
+    Doorbell bell = new Doorbell();
     ActorRef<TrainerActor.Command> t =
-        testKit.spawn(TrainerActor.create(spec, sup.getRef(), stats, TelemetryRunLog::open));
+        testKit.spawn(TrainerActor.create(spec, sup.getRef(), stats, bell, TelemetryRunLog::open));
     RunSupervisor.TrainerReady ready = sup.expectMessageClass(RunSupervisor.TrainerReady.class);
     assertEquals(t, ready.trainer());
     t.tell(new TrainerActor.Start(ctl.getRef()));
-    return new Started(t, sup, ctl, stats);
+    return new Started(t, sup, ctl, stats, bell);
   }
 
   @Test
@@ -76,15 +84,15 @@ class TrainerActorTest {
             .build();
     Started s = start(spec);
 
-    s.controller().expectMessage(ControllerActor.Wake.INSTANCE); // step 0 appended, timer running
+    s.woken(); // step 0 appended, timer running
     time.expectNoMessageFor(TIMEOUT.minusMillis(1), s.controller()); // still waiting
     time.timePasses(Duration.ofMillis(1)); // time-out: step 1 runs with the held decision
-    s.controller().expectMessage(ControllerActor.Wake.INSTANCE);
+    s.woken();
 
     s.trainer().tell(new TrainerActor.Decided(0, H2)); // late: not the one step 2 waits for
     s.trainer().tell(new TrainerActor.Decided(1, H1));
     s.trainer().tell(new TrainerActor.Decided(1, H2)); // duplicate: ignored
-    s.controller().expectMessage(ControllerActor.Wake.INSTANCE); // step 2 ran with H1
+    s.woken(); // step 2 ran with H1
     s.trainer().tell(new TrainerActor.Decided(2, H2));
     RunSupervisor.TrainerFinished end =
         s.supervisor().expectMessageClass(RunSupervisor.TrainerFinished.class);
@@ -113,6 +121,7 @@ class TrainerActorTest {
   /** A plant that runs a step only when the test releases it, to pin the message interleaving. */
   private static final class Gated implements Trainer {
     final Semaphore permits = new Semaphore(0);
+    final Semaphore entered = new Semaphore(0);
     final Trainer inner;
 
     Gated(Trainer inner) {
@@ -121,6 +130,7 @@ class TrainerActorTest {
 
     @Override
     public Observation step(long step, Hyperparameters h) {
+      entered.release();
       permits.acquireUninterruptibly();
       return inner.step(step, h);
     }
@@ -154,15 +164,15 @@ class TrainerActorTest {
     Started s = start(spec);
 
     plant.permits.release(); // step 0
-    s.controller().expectMessage(ControllerActor.Wake.INSTANCE);
+    s.woken();
     // the trainer is now blocked in step 1 (with the initial values); decision 0 queues up
     s.trainer().tell(new TrainerActor.Decided(0, H1));
     plant.permits.release(); // step 1 ends; step 2 starts with decision 0: one step late
-    s.controller().expectMessage(ControllerActor.Wake.INSTANCE);
+    s.woken();
     plant.permits.release(); // step 2 ends; step 3 runs with decision 0 still the newest
-    s.controller().expectMessage(ControllerActor.Wake.INSTANCE);
+    s.woken();
     plant.permits.release(); // step 3 ends: the trainer waits (bounded) for the last decision
-    s.controller().expectMessage(ControllerActor.Wake.INSTANCE);
+    s.woken();
     s.trainer().tell(new TrainerActor.Decided(3, H2));
     s.supervisor().expectMessageClass(RunSupervisor.TrainerFinished.class);
 
@@ -175,5 +185,33 @@ class TrainerActorTest {
         List.of(new Event(EventKind.DELAY, 0, 1)),
         events(dir, false).stream().filter(e -> e.kind() == EventKind.DELAY).toList());
     assertEquals(0, s.stats().timeouts);
+  }
+
+  @Test
+  void aFastPlantRingsOnceUntilTheControllerAnswers() {
+    Path dir = Fixtures.folder(tmp.resolve("coalesced"), FEEDBACK, 5);
+    Gated plant = new Gated(Fixtures.nqm(5).get());
+    RunSpec spec =
+        RunSpec.builder(dir, () -> plant, FEEDBACK, 5)
+            .policyFactory(Fixtures.feedback())
+            .mode(RunSpec.Mode.ASYNC)
+            .decisionTimeout(TIMEOUT)
+            .build();
+    Started s = start(spec);
+
+    plant.permits.release(); // step 0 ends: the bell rings
+    s.controller().expectMessage(ControllerActor.Wake.INSTANCE);
+    plant.permits.release(2); // steps 1 and 2 end while the wake-up is still unanswered
+    plant.entered.acquireUninterruptibly(4); // handshake: step 3 has begun, so 1 and 2 have rung
+    s.controller().expectNoMessage(Duration.ZERO); // a ring sends at once: none was sent
+    assertEquals(true, s.doorbell().pending());
+    s.doorbell().answer(); // the controller drains 0..2
+    plant.permits.release(); // step 3 ends: rings again
+    s.woken();
+    plant.permits.release(); // step 4 (the last) ends: rings (answered above) and waits
+    s.woken();
+    s.trainer().tell(new TrainerActor.Decided(4, H1));
+    s.supervisor().expectMessageClass(RunSupervisor.TrainerFinished.class);
+    assertEquals(5, observations(dir).size());
   }
 }
