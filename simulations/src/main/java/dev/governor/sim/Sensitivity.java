@@ -79,9 +79,12 @@ public final class Sensitivity {
       double first = 0;
       double total = 0;
       for (int j = 0; j < n; j++) {
-        double fa = y[j];
-        double fb = y[n + j];
-        double fab = y[(2 + i) * n + j];
+        // centred outputs: the first-order estimator's expectation does not depend on a shift of
+        // f, but its variance grows with the mean (f(B) multiplies the differences), so shift it
+        // to 0
+        double fa = y[j] - mean;
+        double fb = y[n + j] - mean;
+        double fab = y[(2 + i) * n + j] - mean;
         first += fb * (fab - fa);
         total += (fa - fab) * (fa - fab);
       }
