@@ -248,6 +248,7 @@ public final class DemoCommand implements Callable<Integer> {
   static PolicySpec specFor(PolicySpec p, double lr, long total) {
     PolicySpec s = p.has("lr") ? p : p.with("lr", lr);
     switch (s.name()) {
+      case "pi" -> s = forAdam(s, total);
       case "cosine" -> {
         if (!s.has("t-max")) {
           s = s.with("t-max", total);
@@ -263,6 +264,24 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
       default -> {}
+    }
+    return s;
+  }
+
+  /**
+   * The {@code pi} spec for the DL4J models, which train with Adam: {@code optimizer=adaptive} (the
+   * update-ratio LR loop; see {@code PiPolicyConfig.adaptive}) over a cosine base that ends with
+   * the budget, unless the user chose otherwise. Other policies are returned as they are.
+   */
+  static PolicySpec forAdam(PolicySpec s, long total) {
+    if (!s.name().equals("pi")) {
+      return s;
+    }
+    if (!s.has("optimizer")) {
+      s = s.with("optimizer", "adaptive");
+    }
+    if (!s.has("t-max") && !s.has("base")) {
+      s = s.with("t-max", total);
     }
     return s;
   }

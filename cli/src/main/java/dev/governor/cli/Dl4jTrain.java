@@ -62,6 +62,7 @@ final class Dl4jTrain {
     Policies.create(policy); // validates before anything is written
     Datasets.Split data = task.load();
     long steps = task.totalSteps(data);
+    policy = DemoCommand.forAdam(policy, steps);
     Map<String, String> config = new TreeMap<>();
     config.put("command", "train");
     config.put("dataset", task.dataset());

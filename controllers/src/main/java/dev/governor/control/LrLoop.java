@@ -72,7 +72,7 @@ final class LrLoop {
 
   /** Updates from step {@code obs.step()} and returns the learning rate for the next step. */
   double update(Observation obs) {
-    pi.update(c.pv().measure(obs));
+    pi.update(measure(obs));
     double g = obs.gradNorm();
     double l = obs.loss();
     boolean explode = g == Double.POSITIVE_INFINITY || Double.isInfinite(l);
@@ -106,6 +106,26 @@ final class LrLoop {
     }
     lr = lrAt(next);
     return lr;
+  }
+
+  /**
+   * The process variable of step {@code obs.step()}. For the update ratio, a quantity proportional
+   * to the learning rate, the measurement is divided by the base schedule's decay {@code
+   * base(t)/base(0)} (in log10): the loop then holds the ratio at {@code setpoint ×
+   * base(t)/base(0)}, so a base schedule still anneals the rate instead of being cancelled by the
+   * trim. With a constant base this is the plain measurement. NaN stays NaN (a fault of the
+   * controller).
+   */
+  private double measure(Observation obs) {
+    double m = c.pv().measure(obs);
+    if (c.pv() == ProcessVariable.UPDATE_RATIO && !Double.isNaN(m)) {
+      double b0 = base.lr(0);
+      double bt = base.lr(obs.step());
+      if (b0 > 0 && bt > 0 && bt != b0) {
+        m -= Math.log10(bt / b0);
+      }
+    }
+    return m;
   }
 
   /** Holds the trim (a skipped / rolled-back step) and returns the next step's rate. */

@@ -188,6 +188,7 @@ public record PiPolicyConfig(
   static final Set<String> KEYS =
       Options.keys(
           Set.of(
+              "optimizer",
               "lr",
               "base",
               "pv",
@@ -243,6 +244,43 @@ public record PiPolicyConfig(
               "final-div-factor"));
 
   /**
+   * The LR-loop defaults for adaptive optimizers ({@code optimizer=adaptive}: Adam, AdamW, …).
+   *
+   * <p>Why another process variable: with Adam the gradient alignment stays positive at any
+   * learning rate (the preconditioner normalises the step, and consecutive mini-batch gradients of
+   * a network keep pointing the same way), so the alignment loop only ever raises η — measured on
+   * the Fashion-MNIST MLP (issue 6 note): the LR rode to its ceiling and accuracy fell to 0.43.
+   * Adam's step size, however, is proportional to η, so the update-to-parameter ratio
+   * log10(‖Δθ‖/‖θ‖) is a process variable with a static gain of 1 in the log-LR domain: the loop
+   * finds the η that gives the setpoint ratio from any initial LR. Setpoint −2.5: the middle (in
+   * log) of DL4J's guidance band [−3, −2] for the update ratio. With a {@code t-max} the loop trims
+   * a cosine base schedule and the setpoint follows the schedule's shape (see {@link
+   * ProcessVariable#UPDATE_RATIO} and {@code LrLoop}): the controller picks the peak LR, the cosine
+   * anneals it — "a tuned cosine without tuning". Every value can still be overridden.
+   */
+  static LrLoop adaptive(LrLoop l, boolean hasHorizon) {
+    return new LrLoop(
+        l.lr,
+        hasHorizon ? "cosine" : "constant",
+        ProcessVariable.UPDATE_RATIO,
+        -2.5,
+        false,
+        0.2, // kp
+        0.05, // ki: ~20 steps to close a decade of LR error at the slew limit
+        0.1, // alpha: ~10-step filter of the noisy ratio
+        l.period,
+        l.slew,
+        l.floorFactor,
+        l.ceilFactor,
+        l.cutGrowth,
+        l.cut,
+        l.refAlpha,
+        l.layers,
+        l.layerGain,
+        l.layerRange);
+  }
+
+  /**
    * The defaults overridden by a spec's options.
    *
    * @throws IllegalArgumentException naming the first unknown option or invalid value
@@ -251,6 +289,14 @@ public record PiPolicyConfig(
     Options.allow(s, KEYS);
     PiPolicyConfig d = defaults();
     LrLoop l = d.lr;
+    String optimizer = s.getString("optimizer", "sgd");
+    if (!optimizer.equals("sgd") && !optimizer.equals("adaptive")) {
+      throw new IllegalArgumentException(
+          s.name() + ".optimizer must be sgd or adaptive, but was '" + optimizer + "'");
+    }
+    if (optimizer.equals("adaptive")) {
+      l = adaptive(l, s.has("t-max"));
+    }
     double lr = Options.positive(s, "lr", l.lr);
     String base = s.getString("base", l.base);
     if (!SchedulePolicy.KEYS.containsKey(base)) {
