@@ -83,6 +83,9 @@ public final class Report {
     c.getStyler().setYAxisLogarithmic(logY);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setMarkerSize(4);
+    if (!logX && x.equals("step")) {
+      c.getStyler().setXAxisDecimalPattern("#"); // whole steps; "1,061.5" labels ran together
+    }
     return c;
   }
 
