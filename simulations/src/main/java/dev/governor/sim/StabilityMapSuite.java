@@ -889,6 +889,40 @@ public final class StabilityMapSuite {
     return out;
   }
 
+  /**
+   * The analytic boundary along Kp: for each Ki of a log grid, the smallest Kp in (0, kpMax] where
+   * ρ ≥ 1 (the upper edge of the stable region where the Ki scan has no stable-to-unstable step).
+   */
+  static double[][] boundaryAlongKp(
+      LrLoopStability.Plant plant, double kpMax, double kiLo, double kiHi) {
+    int n = 17;
+    List<double[]> pts = new ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      double i = Math.exp(Math.log(kiLo) + (Math.log(kiHi) - Math.log(kiLo)) * k / (n - 1));
+      if (!LrLoopStability.analyze(plant, 0, i, ALPHA, 1, 0, true).stable()
+          || LrLoopStability.analyze(plant, kpMax, i, ALPHA, 1, 0, true).stable()) {
+        continue;
+      }
+      double lo = 0;
+      double hi = kpMax;
+      for (int b = 0; b < 16; b++) {
+        double mid = 0.5 * (lo + hi);
+        if (LrLoopStability.analyze(plant, mid, i, ALPHA, 1, 0, true).stable()) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      pts.add(new double[] {i, 0.5 * (lo + hi)});
+    }
+    double[][] out = new double[2][pts.size()];
+    for (int k = 0; k < pts.size(); k++) {
+      out[0][k] = pts.get(k)[0];
+      out[1][k] = pts.get(k)[1];
+    }
+    return out;
+  }
+
   private static XYChart mapChart(
       Regime g, LrLoopStability.Plant plant, double[] kp, double[] ki, List<Point> points, int r) {
     XYChart c =
@@ -916,8 +950,13 @@ public final class StabilityMapSuite {
     scatter(c, "disagrees with analysis", dis, Color.BLACK, SeriesMarkers.DIAMOND);
     double[][] b = boundary(plant, kp[kp.length - 1], ki[0] / 2, ki[ki.length - 1] * 2);
     if (b[0].length > 0) {
-      XYSeries line = Report.line(c, "analytic boundary (rho = 1)", b[0], b[1], false);
+      XYSeries line = Report.line(c, "analytic boundary (rho = 1), Ki scan", b[0], b[1], false);
       line.setLineColor(Color.BLUE);
+    }
+    double[][] bp = boundaryAlongKp(plant, kp[kp.length - 1], ki[0] / 2, ki[ki.length - 1] * 2);
+    if (bp[0].length > 0) {
+      XYSeries line = Report.line(c, "analytic boundary (rho = 1), Kp scan", bp[0], bp[1], false);
+      line.setLineColor(new Color(90, 90, 255));
     }
     c.getStyler().setMarkerSize(10);
     return c;
