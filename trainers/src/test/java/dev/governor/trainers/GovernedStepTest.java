@@ -13,8 +13,11 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -122,6 +125,37 @@ class GovernedStepTest {
       sq += o.layerGradNorm(i) * o.layerGradNorm(i);
     }
     assertEquals(o.gradNorm(), Math.sqrt(sq), 1e-9);
+  }
+
+  @Test
+  void blasNormIsExactOnViewsAndPropagatesNanAndInf() {
+    // 1..n has ‖x‖² = n(n+1)(2n+1)/6 (closed form); n = 300000 exceeds every BLAS block size.
+    int n = 300_000;
+    float[] v = new float[n + 7];
+    for (int i = 0; i < n; i++) {
+      v[i + 7] = i + 1;
+    }
+    INDArray all = Nd4j.createFromArray(v);
+    INDArray view = all.get(NDArrayIndex.interval(7, n + 7)); // offset view into the buffer
+    double ref = Math.sqrt((double) n * (n + 1) * (2.0 * n + 1) / 6);
+    assertEquals(ref, GovernedStep.norm(view), 1e-7 * ref);
+    assertEquals(ref, GovernedStep.norm(view.castTo(DataType.DOUBLE)), 1e-12 * ref);
+    // strided view (every other element of 1..n: odd numbers 1,3,...) goes the fallback way
+    INDArray odd = view.get(NDArrayIndex.interval(0, 2, n));
+    double m = n / 2.0; // Σ_{k=1}^{m} (2k−1)² = m(2m−1)(2m+1)/3
+    double refOdd = Math.sqrt(m * (2 * m - 1) * (2 * m + 1) / 3);
+    assertEquals(refOdd, GovernedStep.norm(odd), 1e-5 * refOdd);
+    for (int at : new int[] {0, 12_345, n - 1}) {
+      INDArray nan = view.dup();
+      nan.putScalar(at, Float.NaN);
+      assertTrue(Double.isNaN(GovernedStep.norm(nan)), "NaN at " + at);
+      INDArray inf = view.dup();
+      inf.putScalar(at, Float.NEGATIVE_INFINITY);
+      assertEquals(Double.POSITIVE_INFINITY, GovernedStep.norm(inf), "-Inf at " + at);
+    }
+    // squares beyond float range (1e40) must not overflow when the norm itself is a float
+    INDArray big = Nd4j.createFromArray(1e20f, 2e20f);
+    assertEquals(Math.sqrt(5) * 1e20, GovernedStep.norm(big), 1e-6 * 2.3e20);
   }
 
   @Test
