@@ -153,6 +153,10 @@ class GovernedStepTest {
       inf.putScalar(at, Float.NEGATIVE_INFINITY);
       assertEquals(Double.POSITIVE_INFINITY, GovernedStep.norm(inf), "-Inf at " + at);
     }
+    // squares that underflow float (1e-40) take the nrm2 path: ‖(1e-20,...)‖ = 1e-20·√len
+    INDArray tiny = Nd4j.valueArrayOf(new long[] {1000}, 1e-20f);
+    assertEquals(1e-20 * Math.sqrt(1000), GovernedStep.norm(tiny), 1e-6 * 1e-20 * Math.sqrt(1000));
+    assertEquals(0.0, GovernedStep.norm(Nd4j.zeros(DataType.FLOAT, 1000)));
     // squares beyond float range (1e40) must not overflow when the norm itself is a float
     INDArray big = Nd4j.createFromArray(1e20f, 2e20f);
     assertEquals(Math.sqrt(5) * 1e20, GovernedStep.norm(big), 1e-6 * 2.3e20);
