@@ -1,5 +1,7 @@
 package dev.governor.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.actors.ActorRuntime;
 import dev.governor.actors.RunResult;
 import dev.governor.actors.RunSpec;
@@ -29,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -36,8 +39,10 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.knowm.xchart.XYChart;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -160,8 +165,28 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Run seed; every random stream is split from it.")
   long seed = 1;
 
-  @Option(names = "--out", required = true, description = "Run folder to create (must be new).")
+  @Option(
+      names = "--out",
+      description = "Run folder to create (must be new); with --resume, the run to continue.")
   Path out;
+
+  @Option(
+      names = "--resume",
+      description =
+          "Continue a stopped or crashed --plant run from its folder (--run DIR or --out DIR): its"
+              + " last trainer checkpoint, decision queue and policy snapshot. Options given with"
+              + " it must equal the run's (run.json); none are needed.")
+  boolean resume;
+
+  @Option(names = "--run", description = "--resume: the run folder to continue.")
+  Path run;
+
+  /** Options that name the run's folder or its display, not what it computes (not in run.json). */
+  private static final Set<String> NOT_IDENTITY =
+      Set.of("--out", "--run", "--resume", "--quiet", "--verbose", "--help", "--version");
+
+  /** run.json keys a resumed run may differ in (display only). */
+  private static final Set<String> NOT_COMPARED = Set.of("args", "governor.train.quiet");
 
   @Option(names = "--controller", description = "in-process | external (default in-process).")
   String controller = "in-process";
@@ -194,6 +219,30 @@ public final class TrainCommand implements Callable<Integer> {
     if (checkpointEvery < 0) {
       throw new UserException("--checkpoint-every must be >= 0, but was " + checkpointEvery);
     }
+    if (run != null && !resume) {
+      throw new UserException(
+          "--run names a run to continue and needs --resume (a new run takes --out), but was"
+              + " given alone ("
+              + run
+              + ")");
+    }
+    if (resume) {
+      if (run != null && out != null) {
+        throw new UserException(
+            "--resume takes the run folder from --run or --out, but both were given");
+      }
+      if (dataset != null) {
+        throw new UserException(
+            "--resume continues --plant runs only, but --dataset was given (" + dataset + ")");
+      }
+      RunFolder existing = openResumable(run != null ? run : out);
+      if (identityOptions().isEmpty()) { // only the folder: the run's own options
+        return resumeWithStoredOptions(existing);
+      }
+      out = existing.dir();
+    } else if (out == null) {
+      throw new UserException("--out (the run folder to create) must be given");
+    }
     if (dataset != null) {
       return trainModel(m, placement);
     }
@@ -223,10 +272,24 @@ public final class TrainCommand implements Callable<Integer> {
     config.put("checkpoint-every", Long.toString(checkpointEvery));
     config.putAll(cfg.effective(spec, "train"));
     RunFolder folder;
-    try {
-      folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed));
-    } catch (TelemetryException e) {
-      throw new UserException(e.getMessage(), e);
+    long resumeAfter = -1;
+    if (resume) {
+      folder = RunFolder.open(out);
+      requireSameOptions(folder, policySpec, config);
+      resumeAfter = lastObservedStep(folder);
+      if (!quiet) {
+        System.err.println(
+            "train: resuming "
+                + folder.dir()
+                + (resumeAfter < 0 ? " from the start" : " after step " + resumeAfter));
+      }
+    } else {
+      config.put("args", JSON.writeValueAsString(identityOptions()));
+      try {
+        folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed));
+      } catch (TelemetryException e) {
+        throw new UserException(e.getMessage(), e);
+      }
     }
 
     ProgressBar bar = quiet ? null : progressBar(steps);
@@ -256,6 +319,9 @@ public final class TrainCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - t0) / 1e9;
 
     Map<String, Object> summary = summary(r, policySpec, plantConfig, m, placement, seconds);
+    if (resume) {
+      summary.put("resumed_after_step", resumeAfter);
+    }
     folder.writeSummary(summary);
     folder.writeReport(report(folder, r, policySpec));
     table(r, seconds).forEach(stdout::println);
@@ -299,6 +365,144 @@ public final class TrainCommand implements Callable<Integer> {
         bar.close();
       }
     }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The options given that determine what the run computes, as name/value pairs in the order given
+   * ({@code run.json}'s {@code args}: {@code --resume} with only a folder re-reads them).
+   */
+  private List<String> identityOptions() {
+    List<String> a = new ArrayList<>();
+    for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+      if (NOT_IDENTITY.contains(o.longestName())) {
+        continue;
+      }
+      for (String v : o.originalStringValues()) {
+        a.add(o.longestName());
+        a.add(v);
+      }
+    }
+    return a;
+  }
+
+  /** Opens a run folder to continue, or says in one line why it cannot be continued. */
+  private static RunFolder openResumable(Path dir) {
+    RunFolder f;
+    try {
+      f = RunFolder.open(dir);
+    } catch (TelemetryException e) {
+      throw new UserException("--resume: " + e.getMessage(), e);
+    }
+    if (!"train".equals(f.header().config().get("command"))
+        || !f.header().config().containsKey("args")) {
+      throw new UserException(
+          "--resume: "
+              + f.dir()
+              + " is not a resumable run (its run.json was not written by 'governor train"
+              + " --plant' of this version)");
+    }
+    long ended = endedAfter(f);
+    if (ended > -2) {
+      throw new UserException(
+          "--resume: run " + f.dir() + " has already ended (after step " + ended + ")");
+    }
+    return f;
+  }
+
+  /**
+   * {@code --resume} with only the folder: runs {@code governor train} again with the options the
+   * run was started with (run.json's {@code args}), the same error handling and output.
+   */
+  private int resumeWithStoredOptions(RunFolder f) {
+    List<String> args = new ArrayList<>(List.of("train"));
+    try {
+      args.addAll(
+          JSON.readValue(
+              f.header().config().get("args"),
+              JSON.getTypeFactory().constructCollectionType(List.class, String.class)));
+    } catch (JsonProcessingException e) {
+      throw new UserException(
+          "--resume: run.json of " + f.dir() + " has unreadable args: " + e.getOriginalMessage(),
+          e);
+    }
+    args.addAll(List.of("--out", f.dir().toString(), "--resume"));
+    if (quiet) {
+      args.add("--quiet");
+    }
+    CommandLine cl = Main.commandLine();
+    cl.setOut(spec.commandLine().getOut());
+    cl.setErr(spec.commandLine().getErr());
+    return cl.execute(args.toArray(String[]::new));
+  }
+
+  /** Refuses (one line) when the options of this command differ from the run's. */
+  private void requireSameOptions(RunFolder f, PolicySpec policySpec, Map<String, String> config) {
+    RunHeader h = f.header();
+    List<String> diffs = new ArrayList<>();
+    if (!h.policy().toString().equals(policySpec.toString())) {
+      diffs.add("policy " + policySpec + " (run: " + h.policy() + ")");
+    }
+    if (h.seed() != seed) {
+      diffs.add("seed " + seed + " (run: " + h.seed() + ")");
+    }
+    for (Map.Entry<String, String> e : config.entrySet()) {
+      if (NOT_COMPARED.contains(e.getKey())) {
+        continue;
+      }
+      String had = h.config().get(e.getKey());
+      if (!e.getValue().equals(had)) {
+        diffs.add(e.getKey() + " " + e.getValue() + " (run: " + had + ")");
+      }
+    }
+    if (!diffs.isEmpty()) {
+      throw new UserException(
+          "--resume: the options differ from run.json of "
+              + f.dir()
+              + ": "
+              + String.join(", ", diffs));
+    }
+  }
+
+  /** The step after which the run's telemetry is marked ended, or -2 when it is not. */
+  private static long endedAfter(RunFolder f) {
+    long[] end = {-2};
+    try (TelemetryLog log = f.readTelemetry();
+        TelemetryLog.Tailer t = log.tailer()) {
+      RecordHandler h =
+          new RecordHandler() {
+            @Override
+            public void event(Event e) {
+              if (e.kind() == EventKind.END) {
+                end[0] = (long) e.detail();
+              }
+            }
+          };
+      while (t.poll(h)) {
+        // read all
+      }
+    }
+    return end[0];
+  }
+
+  /** The step of the run's newest observation, or -1 when there is none. */
+  private static long lastObservedStep(RunFolder f) {
+    long[] last = {-1};
+    try (TelemetryLog log = f.readTelemetry();
+        TelemetryLog.Tailer t = log.tailer()) {
+      RecordHandler h =
+          new RecordHandler() {
+            @Override
+            public void observation(Observation o) {
+              last[0] = o.step();
+            }
+          };
+      while (t.poll(h)) {
+        // read all
+      }
+    }
+    return last[0];
   }
 
   private static String runId(Path out) {

@@ -1,0 +1,171 @@
+package dev.governor.cli;
+
+import static dev.governor.cli.RunQueues.cli;
+import static dev.governor.cli.RunQueues.decisions;
+import static dev.governor.cli.RunQueues.observations;
+import static dev.governor.cli.RunQueues.steps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.governor.control.Decision;
+import dev.governor.telemetry.EventKind;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code governor train --resume}: a crashed run continues from its folder, bit for bit. */
+class ResumeTest {
+  static final String POLICY = "plateau(lr=0.5, factor=0.5, patience=20)";
+  static final long STEPS = 6_000;
+
+  @TempDir Path tmp;
+
+  private static List<String> train(Path dir, long steps) {
+    return List.of(
+        "train",
+        "--plant",
+        "nqm",
+        "--dim",
+        "30",
+        "--policy",
+        POLICY,
+        "--steps",
+        Long.toString(steps),
+        "--seed",
+        "3",
+        "--checkpoint-every",
+        "500",
+        "--out",
+        dir.toString(),
+        "--quiet");
+  }
+
+  /** {@code governor} in a child JVM with this JVM's flags and classpath. */
+  private static Process child(Path log, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-") || a.startsWith("-Xmx")) {
+        cmd.add(a);
+      }
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  @Test
+  void aRunKilledMidWayAndResumedDecidesExactlyWhatAnUninterruptedRunDoes() throws Exception {
+    Path dir = tmp.resolve("crashed");
+    Process p = child(tmp.resolve("train.log"), train(dir, STEPS));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    // handshake with the other process: wait (bounded) until it is past two checkpoints
+    while (!(Files.exists(dir.resolve("run.json")) && RunQueues.countDecisions(dir) >= 1200)) {
+      assertTrue(p.isAlive(), "the training process ended before it was killed");
+      assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for 1200 decisions");
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+    }
+    p.destroyForcibly(); // SIGKILL, mid-run
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    long killedAt = observations(dir).size();
+    assertTrue(killedAt < STEPS, "killed mid-way, at " + killedAt);
+    assertFalse(Files.exists(dir.resolve("summary.json")));
+
+    // other options than the run's: refused in one line, nothing changed
+    RunQueues.Result differ = cli(withResume(train(dir, STEPS + 1)));
+    assertEquals(2, differ.code());
+    assertEquals(
+        "train: --resume: the options differ from run.json of "
+            + dir.toAbsolutePath().normalize()
+            + ": steps "
+            + (STEPS + 1)
+            + " (run: "
+            + STEPS
+            + ")",
+        differ.err().strip());
+    assertEquals(killedAt, observations(dir).size());
+
+    RunQueues.Result resumed = cli("train", "--run", dir.toString(), "--resume", "--quiet");
+    assertEquals(0, resumed.code(), resumed.err());
+
+    Path ref = tmp.resolve("uninterrupted");
+    assertEquals(0, cli(train(ref, STEPS).toArray(String[]::new)).code());
+    List<Decision> one = decisions(ref);
+    List<Decision> two = decisions(dir);
+    assertEquals(LongStream.range(0, STEPS).boxed().toList(), steps(two), "no gap, no duplicate");
+    for (int i = 0; i < one.size(); i++) { // hyperparameters and controller internals, raw bits
+      assertEquals(one.get(i).toString(), two.get(i).toString(), "decision " + i);
+      assertEquals(
+          Double.doubleToRawLongBits(one.get(i).lrMeasurement),
+          Double.doubleToRawLongBits(two.get(i).lrMeasurement));
+    }
+    assertEquals(observations(ref), observations(dir), "each step once, as in one go");
+    assertEquals(0, RunQueues.events(dir, EventKind.FAULT, false).size(), "re-runs matched");
+    assertEquals(0, RunQueues.events(dir, EventKind.FAULT, true).size(), "re-feeds matched");
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertTrue(s.get("completed").asBoolean());
+    assertTrue(s.get("resumed_after_step").asLong() >= 1199, s.toString());
+
+    RunQueues.Result replay = cli("replay", "--run", dir.toString(), "--verify");
+    assertEquals(0, replay.code(), replay.out() + replay.err());
+    assertTrue(replay.out().contains("verified " + STEPS + "/" + STEPS), replay.out());
+
+    RunQueues.Result again = cli("train", "--run", dir.toString(), "--resume", "--quiet");
+    assertEquals(2, again.code());
+    assertEquals(
+        "train: --resume: run "
+            + dir.toAbsolutePath().normalize()
+            + " has already ended (after step "
+            + (STEPS - 1)
+            + ")",
+        again.err().strip());
+  }
+
+  private static String[] withResume(List<String> args) {
+    List<String> a = new ArrayList<>(args);
+    a.add("--resume");
+    return a.toArray(String[]::new);
+  }
+
+  @Test
+  void foldersThatAreNotResumableRunsAreRefusedInOneLine() throws Exception {
+    Path none = tmp.resolve("none");
+    Files.createDirectories(none);
+    RunQueues.Result r = cli("train", "--run", none.toString(), "--resume");
+    assertEquals(2, r.code());
+    assertEquals(
+        "train: --resume: not a run folder: " + none.toAbsolutePath() + " has no run.json",
+        r.err().strip());
+
+    Path other = tmp.resolve("recorded"); // a run folder another command wrote
+    TestRuns.record(other, dev.governor.control.PolicySpec.parse("pi"), 5, d -> d);
+    r = cli("train", "--run", other.toString(), "--resume");
+    assertEquals(2, r.code());
+    assertTrue(
+        r.err()
+            .strip()
+            .endsWith(
+                "is not a resumable run (its run.json was not written by"
+                    + " 'governor train --plant' of this version)"),
+        r.err());
+    assertEquals(1, r.err().strip().lines().count());
+
+    r = cli("train", "--run", other.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--run names a run to continue and needs --resume"), r.err());
+    r = cli("train", "--plant", "nqm", "--steps", "5");
+    assertEquals(2, r.code());
+    assertEquals("train: --out (the run folder to create) must be given", r.err().strip());
+  }
+}
