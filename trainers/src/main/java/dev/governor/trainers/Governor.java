@@ -25,7 +25,8 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  *
  * <pre>{@code
  * MultiLayerNetwork net = ...;   // any updater with a learning rate (Adam, Sgd, Nesterovs, ...)
- * try (Governor g = Governor.attach(net, Policies.create("pi"), Path.of("runs/mine"))) {
+ * Policy pi = Policies.create("pi(optimizer=adaptive, t-max=4690)"); // Adam; t-max = step budget
+ * try (Governor g = Governor.attach(net, pi, Path.of("runs/mine"))) {
  *   for (int epoch = 0; epoch < 10; epoch++) {
  *     g.fit(trainIterator);        // instead of net.fit(trainIterator)
  *     trainIterator.reset();
