@@ -14,6 +14,7 @@ import dev.governor.telemetry.TelemetryLog;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jTrainer;
 import dev.governor.trainers.Evaluation;
+import dev.governor.trainers.Models;
 import dev.governor.trainers.TrainingResult;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
@@ -62,6 +63,10 @@ final class Dl4jTrain {
     Policies.create(policy); // validates before anything is written
     Datasets.Split data = task.load();
     long steps = task.totalSteps(data);
+    if (!policy.has("lr")) {
+      policy =
+          policy.with("lr", Models.UNIT_LR); // the demo's sensible default for Adam, not pi's 0.1
+    }
     policy = DemoCommand.forAdam(policy, steps);
     Map<String, String> config = new TreeMap<>();
     config.put("command", "train");
