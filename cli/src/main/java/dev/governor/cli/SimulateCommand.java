@@ -1,7 +1,6 @@
 package dev.governor.cli;
 
 import dev.governor.control.PolicySpec;
-import dev.governor.sim.NoiseKind;
 import dev.governor.sim.OptimizerKind;
 import dev.governor.sim.Outcome;
 import dev.governor.sim.ProblemConfig;
@@ -199,53 +198,16 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   ProblemConfig problemConfig() {
-    String name = problem == null ? "nqm" : problem.trim();
-    switch (name) {
-      case "nqm" -> {
-        ProblemConfig.Nqm d = ProblemConfig.Nqm.defaults();
-        notFor(name, "--examples", examples);
-        return new ProblemConfig.Nqm(
-            dim != null ? dim : d.dim(),
-            lambdaMax != null ? lambdaMax : d.lambdaMax(),
-            exponent != null ? exponent : d.exponent(),
-            noise != null ? NoiseKind.parse(noise) : d.noise(),
-            noiseScale != null ? noiseScale : d.noiseScale(),
-            batch != null ? batch : d.batch(),
-            d.optimumScale(),
-            d.startScale());
-      }
-      case "rosenbrock" -> {
-        ProblemConfig.Rosenbrock d = ProblemConfig.Rosenbrock.defaults();
-        notFor(name, "--lambda-max", lambdaMax);
-        notFor(name, "--spectrum-exponent", exponent);
-        notFor(name, "--noise", noise);
-        notFor(name, "--examples", examples);
-        return new ProblemConfig.Rosenbrock(
-            dim != null ? dim : d.dim(),
-            noiseScale != null ? noiseScale : d.noiseScale(),
-            batch != null ? batch : d.batch());
-      }
-      case "logreg" -> {
-        ProblemConfig.LogReg d = ProblemConfig.LogReg.defaults();
-        notFor(name, "--lambda-max", lambdaMax);
-        notFor(name, "--spectrum-exponent", exponent);
-        notFor(name, "--noise", noise);
-        notFor(name, "--noise-scale", noiseScale);
-        return new ProblemConfig.LogReg(
-            dim != null ? dim : d.dim(),
-            examples != null ? examples : d.examples(),
-            batch != null ? batch : d.batch());
-      }
-      default ->
-          throw new UserException(
-              "--problem must be nqm, rosenbrock or logreg, but was '" + problem + "'");
-    }
-  }
-
-  private static void notFor(String problem, String flag, Object value) {
-    if (value != null) {
-      throw new UserException(
-          flag + " does not apply to --problem " + problem + ", but was given (" + value + ")");
-    }
+    return new ProblemFlags(
+            "--problem",
+            problem == null ? "nqm" : problem,
+            dim,
+            lambdaMax,
+            exponent,
+            noise,
+            noiseScale,
+            batch,
+            examples)
+        .config();
   }
 }

@@ -9,7 +9,6 @@ import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
 import dev.governor.sim.Disturbance;
-import dev.governor.sim.NoiseKind;
 import dev.governor.sim.OptimizerKind;
 import dev.governor.sim.ProblemConfig;
 import dev.governor.sim.Report;
@@ -547,54 +546,9 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   ProblemConfig problemConfig() {
-    String name = plant.trim();
-    switch (name) {
-      case "nqm" -> {
-        ProblemConfig.Nqm d = ProblemConfig.Nqm.defaults();
-        notFor(name, "--examples", examples);
-        return new ProblemConfig.Nqm(
-            dim != null ? dim : d.dim(),
-            lambdaMax != null ? lambdaMax : d.lambdaMax(),
-            exponent != null ? exponent : d.exponent(),
-            noise != null ? NoiseKind.parse(noise) : d.noise(),
-            noiseScale != null ? noiseScale : d.noiseScale(),
-            batch != null ? batch : d.batch(),
-            d.optimumScale(),
-            d.startScale());
-      }
-      case "rosenbrock" -> {
-        ProblemConfig.Rosenbrock d = ProblemConfig.Rosenbrock.defaults();
-        notFor(name, "--lambda-max", lambdaMax);
-        notFor(name, "--spectrum-exponent", exponent);
-        notFor(name, "--noise", noise);
-        notFor(name, "--examples", examples);
-        return new ProblemConfig.Rosenbrock(
-            dim != null ? dim : d.dim(),
-            noiseScale != null ? noiseScale : d.noiseScale(),
-            batch != null ? batch : d.batch());
-      }
-      case "logreg" -> {
-        ProblemConfig.LogReg d = ProblemConfig.LogReg.defaults();
-        notFor(name, "--lambda-max", lambdaMax);
-        notFor(name, "--spectrum-exponent", exponent);
-        notFor(name, "--noise", noise);
-        notFor(name, "--noise-scale", noiseScale);
-        return new ProblemConfig.LogReg(
-            dim != null ? dim : d.dim(),
-            examples != null ? examples : d.examples(),
-            batch != null ? batch : d.batch());
-      }
-      default ->
-          throw new UserException(
-              "--plant must be nqm, rosenbrock or logreg, but was '" + plant + "'");
-    }
-  }
-
-  private static void notFor(String plant, String flag, Object value) {
-    if (value != null) {
-      throw new UserException(
-          flag + " does not apply to --plant " + plant + ", but was given (" + value + ")");
-    }
+    return new ProblemFlags(
+            "--plant", plant, dim, lambdaMax, exponent, noise, noiseScale, batch, examples)
+        .config();
   }
 
   Disturbance disturbance() {
