@@ -9,6 +9,7 @@ import dev.governor.control.Policy;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -49,101 +50,67 @@ public final class Runner {
 
   /** Runs every spec in parallel and returns the results in the same order. */
   public List<RunResult> runAll(List<RunSpec> specs, String task) {
-    if (specs.isEmpty()) {
-      return List.of();
-    }
     long totalSteps = 0;
     for (RunSpec s : specs) {
       totalSteps += s.steps();
     }
     AtomicLong done = new AtomicLong();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, specs.size()));
-    ProgressBar bar = null;
-    try {
-      if (progress != null) {
-        bar =
-            new ProgressBarBuilder()
-                .setTaskName(task)
-                .setInitialMax(totalSteps)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress))
-                .setUpdateIntervalMillis(250)
-                .setUnit(" ksteps", 1000)
-                .continuousUpdate()
-                .build();
-      }
-      List<Future<RunResult>> futures = new ArrayList<>(specs.size());
-      for (RunSpec s : specs) {
-        futures.add(pool.submit(() -> runCounting(s, done)));
-      }
-      List<RunResult> out = new ArrayList<>(specs.size());
-      for (Future<RunResult> f : futures) {
-        while (true) {
-          try {
-            out.add(f.get(200, java.util.concurrent.TimeUnit.MILLISECONDS));
-            break;
-          } catch (java.util.concurrent.TimeoutException e) {
-            if (bar != null) {
-              bar.stepTo(done.get());
-            }
-          }
-        }
-        if (bar != null) {
-          bar.stepTo(done.get());
-        }
-      }
-      return out;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while running " + task, e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(c);
-    } finally {
-      pool.shutdownNow();
-      if (bar != null) {
-        bar.close();
-      }
+    List<Callable<RunResult>> calls = new ArrayList<>(specs.size());
+    for (RunSpec s : specs) {
+      calls.add(() -> runCounting(s, done));
     }
+    return parallel(calls, task, totalSteps, " ksteps", 1000, done);
   }
 
   /**
    * Runs arbitrary independent tasks in parallel on the runner's threads (a progress bar counts
    * finished tasks) and returns their results in input order. A task's exception is rethrown.
    */
-  public <T> List<T> map(List<? extends java.util.concurrent.Callable<T>> tasks, String task) {
-    if (tasks.isEmpty()) {
+  public <T> List<T> map(List<? extends Callable<T>> tasks, String task) {
+    AtomicLong done = new AtomicLong();
+    List<Callable<T>> calls = new ArrayList<>(tasks.size());
+    for (Callable<T> c : tasks) {
+      calls.add(
+          () -> {
+            T r = c.call();
+            done.incrementAndGet();
+            return r;
+          });
+    }
+    return parallel(calls, task, tasks.size(), "", 1, done);
+  }
+
+  /**
+   * Runs {@code calls} on a fixed pool (joined before returning) with a progress bar of {@code max}
+   * units that follows {@code done}; results in input order, a call's exception rethrown.
+   */
+  private <T> List<T> parallel(
+      List<Callable<T>> calls, String task, long max, String unit, long unitSize, AtomicLong done) {
+    if (calls.isEmpty()) {
       return List.of();
     }
-    AtomicLong done = new AtomicLong();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, tasks.size()));
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, calls.size()));
     ProgressBar bar = null;
     try {
       if (progress != null) {
-        bar =
+        ProgressBarBuilder b =
             new ProgressBarBuilder()
                 .setTaskName(task)
-                .setInitialMax(tasks.size())
+                .setInitialMax(max)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress))
                 .setUpdateIntervalMillis(250)
-                .continuousUpdate()
-                .build();
+                .continuousUpdate();
+        if (!unit.isEmpty()) {
+          b.setUnit(unit, unitSize);
+        }
+        bar = b.build();
       }
-      List<Future<T>> futures = new ArrayList<>(tasks.size());
-      for (java.util.concurrent.Callable<T> c : tasks) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  T r = c.call();
-                  done.incrementAndGet();
-                  return r;
-                }));
+      List<Future<T>> futures = new ArrayList<>(calls.size());
+      for (Callable<T> c : calls) {
+        futures.add(pool.submit(c));
       }
-      List<T> out = new ArrayList<>(tasks.size());
+      List<T> out = new ArrayList<>(calls.size());
       for (Future<T> f : futures) {
         while (true) {
           try {
