@@ -1,56 +1,29 @@
 package dev.governor.telemetry;
 
-import java.nio.file.Path;
-import net.openhft.chronicle.queue.ExcerptTailer;
-
 /** {@link DecisionLog} on a {@link ChronicleLog}. */
-final class DecisionLogImpl implements DecisionLog {
-  private final ChronicleLog log;
+final class DecisionLogImpl extends QueueLogBase implements DecisionLog {
 
   DecisionLogImpl(ChronicleLog log) {
-    this.log = log;
-  }
-
-  @Override
-  public Path path() {
-    return log.path();
+    super(log, Records.KIND_DECISION);
   }
 
   @Override
   public Appender appender() {
-    return new QueueAppender(log, log.createAppender());
+    return newAppender();
   }
 
   @Override
   public Tailer tailer() {
-    return new QueueTailer(log, log.createTailer(), Records.KIND_DECISION);
+    return newTailer();
   }
 
   @Override
   public Tailer tailerFromStep(long step) {
-    ExcerptTailer t = log.createTailer();
-    log.seekStep(t, step);
-    return new QueueTailer(log, t, Records.KIND_DECISION);
+    return newTailerFromStep(step);
   }
 
   @Override
   public Tailer tailerFromEnd() {
-    ExcerptTailer t = log.createTailer();
-    try {
-      t.toEnd();
-    } catch (RuntimeException e) {
-      throw log.readFailure(t, e);
-    }
-    return new QueueTailer(log, t, Records.KIND_DECISION);
-  }
-
-  @Override
-  public LogScan scan() {
-    return log.scan(Records.KIND_DECISION);
-  }
-
-  @Override
-  public void close() {
-    log.close();
+    return newTailerFromEnd();
   }
 }
