@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,28 +39,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--problem", description = "nqm | rosenbrock | logreg (default nqm).")
   String problem;
 
-  @Option(names = "--dim", description = "Number of parameters (nqm 100, rosenbrock 2, logreg 20).")
-  Integer dim;
-
-  @Option(names = "--lambda-max", description = "nqm: largest curvature (default 1).")
-  Double lambdaMax;
-
-  @Option(names = "--spectrum-exponent", description = "nqm: a in h_i = L*i^-a (default 1).")
-  Double exponent;
-
-  @Option(names = "--noise", description = "nqm: isotropic | curvature (default curvature).")
-  String noise;
-
-  @Option(
-      names = "--noise-scale",
-      description = "nqm, rosenbrock: per-sample gradient-noise variance s^2 (default 1).")
-  Double noiseScale;
-
-  @Option(names = "--batch", description = "Mini-batch size (default 16).")
-  Integer batch;
-
-  @Option(names = "--examples", description = "logreg: data-set size (default 1024).")
-  Integer examples;
+  @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
   @Option(names = "--optimizer", description = "sgd | momentum | adam | adamw (default sgd).")
   String optimizer = "sgd";
@@ -148,13 +128,13 @@ public final class SimulateCommand implements Callable<Integer> {
   private void rejectWithSuite() {
     Object[][] given = {
       {"--problem", problem},
-      {"--dim", dim},
-      {"--lambda-max", lambdaMax},
-      {"--spectrum-exponent", exponent},
-      {"--noise", noise},
-      {"--noise-scale", noiseScale},
-      {"--batch", batch},
-      {"--examples", examples},
+      {"--dim", problemOptions.dim},
+      {"--lambda-max", problemOptions.lambdaMax},
+      {"--spectrum-exponent", problemOptions.exponent},
+      {"--noise", problemOptions.noise},
+      {"--noise-scale", problemOptions.noiseScale},
+      {"--batch", problemOptions.batch},
+      {"--examples", problemOptions.examples},
       {"--lr", lr},
       {"--clip", clip},
       {"--wd", wd}
@@ -198,16 +178,6 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   ProblemConfig problemConfig() {
-    return new ProblemFlags(
-            "--problem",
-            problem == null ? "nqm" : problem,
-            dim,
-            lambdaMax,
-            exponent,
-            noise,
-            noiseScale,
-            batch,
-            examples)
-        .config();
+    return problemOptions.config("--problem", problem == null ? "nqm" : problem);
   }
 }

@@ -40,6 +40,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.knowm.xchart.XYChart;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -91,28 +92,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "--dataset: use only the first N training examples (default all).")
   int trainLimit;
 
-  @Option(names = "--dim", description = "Plant parameters (nqm 100, rosenbrock 2, logreg 20).")
-  Integer dim;
-
-  @Option(names = "--lambda-max", description = "nqm: largest curvature (default 1).")
-  Double lambdaMax;
-
-  @Option(names = "--spectrum-exponent", description = "nqm: a in h_i = L*i^-a (default 1).")
-  Double exponent;
-
-  @Option(names = "--noise", description = "nqm: isotropic | curvature (default curvature).")
-  String noise;
-
-  @Option(
-      names = "--noise-scale",
-      description = "nqm, rosenbrock: per-sample gradient-noise variance s^2 (default 1).")
-  Double noiseScale;
-
-  @Option(names = "--batch", description = "Mini-batch size (default 16).")
-  Integer batch;
-
-  @Option(names = "--examples", description = "logreg: data-set size (default 1024).")
-  Integer examples;
+  @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
   @Option(names = "--optimizer", description = "sgd | momentum | adam | adamw (default sgd).")
   String optimizer = "sgd";
@@ -347,7 +327,14 @@ public final class TrainCommand implements Callable<Integer> {
     String ds = DemoCommand.resolveDataset(dataset, dataDir, stderr);
     TrainingTask task =
         new TrainingTask(
-            ds, dataDir, model, batch != null ? batch : 128, epochs, seed, trainLimit, 100);
+            ds,
+            dataDir,
+            model,
+            problemOptions.batch != null ? problemOptions.batch : 128,
+            epochs,
+            seed,
+            trainLimit,
+            100);
     ProgressBar bar = quiet ? null : progressBar(-1);
     try {
       return Dl4jTrain.run(
@@ -546,9 +533,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   ProblemConfig problemConfig() {
-    return new ProblemFlags(
-            "--plant", plant, dim, lambdaMax, exponent, noise, noiseScale, batch, examples)
-        .config();
+    return problemOptions.config("--plant", plant);
   }
 
   Disturbance disturbance() {
@@ -569,7 +554,8 @@ public final class TrainCommand implements Callable<Integer> {
       case "curvature-jump" -> Disturbance.curvatureJump(at, disturbanceFactor);
       case "noise-burst" -> Disturbance.noiseBurst(at, length, disturbanceFactor);
       case "batch-halving" ->
-          Disturbance.batchChange(at, Math.max(1, (batch != null ? batch : 16) / 2));
+          Disturbance.batchChange(
+              at, Math.max(1, (problemOptions.batch != null ? problemOptions.batch : 16) / 2));
       case "spikes" -> Disturbance.spikes(at, length, disturbanceFactor);
       default ->
           throw new UserException(
