@@ -37,7 +37,8 @@ import picocli.CommandLine.ParseResult;
       TrainCommand.class,
       ControlCommand.class,
       ConfigCommand.class,
-      ReportCommand.class
+      ReportCommand.class,
+      TuneCommand.class
     })
 public final class Main implements Runnable {
 

@@ -10,7 +10,9 @@ import dev.governor.sim.Suites;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -85,11 +87,19 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--suite",
       description =
           "Run a named suite instead of one configuration: validation | robustness | disturbance"
-              + " | stability-map | gains.")
+              + " | stability-map | gains | bakeoff.")
   String suite;
 
   @Option(names = "--quick", description = "With --suite: the reduced, fast variant.")
   boolean quick;
+
+  @Option(
+      names = "--problem-spec",
+      description =
+          "With --suite bakeoff: an extra held-out problem (repeatable), in the form of a policy"
+              + " spec with the problem flags as keys, e.g. 'nqm(dim=60, lambda-max=3,"
+              + " noise=isotropic, batch=2)' or 'logreg(dim=30, batch=8)'.")
+  List<String> problemSpecs = new ArrayList<>();
 
   @Override
   public Integer call() throws IOException {
@@ -105,10 +115,13 @@ public final class SimulateCommand implements Callable<Integer> {
     Outcome o;
     if (suite != null) {
       rejectWithSuite();
-      o = Suites.run(suite.trim(), quick, seeds == null ? 0 : seeds, runner);
+      o = Suites.run(suite.trim(), quick, seeds == null ? 0 : seeds, problemSpecs, runner);
     } else {
       if (quick) {
         throw new UserException("--quick applies to --suite only");
+      }
+      if (!problemSpecs.isEmpty()) {
+        throw new UserException("--problem-spec applies to --suite bakeoff only");
       }
       o = single(runner);
     }

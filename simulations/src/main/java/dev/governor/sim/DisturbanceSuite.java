@@ -143,6 +143,29 @@ public final class DisturbanceSuite {
                 SingleRun.fmt(fl)));
       }
     }
+    ObjectNode goals = s.putObject("goals");
+    for (String d : List.of("curvature-x10", "spikes-x100")) {
+      List<RunResult> rs = by.get(d).get("pi");
+      double[] waste = new double[rs.size()];
+      for (int i = 0; i < rs.size(); i++) {
+        waste[i] = recovery(rs.get(i), e, dist.get(d).curvatureScale(e))[1];
+      }
+      double frac = Stats.median(waste) / (steps - e);
+      Goals.add(
+          goals,
+          "pi_wasted_fraction_after_" + d,
+          frac,
+          "<= 0.01 of the steps after the event (median over seeds)",
+          frac <= 0.01);
+    }
+    int piDiverged = 0;
+    for (String d : dist.keySet()) {
+      for (RunResult r : by.get(d).get("pi")) {
+        piDiverged += r.diverged() ? 1 : 0;
+      }
+    }
+    Goals.add(goals, "pi_diverged_runs", piDiverged, "0", piDiverged == 0);
+    table.addAll(Goals.lines(goals));
     Report rep = new Report("Disturbance suite" + (quick ? " (quick)" : ""));
     rep.text(
         "Problem "
@@ -165,7 +188,8 @@ public final class DisturbanceSuite {
       }
       rep.heading(d).chart(loss).chart(lr).chart(clip);
     }
-    return new Outcome(s, rep, table, List.of());
+    rep.text("Goals: " + goals);
+    return new Outcome(s, rep, table, Goals.failures("disturbance", goals));
   }
 
   /** {recovery steps (+Inf = never), wasted steps} of one run with a full trace. */

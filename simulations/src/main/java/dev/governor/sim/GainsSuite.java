@@ -226,6 +226,13 @@ public final class GainsSuite {
     Json.put(tc, "min_spearman", MIN_SPEARMAN);
     Json.put(tc, "min_improvement", MIN_GAIN);
     tc.put("holds", holds);
+    ObjectNode goals = s.putObject("goals");
+    Goals.add(
+        goals,
+        "spearman_train_vs_held_out",
+        rho,
+        ">= " + MIN_SPEARMAN + " (tuning on the training problems transfers)",
+        rho >= MIN_SPEARMAN);
     s.put(
         "recommendation",
         holds
@@ -342,7 +349,8 @@ public final class GainsSuite {
       ser.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
       rep.chart(c);
     }
-    return new Outcome(s, rep, table, List.of());
+    table.addAll(Goals.lines(goals));
+    return new Outcome(s, rep, table, Goals.failures("gains", goals));
   }
 
   private static ArrayNode names(List<Bench> bs) {

@@ -46,10 +46,15 @@ public sealed interface ProblemConfig
     return switch (s.name()) {
       case "nqm" -> {
         Nqm d = Nqm.defaults();
+        if (s.has("exponent") && s.has("spectrum-exponent")) {
+          throw new IllegalArgumentException(
+              "problem nqm takes exponent or spectrum-exponent (the same option), not both");
+        }
+        String exp = s.has("spectrum-exponent") ? "spectrum-exponent" : "exponent";
         yield new Nqm(
             intOpt(s, "dim", d.dim()),
             s.getDouble("lambda-max", d.lambdaMax()),
-            s.getDouble("exponent", d.exponent()),
+            s.getDouble(exp, d.exponent()),
             NoiseKind.parse(s.getString("noise", d.noise().id())),
             s.getDouble("noise-scale", d.noiseScale()),
             intOpt(s, "batch", d.batch()),
@@ -78,7 +83,8 @@ public sealed interface ProblemConfig
 
   private static String allowedKeys(String name) {
     return switch (name) {
-      case "nqm" -> ",dim,lambda-max,exponent,noise,noise-scale,batch,optimum-scale,start-scale,";
+      case "nqm" ->
+          ",dim,lambda-max,exponent,spectrum-exponent,noise,noise-scale,batch,optimum-scale,start-scale,";
       case "rosenbrock" -> ",dim,noise-scale,batch,";
       case "logreg" -> ",dim,examples,batch,";
       default ->

@@ -204,17 +204,21 @@ public final class RobustnessSuite {
         div += r.diverged() ? 1 : 0;
         reached += r.reachedTarget() ? 1 : 0;
       }
-      goals.put("pi_diverged", div);
-      goals.put("pi_diverged_goal_met", div == 0);
-      Json.put(goals, "pi_reached_fraction", (double) reached / pi.size());
-      goals.put("pi_reached_goal_met", reached >= 0.99 * pi.size());
-      goals.put("pi_median_beats_every_baseline_grid_median", beatsAll);
+      Goals.add(goals, "pi_diverged_runs", div, "0", div == 0);
+      double frac = (double) reached / pi.size();
+      Goals.add(goals, "pi_reached_fraction", frac, ">= 0.99", frac >= 0.99);
+      Goals.add(
+          goals,
+          "pi_median_beats_every_baseline_grid_median",
+          beatsAll ? 1 : 0,
+          "1 (pi's median steps below each baseline's median over the whole LR grid)",
+          beatsAll);
       if (tunedRuns.containsKey("cosine")) {
         double ratio = piMedian / Stats.median(PolicyStats.steps(tunedRuns.get("cosine")));
-        Json.put(goals, "pi_over_tuned_cosine", ratio);
-        goals.put("pi_within_1.2x_tuned_cosine", ratio <= 1.2);
+        Goals.add(goals, "pi_over_tuned_cosine", ratio, "<= 1.2", ratio <= 1.2);
       }
     }
+    ObjectNode observations = s.putObject("observations");
     for (String p : List.of("cosine", "sgdr")) {
       boolean failAbove = true;
       boolean anyAbove = false;
@@ -231,9 +235,10 @@ public final class RobustnessSuite {
           }
         }
       }
-      goals.put(p + "_diverges_at_every_nqm_lr_above_bound", anyAbove && failAbove);
+      observations.put(
+          p + "_without_clip_or_guard_diverges_at_every_nqm_lr_above_bound", anyAbove && failAbove);
     }
-    table.add("goals: " + goals);
+    table.addAll(Goals.lines(goals));
 
     Report rep = new Report("Robustness suite" + (quick ? " (quick)" : ""));
     rep.text(
@@ -322,7 +327,7 @@ public final class RobustnessSuite {
         rep.chart(lr).chart(loss);
       }
     }
-    return new Outcome(s, rep, table, List.of());
+    return new Outcome(s, rep, table, Goals.failures("robustness", goals));
   }
 
   private static Map<String, List<RunResult>> concat(

@@ -17,6 +17,10 @@ package dev.governor.sim;
  * @param clipRate fraction of steps whose gradient was clipped
  * @param lambdaMax the problem's λ<sub>max</sub> (NaN if unknown)
  * @param trace the down-sampled trace, null when none was asked for
+ * @param stepsToStrictTarget steps until the exact loss first was <= the spec's strict target, -1
+ *     if never (or no strict target)
+ * @param anytimeLoss exact loss after 25 %, 50 %, 75 % and 100 % of the steps (+Inf from the step
+ *     the run diverged)
  */
 public record RunResult(
     RunSpec spec,
@@ -32,7 +36,24 @@ public record RunResult(
     long faults,
     double clipRate,
     double lambdaMax,
-    Trace trace) {
+    Trace trace,
+    long stepsToStrictTarget,
+    double[] anytimeLoss) {
+
+  /** Copies the anytime losses. */
+  public RunResult {
+    anytimeLoss = anytimeLoss == null ? new double[0] : anytimeLoss.clone();
+  }
+
+  /** The exact loss after {@code quarter}/4 of the steps (quarter 1..4). */
+  public double lossAtQuarter(int quarter) {
+    return anytimeLoss[quarter - 1];
+  }
+
+  /** Whether the strict target was reached. */
+  public boolean reachedStrictTarget() {
+    return stepsToStrictTarget >= 0;
+  }
 
   /** Divergence threshold: loss above this multiple of the initial loss. */
   public static final double DIVERGENCE_FACTOR = 1e6;

@@ -12,6 +12,7 @@ import dev.governor.control.PolicySpec;
  * @param target exact loss counted as reached (NaN = no target)
  * @param traceEvery keep every n-th step in the trace, 0 = no trace
  * @param label free text carried into the result (e.g. the grid point)
+ * @param strictTarget a second, stricter exact loss counted as reached (NaN = none)
  */
 public record RunSpec(
     SimulatedTrainer.Config plant,
@@ -19,7 +20,19 @@ public record RunSpec(
     long steps,
     double target,
     int traceEvery,
-    String label) {
+    String label,
+    double strictTarget) {
+
+  /** A run with one target. */
+  public RunSpec(
+      SimulatedTrainer.Config plant,
+      PolicySpec policy,
+      long steps,
+      double target,
+      int traceEvery,
+      String label) {
+    this(plant, policy, steps, target, traceEvery, label, Double.NaN);
+  }
 
   /** Validates. */
   public RunSpec {
@@ -39,21 +52,26 @@ public record RunSpec(
 
   /** A run without target and trace. */
   public static RunSpec of(SimulatedTrainer.Config plant, PolicySpec policy, long steps) {
-    return new RunSpec(plant, policy, steps, Double.NaN, 0, "");
+    return new RunSpec(plant, policy, steps, Double.NaN, 0, "", Double.NaN);
   }
 
   /** A copy with a target. */
   public RunSpec withTarget(double t) {
-    return new RunSpec(plant, policy, steps, t, traceEvery, label);
+    return new RunSpec(plant, policy, steps, t, traceEvery, label, strictTarget);
   }
 
   /** A copy keeping every n-th step in the trace. */
   public RunSpec withTrace(int every) {
-    return new RunSpec(plant, policy, steps, target, every, label);
+    return new RunSpec(plant, policy, steps, target, every, label, strictTarget);
   }
 
   /** A copy with a label. */
   public RunSpec withLabel(String l) {
-    return new RunSpec(plant, policy, steps, target, traceEvery, l);
+    return new RunSpec(plant, policy, steps, target, traceEvery, l, strictTarget);
+  }
+
+  /** A copy with a second, stricter target. */
+  public RunSpec withStrictTarget(double t) {
+    return new RunSpec(plant, policy, steps, target, traceEvery, label, t);
   }
 }

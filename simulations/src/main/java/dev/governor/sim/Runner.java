@@ -178,6 +178,20 @@ public final class Runner {
     double tailSum = 0;
     long tailCount = 0;
     long reached = -1;
+    long reachedStrict = -1;
+    double strict = spec.strictTarget();
+    double[] anytime = {
+      Double.POSITIVE_INFINITY,
+      Double.POSITIVE_INFINITY,
+      Double.POSITIVE_INFINITY,
+      Double.POSITIVE_INFINITY
+    };
+    long[] quarterAt = {
+      Math.max(1, steps / 4) - 1,
+      Math.max(1, steps / 2) - 1,
+      Math.max(1, 3 * steps / 4) - 1,
+      steps - 1
+    };
     long divergedAt = -1;
     long clipped = 0;
     double last = initial;
@@ -206,6 +220,14 @@ public final class Runner {
       }
       if (reached < 0 && exact <= target) {
         reached = t + 1;
+      }
+      if (reachedStrict < 0 && exact <= strict) {
+        reachedStrict = t + 1;
+      }
+      for (int q = 0; q < 4; q++) {
+        if (t == quarterAt[q]) {
+          anytime[q] = exact;
+        }
       }
       policy.decide(o, dec);
       lr = dec.lr;
@@ -243,6 +265,8 @@ public final class Runner {
         dec.faults,
         (double) clipped / Math.max(1, Math.min(steps, t + 1)),
         problem.lambdaMax(),
-        trace);
+        trace,
+        reachedStrict,
+        anytime);
   }
 }

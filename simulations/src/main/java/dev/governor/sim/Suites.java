@@ -8,7 +8,7 @@ public final class Suites {
 
   /** The suite names. */
   public static List<String> names() {
-    return List.of("validation", "robustness", "disturbance", "stability-map", "gains");
+    return List.of("validation", "robustness", "disturbance", "stability-map", "gains", "bakeoff");
   }
 
   /**
@@ -19,6 +19,21 @@ public final class Suites {
    * @throws IllegalArgumentException naming the suite when it is unknown
    */
   public static Outcome run(String name, boolean quick, int seeds, Runner runner) {
+    return run(name, quick, seeds, List.of(), runner);
+  }
+
+  /**
+   * Runs suite {@code name} with extra held-out problems ({@code name(key=value, ...)} specs; only
+   * the {@code bakeoff} suite takes them).
+   *
+   * @throws IllegalArgumentException naming the suite or the bad problem spec
+   */
+  public static Outcome run(
+      String name, boolean quick, int seeds, List<String> problemSpecs, Runner runner) {
+    if (!problemSpecs.isEmpty() && !name.equals("bakeoff")) {
+      throw new IllegalArgumentException(
+          "problem specs apply to the bakeoff suite only, but the suite was '" + name + "'");
+    }
     if (seeds < 0) {
       throw new IllegalArgumentException("seeds must be >= 0, but was " + seeds);
     }
@@ -28,6 +43,7 @@ public final class Suites {
       case "disturbance" -> DisturbanceSuite.run(quick, seeds, runner);
       case "stability-map" -> StabilityMapSuite.run(quick, seeds, runner);
       case "gains" -> GainsSuite.run(quick, seeds, runner);
+      case "bakeoff" -> BakeoffSuite.run(quick, seeds, problemSpecs, runner);
       default ->
           throw new IllegalArgumentException(
               "suite must be one of " + names() + ", but was '" + name + "'");

@@ -181,7 +181,24 @@ class SimulatorTest {
     }
     // constant SGD at 2.15, 4.6 and 10 × 2/λ diverges on both NQMs: 3 LRs × 2 problems
     assertEquals(6, s.get("policies").get("constant").get("diverged").asInt());
-    assertTrue(s.get("goals").get("cosine_diverges_at_every_nqm_lr_above_bound").asBoolean());
+    assertTrue(
+        s.get("observations")
+            .get("cosine_without_clip_or_guard_diverges_at_every_nqm_lr_above_bound")
+            .asBoolean());
+    // every goal not met is a failure of the suite, and only those
+    List<String> missed = new java.util.ArrayList<>();
+    s.get("goals")
+        .properties()
+        .forEach(
+            e -> {
+              if (!e.getValue().get("met").asBoolean()) {
+                missed.add(e.getKey());
+              }
+            });
+    assertEquals(missed.size(), o.failures().size());
+    for (int i = 0; i < missed.size(); i++) {
+      assertTrue(o.failures().get(i).contains(missed.get(i)), o.failures().get(i));
+    }
   }
 
   @Test
@@ -194,5 +211,15 @@ class SimulatorTest {
     assertEquals(0, d.get("noise-burst-x5").get("constant").get("diverged").asInt());
     assertTrue(d.get("noise-burst-x5").get("constant").get("wasted_steps_median").asDouble() > 0);
     assertTrue(o.summary().get("policies").get("cosine").has("median_steps_to_target"));
+    JsonNode g = o.summary().get("goals");
+    for (String k :
+        List.of(
+            "pi_wasted_fraction_after_curvature-x10",
+            "pi_wasted_fraction_after_spikes-x100",
+            "pi_diverged_runs")) {
+      assertTrue(g.has(k), k);
+      boolean met = g.get(k).get("met").asBoolean();
+      assertEquals(!met, o.failures().stream().anyMatch(f -> f.contains(k)), k);
+    }
   }
 }
