@@ -1,7 +1,7 @@
 package dev.governor.cli;
 
 import dev.governor.control.PolicySpec;
-import dev.governor.sim.OptimizerKind;
+import dev.governor.sim.OptimizerSpec;
 import dev.governor.sim.Outcome;
 import dev.governor.sim.ProblemConfig;
 import dev.governor.sim.Runner;
@@ -43,7 +43,13 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
-  @Option(names = "--optimizer", description = "sgd | momentum | adam | adamw (default sgd).")
+  @Option(
+      names = "--optimizer",
+      description =
+          "sgd | momentum | adam | adamw | sf-sgd | sf-adamw | prodigy | dadapt-sgd | dadapt-adam"
+              + " | dog | sgd-hd | adam-hd, optionally with hyperparameters, e.g."
+              + " prodigy(d0=1e-4) or sf-adamw(warmup=100) (default sgd). For the LR-free methods"
+              + " the policy's lr multiplies the adapted step size (use constant(lr=1)).")
   String optimizer = "sgd";
 
   @Option(
@@ -165,7 +171,7 @@ public final class SimulateCommand implements Callable<Integer> {
   private Outcome single(Runner runner) {
     return SingleRun.run(
         problemConfig(),
-        OptimizerKind.parse(optimizer),
+        OptimizerSpec.parse(optimizer),
         policySpec(),
         steps,
         seeds == null ? 5 : seeds,

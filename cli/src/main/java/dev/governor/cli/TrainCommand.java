@@ -9,7 +9,7 @@ import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
 import dev.governor.sim.Disturbance;
-import dev.governor.sim.OptimizerKind;
+import dev.governor.sim.OptimizerSpec;
 import dev.governor.sim.ProblemConfig;
 import dev.governor.sim.Report;
 import dev.governor.sim.SimulatedTrainer;
@@ -94,7 +94,13 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
-  @Option(names = "--optimizer", description = "sgd | momentum | adam | adamw (default sgd).")
+  @Option(
+      names = "--optimizer",
+      description =
+          "sgd | momentum | adam | adamw | sf-sgd | sf-adamw | prodigy | dadapt-sgd | dadapt-adam"
+              + " | dog | sgd-hd | adam-hd, optionally with hyperparameters, e.g."
+              + " prodigy(d0=1e-4) or sf-adamw(warmup=100) (default sgd). For the LR-free methods"
+              + " the policy's lr multiplies the adapted step size (use constant(lr=1)).")
   String optimizer = "sgd";
 
   @Option(
@@ -232,7 +238,7 @@ public final class TrainCommand implements Callable<Integer> {
       throw new UserException("--steps must be >= 1, but was " + steps);
     }
     ProblemConfig problem = problemConfig();
-    OptimizerKind opt = OptimizerKind.parse(optimizer);
+    OptimizerSpec opt = OptimizerSpec.parse(optimizer);
     Disturbance dist = disturbance();
     SimulatedTrainer.Config plantConfig =
         SimulatedTrainer.Config.of(problem, opt, seed).withDisturbance(dist);
@@ -242,7 +248,7 @@ public final class TrainCommand implements Callable<Integer> {
     Map<String, String> config = new TreeMap<>();
     config.put("command", "train");
     config.put("plant", plantConfig.problem().toString());
-    config.put("optimizer", opt.toString().toLowerCase(Locale.ROOT));
+    config.put("optimizer", opt.toString());
     config.put("disturbance", disturbanceText(dist));
     config.put("steps", Long.toString(steps));
     config.put("mode", mode);
@@ -592,7 +598,7 @@ public final class TrainCommand implements Callable<Integer> {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("command", "train");
     s.put("plant", plantConfig.problem().toString());
-    s.put("optimizer", plantConfig.optimizer().toString().toLowerCase(Locale.ROOT));
+    s.put("optimizer", plantConfig.optimizer().toString());
     s.put("policy", policySpec.toString());
     s.put("seed", seed);
     s.put("steps", steps);

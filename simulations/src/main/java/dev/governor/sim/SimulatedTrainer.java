@@ -26,12 +26,19 @@ import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
  * optimizer state from before step {@code t − 1}'s update; {@code ROLLBACK} restores the newest
  * ring snapshot and drops it from the ring (a second rollback goes further back); (2) every {@code
  * snapshotEvery} steps, push the current state into the ring; (3) draw the mini-batch gradient
- * (with the {@link Disturbance} of step {@code t}); (4) clip it to global norm {@code clip}; (5)
- * apply the optimizer with {@code lr} and weight decay. The observation reports the mini-batch
- * loss, the pre-clip gradient norm, the parameter norm before the update, the norm of the update
- * applied, cos(g<sub>t</sub>, g<sub>t−1</sub>) and the secant sharpness ‖g<sub>t</sub> −
- * g<sub>t−1</sub>‖/‖θ<sub>t</sub> − θ<sub>t−1</sub>‖ (both NaN on the first step and right after a
- * skip or rollback), and the applied lr/clip/wd.
+ * (with the {@link Disturbance} of step {@code t}) at the optimizer's gradient point; (4) clip it
+ * to global norm {@code clip}; (5) apply the optimizer with {@code lr} and weight decay. The
+ * optimizer's whole state (parameters, moments, adapted step sizes, sums, counts) is what skip,
+ * rollback, snapshots and checkpoints save and restore.
+ *
+ * <p>Most optimizers have one iterate. Schedule-Free methods draw the gradient at one point (y) and
+ * report another (the average x), DoG with averaging reports its average: the <em>evaluation
+ * point</em> is what {@link #exactLoss()}, {@link #parameters()} and the observation's parameter
+ * norm and update norm describe, while the observation's loss and gradient norm are the mini-batch
+ * values at the <em>gradient point</em> (what a trainer measures). The observation also reports
+ * cos(g<sub>t</sub>, g<sub>t−1</sub>) and the secant sharpness ‖g<sub>t</sub> −
+ * g<sub>t−1</sub>‖/‖y<sub>t</sub> − y<sub>t−1</sub>‖ over the gradient point y (both NaN on the
+ * first step and right after a skip or rollback), and the applied lr/clip/wd.
  *
  * <p>Everything random comes from the seed: the problem from one split stream, the mini-batches
  * from another. {@link #saveCheckpoint(Path)} writes the complete state including the generator's,
@@ -43,7 +50,7 @@ public final class SimulatedTrainer implements Trainer {
    * A plant's configuration.
    *
    * @param problem the problem
-   * @param optimizer the optimizer
+   * @param optimizer the optimizer and its hyperparameters
    * @param seed the run seed every random stream is split from
    * @param disturbance events injected by step
    * @param ringSize number of rollback snapshots kept, >= 1
@@ -51,7 +58,7 @@ public final class SimulatedTrainer implements Trainer {
    */
   public record Config(
       ProblemConfig problem,
-      OptimizerKind optimizer,
+      OptimizerSpec optimizer,
       long seed,
       Disturbance disturbance,
       int ringSize,
@@ -76,18 +83,41 @@ public final class SimulatedTrainer implements Trainer {
       }
     }
 
+    /** A configuration with the optimizer's default hyperparameters. */
+    public Config(
+        ProblemConfig problem,
+        OptimizerKind optimizer,
+        long seed,
+        Disturbance disturbance,
+        int ringSize,
+        int snapshotEvery) {
+      this(
+          problem,
+          optimizer == null ? null : OptimizerSpec.of(optimizer),
+          seed,
+          disturbance,
+          ringSize,
+          snapshotEvery);
+    }
+
     /** No disturbance, 4 snapshots 25 steps apart. */
+    public static Config of(ProblemConfig problem, OptimizerSpec optimizer, long seed) {
+      return new Config(problem, optimizer, seed, Disturbance.NONE, 4, 25);
+    }
+
+    /** No disturbance, 4 snapshots 25 steps apart, the optimizer's default hyperparameters. */
     public static Config of(ProblemConfig problem, OptimizerKind optimizer, long seed) {
       return new Config(problem, optimizer, seed, Disturbance.NONE, 4, 25);
     }
 
     /**
-     * Parses the text forms, e.g. {@code of("nqm(dim=50)", "adamw", 7)}.
+     * Parses the text forms, e.g. {@code of("nqm(dim=50)", "adamw", 7)} or {@code of("nqm",
+     * "prodigy(d0=1e-4)", 7)}.
      *
      * @throws IllegalArgumentException naming the bad part
      */
     public static Config parse(String problem, String optimizer, long seed) {
-      return of(ProblemConfig.parse(problem), OptimizerKind.parse(optimizer), seed);
+      return of(ProblemConfig.parse(problem), OptimizerSpec.parse(optimizer), seed);
     }
 
     /** A copy with a disturbance. */
@@ -101,39 +131,34 @@ public final class SimulatedTrainer implements Trainer {
     }
   }
 
-  private static final int MAGIC = 0x47534d31; // "GSM1"
+  private static final int MAGIC = 0x47534d32; // "GSM2"
+  private static final int MAGIC_V1 = 0x47534d31; // "GSM1": fixed x/m/v arrays, not readable
   private static final String FILE = "simulated-plant.bin";
 
   private final Config config;
   private final Problem problem;
   private final int d;
-  private final OptimizerKind opt;
+  private final PlantOptimizer opt;
   private final Disturbance dist;
   private final RestorableUniformRandomProvider rng;
   private final NormalizedGaussianSampler gauss;
 
-  private final double[] x;
-  private final double[] m;
-  private final double[] v;
-  private long adamT;
+  private final OptimizerState state;
+  private final double[] gradPoint;
+  private final double[] evalPoint;
 
-  private final double[] bx;
-  private final double[] bm;
-  private final double[] bv;
-  private long bAdamT;
+  private final OptimizerState before;
   private boolean beforeValid;
 
-  private final double[][] ringX;
-  private final double[][] ringM;
-  private final double[][] ringV;
-  private final long[] ringAdamT;
+  private final OptimizerState[] ring;
   private int ringCount;
   private int ringHead;
 
   private final double[] g;
   private final double[] gPrev;
+  private final double[] moves = new double[2];
   private boolean prevValid;
-  private double lastUpdateNorm;
+  private double lastMove;
 
   private long nextStep;
   private long examplesSeen;
@@ -145,25 +170,24 @@ public final class SimulatedTrainer implements Trainer {
     this.config = config;
     this.problem = problem;
     this.d = problem.dim();
-    this.opt = config.optimizer();
+    this.opt = PlantOptimizer.create(config.optimizer(), d);
     this.dist = config.disturbance();
     this.rng = Rng.stream(config.seed(), Rng.STEPS);
     this.gauss = Rng.gauss(rng);
-    x = new double[d];
-    boolean moments = opt != OptimizerKind.SGD;
-    m = new double[moments ? d : 0];
-    v = new double[opt == OptimizerKind.ADAM || opt == OptimizerKind.ADAMW ? d : 0];
-    bx = new double[d];
-    bm = new double[m.length];
-    bv = new double[v.length];
-    ringX = new double[config.ringSize()][d];
-    ringM = new double[config.ringSize()][m.length];
-    ringV = new double[config.ringSize()][v.length];
-    ringAdamT = new long[config.ringSize()];
+    state = opt.newState();
+    before = opt.newState();
+    ring = new OptimizerState[config.ringSize()];
+    for (int r = 0; r < ring.length; r++) {
+      ring[r] = opt.newState();
+    }
     g = new double[d];
     gPrev = new double[d];
-    problem.start(x);
-    initialLoss = problem.loss(x);
+    double[] start = new double[d];
+    problem.start(start);
+    opt.start(state, start);
+    gradPoint = state.vectors[opt.gradientPoint()];
+    evalPoint = state.vectors[opt.evaluationPoint()];
+    initialLoss = problem.loss(evalPoint);
   }
 
   /** A fresh plant; the problem is built from the config's seed. */
@@ -195,12 +219,12 @@ public final class SimulatedTrainer implements Trainer {
   }
 
   /**
-   * The exact (noise-free) objective at the current parameters, as the objective is at step {@code
+   * The exact (noise-free) objective at the evaluation point, as the objective is at step {@code
    * nextStep() − 1} (a curvature jump scales it). NaN/Inf when the parameters are.
    */
   public double exactLoss() {
     long s = Math.max(0, nextStep - 1);
-    return dist.curvatureScale(s) * problem.loss(x);
+    return dist.curvatureScale(s) * problem.loss(evalPoint);
   }
 
   /** The step the next call must run. */
@@ -218,9 +242,31 @@ public final class SimulatedTrainer implements Trainer {
     return rollbacks;
   }
 
-  /** A copy of the current parameters. */
+  /** A copy of the current parameters: the evaluation point (the reported iterate). */
   public double[] parameters() {
-    return x.clone();
+    return evalPoint.clone();
+  }
+
+  /**
+   * A copy of the point where the next gradient is drawn; equal to {@link #parameters()} except for
+   * optimizers that evaluate the gradient elsewhere (Schedule-Free: y).
+   */
+  public double[] gradientPoint() {
+    return gradPoint.clone();
+  }
+
+  /**
+   * The optimizer's scalar state by name, e.g. {@code d} (Prodigy, D-Adaptation), {@code alpha}
+   * (hypergradient methods), {@code rbar} and {@code eta} (DoG), {@code k}/{@code t} (step counts);
+   * in state order. Allocates; for inspection and tests, not the hot path.
+   */
+  public java.util.Map<String, Double> optimizerScalars() {
+    java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+    String[] names = opt.scalarNames();
+    for (int i = 0; i < names.length; i++) {
+      m.put(names[i], state.scalars[i]);
+    }
+    return m;
   }
 
   @Override
@@ -279,7 +325,7 @@ public final class SimulatedTrainer implements Trainer {
     }
     int batch = dist.batch(step, configuredBatch());
     double c = dist.curvatureScale(step) * dist.spike(step);
-    double loss = problem.sample(x, g, batch, dist.noiseMultiplier(step), rng, gauss);
+    double loss = problem.sample(gradPoint, g, batch, dist.noiseMultiplier(step), rng, gauss);
     loss *= c;
     double gg = 0;
     double gp = 0;
@@ -292,7 +338,7 @@ public final class SimulatedTrainer implements Trainer {
       gp += gi * gPrev[i];
       double diff = gi - gPrev[i];
       dg += diff * diff;
-      xx += x[i] * x[i];
+      xx += evalPoint[i] * evalPoint[i];
     }
     double gradNorm = Math.sqrt(gg);
     double paramNorm = Math.sqrt(xx);
@@ -301,14 +347,16 @@ public final class SimulatedTrainer implements Trainer {
     if (prevValid) {
       double gpn = norm(gPrev);
       alignment = gradNorm > 0 && gpn > 0 ? clamp(gp / (gradNorm * gpn)) : Double.NaN;
-      sharpness = lastUpdateNorm > 0 ? Math.sqrt(dg) / lastUpdateNorm : Double.NaN;
+      sharpness = lastMove > 0 ? Math.sqrt(dg) / lastMove : Double.NaN;
     }
     double scale = gradNorm > clip ? clip / gradNorm : 1.0;
-    saveBefore();
-    double updateNorm = update(lr, wd, scale);
+    before.copyFrom(state);
+    beforeValid = true;
+    opt.step(state, g, scale, lr, wd, moves);
+    double updateNorm = moves[PlantOptimizer.EVAL_MOVE];
     System.arraycopy(g, 0, gPrev, 0, d);
     prevValid = true;
-    lastUpdateNorm = updateNorm;
+    lastMove = moves[PlantOptimizer.GRAD_MOVE];
     int epoch = 0;
     if (problem.examples() > 0) {
       epoch = (int) Math.min(Integer.MAX_VALUE, examplesSeen / problem.examples());
@@ -346,65 +394,12 @@ public final class SimulatedTrainer implements Trainer {
     return Math.sqrt(s);
   }
 
-  /** Applies the optimizer to the (scaled) gradient in g; returns the update norm. */
-  private double update(double lr, double wd, double scale) {
-    double uu = 0;
-    switch (opt) {
-      case SGD -> {
-        for (int i = 0; i < d; i++) {
-          double u = lr * (g[i] * scale + wd * x[i]);
-          x[i] -= u;
-          uu += u * u;
-        }
-      }
-      case MOMENTUM -> {
-        double beta = OptimizerKind.MOMENTUM_BETA;
-        for (int i = 0; i < d; i++) {
-          m[i] = beta * m[i] + g[i] * scale;
-          double u = lr * (m[i] + wd * x[i]);
-          x[i] -= u;
-          uu += u * u;
-        }
-      }
-      case ADAM, ADAMW -> {
-        adamT++;
-        double b1 = OptimizerKind.BETA1;
-        double b2 = OptimizerKind.BETA2;
-        double c1 = 1 - Math.pow(b1, adamT);
-        double c2 = 1 - Math.pow(b2, adamT);
-        boolean l2 = opt == OptimizerKind.ADAM;
-        for (int i = 0; i < d; i++) {
-          double gi = g[i] * scale + (l2 ? wd * x[i] : 0);
-          m[i] = b1 * m[i] + (1 - b1) * gi;
-          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-          double step = (m[i] / c1) / (Math.sqrt(v[i] / c2) + OptimizerKind.EPS);
-          double u = lr * (l2 ? step : step + wd * x[i]);
-          x[i] -= u;
-          uu += u * u;
-        }
-      }
-      default -> throw new IllegalStateException("unknown optimizer " + opt);
-    }
-    return Math.sqrt(uu);
-  }
-
-  private void saveBefore() {
-    System.arraycopy(x, 0, bx, 0, d);
-    System.arraycopy(m, 0, bm, 0, m.length);
-    System.arraycopy(v, 0, bv, 0, v.length);
-    bAdamT = adamT;
-    beforeValid = true;
-  }
-
   private void applyAction(GuardAction action) {
     switch (action) {
       case SKIP -> {
         skips++;
         if (beforeValid) {
-          System.arraycopy(bx, 0, x, 0, d);
-          System.arraycopy(bm, 0, m, 0, m.length);
-          System.arraycopy(bv, 0, v, 0, v.length);
-          adamT = bAdamT;
+          state.copyFrom(before);
           beforeValid = false;
         }
         prevValid = false;
@@ -412,13 +407,9 @@ public final class SimulatedTrainer implements Trainer {
       case ROLLBACK -> {
         rollbacks++;
         if (ringCount > 0) {
-          int i = ringHead;
-          System.arraycopy(ringX[i], 0, x, 0, d);
-          System.arraycopy(ringM[i], 0, m, 0, m.length);
-          System.arraycopy(ringV[i], 0, v, 0, v.length);
-          adamT = ringAdamT[i];
+          state.copyFrom(ring[ringHead]);
           ringCount--;
-          ringHead = (ringHead - 1 + ringX.length) % ringX.length;
+          ringHead = (ringHead - 1 + ring.length) % ring.length;
         }
         beforeValid = false;
         prevValid = false;
@@ -428,12 +419,9 @@ public final class SimulatedTrainer implements Trainer {
   }
 
   private void pushSnapshot() {
-    ringHead = (ringHead + 1) % ringX.length;
-    System.arraycopy(x, 0, ringX[ringHead], 0, d);
-    System.arraycopy(m, 0, ringM[ringHead], 0, m.length);
-    System.arraycopy(v, 0, ringV[ringHead], 0, v.length);
-    ringAdamT[ringHead] = adamT;
-    ringCount = Math.min(ringCount + 1, ringX.length);
+    ringHead = (ringHead + 1) % ring.length;
+    ring[ringHead].copyFrom(state);
+    ringCount = Math.min(ringCount + 1, ring.length);
   }
 
   @Override
@@ -448,23 +436,20 @@ public final class SimulatedTrainer implements Trainer {
       out.writeLong(examplesSeen);
       out.writeLong(skips);
       out.writeLong(rollbacks);
-      writeArrays(out, x, m, v);
-      out.writeLong(adamT);
-      writeArrays(out, bx, bm, bv);
-      out.writeLong(bAdamT);
+      state.write(out);
+      before.write(out);
       out.writeBoolean(beforeValid);
       out.writeInt(ringCount);
       out.writeInt(ringHead);
-      for (int r = 0; r < ringX.length; r++) {
-        writeArrays(out, ringX[r], ringM[r], ringV[r]);
-        out.writeLong(ringAdamT[r]);
+      for (OptimizerState r : ring) {
+        r.write(out);
       }
-      writeArrays(out, gPrev);
+      OptimizerState.writeArray(out, gPrev);
       out.writeBoolean(prevValid);
-      out.writeDouble(lastUpdateNorm);
-      byte[] state = ((RandomProviderDefaultState) rng.saveState()).getState();
-      out.writeInt(state.length);
-      out.write(state);
+      out.writeDouble(lastMove);
+      byte[] rngState = ((RandomProviderDefaultState) rng.saveState()).getState();
+      out.writeInt(rngState.length);
+      out.write(rngState);
     }
     Files.move(
         tmp,
@@ -484,7 +469,15 @@ public final class SimulatedTrainer implements Trainer {
     Path file = dir.resolve(FILE);
     try (InputStream is = Files.newInputStream(file);
         DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(is))) {
-      if (in.readInt() != MAGIC) {
+      int magic = in.readInt();
+      if (magic == MAGIC_V1) {
+        throw new IOException(
+            "checkpoint "
+                + file
+                + " was written by an earlier version of the simulated plant (format GSM1) and"
+                + " cannot be resumed by this one");
+      }
+      if (magic != MAGIC) {
         throw new IOException("checkpoint " + file + " is not a simulated-plant checkpoint");
       }
       String desc = in.readUTF();
@@ -502,30 +495,27 @@ public final class SimulatedTrainer implements Trainer {
       examplesSeen = in.readLong();
       skips = in.readLong();
       rollbacks = in.readLong();
-      readArrays(in, x, m, v);
-      adamT = in.readLong();
-      readArrays(in, bx, bm, bv);
-      bAdamT = in.readLong();
+      state.read(in);
+      before.read(in);
       beforeValid = in.readBoolean();
       ringCount = in.readInt();
       ringHead = in.readInt();
-      if (ringCount < 0 || ringCount > ringX.length || ringHead < 0 || ringHead >= ringX.length) {
+      if (ringCount < 0 || ringCount > ring.length || ringHead < 0 || ringHead >= ring.length) {
         throw new IOException("checkpoint " + file + " has a damaged snapshot ring");
       }
-      for (int r = 0; r < ringX.length; r++) {
-        readArrays(in, ringX[r], ringM[r], ringV[r]);
-        ringAdamT[r] = in.readLong();
+      for (OptimizerState r : ring) {
+        r.read(in);
       }
-      readArrays(in, gPrev);
+      OptimizerState.readArray(in, gPrev);
       prevValid = in.readBoolean();
-      lastUpdateNorm = in.readDouble();
+      lastMove = in.readDouble();
       int n = in.readInt();
       if (n < 0 || n > 1024) {
         throw new IOException("checkpoint " + file + " has a damaged generator state");
       }
-      byte[] state = new byte[n];
-      in.readFully(state);
-      rng.restoreState(new RandomProviderDefaultState(state));
+      byte[] rngState = new byte[n];
+      in.readFully(rngState);
+      rng.restoreState(new RandomProviderDefaultState(rngState));
     } catch (NoSuchFileException e) {
       throw new IOException("checkpoint " + file + " does not exist", e);
     } catch (java.io.EOFException e) {
@@ -536,7 +526,7 @@ public final class SimulatedTrainer implements Trainer {
   private String describe() {
     return config.problem()
         + " "
-        + config.optimizer().id()
+        + config.optimizer()
         + " seed="
         + config.seed()
         + " "
@@ -545,26 +535,5 @@ public final class SimulatedTrainer implements Trainer {
         + config.ringSize()
         + "/"
         + config.snapshotEvery();
-  }
-
-  private static void writeArrays(DataOutputStream out, double[]... arrays) throws IOException {
-    for (double[] a : arrays) {
-      out.writeInt(a.length);
-      for (double e : a) {
-        out.writeLong(Double.doubleToRawLongBits(e));
-      }
-    }
-  }
-
-  private static void readArrays(DataInputStream in, double[]... arrays) throws IOException {
-    for (double[] a : arrays) {
-      int n = in.readInt();
-      if (n != a.length) {
-        throw new IOException("checkpoint array length " + n + " does not match " + a.length);
-      }
-      for (int i = 0; i < n; i++) {
-        a[i] = Double.longBitsToDouble(in.readLong());
-      }
-    }
   }
 }

@@ -24,7 +24,7 @@ public final class SingleRun {
    */
   public static Outcome run(
       ProblemConfig problem,
-      OptimizerKind optimizer,
+      OptimizerSpec optimizer,
       PolicySpec policy,
       long steps,
       int seeds,
@@ -48,7 +48,7 @@ public final class SingleRun {
     ObjectNode s = Json.object();
     s.put("command", "simulate");
     s.put("problem", problem.toString());
-    s.put("optimizer", optimizer.id());
+    s.put("optimizer", optimizer.toString());
     s.put("policy", policy.toString());
     s.put("steps", steps);
     s.put("seeds", seeds);
@@ -103,7 +103,7 @@ public final class SingleRun {
             seeds));
 
     Report rep = new Report("governor simulate: " + policy + " on " + problem);
-    rep.text("Optimizer " + optimizer.id() + ", " + steps + " steps, " + seeds + " seeds.");
+    rep.text("Optimizer " + optimizer + ", " + steps + " steps, " + seeds + " seeds.");
     rep.table(tableRows(results));
     var loss = Report.chart("Exact loss", "step", "loss", false, true);
     var lr = Report.chart("Learning rate", "step", "lr", false, true);

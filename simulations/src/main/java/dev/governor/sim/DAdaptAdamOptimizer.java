@@ -1,0 +1,109 @@
+package dev.governor.sim;
+
+/**
+ * D-Adaptation Adam ({@link OptimizerKind#DADAPT_ADAM}), following {@code dadaptation.DAdaptAdam}
+ * (version 3) for one parameter group with layer scale 1. State: vector 0 θ, 1 the weighted
+ * gradient EMA s, 2 the first moment m (which carries the step size ℓ = d·η), 3 the second moment
+ * v; scalars the step count k, the estimate d and the weighted numerator r.
+ */
+final class DAdaptAdamOptimizer extends PlantOptimizer {
+  private static final int X = 0;
+  private static final int S = 1;
+  private static final int M = 2;
+  private static final int V = 3;
+  private static final int K = 0;
+  private static final int D = 1;
+  private static final int NUMERATOR = 2;
+
+  private final double d0;
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final double growthRate;
+  private final boolean decouple;
+  private final boolean biasCorrection;
+
+  DAdaptAdamOptimizer(OptimizerSpec spec, int dim) {
+    super(dim);
+    d0 = spec.get("d0");
+    beta1 = spec.get("beta1");
+    beta2 = spec.get("beta2");
+    eps = spec.get("eps");
+    growthRate = spec.get("growth-rate");
+    decouple = spec.flag("decouple");
+    biasCorrection = spec.flag("bias-correction");
+  }
+
+  @Override
+  int vectorCount() {
+    return 4;
+  }
+
+  @Override
+  String[] scalarNames() {
+    return new String[] {"k", "d", "numerator"};
+  }
+
+  @Override
+  void start(OptimizerState s, double[] x0) {
+    super.start(s, x0);
+    s.scalars[D] = d0;
+  }
+
+  @Override
+  void step(OptimizerState st, double[] g, double scale, double lr, double wd, double[] norms) {
+    double[] x = st.vectors[X];
+    double[] s = st.vectors[S];
+    double[] m = st.vectors[M];
+    double[] v = st.vectors[V];
+    double k = st.scalars[K];
+    double d = st.scalars[D];
+    double bc = 1;
+    if (biasCorrection) {
+      bc = Math.sqrt(1 - Math.pow(beta2, k + 1)) / (1 - Math.pow(beta1, k + 1));
+    }
+    double dlr = d * lr * bc;
+    double sqrtBeta2 = Math.sqrt(beta2);
+    double dot = 0;
+    double l1 = 0;
+    for (int i = 0; i < dim; i++) {
+      double gi = g[i] * scale;
+      if (wd != 0 && !decouple) {
+        gi += wd * x[i];
+      }
+      double denom = Math.sqrt(v[i]) + eps;
+      dot += gi * (s[i] / denom);
+      m[i] = beta1 * m[i] + dlr * (1 - beta1) * gi;
+      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+      s[i] = sqrtBeta2 * s[i] + dlr * (1 - sqrtBeta2) * gi;
+      l1 += Math.abs(s[i]);
+    }
+    if (l1 == 0) {
+      // no gradient information yet: the reference returns before touching d or the parameters
+      norms[EVAL_MOVE] = 0;
+      norms[GRAD_MOVE] = 0;
+      return;
+    }
+    double numerator = sqrtBeta2 * st.scalars[NUMERATOR] + (1 - sqrtBeta2) * (dlr * dot);
+    double dHat = numerator / ((1 - sqrtBeta2) * l1);
+    d = Math.max(d, Math.min(dHat, d * growthRate));
+    st.scalars[NUMERATOR] = numerator;
+    st.scalars[D] = d;
+    st.scalars[K] = k + 1;
+    double uu = 0;
+    for (int i = 0; i < dim; i++) {
+      double xo = x[i];
+      double xi = xo;
+      double denom = Math.sqrt(v[i]) + eps;
+      if (wd != 0 && decouple) {
+        xi += -wd * dlr * xi;
+      }
+      xi -= m[i] / denom;
+      x[i] = xi;
+      uu += (xi - xo) * (xi - xo);
+    }
+    double n = Math.sqrt(uu);
+    norms[EVAL_MOVE] = n;
+    norms[GRAD_MOVE] = n;
+  }
+}

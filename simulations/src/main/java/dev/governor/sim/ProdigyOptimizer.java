@@ -1,0 +1,136 @@
+package dev.governor.sim;
+
+/**
+ * Prodigy in its Adam form ({@link OptimizerKind#PRODIGY}), following {@code prodigyopt.Prodigy}
+ * for one parameter group without slicing. State: vector 0 θ, 1 the start θ₀, 2 the weighted
+ * gradient sum s, 3 the first moment m, 4 the second moment v; scalars the step count k, the
+ * estimate d, its running maximum d_max and the numerator r of d̂.
+ */
+final class ProdigyOptimizer extends PlantOptimizer {
+  private static final int X = 0;
+  private static final int X0 = 1;
+  private static final int S = 2;
+  private static final int M = 3;
+  private static final int V = 4;
+  private static final int K = 0;
+  private static final int D = 1;
+  private static final int D_MAX = 2;
+  private static final int NUMERATOR = 3;
+
+  private final double d0;
+  private final double beta1;
+  private final double beta2;
+  private final double beta3;
+  private final double eps;
+  private final double dCoef;
+  private final double growthRate;
+  private final boolean decouple;
+  private final boolean biasCorrection;
+  private final boolean safeguardWarmup;
+
+  ProdigyOptimizer(OptimizerSpec spec, int dim) {
+    super(dim);
+    d0 = spec.get("d0");
+    beta1 = spec.get("beta1");
+    beta2 = spec.get("beta2");
+    double b3 = spec.get("beta3");
+    beta3 = Double.isNaN(b3) ? Math.sqrt(beta2) : b3;
+    eps = spec.get("eps");
+    dCoef = spec.get("d-coef");
+    growthRate = spec.get("growth-rate");
+    decouple = spec.flag("decouple");
+    biasCorrection = spec.flag("bias-correction");
+    safeguardWarmup = spec.flag("safeguard-warmup");
+  }
+
+  @Override
+  int vectorCount() {
+    return 5;
+  }
+
+  @Override
+  String[] scalarNames() {
+    return new String[] {"k", "d", "d-max", "d-numerator"};
+  }
+
+  @Override
+  void start(OptimizerState s, double[] x0) {
+    System.arraycopy(x0, 0, s.vectors[X], 0, dim);
+    System.arraycopy(x0, 0, s.vectors[X0], 0, dim);
+    s.scalars[D] = d0;
+    s.scalars[D_MAX] = d0;
+  }
+
+  @Override
+  void step(OptimizerState st, double[] g, double scale, double lr, double wd, double[] norms) {
+    double[] x = st.vectors[X];
+    double[] x0 = st.vectors[X0];
+    double[] s = st.vectors[S];
+    double[] m = st.vectors[M];
+    double[] v = st.vectors[V];
+    double k = st.scalars[K];
+    double d = st.scalars[D];
+    double bc = 1;
+    if (biasCorrection) {
+      bc = Math.sqrt(1 - Math.pow(beta2, k + 1)) / (1 - Math.pow(beta1, k + 1));
+    }
+    double dlr = d * lr * bc;
+    double sWeight = safeguardWarmup ? (d / d0) * d : (d / d0) * dlr;
+    double dot = 0;
+    double denomSum = 0;
+    for (int i = 0; i < dim; i++) {
+      double gi = g[i] * scale;
+      if (wd != 0 && !decouple) {
+        gi += wd * x[i];
+      }
+      dot += gi * (x0[i] - x[i]);
+      if (beta1 > 0) {
+        m[i] = beta1 * m[i] + d * (1 - beta1) * gi;
+      }
+      v[i] = beta2 * v[i] + d * d * (1 - beta2) * gi * gi;
+      s[i] = beta3 * s[i] + sWeight * gi;
+      denomSum += Math.abs(s[i]);
+    }
+    if (denomSum == 0) {
+      // no gradient information yet: the reference returns before touching d or the parameters
+      norms[EVAL_MOVE] = 0;
+      norms[GRAD_MOVE] = 0;
+      return;
+    }
+    double numerator = beta3 * st.scalars[NUMERATOR] + (d / d0) * dlr * dot;
+    double dHat = dCoef * numerator / denomSum;
+    if (d == d0) {
+      d = Math.max(d, dHat);
+    }
+    double dMax = Math.max(st.scalars[D_MAX], dHat);
+    d = Math.min(dMax, d * growthRate);
+    st.scalars[NUMERATOR] = numerator;
+    st.scalars[D] = d;
+    st.scalars[D_MAX] = dMax;
+    st.scalars[K] = k + 1;
+    double uu = 0;
+    double dEps = d * eps;
+    for (int i = 0; i < dim; i++) {
+      double xo = x[i];
+      double xi = xo;
+      double denom = Math.sqrt(v[i]) + dEps;
+      if (wd != 0 && decouple) {
+        xi += -wd * dlr * xi;
+      }
+      if (beta1 > 0) {
+        xi += -dlr * (m[i] / denom);
+      } else {
+        double gi = g[i] * scale;
+        if (wd != 0 && !decouple) {
+          gi += wd * xo;
+        }
+        xi += -dlr * d * (gi / denom);
+      }
+      x[i] = xi;
+      uu += (xi - xo) * (xi - xo);
+    }
+    double n = Math.sqrt(uu);
+    norms[EVAL_MOVE] = n;
+    norms[GRAD_MOVE] = n;
+  }
+}
