@@ -97,6 +97,33 @@ class SimulateCommandTest {
   }
 
   @Test
+  void anOptimizerWithHyperparametersRunsAndIsRecorded(@TempDir Path dir) throws Exception {
+    Result r =
+        run(
+            "simulate",
+            "--problem",
+            "nqm",
+            "--dim",
+            "20",
+            "--optimizer",
+            "prodigy(d0=1e-4)",
+            "--policy",
+            "constant(lr=1)",
+            "--steps",
+            "300",
+            "--seeds",
+            "1",
+            "--out",
+            dir.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals("prodigy(d0=1.0E-4)", s.get("optimizer").asText());
+    JsonNode run = s.get("runs").get(0);
+    assertTrue(run.get("final_loss").asDouble() < run.get("initial_loss").asDouble());
+  }
+
+  @Test
   void otherProblemsRun(@TempDir Path dir) {
     assertEquals(
         0,
@@ -144,6 +171,8 @@ class SimulateCommandTest {
       {"simulate", "--dim", "0", "--out", out},
       {"simulate", "--noise", "pink", "--out", out},
       {"simulate", "--optimizer", "lbfgs", "--out", out},
+      {"simulate", "--optimizer", "prodigy(d1=2)", "--out", out},
+      {"simulate", "--optimizer", "dog(reps-rel=-1)", "--out", out},
       {"simulate", "--policy", "nope", "--out", out},
       {"simulate", "--policy", "constant(lr=-1)", "--out", out},
       {"simulate", "--problem", "logreg", "--noise-scale", "2", "--out", out},

@@ -219,6 +219,21 @@ public enum OptimizerKind {
     };
   }
 
+  /**
+   * The {@code lr} the method's paper or reference implementation uses by default: 1.0 for
+   * Schedule-Free SGD (γ), 0.0025 for Schedule-Free AdamW (γ), 1.0 for the multipliers of Prodigy,
+   * D-Adaptation and DoG, 0.001 for the α₀ of SGD-HD and Adam-HD (the paper's experiments); NaN for
+   * the four classic optimizers, whose learning rate has no method default (a policy sets it).
+   */
+  public double defaultLr() {
+    return switch (this) {
+      case SGD, MOMENTUM, ADAM, ADAMW -> Double.NaN;
+      case SF_ADAMW -> 0.0025;
+      case SGD_HD, ADAM_HD -> 0.001;
+      default -> 1.0;
+    };
+  }
+
   /** All ids, comma separated ("sgd, momentum, …"). */
   public static String ids() {
     StringJoiner j = new StringJoiner(", ");

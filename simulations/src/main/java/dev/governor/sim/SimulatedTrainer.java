@@ -255,6 +255,11 @@ public final class SimulatedTrainer implements Trainer {
     return gradPoint.clone();
   }
 
+  /** The live optimizer state (for tests in this package). */
+  OptimizerState optimizerState() {
+    return state;
+  }
+
   /**
    * The optimizer's scalar state by name, e.g. {@code d} (Prodigy, D-Adaptation), {@code alpha}
    * (hypergradient methods), {@code rbar} and {@code eta} (DoG), {@code k}/{@code t} (step counts);
