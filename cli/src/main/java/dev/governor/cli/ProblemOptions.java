@@ -11,6 +11,13 @@ import picocli.CommandLine.Option;
  * that does not apply to the chosen problem. A null field means "not given".
  */
 final class ProblemOptions {
+  /** The {@code --optimizer} help of every command that runs the simulated plant. */
+  static final String OPTIMIZER_HELP =
+      "sgd | momentum | adam | adamw | sf-sgd | sf-adamw | prodigy | dadapt-sgd | dadapt-adam | dog"
+          + " | sgd-hd | adam-hd, optionally with hyperparameters, e.g. prodigy(d0=1e-4) or"
+          + " sf-adamw(warmup=100) (default sgd). For the LR-free methods the policy's lr"
+          + " multiplies the adapted step size (use constant(lr=1)).";
+
   @Option(names = "--dim", description = "Number of parameters (nqm 100, rosenbrock 2, logreg 20).")
   Integer dim;
 

@@ -94,13 +94,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
-  @Option(
-      names = "--optimizer",
-      description =
-          "sgd | momentum | adam | adamw | sf-sgd | sf-adamw | prodigy | dadapt-sgd | dadapt-adam"
-              + " | dog | sgd-hd | adam-hd, optionally with hyperparameters, e.g."
-              + " prodigy(d0=1e-4) or sf-adamw(warmup=100) (default sgd). For the LR-free methods"
-              + " the policy's lr multiplies the adapted step size (use constant(lr=1)).")
+  @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
   String optimizer = "sgd";
 
   @Option(

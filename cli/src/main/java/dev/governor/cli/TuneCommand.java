@@ -57,7 +57,7 @@ public final class TuneCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
-  @Option(names = "--optimizer", description = "The plant's optimizer (default sgd).")
+  @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
   String optimizer = "sgd";
 
   @Option(names = "--steps", description = "Steps per run (default 1000).")

@@ -124,6 +124,14 @@ class SimulateCommandTest {
   }
 
   @Test
+  void theOptimizerHelpListsEveryOptimizer() {
+    String names = dev.governor.sim.OptimizerKind.ids().replace(", ", " | ");
+    assertTrue(
+        ProblemOptions.OPTIMIZER_HELP.startsWith(names + ","), ProblemOptions.OPTIMIZER_HELP);
+    assertTrue(run("simulate", "--help").out().contains("sf-adamw"));
+  }
+
+  @Test
   void otherProblemsRun(@TempDir Path dir) {
     assertEquals(
         0,
