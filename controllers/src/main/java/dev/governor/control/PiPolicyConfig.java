@@ -395,14 +395,14 @@ public record PiPolicyConfig(
    */
   static GuardConfig guardConfig(PolicySpec s) {
     GuardConfig g = GuardConfig.defaults();
+    int window = (int) Options.atLeast(s, "guard-window", g.window(), 4);
+    int min = (int) Options.atLeast(s, "guard-min", g.minSamples(), 2);
+    double zClip = s.getDouble("guard-z-clip", g.zClip());
+    double zSkip = s.getDouble("guard-z-skip", g.zSkip());
+    double zRollback = s.getDouble("guard-z-rollback", g.zRollback());
+    double cut = s.getDouble("guard-cut", g.lrCut());
     try {
-      return new GuardConfig(
-          (int) Options.atLeast(s, "guard-window", g.window(), 4),
-          (int) Options.atLeast(s, "guard-min", g.minSamples(), 2),
-          s.getDouble("guard-z-clip", g.zClip()),
-          s.getDouble("guard-z-skip", g.zSkip()),
-          s.getDouble("guard-z-rollback", g.zRollback()),
-          s.getDouble("guard-cut", g.lrCut()));
+      return new GuardConfig(window, min, zClip, zSkip, zRollback, cut);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(s.name() + "." + e.getMessage(), e);
     }
