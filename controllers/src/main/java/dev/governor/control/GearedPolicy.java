@@ -154,19 +154,22 @@ final class GearedPolicy implements Policy {
       throw new IllegalArgumentException(
           stateName + " state inner lr must be finite and > 0, but was " + il);
     }
-    if (r.getBoolean() != (guard != null)) {
+    boolean g = r.getBoolean();
+    if (g != (guard != null)) {
       throw new IllegalArgumentException(
-          stateName + " state was written with guard=" + (guard == null) + ", but this has not");
+          stateName + " state was written with guard=" + g + ", but this policy has " + !g);
     }
     if (guard != null) {
       guard.readState(r);
     }
-    if (r.getBoolean() != (detector != null)) {
+    boolean cut = r.getBoolean();
+    if (cut != (detector != null)) {
       throw new IllegalArgumentException(
           stateName
               + " state was written with safety-cut="
-              + (detector == null)
-              + ", but this has not");
+              + cut
+              + ", but this policy has "
+              + !cut);
     }
     if (detector != null) {
       detector.readState(r);
