@@ -244,12 +244,15 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The spec of {@code p} at initial LR {@code lr} and a budget of {@code total} steps. */
+  /**
+   * The spec of {@code p} at initial LR {@code lr} and a budget of {@code total} steps ({@code
+   * lrfind} finds its own LR: only the budget is set).
+   */
   static PolicySpec specFor(PolicySpec p, double lr, long total) {
-    PolicySpec s = p.has("lr") ? p : p.with("lr", lr);
+    PolicySpec s = p.has("lr") || p.name().equals("lrfind") ? p : p.with("lr", lr);
     switch (s.name()) {
       case "pi" -> s = forAdam(s, total);
-      case "cosine" -> {
+      case "cosine", "lrfind" -> {
         if (!s.has("t-max")) {
           s = s.with("t-max", total);
         }

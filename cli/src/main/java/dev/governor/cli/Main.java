@@ -30,6 +30,7 @@ import picocli.CommandLine.ParseResult;
       DemoCommand.class,
       ScheduleCommand.class,
       SimulateCommand.class,
+      LrFindCommand.class,
       ReplayCommand.class,
       ImportCommand.class,
       ExportCommand.class,

@@ -169,6 +169,13 @@ public final class ScheduleCommand implements Callable<Integer> {
                   : ""));
     }
     Policy p = Policies.create(ps);
+    if (!p.openLoop()) {
+      throw new UserException(
+          "--policy "
+              + ps
+              + " reads measurements (its safety gear: guard, safety-cut or an adaptive clip);"
+              + " use governor simulate or train, or gear=off");
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (format.equals("csv")) {
       writeCsv(p, out);

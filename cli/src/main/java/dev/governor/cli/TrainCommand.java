@@ -121,7 +121,11 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--policy",
-      description = "Policy name or name(key=value, ...), e.g. pi, cosine(lr=0.5) (default pi).")
+      description =
+          "Policy name or name(key=value, ...), e.g. pi, cosine(lr=0.5), cosine(gear=standard,"
+              + " clip=zclip), polyak, lrfind(t-max=2000) (default pi). Every policy but pi takes"
+              + " the safety gear: gear=standard|off, guard, safety-cut, clip=zclip|autoclip (see"
+              + " governor config --path governor.policy.constant --docs).")
   String policy = "pi";
 
   @Option(names = "--lr", description = "Shortcut for the policy option lr (initial LR).")

@@ -107,13 +107,78 @@ class ConfigTest {
   @Test
   void scheduleAndPlateauSectionsBehaveLikeTheCodeDefaults() {
     for (String name :
-        List.of("constant", "step", "exponential", "cosine", "sgdr", "onecycle", "plateau")) {
+        List.of(
+            "constant",
+            "step",
+            "exponential",
+            "cosine",
+            "sgdr",
+            "onecycle",
+            "plateau",
+            "polyak",
+            "lrfind")) {
       assertSameDecisions(Policies.create(name), Policies.create(referenceSpec(name, null)), name);
     }
     assertSameDecisions(
         Policies.create("warmup"),
         Policies.create(referenceSpec("warmup", Set.of("schedule", "warmup", "lr", "clip", "wd"))),
         "warmup");
+  }
+
+  /** Losses with a spike and an explosion, gradient norms with an outlier: the gear acts. */
+  private static Observation spiky(long t) {
+    double g = 1 + 0.1 * ((t * 7) % 5);
+    double l = 2.0 / (1 + 0.01 * t) + 0.01 * ((t * 3) % 4);
+    if (t == 60) {
+      l = 40;
+    }
+    if (t >= 80 && t < 85) {
+      g *= Math.pow(4, t - 79);
+      l *= Math.pow(16, t - 79);
+    }
+    return Observation.builder(t).loss(l).gradNorm(g).sharpness(3).build();
+  }
+
+  @Test
+  void gearKeysOfEverySectionAreTheCodeDefaults() {
+    // every section's gear values, with the gear switched on, act exactly as the code's defaults
+    for (String name : Policies.names()) {
+      if (name.equals("pi")) {
+        continue;
+      }
+      for (String clip : List.of("zclip", "autoclip")) {
+        Set<String> gearKeys =
+            Set.of(
+                "guard-window",
+                "guard-min",
+                "guard-z-clip",
+                "guard-z-skip",
+                "guard-z-rollback",
+                "guard-cut",
+                "cut",
+                "cut-growth",
+                "cut-alpha",
+                "zclip-alpha",
+                "zclip-z",
+                "zclip-warmup",
+                "autoclip-p");
+        PolicySpec fromRef =
+            referenceSpec(name, gearKeys).with("gear", "standard").with("clip", clip);
+        PolicySpec plain = PolicySpec.of(name).with("gear", "standard").with("clip", clip);
+        Policy a = Policies.create(plain);
+        Policy b = Policies.create(fromRef);
+        Decision da = new Decision();
+        Decision db = new Decision();
+        for (long t = 0; t < 200; t++) {
+          a.decide(spiky(t), da);
+          b.decide(spiky(t), db);
+          String what = name + " " + clip + " at " + t;
+          assertEquals(da.lr, db.lr, what + " lr");
+          assertEquals(da.clip, db.clip, what + " clip");
+          assertEquals(da.action, db.action, what + " action");
+        }
+      }
+    }
   }
 
   @Test
@@ -167,6 +232,7 @@ class ConfigTest {
     commandSectionMatches(new DemoCommand(), "demo", Map.of());
     commandSectionMatches(new ScheduleCommand(), "schedule", Map.of());
     commandSectionMatches(new TrainCommand(), "train", Map.of());
+    commandSectionMatches(new LrFindCommand(), "lr-find", Map.of("problem", "nqm"));
   }
 
   // ------------------------------------------------------------ precedence

@@ -155,4 +155,15 @@ class ScheduleCommandTest {
     }
     assertTrue(run("--help").out().contains("schedule"));
   }
+
+  @Test
+  void scheduleRefusesAGearedSchedule() {
+    // the safety gear reads measurements: a geared schedule cannot be printed ahead of time
+    Result r = run("schedule", "--policy", "cosine(gear=standard)", "--steps", "5");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(
+        r.err().contains("--policy cosine(gear=standard, t-max=5) reads measurements"), r.err());
+    assertEquals(0, run("schedule", "--policy", "cosine(gear=off)", "--steps", "5").code());
+  }
 }

@@ -5,13 +5,11 @@ package dev.governor.control;
  * {@code u} is the output of a {@link PiController} on the configured process variable, plus a fast
  * safety cut and optional per-layer multipliers. See {@link PiPolicy} for the rationale.
  *
- * <p>Safety cut: the reference levels {@code ref_g} = EMA of {@code ln‖g‖} and {@code ref_L} = EMA
- * of the loss (weight {@code refAlpha}) are tracked; a step is an <em>explosion</em> when {@code
- * ln‖g_t‖ > ref_g + ln(cutGrowth)} and {@code ‖g_t‖ > ‖g_{t−1}‖}, or {@code L_t > cutGrowth·ref_L}
- * (positive losses) and {@code L_t > L_{t−1}}, or the loss or gradient norm is infinite. Then
- * {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant sharpness when finite and {@code > 0};
- * on a quadratic {@code η = 1/λ} is the step that removes the exploding direction at once), applied
- * with {@link PiController#override} (bumpless, bypassing the slew limit).
+ * <p>Safety cut: when the {@link ExplosionDetector} (growth {@code cutGrowth}, reference weight
+ * {@code refAlpha}) sees an explosion, {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant
+ * sharpness when finite and {@code > 0}; on a quadratic {@code η = 1/λ} is the step that removes
+ * the exploding direction at once), applied with {@link PiController#override} (bumpless, bypassing
+ * the slew limit).
  *
  * <p>NaN: a NaN PV is a fault of the PI controller (output held). NaN loss / gradient norm mean
  * "not measured" for the safety cut (no cut, references unchanged).
@@ -22,12 +20,8 @@ final class LrLoop {
   private final double floor;
   private final double ceil;
   private final PiController pi;
-  private final double logGrowth;
+  private final ExplosionDetector detector;
 
-  private double refG = Double.NaN;
-  private double refL = Double.NaN;
-  private double prevG = Double.NaN;
-  private double prevL = Double.NaN;
   private double lr;
   private long cuts;
   private double[] logMult = new double[0];
@@ -38,7 +32,7 @@ final class LrLoop {
     this.base = base;
     this.floor = c.lr() * c.floorFactor();
     this.ceil = c.lr() * c.ceilFactor();
-    this.logGrowth = Math.log(c.cutGrowth());
+    this.detector = new ExplosionDetector(c.cutGrowth(), c.refAlpha());
     PiConfig pc =
         PiConfig.builder()
             .kp(c.kp())
@@ -73,32 +67,10 @@ final class LrLoop {
   /** Updates from step {@code obs.step()} and returns the learning rate for the next step. */
   double update(Observation obs) {
     pi.update(measure(obs));
-    double g = obs.gradNorm();
-    double l = obs.loss();
-    boolean explode = g == Double.POSITIVE_INFINITY || Double.isInfinite(l);
-    double lg = g > 0 && g < Double.POSITIVE_INFINITY ? Math.log(g) : Double.NaN;
-    if (!Double.isNaN(lg)) {
-      if (!Double.isNaN(refG) && lg > refG + logGrowth && lg > prevG) {
-        explode = true;
-      }
-      refG = Double.isNaN(refG) ? lg : refG + c.refAlpha() * (lg - refG);
-      prevG = lg;
-    }
-    if (l > 0 && l < Double.POSITIVE_INFINITY) {
-      if (!Double.isNaN(refL) && l > c.cutGrowth() * refL && l > prevL) {
-        explode = true;
-      }
-      refL = Double.isNaN(refL) ? l : refL + c.refAlpha() * (l - refL);
-      prevL = l;
-    }
+    boolean explode = detector.check(obs.gradNorm(), obs.loss());
     long next = obs.step() + 1;
     if (explode) {
-      double target = lr * c.cut();
-      double s = obs.sharpness();
-      if (s > 0 && s < Double.POSITIVE_INFINITY) {
-        target = Math.min(target, 1 / s);
-      }
-      setLr(target, next);
+      setLr(ExplosionDetector.target(lr, c.cut(), obs.sharpness()), next);
       cuts++;
     }
     if (c.layers()) {
@@ -213,17 +185,15 @@ final class LrLoop {
 
   void writeState(PolicyState.Writer w) {
     pi.writeState(w);
-    w.putDouble(refG).putDouble(refL).putDouble(prevG).putDouble(prevL).putDouble(lr);
+    detector.writeState(w);
+    w.putDouble(lr);
     w.putLong(cuts).putInt(layers);
     w.putDoubles(java.util.Arrays.copyOf(logMult, layers));
   }
 
   void readState(PolicyState.Reader r) {
     pi.readState(r);
-    refG = r.getDouble();
-    refL = r.getDouble();
-    prevG = r.getDouble();
-    prevL = r.getDouble();
+    detector.readState(r);
     double l = r.getDouble();
     if (!(l >= floor && l <= ceil)) {
       throw new IllegalArgumentException(

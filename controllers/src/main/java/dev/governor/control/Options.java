@@ -77,6 +77,15 @@ final class Options {
     return v;
   }
 
+  /** A finite value {@code > 1}. */
+  static double greaterThanOne(PolicySpec spec, String key, double fallback) {
+    double v = spec.getDouble(key, fallback);
+    if (!(v > 1) || !Double.isFinite(v)) {
+      throw new IllegalArgumentException(name(spec, key) + " must be finite and > 1, but was " + v);
+    }
+    return v;
+  }
+
   /** A value in the open interval {@code (lo, hi)}. */
   static double open(PolicySpec spec, String key, double fallback, double lo, double hi) {
     double v = spec.getDouble(key, fallback);

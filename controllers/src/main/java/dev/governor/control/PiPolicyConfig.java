@@ -383,21 +383,29 @@ public record PiPolicyConfig(
             Options.nonNegative(s, "wd-ki", w.ki),
             Options.closed(s, "wd-alpha", w.alpha, Double.MIN_VALUE, 1),
             greaterThanOne(s, "wd-range", w.range));
-    GuardConfig g = d.guard;
-    GuardConfig gc;
+    return new PiPolicyConfig(lrl, cl, wl, s.getBoolean("guard", d.guardOn), guardConfig(s));
+  }
+
+  /**
+   * The guard configuration from the options {@code guard-window guard-min guard-z-clip
+   * guard-z-skip guard-z-rollback guard-cut}, defaults {@link GuardConfig#defaults()}; shared by
+   * {@code pi} and the gear of the other policies ({@link Gear}).
+   *
+   * @throws IllegalArgumentException prefixed with the policy name when a value is invalid
+   */
+  static GuardConfig guardConfig(PolicySpec s) {
+    GuardConfig g = GuardConfig.defaults();
+    int window = (int) Options.atLeast(s, "guard-window", g.window(), 4);
+    int min = (int) Options.atLeast(s, "guard-min", g.minSamples(), 2);
+    double zClip = s.getDouble("guard-z-clip", g.zClip());
+    double zSkip = s.getDouble("guard-z-skip", g.zSkip());
+    double zRollback = s.getDouble("guard-z-rollback", g.zRollback());
+    double cut = s.getDouble("guard-cut", g.lrCut());
     try {
-      gc =
-          new GuardConfig(
-              (int) Options.atLeast(s, "guard-window", g.window(), 4),
-              (int) Options.atLeast(s, "guard-min", g.minSamples(), 2),
-              s.getDouble("guard-z-clip", g.zClip()),
-              s.getDouble("guard-z-skip", g.zSkip()),
-              s.getDouble("guard-z-rollback", g.zRollback()),
-              s.getDouble("guard-cut", g.lrCut()));
+      return new GuardConfig(window, min, zClip, zSkip, zRollback, cut);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(s.name() + "." + e.getMessage(), e);
     }
-    return new PiPolicyConfig(lrl, cl, wl, s.getBoolean("guard", d.guardOn), gc);
   }
 
   private static ProcessVariable pvOption(PolicySpec s, String key) {
@@ -409,11 +417,6 @@ public record PiPolicyConfig(
   }
 
   private static double greaterThanOne(PolicySpec s, String key, double fallback) {
-    double v = s.getDouble(key, fallback);
-    if (!(v > 1) || !Double.isFinite(v)) {
-      throw new IllegalArgumentException(
-          s.name() + "." + key + " must be finite and > 1, but was " + v);
-    }
-    return v;
+    return Options.greaterThanOne(s, key, fallback);
   }
 }

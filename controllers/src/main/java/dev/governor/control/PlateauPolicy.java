@@ -12,7 +12,8 @@ import java.util.Set;
  * <p>Options and PyTorch defaults: {@code lr} 0.1, {@code factor} 0.1, {@code patience} 10, {@code
  * threshold} 1e-4, {@code cooldown} 0, {@code lr-min} 0, {@code eps} 1e-8, {@code metric} {@code
  * loss} (the training loss of every step) or {@code val-loss} (the validation loss, stepping only
- * at observations where it was measured); plus fixed {@code clip} (inf) and {@code wd} (0).
+ * at observations where it was measured); plus fixed {@code clip} (inf) and {@code wd} (0), and the
+ * {@link Gear} options.
  *
  * <p>NaN/Inf: with {@code metric=loss} a NaN or infinite loss is a step that is "not better" (as in
  * PyTorch, where {@code NaN < best} is false) and is counted as a fault; with {@code
@@ -55,7 +56,7 @@ final class PlateauPolicy implements Policy {
   private long faults;
 
   private PlateauPolicy(PolicySpec spec) {
-    Options.allow(spec, KEYS);
+    Options.allow(spec, Options.keys(KEYS, Gear.KEYS));
     this.spec = spec;
     this.lr0 = Options.positive(spec, "lr", SchedulePolicy.DEFAULT_LR);
     this.factor = Options.open(spec, "factor", 0.1, 0, 1);
@@ -69,7 +70,7 @@ final class PlateauPolicy implements Policy {
     }
     this.eps = Options.nonNegative(spec, "eps", 1e-8);
     this.useVal = Options.oneOf(spec, "metric", "loss", "loss", "val-loss").equals("val-loss");
-    this.clip = Options.clip(spec, "clip", Hyperparameters.NO_CLIP);
+    this.clip = Gear.fixedClip(spec);
     this.wd = Options.nonNegative(spec, "wd", 0.0);
     this.lr = lr0;
   }

@@ -13,8 +13,14 @@ import java.util.TreeSet;
  * <p>Names: the open-loop schedules {@code constant step exponential cosine sgdr onecycle warmup}
  * (see {@link Schedules}; options {@code lr lr-min t0 t-mult t-max step-size gamma pct-start
  * div-factor final-div-factor warmup clip wd}), the loss-reading baseline {@code plateau} (PyTorch
- * {@code ReduceLROnPlateau}), and the feedback policy {@code pi}. An unknown option is an error
- * that lists the policy's options.
+ * {@code ReduceLROnPlateau}), the oracle {@code polyak} (Polyak step size, needs the optimal loss),
+ * {@code lrfind} (LR range test, then cosine from the suggested LR), and the feedback policy {@code
+ * pi}. An unknown option is an error that lists the policy's options.
+ *
+ * <p>Every policy except {@code pi} also takes the safety-gear options ({@link Gear}: {@code gear
+ * guard safety-cut cut cut-growth cut-alpha guard-…} and {@code clip=zclip|autoclip}); when one of
+ * them turns a piece of gear on, the policy is wrapped in a {@link GearedPolicy}. {@code pi} has
+ * the same gear built in, under the same keys.
  */
 public final class Policies {
   private Policies() {}
@@ -29,7 +35,9 @@ public final class Policies {
           "sgdr",
           "warmup",
           "onecycle",
-          "plateau");
+          "plateau",
+          "polyak",
+          "lrfind");
 
   private static final List<String> OPEN_LOOP =
       List.of("constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle");
@@ -55,13 +63,16 @@ public final class Policies {
     Set<String> keys =
         switch (name) {
           case "constant", "step", "exponential", "cosine", "sgdr", "onecycle" ->
-              Options.keys(SchedulePolicy.KEYS.get(name), Options.FIXED, Set.of("warmup"));
+              Options.keys(
+                  SchedulePolicy.KEYS.get(name), Options.FIXED, Set.of("warmup"), Gear.KEYS);
           case "warmup" -> {
             TreeSet<String> all = new TreeSet<>();
             SchedulePolicy.KEYS.values().forEach(all::addAll);
-            yield Options.keys(all, Options.FIXED, Set.of("warmup", "schedule"));
+            yield Options.keys(all, Options.FIXED, Set.of("warmup", "schedule"), Gear.KEYS);
           }
-          case "plateau" -> PlateauPolicy.KEYS;
+          case "plateau" -> Options.keys(PlateauPolicy.KEYS, Gear.KEYS);
+          case "polyak" -> Options.keys(PolyakPolicy.KEYS, Gear.KEYS);
+          case "lrfind" -> Options.keys(LrFindPolicy.KEYS, Gear.KEYS);
           case "pi" -> PiPolicyConfig.KEYS;
           default ->
               throw new IllegalArgumentException(
@@ -76,15 +87,23 @@ public final class Policies {
    * @throws IllegalArgumentException naming the policy or the first invalid option and its value
    */
   public static Policy create(PolicySpec spec) {
-    return switch (spec.name()) {
-      case "constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle" ->
-          SchedulePolicy.of(spec);
-      case "plateau" -> PlateauPolicy.of(spec);
-      case "pi" -> PiPolicy.of(spec);
-      default ->
-          throw new IllegalArgumentException(
-              "policy must be one of " + names() + ", but was '" + spec.name() + "'");
-    };
+    Policy p =
+        switch (spec.name()) {
+          case "constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle" ->
+              SchedulePolicy.of(spec);
+          case "plateau" -> PlateauPolicy.of(spec);
+          case "polyak" -> PolyakPolicy.of(spec);
+          case "lrfind" -> LrFindPolicy.of(spec);
+          case "pi" -> PiPolicy.of(spec);
+          default ->
+              throw new IllegalArgumentException(
+                  "policy must be one of " + names() + ", but was '" + spec.name() + "'");
+        };
+    if (p instanceof PiPolicy) {
+      return p;
+    }
+    Gear gear = Gear.of(spec);
+    return gear.inactive() ? p : new GearedPolicy(spec, gear, p);
   }
 
   /** Parses and builds, e.g. {@code create("cosine(lr=0.1, t-max=1000)")}. */

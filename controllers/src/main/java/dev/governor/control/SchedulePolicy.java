@@ -13,7 +13,9 @@ import java.util.Set;
  *
  * <p>Options (all policies {@code constant step exponential cosine sgdr onecycle warmup}): {@code
  * clip} (default inf = off), {@code wd} (default 0), {@code warmup} (linear warm-up steps, default
- * 0, see {@link Schedules#warmup}), plus each schedule's own, listed in {@link #KEYS}.
+ * 0, see {@link Schedules#warmup}), plus each schedule's own, listed in {@link #KEYS}, plus the
+ * {@link Gear} options; with a piece of gear on, {@link Policies#create} wraps the schedule in a
+ * {@link GearedPolicy} (which is then no longer open-loop).
  */
 final class SchedulePolicy implements Policy {
 
@@ -57,12 +59,13 @@ final class SchedulePolicy implements Policy {
             "warmup.schedule must be one of " + KEYS.keySet() + ", but was '" + kind + "'");
       }
       Options.allow(
-          spec, Options.keys(KEYS.get(kind), Options.FIXED, Set.of("warmup", "schedule")));
+          spec,
+          Options.keys(KEYS.get(kind), Options.FIXED, Set.of("warmup", "schedule"), Gear.KEYS));
     } else {
-      Options.allow(spec, Options.keys(KEYS.get(kind), Options.FIXED, Set.of("warmup")));
+      Options.allow(spec, Options.keys(KEYS.get(kind), Options.FIXED, Set.of("warmup"), Gear.KEYS));
     }
     Schedule s = schedule(spec, kind);
-    double clip = Options.clip(spec, "clip", Hyperparameters.NO_CLIP);
+    double clip = Gear.fixedClip(spec);
     double wd = Options.nonNegative(spec, "wd", 0.0);
     return new SchedulePolicy(spec, s, clip, wd);
   }

@@ -58,13 +58,38 @@ class PolicyContractTest {
             "pi(lr=0.01, guard-window=8, guard-min=4, guard-z-clip=1, guard-z-skip=2,"
                 + " guard-z-rollback=3)",
             1.0,
-            true));
+            true),
+        // the safety gear on schedules and baselines (GearedPolicy), and the new contenders
+        new Case("cosine(t-max=100, gear=standard)", 0.1, true),
+        new Case(
+            "constant(lr=0.2, guard=on, guard-window=8, guard-min=4, clip=zclip, zclip-warmup=5)",
+            0.2,
+            true),
+        new Case(
+            "sgdr(lr=0.3, t0=20, safety-cut=on, cut=0.3, clip=autoclip, autoclip-p=50)", 0.3, true),
+        new Case("plateau(lr=0.2, patience=3, gear=standard, clip=zclip)", 0.2, true),
+        new Case(
+            "warmup(schedule=cosine, warmup=10, t-max=100, gear=standard, clip=1.5)", 0.1, false),
+        new Case("polyak(l-star=0.5, gamma=0.5, max-lr=2, min-lr=0.001)", 2.0, true),
+        new Case("polyak(gear=standard, clip=autoclip)", 10.0, true),
+        new Case("lrfind(sweep-steps=20, t-max=200, suggest=steepest)", 10.0, true),
+        new Case(
+            "lrfind(sweep-steps=30, t-max=100, suggest=minimum, end-lr=1, gear=standard,"
+                + " clip=zclip)",
+            1.0,
+            true),
+        new Case(
+            "lrfind(start-lr=1e-4, end-lr=0.5, sweep-steps=50, t-max=120, lr-min=0.001, wd=0.01,"
+                + " clip=2)",
+            0.5,
+            false));
   }
 
   static double defaultLrMax(String name) {
     return switch (name) {
       case "pi" ->
           PiPolicyConfig.defaults().lr().lr() * PiPolicyConfig.defaults().lr().ceilFactor();
+      case "polyak", "lrfind" -> 10.0; // max-lr, end-lr
       default -> SchedulePolicy.DEFAULT_LR;
     };
   }

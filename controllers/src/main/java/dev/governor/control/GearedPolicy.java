@@ -1,0 +1,194 @@
+package dev.governor.control;
+
+/**
+ * A policy with the safety gear ({@link Gear}) around it: the spike guard, the safety cut and a
+ * clip rule, applied to the inner policy's decisions exactly as {@code pi} applies them to its own
+ * loops ({@link PiPolicy}). Built by {@link Policies#create} when a spec of any policy other than
+ * {@code pi} turns a piece of gear on.
+ *
+ * <p>After each step {@code t}, in this order:
+ *
+ * <ol>
+ *   <li>the inner policy decides ({@code lr_inner(t+1)}, its weight decay, its own action);
+ *   <li>the guard checks the step's loss and gradient norm ({@code pi}'s {@link SpikeGuard});
+ *   <li>on SKIP or ROLLBACK the step's measurements are not trusted: the safety cut's references
+ *       and the clip rule's statistics are held (as {@code pi} holds its loops); on ROLLBACK the LR
+ *       is cut by {@code guard-cut};
+ *   <li>otherwise the safety cut checks for an explosion ({@link ExplosionDetector}) and the clip
+ *       rule folds in the gradient norm;
+ *   <li>on any guard action above NONE the clip threshold is tightened to {@link
+ *       SpikeGuard#clipLimit()}, as in {@code pi}.
+ * </ol>
+ *
+ * <p><b>LR trim.</b> A cut lowers a persistent trim {@code m ∈ [1e-4, 1]} (it never rises again)
+ * that multiplies the inner policy's LR: {@code η_{t+1} = m·lr_inner(t+1)}. Like {@code pi}'s cut
+ * it targets the LR level: with {@code η_t} the LR applied at step {@code t}, a safety cut sets
+ * {@code m ← min(m, min(η_t·cut, 1/ŝ)/lr_inner(t+1))} and a rollback {@code m ← min(m,
+ * η_t·guard-cut/lr_inner(t+1))}. For a constant inner LR this is {@code m ← min(m·cut,
+ * (1/ŝ)/lr_inner)}; with a schedule it is the same next-step LR {@code pi} with that schedule as
+ * its base would choose. The floor {@code 1e-4} is {@code pi}'s default LR floor factor.
+ *
+ * <p><b>Action.</b> The decision's action is the stronger of the inner policy's (e.g. {@code
+ * lrfind}'s rollback after a blown-up sweep) and the guard's.
+ *
+ * <p>NaN/Inf: the guard rolls back on a NaN/Inf loss or an infinite gradient norm; the detector and
+ * the clip rule treat NaN as "not measured" (no update); nothing NaN reaches a decision. The LR is
+ * {@code m·lr_inner}, so it stays within the inner policy's bounds. {@code decide} allocates
+ * nothing (AutoClip's history excepted, which grows by doubling).
+ */
+final class GearedPolicy implements Policy {
+  private final PolicySpec spec;
+  private final Gear gear;
+  private final Policy inner;
+  private final SpikeGuard guard;
+  private final ExplosionDetector detector;
+  private final ClipRule clipRule;
+  private final String stateName;
+  private final Hyperparameters initial;
+
+  private double trim = 1;
+  private double innerLr;
+  private long cuts;
+
+  GearedPolicy(PolicySpec spec, Gear gear, Policy inner) {
+    this.spec = spec;
+    this.gear = gear;
+    this.inner = inner;
+    this.guard = gear.guardOn() ? SpikeGuard.of(gear.guard()) : null;
+    this.detector = gear.cutOn() ? new ExplosionDetector(gear.cutGrowth(), gear.cutAlpha()) : null;
+    this.clipRule = gear.clipRule();
+    this.stateName = spec.name() + "+gear";
+    Hyperparameters h = inner.initial();
+    this.innerLr = h.lr();
+    this.initial = h.withClip(clipRule.threshold());
+  }
+
+  /** The gear configuration. */
+  Gear gear() {
+    return gear;
+  }
+
+  /** Safety and guard LR cuts so far. */
+  long lrCuts() {
+    return cuts;
+  }
+
+  /** The current LR trim {@code m}. */
+  double trim() {
+    return trim;
+  }
+
+  @Override
+  public Hyperparameters initial() {
+    return initial;
+  }
+
+  @Override
+  public void decide(Observation obs, Decision out) {
+    inner.decide(obs, out);
+    double next = out.lr;
+    double applied = trim * innerLr;
+    GuardAction action = guard == null ? GuardAction.NONE : guard.check(obs.loss(), obs.gradNorm());
+    if (action == GuardAction.ROLLBACK) {
+      lower(applied * gear.guard().lrCut(), next);
+    } else if (action != GuardAction.SKIP) {
+      if (detector != null && detector.check(obs.gradNorm(), obs.loss())) {
+        lower(ExplosionDetector.target(applied, gear.cut(), obs.sharpness()), next);
+      }
+      clipRule.observe(obs.gradNorm());
+    }
+    double clip = clipRule.threshold();
+    if (action != GuardAction.NONE) {
+      clip = Math.min(clip, guard.clipLimit());
+    }
+    innerLr = next;
+    out.lr = Math.max(Double.MIN_NORMAL, trim * next);
+    out.clip = clip;
+    if (action.ordinal() > out.action.ordinal()) {
+      out.action = action;
+    }
+    if (guard != null) {
+      out.lossZ = guard.lossZ();
+      out.gradZ = guard.gradZ();
+    }
+  }
+
+  /** Lowers the trim so the next LR is at most {@code target} (never raises it). */
+  private void lower(double target, double next) {
+    double m = Math.max(Gear.TRIM_FLOOR, target / next);
+    if (m < trim) {
+      trim = m;
+    }
+    cuts++;
+  }
+
+  @Override
+  public PolicyState snapshot() {
+    PolicyState.Writer w = PolicyState.writer(stateName);
+    w.putState(inner.snapshot());
+    w.putDouble(trim).putDouble(innerLr).putLong(cuts);
+    w.putBoolean(guard != null);
+    if (guard != null) {
+      guard.writeState(w);
+    }
+    w.putBoolean(detector != null);
+    if (detector != null) {
+      detector.writeState(w);
+    }
+    clipRule.writeState(w);
+    return w.build();
+  }
+
+  @Override
+  public void restore(PolicyState state) {
+    PolicyState.Reader r = state.reader(stateName);
+    PolicyState in = r.getState();
+    double m = r.getDouble();
+    double il = r.getDouble();
+    long c = r.getLong();
+    if (!(m >= Gear.TRIM_FLOOR && m <= 1)) {
+      throw new IllegalArgumentException(
+          stateName + " state trim must be in [" + Gear.TRIM_FLOOR + ", 1], but was " + m);
+    }
+    if (!(il > 0) || !Double.isFinite(il)) {
+      throw new IllegalArgumentException(
+          stateName + " state inner lr must be finite and > 0, but was " + il);
+    }
+    boolean g = r.getBoolean();
+    if (g != (guard != null)) {
+      throw new IllegalArgumentException(
+          stateName + " state was written with guard=" + g + ", but this policy has " + !g);
+    }
+    if (guard != null) {
+      guard.readState(r);
+    }
+    boolean cut = r.getBoolean();
+    if (cut != (detector != null)) {
+      throw new IllegalArgumentException(
+          stateName
+              + " state was written with safety-cut="
+              + cut
+              + ", but this policy has "
+              + !cut);
+    }
+    if (detector != null) {
+      detector.readState(r);
+    }
+    clipRule.readState(r);
+    r.end();
+    inner.restore(in);
+    trim = m;
+    innerLr = il;
+    cuts = c;
+  }
+
+  @Override
+  public Policy copy() {
+    return Policies.create(spec);
+  }
+
+  @Override
+  public PolicySpec spec() {
+    return spec;
+  }
+}
