@@ -100,6 +100,14 @@ class LrFindCommandTest {
     // 2(1 + 0.9)/η_stop: below λ = 1 by the overshoot, as for SGD
     assertEquals(3.8 / s.get("divergence_lr").asDouble(), stop, 1e-12);
     assertTrue(stop > 0.3 && stop < 1, "" + stop);
+    // the optimizer's own β: 2(1 + 0.5)/η_stop
+    Path half = tmp.resolve("m5");
+    r = TestRuns.run("lr-find", "--optimizer", "momentum(beta=0.5)", "--out", half.toString());
+    assertEquals(0, r.code(), r.err());
+    s = summary(half);
+    assertEquals("momentum(beta=0.5)", s.get("optimizer").asText());
+    assertEquals(
+        3.0 / s.get("divergence_lr").asDouble(), s.get("lambda_max_from_stop").asDouble(), 1e-12);
     r = TestRuns.run("lr-find", "--optimizer", "adam", "--out", tmp.resolve("a").toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(summary(tmp.resolve("a")).get("lambda_max_from_stop").isNull());
@@ -128,7 +136,9 @@ class LrFindCommandTest {
         "--beta must be in [0, 1), but was 1.0");
     oneLineExit2(
         TestRuns.run("lr-find", "--optimizer", "lion", "--out", out),
-        "--optimizer must be sgd, momentum, adam or adamw, but was 'lion'");
+        "--optimizer must be one of sgd, momentum, adam, adamw, sf-sgd");
+    oneLineExit2(
+        TestRuns.run("lr-find", "--optimizer", "momentum(beta=2)", "--out", out), "--optimizer");
     oneLineExit2(
         TestRuns.run("lr-find", "--problem", "rosenbrock", "--lambda-max", "2", "--out", out),
         "--lambda-max does not apply to --problem rosenbrock");
