@@ -354,12 +354,25 @@ public final class BakeoffSuite {
             x ->
                 geared(
                     PolicySpec.of("polyak")
-                        .with("l-star", x.problem().minLoss())
+                        .with("l-star", batchLossAtOptimum(x.problem()))
                         .with("max-lr", 10 * bound(x.problem())),
                     x.gear()),
             null,
             null));
     return c;
+  }
+
+  /**
+   * The expected mini-batch loss at the optimum — the L* a Polyak step on mini-batch losses needs.
+   * The NQM's mini-batch loss is ½ Σ ĝᵢ²/hᵢ with ĝ the noisy gradient, so at the optimum its
+   * expectation is ½ Σ σᵢ²/(B hᵢ), σᵢ² = s² (isotropic) or s²hᵢ (curvature noise); a data-set loss
+   * (logistic regression) averages to L* itself.
+   */
+  static double batchLossAtOptimum(Problem p) {
+    if (p instanceof NqmProblem q) {
+      return q.batchLossAtOptimum();
+    }
+    return p.minLoss();
   }
 
   private static double[] scaled(double[] g, double s) {

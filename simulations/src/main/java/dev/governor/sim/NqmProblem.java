@@ -66,6 +66,18 @@ final class NqmProblem implements Problem {
     return config.lambdaMax();
   }
 
+  /**
+   * E[mini-batch loss] at the optimum: ½ Σ σᵢ²/(B hᵢ) with σᵢ the per-sample noise standard
+   * deviation (the batch-mean noise has variance σᵢ²/B).
+   */
+  double batchLossAtOptimum() {
+    double sum = 0;
+    for (int i = 0; i < h.length; i++) {
+      sum += noiseSd[i] * noiseSd[i] / h[i];
+    }
+    return 0.5 * sum / config.batch();
+  }
+
   /** Coordinate i's curvature. */
   double curvature(int i) {
     return h[i];

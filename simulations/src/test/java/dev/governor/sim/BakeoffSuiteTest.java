@@ -121,6 +121,22 @@ class BakeoffSuiteTest {
   }
 
   @Test
+  void polyakGetsTheMiniBatchLossAtTheOptimum() {
+    // curvature noise: sigma_i^2 = s^2 h_i, so 1/2 sum s^2 h_i / (B h_i) = D s^2 / (2B)
+    //   default NQM: 100 * 1 / 32 = 3.125
+    Problem p = ProblemConfig.Nqm.defaults().create(1);
+    assertEquals(3.125, BakeoffSuite.batchLossAtOptimum(p), 1e-12);
+    // isotropic, h_i = 1 * i^-1 for i = 1..3, s^2 = 2, B = 4: 1/2 * (2/4) * (1 + 2 + 3) = 1.5
+    Problem q =
+        ProblemConfig.parse("nqm(dim=3, lambda-max=1, noise=isotropic, noise-scale=2, batch=4)")
+            .create(1);
+    assertEquals(1.5, BakeoffSuite.batchLossAtOptimum(q), 1e-12);
+    // a data-set loss averages to L* itself
+    Problem l = ProblemConfig.parse("logreg(dim=5, examples=64, batch=4)").create(1);
+    assertEquals(l.minLoss(), BakeoffSuite.batchLossAtOptimum(l), 0);
+  }
+
+  @Test
   void statisticsMatchHandComputedValues() {
     // geometric mean of 2 and 8 = 4; of 1, 10, 100 = 10
     assertEquals(
