@@ -8,6 +8,7 @@ import dev.governor.control.LrRangeTest;
 import dev.governor.control.Observation;
 import dev.governor.sim.Json;
 import dev.governor.sim.OptimizerKind;
+import dev.governor.sim.OptimizerSpec;
 import dev.governor.sim.ProblemConfig;
 import dev.governor.sim.Report;
 import dev.governor.sim.SimulatedTrainer;
@@ -57,7 +58,7 @@ public final class LrFindCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
-  @Option(names = "--optimizer", description = "sgd | momentum | adam | adamw (default sgd).")
+  @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
   String optimizer = "sgd";
 
   @Option(names = "--start-lr", description = "First LR of the sweep, > 0 (default 1e-7).")
@@ -99,9 +100,9 @@ public final class LrFindCommand implements Callable<Integer> {
     validate();
     LrRangeTest.Suggestion first = LrRangeTest.Suggestion.ofKey(suggest.trim());
     ProblemConfig pc = problemOptions.config("--problem", problem == null ? "nqm" : problem);
-    OptimizerKind opt;
+    OptimizerSpec opt;
     try {
-      opt = OptimizerKind.parse(optimizer);
+      opt = OptimizerSpec.parse(optimizer);
     } catch (IllegalArgumentException e) {
       throw new UserException("--optimizer " + e.getMessage().replace("optimizer ", ""));
     }
@@ -167,7 +168,7 @@ public final class LrFindCommand implements Callable<Integer> {
       double stabilityFactor,
       String optimizer) {
 
-    Result(LrRangeTest t, OptimizerKind opt, double trueLambda, LrRangeTest.Suggestion first) {
+    Result(LrRangeTest t, OptimizerSpec opt, double trueLambda, LrRangeTest.Suggestion first) {
       this(
           t.suggest(LrRangeTest.Suggestion.VALLEY),
           t.suggest(LrRangeTest.Suggestion.STEEPEST),
@@ -178,12 +179,12 @@ public final class LrFindCommand implements Callable<Integer> {
           t.divergenceLr(),
           t.edgeLr(),
           // the growth-corrected edge assumes plain SGD (L_j/L_{j−1} = (ηλ − 1)²)
-          opt == OptimizerKind.SGD ? t.lambdaMax() : Double.NaN,
+          opt.kind() == OptimizerKind.SGD ? t.lambdaMax() : Double.NaN,
           // the stability bound of the optimizer: 2/λ (SGD), 2(1+β)/λ (momentum), none (Adam)
           opt.stabilityBound(1) / t.divergenceLr(),
           trueLambda,
           opt.stabilityBound(1),
-          opt.id());
+          opt.toString());
     }
 
     double suggestion(LrRangeTest.Suggestion s) {
@@ -274,11 +275,11 @@ public final class LrFindCommand implements Callable<Integer> {
     return rows;
   }
 
-  private ObjectNode summary(ProblemConfig pc, OptimizerKind opt, LrRangeTest t, Result r) {
+  private ObjectNode summary(ProblemConfig pc, OptimizerSpec opt, LrRangeTest t, Result r) {
     ObjectNode s = Json.object();
     s.put("command", "lr-find");
     s.put("problem", pc.toString());
-    s.put("optimizer", opt.id());
+    s.put("optimizer", opt.toString());
     s.put("seed", seed);
     Json.put(s, "start_lr", startLr);
     Json.put(s, "end_lr", endLr);
@@ -320,8 +321,8 @@ public final class LrFindCommand implements Callable<Integer> {
     return s;
   }
 
-  private Report report(ProblemConfig pc, OptimizerKind opt, LrRangeTest t, Result r) {
-    Report rep = new Report("governor lr-find: " + pc + ", " + opt.id());
+  private Report report(ProblemConfig pc, OptimizerSpec opt, LrRangeTest t, Result r) {
+    Report rep = new Report("governor lr-find: " + pc + ", " + opt);
     rep.text(
         "Sweep of "
             + sweepSteps

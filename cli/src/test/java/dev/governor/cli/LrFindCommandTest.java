@@ -128,7 +128,8 @@ class LrFindCommandTest {
         "--beta must be in [0, 1), but was 1.0");
     oneLineExit2(
         TestRuns.run("lr-find", "--optimizer", "lion", "--out", out),
-        "--optimizer must be sgd, momentum, adam or adamw, but was 'lion'");
+        "--optimizer must be one of sgd, momentum, adam, adamw, sf-sgd, sf-adamw, prodigy,"
+            + " dadapt-sgd, dadapt-adam, dog, sgd-hd, adam-hd, but was 'lion'");
     oneLineExit2(
         TestRuns.run("lr-find", "--problem", "rosenbrock", "--lambda-max", "2", "--out", out),
         "--lambda-max does not apply to --problem rosenbrock");
