@@ -20,6 +20,7 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
@@ -272,6 +273,41 @@ class LrFreeRunTest {
     assertThrows(IllegalStateException.class, () -> t.step(1, h));
     t.trainMode();
     t.step(1, h);
+  }
+
+  @Test
+  void aComputationGraphTrainsWithAnLrFreeOptimizer() {
+    Dl4jOptimizer o = Dl4jOptimizer.parse("prodigy");
+    ComputationGraph g =
+        new ComputationGraph(
+            new NeuralNetConfiguration.Builder()
+                .seed(3)
+                .updater(o.networkUpdater())
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer(
+                    "h",
+                    new DenseLayer.Builder().nIn(784).nOut(32).activation(Activation.RELU).build(),
+                    "in")
+                .addLayer(
+                    "out",
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(32)
+                        .nOut(10)
+                        .activation(Activation.SOFTMAX)
+                        .build(),
+                    "h")
+                .setOutputs("out")
+                .build());
+    g.init();
+    Dl4jTrainer t = Dl4jTrainer.builder(g, DATA.train()).batch(32).seed(2).optimizer(o).build();
+    double acc0 = t.evaluate(DATA.test()).accuracy();
+    Hyperparameters h = Hyperparameters.of(1, Hyperparameters.NO_CLIP, 0);
+    for (int i = 0; i < 60; i++) {
+      t.step(i, h);
+    }
+    double acc = t.evaluate(DATA.test()).accuracy();
+    assertTrue(acc > acc0 + 0.2 && acc > 0.5, acc0 + " -> " + acc);
   }
 
   @Test
