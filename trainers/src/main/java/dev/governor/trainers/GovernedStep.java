@@ -6,6 +6,7 @@ import dev.governor.control.Observation;
 import dev.governor.telemetry.EventKind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.api.Trainable;
 import org.nd4j.linalg.api.blas.Level1;
@@ -397,8 +398,10 @@ final class GovernedStep {
    * view), θ ← θ − Δθ; returns ‖Δθ‖.
    */
   private double methodUpdate(Hyperparameters h) {
-    for (int i = 0; i < layerCount; i++) {
-      mult[i] = h.layerCount() == 0 ? 1.0 : h.layerLr(i) / h.lr();
+    if (h.layerCount() == 0) {
+      Arrays.fill(mult, 1.0);
+    } else {
+      System.arraycopy(h.layerLrMultipliers(), 0, mult, 0, layerCount);
     }
     method.step(params1d, grad1d, paramSegments, gradSegments, h.lr(), mult, h.weightDecay());
     double updSq = 0;
