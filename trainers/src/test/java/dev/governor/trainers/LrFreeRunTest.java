@@ -311,6 +311,39 @@ class LrFreeRunTest {
   }
 
   @Test
+  void embeddedGovernorRunsAnLrFreeOptimizerWithTheEvalSwitch() {
+    Dl4jOptimizer sf = Dl4jOptimizer.parse("sf-adamw");
+    Path dir = tmp.resolve("embedded");
+    MultiLayerNetwork adamNet = small(1, Dl4jOptimizer.adam());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Governor.attach(adamNet, Policies.create("constant(lr=0.0025)"), sf, dir));
+    assertTrue(e.getMessage().contains("Sgd(1.0)"), e.getMessage());
+    assertFalse(java.nio.file.Files.exists(dir), "refused before the run folder is made");
+
+    MultiLayerNetwork net = small(1, sf);
+    BatchStream s = new BatchStream(DATA.train(), 32, 1);
+    try (Governor g = Governor.attach(net, Policies.create("constant(lr=0.0025)"), sf, dir)) {
+      for (int i = 0; i < 10; i++) {
+        g.fit(s.next());
+      }
+      INDArray y = net.params().dup();
+      g.evalMode();
+      assertTrue(g.inEvalMode());
+      assertNotEquals(y, net.params()); // x
+      DataSet b = s.next();
+      assertThrows(IllegalStateException.class, () -> g.fit(b));
+      g.trainMode();
+      assertEquals(y, net.params());
+      g.fit(b);
+      assertEquals(11, g.step());
+    }
+    assertEquals(
+        "sf-adamw", dev.governor.telemetry.RunFolder.open(dir).header().config().get("optimizer"));
+  }
+
+  @Test
   void modelsStartFromTheSameWeightsWhateverTheOptimizer() {
     INDArray adam = Models.create("mlp", DATA.train(), 7).params();
     for (String o : Dl4jOptimizer.names()) {
