@@ -7,6 +7,7 @@ import dev.governor.sim.Report;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
+import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.TrainingResult;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
@@ -99,8 +100,17 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--lr",
       paramLabel = "X",
       description =
-          "The sensible default initial LR (Adam); the demo also runs 10x below and above. Default 1e-3.")
-  double lr = DEFAULT_LR;
+          "The sensible default initial LR; the demo also runs 10x below and above. Default: the"
+              + " optimizer's own (adam 1e-3, sf-adamw 0.0025, prodigy and dog 1).")
+  Double lr;
+
+  @Option(
+      names = "--optimizer",
+      paramLabel = "SPEC",
+      description =
+          "adam (default) | sf-adamw | prodigy | dog, options in spec form, e.g."
+              + " prodigy(d0=1e-5); for the LR-free ones the policy's lr is the method's own.")
+  String optimizer = "adam";
 
   @Option(
       names = "--policies",
@@ -127,11 +137,14 @@ public final class DemoCommand implements Callable<Integer> {
     Settings cfg = Settings.bind(spec, "demo");
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
+    Dl4jOptimizer opt = parseOptimizer(optimizer);
+    double lr = this.lr != null ? this.lr : opt.defaultLr();
     if (!(lr > 0) || !Double.isFinite(lr)) {
       throw new UserException("--lr must be finite and > 0, but was " + lr);
     }
     String ds = resolveDataset(dataset, dataDir, stderr);
-    TrainingTask task = new TrainingTask(ds, dataDir, model, batch, epochs, seed, trainLimit, 100);
+    TrainingTask task =
+        new TrainingTask(ds, dataDir, model, batch, epochs, seed, trainLimit, 100, opt);
     Path dir = out != null ? out : defaultOut();
     if (Files.exists(dir)) {
       throw new UserException("--out " + dir + " already exists; choose a new folder");
@@ -153,7 +166,8 @@ public final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     stdout.printf(
         Locale.ROOT,
-        "demo: %s, model %s, %d epochs x %d steps (batch %d), seed %d, %d runs -> %s%n",
+        "demo: %s, model %s, optimizer %s, %d epochs x %d steps (batch %d), seed %d, %d runs"
+            + " -> %s%n",
         data.train().name()
             + " ("
             + data.train().size()
@@ -161,6 +175,7 @@ public final class DemoCommand implements Callable<Integer> {
             + data.test().size()
             + " test)",
         model,
+        opt,
         epochs,
         task.stepsPerEpoch(data),
         batch,
@@ -211,6 +226,7 @@ public final class DemoCommand implements Callable<Integer> {
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("dataset", ds);
     summary.put("model", model);
+    summary.put("optimizer", opt.toString());
     summary.put("epochs", epochs);
     summary.put("batch", batch);
     summary.put("seed", seed);
@@ -232,7 +248,11 @@ public final class DemoCommand implements Callable<Integer> {
             + total
             + " steps of batch "
             + batch
-            + ") for every run; Adam with decoupled weight decay; the policy sets LR, clip and weight decay.");
+            + ") for every run; "
+            + (opt.isNetworkUpdater()
+                ? "Adam with decoupled weight decay"
+                : "optimizer " + opt + " (the policy's lr is its own lr)")
+            + "; the policy sets LR, clip and weight decay.");
     rep.table(rows);
     for (int i = 0; i < lrs.length; i++) {
       List<TrainingResult> group = results.subList(i * policies.size(), (i + 1) * policies.size());
@@ -289,6 +309,22 @@ public final class DemoCommand implements Callable<Integer> {
     return s;
   }
 
+  /**
+   * The DL4J optimizer of {@code --optimizer} (null: adam).
+   *
+   * @throws UserException naming the flag and the parse error
+   */
+  static Dl4jOptimizer parseOptimizer(String text) {
+    if (text == null) {
+      return Dl4jOptimizer.adam();
+    }
+    try {
+      return Dl4jOptimizer.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--optimizer: " + e.getMessage(), e);
+    }
+  }
+
   static String resolveDataset(String dataset, Path dataDir, PrintWriter stderr) {
     String d = dataset.toLowerCase(Locale.ROOT);
     if (d.equals("auto")) {
@@ -311,6 +347,7 @@ public final class DemoCommand implements Callable<Integer> {
     c.put("command", "demo");
     c.put("dataset", task.dataset());
     c.put("model", task.model());
+    c.put("optimizer", task.optimizer().toString());
     c.put("batch", Integer.toString(task.batch()));
     c.put("epochs", Integer.toString(task.epochs()));
     c.put("initial-lr", Double.toString(lr));

@@ -28,6 +28,7 @@ final class Dl4jReports {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("dataset", r.dataset());
     m.put("model", r.model());
+    m.put("optimizer", r.optimizer());
     m.put("policy", r.policy());
     m.put("initial_lr", r.initialLr());
     m.put("epochs", r.epochs());

@@ -14,7 +14,6 @@ import dev.governor.telemetry.TelemetryLog;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jTrainer;
 import dev.governor.trainers.Evaluation;
-import dev.governor.trainers.Models;
 import dev.governor.trainers.TrainingResult;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
@@ -31,8 +30,8 @@ import java.util.function.LongConsumer;
  * The Deeplearning4j side of {@code governor train --dataset ...}: a {@link TrainingTask}'s {@link
  * Dl4jTrainer} driven through the actor runtime (TrainerActor, queues, ControllerActor in this
  * process or {@code governor control} in another), then evaluated on the test set; {@code
- * summary.json} with the fields {@code dataset, model, policy, initial_lr, epochs, steps,
- * test_accuracy, final_train_loss, diverged, wall_seconds, steps_per_second}, and {@code
+ * summary.json} with the fields {@code dataset, model, optimizer, policy, initial_lr, epochs,
+ * steps, test_accuracy, final_train_loss, diverged, wall_seconds, steps_per_second}, and {@code
  * report.html} drawn from the telemetry queue.
  */
 final class Dl4jTrain {
@@ -64,14 +63,16 @@ final class Dl4jTrain {
     Datasets.Split data = task.load();
     long steps = task.totalSteps(data);
     if (!policy.has("lr")) {
-      policy =
-          policy.with("lr", Models.UNIT_LR); // the demo's sensible default for Adam, not pi's 0.1
+      // the optimizer's own default (Adam 1e-3 as the demo, not pi's SGD 0.1; sf-adamw 0.0025;
+      // prodigy and dog 1)
+      policy = policy.with("lr", task.optimizer().defaultLr());
     }
     policy = DemoCommand.forAdam(policy, steps);
     Map<String, String> config = new TreeMap<>();
     config.put("command", "train");
     config.put("dataset", task.dataset());
     config.put("model", task.model());
+    config.put("optimizer", task.optimizer().toString());
     config.put("batch", Integer.toString(task.batch()));
     config.put("epochs", Integer.toString(task.epochs()));
     config.put("train-limit", Integer.toString(task.trainLimit()));
@@ -107,7 +108,15 @@ final class Dl4jTrain {
     TrainingResult res = fromTelemetry(task, data, policy, folder, last.get(), wall, r);
     folder.writeSummary(Dl4jReports.summary(res));
     Report rep =
-        new Report("governor train: " + policy + " on " + task.dataset() + " / " + task.model());
+        new Report(
+            "governor train: "
+                + policy
+                + " on "
+                + task.dataset()
+                + " / "
+                + task.model()
+                + " with "
+                + task.optimizer());
     List<List<String>> rows = new ArrayList<>();
     rows.add(Dl4jReports.header());
     rows.add(Dl4jReports.row(res));
@@ -164,6 +173,7 @@ final class Dl4jTrain {
     return new TrainingResult(
         task.dataset(),
         task.model(),
+        task.optimizer().toString(),
         policy.toString(),
         Policies.create(policy).initial().lr(),
         task.epochs(),

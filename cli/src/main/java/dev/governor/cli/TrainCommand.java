@@ -94,8 +94,15 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
-  @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
-  String optimizer = "sgd";
+  @Option(
+      names = "--optimizer",
+      description =
+          "A --plant's optimizer: "
+              + ProblemOptions.OPTIMIZER_HELP
+              + " A --dataset model's: adam (default) | sf-adamw | prodigy | dog, options in spec"
+              + " form, e.g. sf-adamw(warmup=100); the policy's lr is then the method's own"
+              + " (0.0025, 1, 1).")
+  String optimizer;
 
   @Option(
       names = "--disturbance",
@@ -236,7 +243,7 @@ public final class TrainCommand implements Callable<Integer> {
       throw new UserException("--steps must be >= 1, but was " + steps);
     }
     ProblemConfig problem = problemConfig();
-    OptimizerSpec opt = OptimizerSpec.parse(optimizer);
+    OptimizerSpec opt = OptimizerSpec.parse(optimizer == null ? "sgd" : optimizer);
     Disturbance dist = disturbance();
     SimulatedTrainer.Config plantConfig =
         SimulatedTrainer.Config.of(problem, opt, seed).withDisturbance(dist);
@@ -338,7 +345,8 @@ public final class TrainCommand implements Callable<Integer> {
             epochs,
             seed,
             trainLimit,
-            100);
+            100,
+            DemoCommand.parseOptimizer(optimizer));
     ProgressBar bar = quiet ? null : progressBar(-1);
     try {
       return Dl4jTrain.run(

@@ -74,6 +74,66 @@ class DemoCommandTest {
   }
 
   @Test
+  void optimizerFlagSelectsTheMethodAndItsDefaultLrGrid() throws Exception {
+    Path out = tmp.resolve("prodigy");
+    Result r =
+        run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--train-limit",
+            "320",
+            "--batch",
+            "64",
+            "--epochs",
+            "1",
+            "--policies",
+            "constant",
+            "--optimizer",
+            "prodigy(d0=1e-5)",
+            "--out",
+            out.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("optimizer prodigy(d0=1.0E-5)"), r.out());
+    JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals("prodigy(d0=1.0E-5)", s.get("optimizer").asText());
+    // Prodigy's lr is a multiplier with default 1: the grid is 0.1, 1, 10
+    assertEquals(0.1, s.get("initial_lrs").get(0).asDouble(), 1e-15);
+    assertEquals(1.0, s.get("initial_lrs").get(1).asDouble(), 0.0);
+    assertEquals(10.0, s.get("initial_lrs").get(2).asDouble(), 1e-15);
+    assertEquals("prodigy(d0=1.0E-5)", s.get("runs").get(1).get("optimizer").asText());
+    assertEquals(
+        "prodigy(d0=1.0E-5)",
+        dev.governor.telemetry.RunFolder.open(out.resolve("constant-lr1"))
+            .header()
+            .config()
+            .get("optimizer"));
+
+    Result bad =
+        run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--optimizer",
+            "prodigy(lr=2)",
+            "--quiet",
+            "--out",
+            tmp.resolve("z").toString());
+    assertEquals(2, bad.code());
+    assertEquals(
+        "--optimizer: optimizer prodigy has no option 'lr'; its options are [beta1, beta2,"
+            + " beta3, bias-correction, d-coef, d0, decouple, eps, growth-rate, safeguard-warmup]",
+        bad.err()
+            .strip()
+            .lines()
+            .reduce((a, b) -> b)
+            .orElse("")
+            .replaceFirst("^.*?--optimizer", "--optimizer"));
+    assertFalse(Files.exists(tmp.resolve("z")));
+  }
+
+  @Test
   void smallSyntheticDemoWritesTableSummaryAndReport() throws Exception {
     Path out = tmp.resolve("demo");
     Result r =

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.actors.RunSpec;
 import dev.governor.control.PolicySpec;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -52,6 +54,34 @@ class Dl4jTrainTest {
     assertTrue(s.get("steps_per_second").asDouble() > 0);
     assertTrue(s.has("final_train_loss") && s.has("wall_seconds") && s.has("policy"));
     assertTrue(Files.readString(out.resolve("report.html")).contains("data:image/png;base64,"));
+  }
+
+  @Test
+  void anLrFreeOptimizerRunsWithItsOwnDefaultLrAndIsRecorded() throws Exception {
+    TrainingTask task =
+        new TrainingTask(
+            "synthetic", null, "mlp", 32, 1, 3, 640, 10, Dl4jOptimizer.parse("sf-adamw(warmup=5)"));
+    Path out = tmp.resolve("sf");
+    StringWriter so = new StringWriter();
+    int code =
+        Dl4jTrain.run(
+            task,
+            PolicySpec.parse("constant"),
+            out,
+            RT,
+            null,
+            new PrintWriter(so, true),
+            new PrintWriter(new StringWriter(), true));
+    assertEquals(0, code, so.toString());
+    JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals("sf-adamw(warmup=5)", s.get("optimizer").asText());
+    // no lr given: the policy runs at SF-AdamW's published gamma, not Adam's 1e-3
+    assertEquals(0.0025, s.get("initial_lr").asDouble(), 0.0);
+    assertEquals(20, s.get("steps").asLong());
+    assertTrue(s.get("test_accuracy").asDouble() > 0.3, s.toString());
+    RunFolder f = RunFolder.open(out);
+    assertEquals("sf-adamw(warmup=5)", f.header().config().get("optimizer"));
+    assertEquals("constant(lr=0.0025)", f.header().policy().toString());
   }
 
   @Test

@@ -32,6 +32,50 @@ class TrainCommandTest {
   @TempDir Path tmp;
 
   @Test
+  void datasetRunsTakeTheDl4jOptimizerAndItsDefaultLr() throws Exception {
+    Path dir = tmp.resolve("dog");
+    RunQueues.Result r =
+        cli(
+            "train",
+            "--dataset",
+            "synthetic",
+            "--train-limit",
+            "320",
+            "--batch",
+            "64",
+            "--optimizer",
+            "dog(reps-rel=1e-4)",
+            "--policy",
+            "constant",
+            "--out",
+            dir.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals("dog(reps-rel=1.0E-4)", s.get("optimizer").asText());
+    assertEquals(1.0, s.get("initial_lr").asDouble(), 0.0); // DoG's multiplier, not Adam's 1e-3
+    assertEquals(5, s.get("steps").asLong());
+    RunQueues.Result bad =
+        cli(
+            "train",
+            "--dataset",
+            "synthetic",
+            "--optimizer",
+            "momentum",
+            "--out",
+            tmp.resolve("bad").toString(),
+            "--quiet");
+    assertEquals(2, bad.code(), bad.err());
+    assertTrue(
+        bad.err()
+            .contains(
+                "--optimizer: optimizer must be one of [adam, sf-adamw, prodigy, dog], but was"
+                    + " 'momentum'"),
+        bad.err());
+    assertTrue(!Files.exists(tmp.resolve("bad")));
+  }
+
+  @Test
   void trainsASimulatedPlantThroughTheActorsIntoACompleteRunFolder() throws Exception {
     Path dir = tmp.resolve("t1");
     RunQueues.Result r =

@@ -26,9 +26,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * mini-batch of a seeded, per-epoch shuffled stream and runs one governed step (see the class
  * comment of {@code GovernedStep} for what is measured and how a decision is applied).
  *
+ * <p>The optimizer is the network's own updater (default, {@link Dl4jOptimizer#adam()}) or a
+ * learning-rate-free method chosen with {@link Builder#optimizer}; the policy's lr is then the
+ * method's own lr (see {@link Dl4jOptimizer}).
+ *
+ * <p><b>Training and evaluation parameters.</b> With Schedule-Free AdamW the network's parameters
+ * during training are the gradient point y, while the model to evaluate, save or deploy is the
+ * average x. {@link #evalMode()} puts x into the network, {@link #trainMode()} puts y back bit for
+ * bit; {@link #step} refuses to run in evaluation mode. {@link #evaluate}, the validation loss and
+ * {@link #saveCheckpoint} switch by themselves (and return to the mode they found). When you use
+ * {@link #model()} directly for inference or {@code ModelSerializer}, call {@code evalMode()} first
+ * and {@code trainMode()} before the next step. For the other optimizers both points are the same
+ * and the switch only guards against stepping in evaluation mode.
+ *
  * <p>Checkpoints ({@link #saveCheckpoint}) hold the model with its updater state ({@code
- * ModelSerializer}, loadable by plain DL4J), the data-stream position, the previous gradient (for
- * the alignment measurement), the undo buffer and the snapshot ring, so a trainer loaded from a
+ * ModelSerializer}, loadable by plain DL4J; for Schedule-Free the evaluation point x), the
+ * data-stream position, the previous gradient (for the alignment measurement), the undo buffer, the
+ * snapshot ring and the optimizer's state (for Schedule-Free also y), so a trainer loaded from a
  * checkpoint produces exactly the observations the original would have.
  *
  * <p>Build one with {@link #builder(Model, LabeledData)}. Not thread-safe.
@@ -43,7 +57,8 @@ public final class Dl4jTrainer implements Trainer {
 
   private Dl4jTrainer(Builder b) {
     Net net = Net.of(b.model);
-    this.core = new GovernedStep(net, b.alignment, b.snapshotEvery, b.ringSize, b.undo);
+    this.core =
+        new GovernedStep(net, b.alignment, b.snapshotEvery, b.ringSize, b.undo, b.optimizer);
     this.stream = new BatchStream(b.train, b.batch, b.seed);
     this.val = b.val == null ? null : BatchStream.all(b.val, 0, b.val.size());
     this.valEvery = b.valEvery;
@@ -102,23 +117,80 @@ public final class Dl4jTrainer implements Trainer {
     return core.drainEvents();
   }
 
-  /** The network being trained (for evaluation and saving). */
+  /**
+   * The network being trained. Its parameters are the training point unless {@link #evalMode()} is
+   * on; call that before using it for inference or saving it.
+   */
   public Model model() {
     return core.net().model;
   }
 
-  /** Accuracy and mean loss of the current model on {@code data}. */
+  /** The optimizer. */
+  public Dl4jOptimizer optimizer() {
+    return core.optimizer();
+  }
+
+  /**
+   * Puts the evaluation parameters into the network (Schedule-Free AdamW: x; the other optimizers:
+   * the parameters as they are). Idempotent. {@link #step} throws until {@link #trainMode()}.
+   */
+  public void evalMode() {
+    core.evalMode();
+  }
+
+  /** Puts the training parameters back into the network, bit for bit. Idempotent. */
+  public void trainMode() {
+    core.trainMode();
+  }
+
+  /** Whether the network holds the evaluation parameters ({@link #evalMode()}). */
+  public boolean inEvalMode() {
+    return core.inEvalMode();
+  }
+
+  /**
+   * Accuracy and mean loss of the model on {@code data}, at the evaluation parameters; the mode is
+   * the same afterwards.
+   */
   public Evaluation evaluate(LabeledData data) {
-    return Evaluation.of(core.net(), data);
+    boolean was = core.inEvalMode();
+    core.evalMode();
+    try {
+      return Evaluation.of(core.net(), data);
+    } finally {
+      if (!was) {
+        core.trainMode();
+      }
+    }
   }
 
   @Override
   public void saveCheckpoint(Path dir) throws IOException {
+    boolean was = core.inEvalMode();
+    core.evalMode();
+    try {
+      writeCheckpoint(dir);
+    } finally {
+      if (!was) {
+        core.trainMode();
+      }
+    }
+  }
+
+  /** Writes the checkpoint in evaluation mode: model.zip holds the evaluation point. */
+  private void writeCheckpoint(Path dir) throws IOException {
     Files.createDirectories(dir);
     core.net().save(dir.resolve("model.zip").toFile());
     GovernedStep.Extra e = core.extra();
     Properties p = new Properties();
     p.setProperty("format", "governor-dl4j-checkpoint-1");
+    p.setProperty("optimizer", core.optimizer().toString());
+    FlatOptimizer method = core.method();
+    if (method != null) {
+      writeState(dir, "optimizer", p, method.copy());
+      writeArray(dir.resolve("train-params.bin"), method.trainPoint());
+      writeState(dir, "undo-optimizer", p, e.undoOptimizerState());
+    }
     p.setProperty("nextStep", Long.toString(nextStep));
     p.setProperty("epoch", Integer.toString(stream.epoch()));
     p.setProperty("cursor", Integer.toString(stream.cursor()));
@@ -138,6 +210,9 @@ public final class Dl4jTrainer implements Trainer {
       p.setProperty("ring." + i + ".iteration", Integer.toString(s.iteration()));
       writeArray(dir.resolve("ring-" + i + "-params.bin"), s.params());
       writeArray(dir.resolve("ring-" + i + "-state.bin"), s.updaterState());
+      if (method != null) {
+        writeState(dir, "ring-" + i + "-optimizer", p, s.optimizerState());
+      }
     }
     try (OutputStream out = Files.newOutputStream(dir.resolve("trainer.properties"))) {
       p.store(out, "Governor DL4J trainer checkpoint");
@@ -161,6 +236,17 @@ public final class Dl4jTrainer implements Trainer {
               + " must have format governor-dl4j-checkpoint-1, but had "
               + p.getProperty("format"));
     }
+    String opt = p.getProperty("optimizer", "adam");
+    if (!core.optimizer().toString().equals(opt)) {
+      throw new IllegalArgumentException(
+          "checkpoint "
+              + dir
+              + " is of optimizer "
+              + opt
+              + ", but this trainer's is "
+              + core.optimizer());
+    }
+    core.trainMode();
     Net net = core.net();
     Model loaded =
         net instanceof Net.Mln
@@ -183,6 +269,14 @@ public final class Dl4jTrainer implements Trainer {
     }
     net.setIteration(ln.iteration());
     net.setEpochCount(ln.epochCount());
+    FlatOptimizer method = core.method();
+    FlatOptimizer.State undoOpt = null;
+    if (method != null) {
+      method.restore(readState(dir, "optimizer", p));
+      INDArray trainPoint = readArray(dir.resolve("train-params.bin"));
+      core.restoreTrainPoint(trainPoint);
+      undoOpt = readState(dir, "undo-optimizer", p);
+    }
     nextStep = Long.parseLong(p.getProperty("nextStep"));
     stream.seek(
         Integer.parseInt(p.getProperty("epoch")), Integer.parseInt(p.getProperty("cursor")));
@@ -194,7 +288,8 @@ public final class Dl4jTrainer implements Trainer {
               Long.parseLong(p.getProperty("ring." + i + ".step")),
               readArray(dir.resolve("ring-" + i + "-params.bin")),
               readArray(dir.resolve("ring-" + i + "-state.bin")),
-              Integer.parseInt(p.getProperty("ring." + i + ".iteration"))));
+              Integer.parseInt(p.getProperty("ring." + i + ".iteration")),
+              method == null ? null : readState(dir, "ring-" + i + "-optimizer", p)));
     }
     core.restoreExtra(
         new GovernedStep.Extra(
@@ -207,7 +302,41 @@ public final class Dl4jTrainer implements Trainer {
             Integer.parseInt(p.getProperty("undoIteration")),
             readArray(dir.resolve("undo-params.bin")),
             readArray(dir.resolve("undo-state.bin")),
+            undoOpt,
             ring));
+  }
+
+  /** Writes an optimizer state: NAME.bin (vectors) and the property NAME.scalars (raw bits). */
+  private static void writeState(Path dir, String name, Properties p, FlatOptimizer.State s)
+      throws IOException {
+    if (s == null) {
+      return;
+    }
+    writeArray(dir.resolve(name + ".bin"), s.vectors());
+    StringBuilder sb = new StringBuilder();
+    for (double v : s.scalars()) {
+      if (sb.length() > 0) {
+        sb.append(',');
+      }
+      sb.append(Double.doubleToRawLongBits(v));
+    }
+    p.setProperty(name + ".scalars", sb.toString());
+  }
+
+  private static FlatOptimizer.State readState(Path dir, String name, Properties p)
+      throws IOException {
+    String text = p.getProperty(name + ".scalars");
+    INDArray v = readArray(dir.resolve(name + ".bin"));
+    if (text == null || v == null) {
+      throw new IllegalArgumentException(
+          "checkpoint " + dir + " lacks the optimizer state " + name + " (.bin and .scalars)");
+    }
+    String[] parts = text.isEmpty() ? new String[0] : text.split(",");
+    double[] sc = new double[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      sc[i] = Double.longBitsToDouble(Long.parseLong(parts[i]));
+    }
+    return new FlatOptimizer.State(v, sc);
   }
 
   private static void writeArray(Path f, INDArray a) throws IOException {
@@ -235,6 +364,7 @@ public final class Dl4jTrainer implements Trainer {
     private int ringSize = 3;
     private boolean undo = true;
     private BiConsumer<Long, DataSet> batchHook;
+    private Dl4jOptimizer optimizer = Dl4jOptimizer.adam();
 
     private Builder(Model model, LabeledData train) {
       if (model == null || train == null) {
@@ -304,7 +434,25 @@ public final class Dl4jTrainer implements Trainer {
       return this;
     }
 
-    /** Builds the trainer. */
+    /**
+     * The optimizer (default {@link Dl4jOptimizer#adam()}, the network's own updater). A
+     * learning-rate-free one needs the network configured with {@link
+     * Dl4jOptimizer#networkUpdater()}; {@link #build()} refuses it otherwise.
+     */
+    public Builder optimizer(Dl4jOptimizer v) {
+      if (v == null) {
+        throw new IllegalArgumentException("optimizer must not be null");
+      }
+      optimizer = v;
+      return this;
+    }
+
+    /**
+     * Builds the trainer.
+     *
+     * @throws IllegalArgumentException when a learning-rate-free optimizer meets a network whose
+     *     updater is not {@code Sgd(1.0)}
+     */
     public Dl4jTrainer build() {
       return new Dl4jTrainer(this);
     }

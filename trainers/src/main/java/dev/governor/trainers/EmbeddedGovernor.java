@@ -21,11 +21,33 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
   private int epoch;
   private DataSet batch;
 
-  EmbeddedGovernor(Model network, Policy policy, RunFolder folder) {
-    this.core = new GovernedStep(Net.of(network), true, 100, 3, true);
+  EmbeddedGovernor(Model network, Policy policy, Dl4jOptimizer optimizer, RunFolder folder) {
+    this.core = new GovernedStep(Net.of(network), true, 100, 3, true, optimizer);
     this.telemetryLog = folder == null ? null : folder.openTelemetry();
     this.decisionLog = folder == null ? null : folder.openDecisions();
     this.loop = new ControlLoop(policy, telemetryLog, decisionLog);
+  }
+
+  /** Refuses a network whose updater does not fit the optimizer, before a run folder is made. */
+  static void check(Model network, Dl4jOptimizer optimizer) {
+    if (!optimizer.isNetworkUpdater()) {
+      Net.of(network).requireUnitSgd(optimizer.name());
+    }
+  }
+
+  @Override
+  public void evalMode() {
+    core.evalMode();
+  }
+
+  @Override
+  public void trainMode() {
+    core.trainMode();
+  }
+
+  @Override
+  public boolean inEvalMode() {
+    return core.inEvalMode();
   }
 
   @Override

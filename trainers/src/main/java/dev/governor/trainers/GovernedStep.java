@@ -6,6 +6,7 @@ import dev.governor.control.Observation;
 import dev.governor.telemetry.EventKind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.api.Trainable;
 import org.nd4j.linalg.api.blas.Level1;
@@ -42,6 +43,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *       BLAS axpy per layer; with unit scales, DL4J's own θ ← θ − u).
  * </ol>
  *
+ * <p>With a learning-rate-free {@link Dl4jOptimizer} (Schedule-Free AdamW, Prodigy, DoG) the
+ * network's updater is {@code Sgd(1.0)} and only averages the batch; the method ({@link
+ * FlatOptimizer}) then computes Δθ from the clipped mean gradient with the decided lr, weight decay
+ * and multipliers in its own form, and its whole state is part of the undo buffer, the snapshots
+ * and the checkpoints. For Schedule-Free the parameters during training are y; {@link #evalMode()}
+ * switches them to the evaluation point x (the validation loss is measured there) and {@link
+ * #trainMode()} back, bit for bit.
+ *
  * <p>A non-finite gradient is applied as it is (a trainer never changes a decision); the loss and
  * norms report it as NaN/Inf so a guard can skip or roll back. Not thread-safe.
  */
@@ -66,6 +75,16 @@ final class GovernedStep {
   private int undoIteration;
   private boolean undoValid;
 
+  private final Dl4jOptimizer optimizer;
+  private final FlatOptimizer method;
+  private final INDArray params1d;
+  private final INDArray grad1d;
+  private final INDArray[] paramSegments;
+  private final INDArray[] gradSegments;
+  private final double[] mult;
+  private final FlatOptimizer.State undoMethod;
+  private boolean eval;
+
   private final ArrayDeque<Snapshot> ring = new ArrayDeque<>();
   private final List<TrainerEvent> events = new ArrayList<>();
 
@@ -74,10 +93,32 @@ final class GovernedStep {
   private final double[] lu;
   private final double[] scales;
 
-  /** A saved state of the network: parameters, updater state, iteration count. */
-  record Snapshot(long step, INDArray params, INDArray updaterState, int iteration) {}
+  /**
+   * A saved state of the network: parameters, updater state, iteration count, and the state of a
+   * learning-rate-free optimizer (null with the network's own updater).
+   */
+  record Snapshot(
+      long step,
+      INDArray params,
+      INDArray updaterState,
+      int iteration,
+      FlatOptimizer.State optimizerState) {}
 
   GovernedStep(Net net, boolean measureAlignment, int snapshotEvery, int ringSize, boolean undo) {
+    this(net, measureAlignment, snapshotEvery, ringSize, undo, Dl4jOptimizer.adam());
+  }
+
+  /**
+   * @throws IllegalArgumentException when {@code optimizer} is learning-rate-free and a layer's
+   *     updater is not {@code Sgd(1.0)}
+   */
+  GovernedStep(
+      Net net,
+      boolean measureAlignment,
+      int snapshotEvery,
+      int ringSize,
+      boolean undo,
+      Dl4jOptimizer optimizer) {
     if (snapshotEvery < 1) {
       throw new IllegalArgumentException("snapshotEvery must be >= 1, but was " + snapshotEvery);
     }
@@ -106,6 +147,106 @@ final class GovernedStep {
     this.lp = new double[layerCount];
     this.lu = new double[layerCount];
     this.scales = new double[layerCount];
+    this.optimizer = optimizer == null ? Dl4jOptimizer.adam() : optimizer;
+    long[] lengths = new long[layerCount];
+    for (int i = 0; i < layerCount; i++) {
+      lengths[i] = layerParams[i].length();
+    }
+    this.method = this.optimizer.create(lengths, params.dataType());
+    if (method != null) {
+      net.requireUnitSgd(this.optimizer.name());
+      requireContiguousLayers(lengths);
+      this.params1d = params.reshape(params.length());
+      this.grad1d = grad.reshape(grad.length());
+      this.paramSegments = method.segments(params1d);
+      this.gradSegments = method.segments(grad1d);
+      this.undoMethod = undo ? method.copy() : null;
+    } else {
+      this.params1d = null;
+      this.grad1d = null;
+      this.paramSegments = null;
+      this.gradSegments = null;
+      this.undoMethod = null;
+    }
+    this.mult = new double[layerCount];
+  }
+
+  /**
+   * The flat optimizers address layer l as the range [offset_l, offset_l + length_l) of the flat
+   * parameter and gradient vectors; DL4J lays the trainable layers out in this order (checked).
+   */
+  private void requireContiguousLayers(long[] lengths) {
+    long off = 0;
+    for (int i = 0; i < layerCount; i++) {
+      if (layerParams[i].offset() - params.offset() != off
+          || layerGrads[i].offset() - grad.offset() != off
+          || layerParams[i].elementWiseStride() != 1) {
+        throw new IllegalArgumentException(
+            "optimizer "
+                + optimizer.name()
+                + " needs each layer's parameters as one contiguous range of the flat vector in"
+                + " layer order, but layer "
+                + net.layerNames[i]
+                + " was not at offset "
+                + off);
+      }
+      off += lengths[i];
+    }
+    if (off != params.length()) {
+      throw new IllegalArgumentException(
+          "optimizer "
+              + optimizer.name()
+              + " needs every parameter in a trainable layer, but the layers hold "
+              + off
+              + " of "
+              + params.length());
+    }
+  }
+
+  /** The optimizer. */
+  Dl4jOptimizer optimizer() {
+    return optimizer;
+  }
+
+  /** The learning-rate-free optimizer's state, or null with the network's own updater. */
+  FlatOptimizer method() {
+    return method;
+  }
+
+  /**
+   * Sets the network's parameters to the evaluation point (Schedule-Free: x; otherwise the
+   * parameters are already it). Idempotent; {@link #step} refuses to run until {@link #trainMode}.
+   */
+  void evalMode() {
+    if (!eval && method != null) {
+      method.toEval(params1d);
+    }
+    eval = true;
+  }
+
+  /** Returns to the training parameters (bit for bit those before {@link #evalMode}). */
+  void trainMode() {
+    if (eval && method != null) {
+      method.toTrain(params1d);
+    }
+    eval = false;
+  }
+
+  /**
+   * After a checkpoint load (parameters = the saved evaluation point): takes {@code trainPoint}
+   * (null when the method has none) as the training point and returns to training mode.
+   */
+  void restoreTrainPoint(INDArray trainPoint) {
+    if (method != null && trainPoint != null) {
+      method.restoreTrainPoint(trainPoint);
+      eval = true;
+      trainMode();
+    }
+  }
+
+  /** Whether the network holds the evaluation point ({@link #evalMode}). */
+  boolean inEvalMode() {
+    return eval;
   }
 
   int layerCount() {
@@ -142,6 +283,13 @@ final class GovernedStep {
               + " entries (one per trainable layer), but had "
               + h.layerCount());
     }
+    if (eval) {
+      throw new IllegalStateException(
+          "step "
+              + step
+              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
+              + " trainMode() first");
+    }
     applyAction(step, h.action());
     int batchSize = (int) batch.getFeatures().size(0);
 
@@ -155,7 +303,17 @@ final class GovernedStep {
     if (ringSize > 0 && step % snapshotEvery == 0 && Double.isFinite(paramNorm)) {
       pushSnapshot(step);
     }
-    double valLoss = val == null ? Double.NaN : net.score(val);
+    double valLoss = Double.NaN;
+    if (val != null) {
+      boolean swap = optimizer.hasEvalPoint();
+      if (swap) {
+        evalMode();
+      }
+      valLoss = net.score(val);
+      if (swap) {
+        trainMode();
+      }
+    }
     double loss = net.computeGradientAndScore(batch);
     if (undo) {
       // taken here rather than before the forward/backward pass (which changes neither the
@@ -166,6 +324,9 @@ final class GovernedStep {
         undoState.assign(net.updater().getStateViewArray());
       }
       undoIteration = net.iteration();
+      if (method != null) {
+        method.copyTo(undoMethod);
+      }
       undoValid = true;
     }
 
@@ -208,6 +369,56 @@ final class GovernedStep {
     int netEpoch = net.epochCount();
     net.updater().update(net.gradient(), iteration, netEpoch, batchSize, net.mgr());
 
+    double updateNorm = method != null ? methodUpdate(h) : scaledUpdate(h, iteration, netEpoch);
+    prevUpdateNorm = updateNorm;
+    net.setIteration(iteration + 1);
+    if (netEpoch != epoch) {
+      net.setEpochCount(epoch);
+    }
+
+    return Observation.builder(step)
+        .epoch(epoch)
+        .loss(loss)
+        .gradNorm(gradNorm)
+        .paramNorm(paramNorm)
+        .updateNorm(updateNorm)
+        .alignment(alignment)
+        .sharpness(sharpness)
+        .valLoss(valLoss)
+        .batchSize(batchSize)
+        .applied(h)
+        .layerGradNorms(lg)
+        .layerParamNorms(lp)
+        .layerUpdateNorms(lu)
+        .build();
+  }
+
+  /**
+   * The learning-rate-free optimizer's step: Δθ from the mean clipped gradient (now in the gradient
+   * view), θ ← θ − Δθ; returns ‖Δθ‖.
+   */
+  private double methodUpdate(Hyperparameters h) {
+    if (h.layerCount() == 0) {
+      Arrays.fill(mult, 1.0);
+    } else {
+      System.arraycopy(h.layerLrMultipliers(), 0, mult, 0, layerCount);
+    }
+    method.step(params1d, grad1d, paramSegments, gradSegments, h.lr(), mult, h.weightDecay());
+    double updSq = 0;
+    for (int i = 0; i < layerCount; i++) {
+      double n = norm(layerGrads[i]);
+      lu[i] = n;
+      updSq += n * n;
+    }
+    params.subi(grad);
+    return Math.sqrt(updSq);
+  }
+
+  /**
+   * The network's own updater's output u (now in the gradient view) scaled by η_l/η₀ with decoupled
+   * weight decay; θ ← θ − Δθ; returns ‖Δθ‖.
+   */
+  private double scaledUpdate(Hyperparameters h, int iteration, int netEpoch) {
     double wd = h.weightDecay();
     double updSq = 0;
     boolean unitScales = true;
@@ -241,28 +452,7 @@ final class GovernedStep {
             .axpy(layerParams[i].length(), -scales[i], layerGrads[i], layerParams[i]);
       }
     }
-    double updateNorm = Math.sqrt(updSq);
-    prevUpdateNorm = updateNorm;
-    net.setIteration(iteration + 1);
-    if (netEpoch != epoch) {
-      net.setEpochCount(epoch);
-    }
-
-    return Observation.builder(step)
-        .epoch(epoch)
-        .loss(loss)
-        .gradNorm(gradNorm)
-        .paramNorm(paramNorm)
-        .updateNorm(updateNorm)
-        .alignment(alignment)
-        .sharpness(sharpness)
-        .valLoss(valLoss)
-        .batchSize(batchSize)
-        .applied(h)
-        .layerGradNorms(lg)
-        .layerParamNorms(lp)
-        .layerUpdateNorms(lu)
-        .build();
+    return Math.sqrt(updSq);
   }
 
   private double prevGradNormSq = Double.NaN;
@@ -299,6 +489,9 @@ final class GovernedStep {
           params.assign(undoParams);
           if (undoState != null) {
             net.updater().getStateViewArray().assign(undoState);
+          }
+          if (method != null) {
+            method.restore(undoMethod);
           }
           net.setIteration(undoIteration);
           undoValid = false;
@@ -342,6 +535,9 @@ final class GovernedStep {
     if (state != null && s.updaterState() != null) {
       state.assign(s.updaterState());
     }
+    if (method != null) {
+      method.restore(s.optimizerState());
+    }
     net.setIteration(s.iteration());
     undoValid = false;
     havePrev = false;
@@ -357,9 +553,20 @@ final class GovernedStep {
       if (state != null) {
         old.updaterState().assign(state);
       }
-      s = new Snapshot(step, old.params(), old.updaterState(), net.iteration());
+      if (method != null) {
+        method.copyTo(old.optimizerState());
+      }
+      s =
+          new Snapshot(
+              step, old.params(), old.updaterState(), net.iteration(), old.optimizerState());
     } else {
-      s = new Snapshot(step, params.dup(), state == null ? null : state.dup(), net.iteration());
+      s =
+          new Snapshot(
+              step,
+              params.dup(),
+              state == null ? null : state.dup(),
+              net.iteration(),
+              method == null ? null : method.copy());
     }
     ring.addLast(s);
   }
@@ -377,6 +584,7 @@ final class GovernedStep {
       int undoIteration,
       INDArray undoParams,
       INDArray undoState,
+      FlatOptimizer.State undoOptimizerState,
       List<Snapshot> ring) {}
 
   Extra extra() {
@@ -390,6 +598,7 @@ final class GovernedStep {
         undoIteration,
         undoParams,
         undoState,
+        undoMethod,
         List.copyOf(ring));
   }
 
@@ -411,6 +620,9 @@ final class GovernedStep {
       undoParams.assign(e.undoParams());
       if (undoState != null && e.undoState() != null) {
         undoState.assign(e.undoState());
+      }
+      if (undoMethod != null && e.undoOptimizerState() != null) {
+        FlatOptimizer.copy(e.undoOptimizerState(), undoMethod);
       }
     }
     ring.clear();

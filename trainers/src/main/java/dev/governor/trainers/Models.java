@@ -12,14 +12,16 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * The built-in models. Both use Adam (β₁ 0.9, β₂ 0.999, ε 1e-8) configured with learning rate
- * {@link #UNIT_LR}: the governed step scales the updater's output by {@code η / UNIT_LR}, so the
- * configured rate is only the unit (and what plain {@code fit} uses on a saved model). No
- * regularization is configured: weight decay is applied by the governed step, decoupled (AdamW).
+ * The built-in models. With the default optimizer both use Adam (β₁ 0.9, β₂ 0.999, ε 1e-8)
+ * configured with learning rate {@link #UNIT_LR}: the governed step scales the updater's output by
+ * {@code η / UNIT_LR}, so the configured rate is only the unit (and what plain {@code fit} uses on
+ * a saved model). With a learning-rate-free {@link Dl4jOptimizer} the updater is {@code Sgd(1.0)}
+ * and the optimizer computes the step ({@link Dl4jOptimizer#networkUpdater()}). No regularization
+ * is configured: weight decay is applied by the governed step (for Adam decoupled, AdamW).
  */
 public final class Models {
   private Models() {}
@@ -42,10 +44,22 @@ public final class Models {
    * @throws IllegalArgumentException naming the model when it is not one of {@link #names()}
    */
   public static MultiLayerNetwork create(String name, LabeledData data, long seed) {
+    return create(name, data, seed, Dl4jOptimizer.adam());
+  }
+
+  /**
+   * A fresh, initialized network for {@code name}, configured for {@code optimizer} (its {@link
+   * Dl4jOptimizer#networkUpdater()}); the initial weights do not depend on the optimizer.
+   *
+   * @throws IllegalArgumentException naming the model when it is not one of {@link #names()}
+   */
+  public static MultiLayerNetwork create(
+      String name, LabeledData data, long seed, Dl4jOptimizer optimizer) {
+    IUpdater updater = optimizer.networkUpdater();
     MultiLayerConfiguration conf =
         switch (name.toLowerCase(Locale.ROOT)) {
-          case "mlp" -> mlp(data, seed);
-          case "cnn" -> cnn(data, seed);
+          case "mlp" -> mlp(data, seed, updater);
+          case "cnn" -> cnn(data, seed, updater);
           default ->
               throw new IllegalArgumentException(
                   "model must be one of " + names() + ", but was '" + name + "'");
@@ -55,11 +69,11 @@ public final class Models {
     return net;
   }
 
-  static MultiLayerConfiguration mlp(LabeledData data, long seed) {
+  static MultiLayerConfiguration mlp(LabeledData data, long seed, IUpdater updater) {
     return new NeuralNetConfiguration.Builder()
         .seed(seed)
         .weightInit(WeightInit.RELU)
-        .updater(new Adam(UNIT_LR))
+        .updater(updater)
         .list()
         .layer(
             new DenseLayer.Builder()
@@ -78,11 +92,11 @@ public final class Models {
         .build();
   }
 
-  static MultiLayerConfiguration cnn(LabeledData data, long seed) {
+  static MultiLayerConfiguration cnn(LabeledData data, long seed, IUpdater updater) {
     return new NeuralNetConfiguration.Builder()
         .seed(seed)
         .weightInit(WeightInit.RELU)
-        .updater(new Adam(UNIT_LR))
+        .updater(updater)
         .list()
         .layer(
             new ConvolutionLayer.Builder(5, 5)

@@ -16,6 +16,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * The few operations the governed step needs from a network, for {@link MultiLayerNetwork} and
@@ -94,6 +95,36 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
               + u);
     }
     return u.getLearningRate(iteration, epoch);
+  }
+
+  /**
+   * Checks that every parameter of every trainable layer is updated by plain {@code Sgd} with
+   * learning rate 1 (no schedule), so DL4J's updater only divides the summed gradient by the batch
+   * size and a flat optimizer can compute the whole step.
+   *
+   * @throws IllegalArgumentException naming the optimizer, the layer, the parameter and its updater
+   */
+  final void requireUnitSgd(String optimizer) {
+    for (int i = 0; i < layers.length; i++) {
+      for (String p : layers[i].paramTable(false).keySet()) {
+        IUpdater u = layers[i].getConfig().getUpdaterByParam(p);
+        if (!(u instanceof Sgd sgd)
+            || sgd.getLearningRateSchedule() != null
+            || !(sgd.getLearningRate() == 1.0)) {
+          throw new IllegalArgumentException(
+              "optimizer "
+                  + optimizer
+                  + " computes the whole update and needs the network's updater to be Sgd(1.0)"
+                  + " (Dl4jOptimizer.networkUpdater(), as Models.create(..., optimizer) configures"
+                  + " it), but layer "
+                  + layerNames[i]
+                  + " parameter "
+                  + p
+                  + " used "
+                  + u);
+        }
+      }
+    }
   }
 
   final LayerWorkspaceMgr mgr() {

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param dataset data set name
  * @param model model name
+ * @param optimizer the optimizer's spec ({@link Dl4jOptimizer#toString()})
  * @param policy the policy's spec
  * @param initialLr the policy's learning rate at step 0
  * @param epochs epochs trained
@@ -28,6 +29,7 @@ import java.util.List;
 public record TrainingResult(
     String dataset,
     String model,
+    String optimizer,
     String policy,
     double initialLr,
     int epochs,
@@ -43,4 +45,47 @@ public record TrainingResult(
     double[] weightDecay,
     double[] epochAccuracy,
     double[] epochTestLoss,
-    List<TrainerEvent> events) {}
+    List<TrainerEvent> events) {
+
+  /** A result of a run with the default optimizer ({@code adam}). */
+  public TrainingResult(
+      String dataset,
+      String model,
+      String policy,
+      double initialLr,
+      int epochs,
+      long steps,
+      double testAccuracy,
+      double finalTrainLoss,
+      boolean diverged,
+      double wallSeconds,
+      double stepsPerSecond,
+      double[] loss,
+      double[] lr,
+      double[] clip,
+      double[] weightDecay,
+      double[] epochAccuracy,
+      double[] epochTestLoss,
+      List<TrainerEvent> events) {
+    this(
+        dataset,
+        model,
+        Dl4jOptimizer.adam().toString(),
+        policy,
+        initialLr,
+        epochs,
+        steps,
+        testAccuracy,
+        finalTrainLoss,
+        diverged,
+        wallSeconds,
+        stepsPerSecond,
+        loss,
+        lr,
+        clip,
+        weightDecay,
+        epochAccuracy,
+        epochTestLoss,
+        events);
+  }
+}

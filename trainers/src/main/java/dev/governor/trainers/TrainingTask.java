@@ -27,6 +27,8 @@ import java.util.function.LongConsumer;
  * @param seed the run seed
  * @param trainLimit use only the first this many training examples (0 = all)
  * @param valEvery measure the validation loss every this many steps, {@code >= 1}
+ * @param optimizer the optimizer (null: {@link Dl4jOptimizer#adam()}); the policy's lr is its own
+ *     lr ({@link Dl4jOptimizer#defaultLr()})
  */
 public record TrainingTask(
     String dataset,
@@ -36,7 +38,8 @@ public record TrainingTask(
     int epochs,
     long seed,
     int trainLimit,
-    int valEvery) {
+    int valEvery,
+    Dl4jOptimizer optimizer) {
 
   /** Size of the synthetic task (train, test). */
   public static final int SYNTHETIC_TRAIN = 20000;
@@ -73,6 +76,27 @@ public record TrainingTask(
     if (valEvery < 1) {
       throw new IllegalArgumentException("validation period must be >= 1, but was " + valEvery);
     }
+    if (optimizer == null) {
+      optimizer = Dl4jOptimizer.adam();
+    }
+  }
+
+  /** A task with the default optimizer ({@link Dl4jOptimizer#adam()}). */
+  public TrainingTask(
+      String dataset,
+      Path dataDir,
+      String model,
+      int batch,
+      int epochs,
+      long seed,
+      int trainLimit,
+      int valEvery) {
+    this(dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, null);
+  }
+
+  /** A copy with another optimizer. */
+  public TrainingTask withOptimizer(Dl4jOptimizer o) {
+    return new TrainingTask(dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, o);
   }
 
   /**
@@ -100,10 +124,11 @@ public record TrainingTask(
 
   /** A fresh model and its trainer on {@code data}, seeded from {@link #seed()}. */
   public Dl4jTrainer trainer(Datasets.Split data) {
-    return Dl4jTrainer.builder(Models.create(model, data.train(), seed), data.train())
+    return Dl4jTrainer.builder(Models.create(model, data.train(), seed, optimizer), data.train())
         .batch(batch)
         .seed(seed + 1)
         .validation(data.test().head(VALIDATION_SIZE), valEvery)
+        .optimizer(optimizer)
         .build();
   }
 
@@ -160,6 +185,7 @@ public record TrainingTask(
     return new TrainingResult(
         dataset,
         model,
+        optimizer.toString(),
         policy.spec().toString(),
         initialLr,
         epochs,
