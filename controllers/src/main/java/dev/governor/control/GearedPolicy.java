@@ -37,6 +37,18 @@ package dev.governor.control;
  * nothing (AutoClip's history excepted, which grows by doubling).
  */
 final class GearedPolicy implements Policy {
+
+  /**
+   * An inner policy that deliberately explores (the LR range test's sweep drives the loss up on
+   * purpose): while {@link #exploring()} is true, the gear passes its decisions through and reads
+   * nothing from the observation — no guard action, no safety cut, no clip-rule update — so the
+   * sweep is not mistaken for a divergence and does not bias the references.
+   */
+  interface Exploring {
+    /** Whether the next observation comes from an exploratory step. */
+    boolean exploring();
+  }
+
   private final PolicySpec spec;
   private final Gear gear;
   private final Policy inner;
@@ -85,8 +97,15 @@ final class GearedPolicy implements Policy {
 
   @Override
   public void decide(Observation obs, Decision out) {
+    boolean exploring = inner instanceof Exploring e && e.exploring();
     inner.decide(obs, out);
     double next = out.lr;
+    if (exploring) {
+      innerLr = next;
+      out.lr = Math.max(Double.MIN_NORMAL, trim * next);
+      out.clip = clipRule.threshold();
+      return;
+    }
     double applied = trim * innerLr;
     GuardAction action = guard == null ? GuardAction.NONE : guard.check(obs.loss(), obs.gradNorm());
     if (action == GuardAction.ROLLBACK) {

@@ -32,7 +32,7 @@ import java.util.Set;
  * sweep measurements are ignored (the cosine uses only the step). The LR is always in {@code
  * [MIN_NORMAL, end-lr]}. {@code decide} allocates nothing (the range test is preallocated).
  */
-final class LrFindPolicy implements Policy {
+final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
   static final Set<String> KEYS =
       Set.of(
           "start-lr",
@@ -156,6 +156,12 @@ final class LrFindPolicy implements Policy {
     double frac = len > 0 ? Math.max(0, Math.min(1, (s - sweepEnd - 1) / len)) : 1;
     double v = low + (peak - low) * (1 + Math.cos(Math.PI * frac)) / 2;
     return Math.max(Double.MIN_NORMAL, Math.min(endLr, v));
+  }
+
+  /** Whether the next observation belongs to the sweep (its blow-up is deliberate). */
+  @Override
+  public boolean exploring() {
+    return sweeping;
   }
 
   @Override

@@ -63,6 +63,50 @@ class GearTest {
   }
 
   @Test
+  void theRangeTestsDeliberateBlowUpIsNotCutByTheGear() {
+    // A sweep of 50 steps whose loss grows x4 per step from step 30 on: the range test reads it as
+    // its blow-up (and stops), while the same stream makes the gear's safety cut fire on a geared
+    // constant. Under gear the range test must decide exactly as without it during the sweep and
+    // start its cosine at the same suggested LR.
+    List<Observation> obs = new ArrayList<>();
+    for (int t = 0; t < 60; t++) {
+      double loss = t < 30 ? 2.0 - 0.02 * t : 1.4 * Math.pow(4, t - 29);
+      double g = t < 30 ? 1.0 : Math.pow(4, t - 29);
+      obs.add(
+          Observation.builder(t)
+              .loss(loss)
+              .gradNorm(g)
+              .paramNorm(1)
+              .updateNorm(0.01)
+              .sharpness(Double.NaN)
+              .build());
+    }
+    Policy plain = Policies.create("lrfind(sweep-steps=50, t-max=200)");
+    Policy geared = Policies.create("lrfind(sweep-steps=50, t-max=200, gear=standard)");
+    Policy constant = Policies.create("constant(lr=0.1, gear=standard)");
+    Decision a = new Decision();
+    Decision b = new Decision();
+    Decision c = new Decision();
+    long lastSweep = -1;
+    double constantAt = Double.NaN;
+    for (Observation o : obs) {
+      boolean sweeping = ((LrFindPolicy) plain).exploring();
+      plain.decide(o, a);
+      geared.decide(o, b);
+      constant.decide(o, c);
+      if (sweeping) {
+        lastSweep = o.step();
+        constantAt = c.lr;
+        assertEquals(a.lr, b.lr, 0.0, "after step " + o.step());
+        assertEquals(a.action, b.action, "after step " + o.step());
+      }
+    }
+    // the sweep was still running when the gear, on the same stream, cut a geared constant
+    assertTrue(lastSweep >= 32, "sweep ended at " + lastSweep);
+    assertTrue(constantAt < 0.1 / 2, "the stream is an explosion to the gear: " + constantAt);
+  }
+
+  @Test
   void withoutTheCutAnExplodingRunKeepsItsLr() {
     // steps 40-45 explode (loss ×16 per step: above 10× its running level ≈ 1.05 and rising), so
     // each is cut to min(η_t/2, 1/ŝ) with ŝ = 5, and 30 at step 42:
