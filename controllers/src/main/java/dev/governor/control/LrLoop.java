@@ -1,18 +1,33 @@
 package dev.governor.control;
 
 /**
- * The learning-rate loop of {@code pi}: {@code η_{t+1} = clamp(base(t+1)·e^u, floor, ceil)}, where
- * {@code u} is the output of a {@link PiController} on the configured process variable, plus a fast
- * safety cut and optional per-layer multipliers. See {@link PiPolicy} for the rationale.
+ * The learning-rate loop of {@code pi}: {@code η_{t+1} = clamp(base(t+1)·e^{u + D}, floor, ceil)},
+ * where {@code u} is the output of a {@link PiController} on the configured process variable, and
+ * {@code D <= 0} the log of the stationarity decays so far; plus a fast safety cut and optional
+ * per-layer multipliers. See {@link PiPolicy} for the rationale.
+ *
+ * <p>One-sided PI ({@code lower=false}, the SGD default): the loop filters the PV itself (EMA
+ * weight {@code alpha}) and feeds the controller the filtered value clamped to the side of the
+ * setpoint that raises the LR, so the PI climbs until the PV reaches its setpoint and then holds;
+ * it never lowers the LR. With {@code lower=true} the controller filters and acts on both sides.
+ *
+ * <p>Stationarity test ({@code decay < 1}): over tumbling windows of {@code statWindow} steps, the
+ * least-squares slope of ln(loss) on the step index is compared with its standard error; when the
+ * loss is not falling significantly ({@code slope >= −statZ·se}) and successive gradients do not
+ * agree on average (mean alignment over the window {@code <= 0}: Pflug's criterion), {@code D}
+ * drops by {@code ln(decay)}. After the first pass, with {@code annealHold}, the PI output is held
+ * and only the decays and cuts move the LR.
  *
  * <p>Safety cut: when the {@link ExplosionDetector} (growth {@code cutGrowth}, reference weight
  * {@code refAlpha}) sees an explosion, {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant
  * sharpness when finite and {@code > 0}; on a quadratic {@code η = 1/λ} is the step that removes
  * the exploding direction at once), applied with {@link PiController#override} (bumpless, bypassing
- * the slew limit).
+ * the slew limit); a cut also starts a new test window.
  *
- * <p>NaN: a NaN PV is a fault of the PI controller (output held). NaN loss / gradient norm mean
- * "not measured" for the safety cut (no cut, references unchanged).
+ * <p>NaN: a NaN PV is a fault of the PI controller (output held) and does not enter the one-sided
+ * filter. NaN loss / gradient norm mean "not measured" for the safety cut (no cut, references
+ * unchanged); a loss that is NaN, ±Inf or {@code <= 0} is not a sample of the stationarity test,
+ * and a NaN/Inf alignment does not enter its mean. {@code D} stays in {@code [ln(floor/ceil), 0]}.
  */
 final class LrLoop {
   private final PiPolicyConfig.LrLoop c;
@@ -22,8 +37,32 @@ final class LrLoop {
   private final PiController pi;
   private final ExplosionDetector detector;
 
+  private final double minLogDecay;
+
   private double lr;
   private long cuts;
+
+  /** EMA of the PV when the controller is one-sided (it then sees the clamped EMA); else NaN. */
+  private double pvFilt = Double.NaN;
+
+  /** ln of the product of the stationarity decays so far (0 = none), in [minLogDecay, 0]. */
+  private double logDecay;
+
+  /** Whether the stationarity test has passed at least once. */
+  private boolean annealing;
+
+  /** Decays so far. */
+  private long decays;
+
+  // the current test window: online least squares of ln(loss) on the step index (Welford form)
+  private long n;
+  private double mx;
+  private double my;
+  private double cxx;
+  private double cxy;
+  private double cyy;
+  private double sa;
+  private long na;
   private double[] logMult = new double[0];
   private int layers;
 
@@ -39,13 +78,14 @@ final class LrLoop {
             .ki(c.ki())
             .setpoint(c.setpoint())
             .reverseActing(c.reverse())
-            .filterAlpha(c.alpha())
+            .filterAlpha(c.lower() ? c.alpha() : 1.0)
             .period(c.period())
             .initial(0)
             .bounds(Math.log(c.floorFactor()), Math.log(c.ceilFactor()))
             .maxDelta(Math.log(c.slew()))
             .build();
     this.pi = PiController.of(pc);
+    this.minLogDecay = Math.log(c.floorFactor() / c.ceilFactor());
     this.lr = lrAt(0);
   }
 
@@ -56,7 +96,7 @@ final class LrLoop {
   /** Learning rate for step {@code step} with the current trim. */
   private double lrAt(long step) {
     double b = Math.max(Double.MIN_NORMAL, base.lr(step));
-    double v = b * Math.exp(pi.output());
+    double v = b * Math.exp(pi.output() + logDecay);
     return Math.max(floor, Math.min(ceil, v));
   }
 
@@ -66,12 +106,19 @@ final class LrLoop {
 
   /** Updates from step {@code obs.step()} and returns the learning rate for the next step. */
   double update(Observation obs) {
-    pi.update(measure(obs));
+    double m = measure(obs);
+    double v = c.lower() ? m : oneSided(m);
+    if (!(annealing && c.annealHold())) {
+      pi.update(v);
+    }
     boolean explode = detector.check(obs.gradNorm(), obs.loss());
     long next = obs.step() + 1;
     if (explode) {
       setLr(ExplosionDetector.target(lr, c.cut(), obs.sharpness()), next);
       cuts++;
+      resetWindow();
+    } else if (c.decay() < 1) {
+      testStationarity(obs.loss(), obs.alignment());
     }
     if (c.layers()) {
       updateLayers(obs);
@@ -100,6 +147,80 @@ final class LrLoop {
     return m;
   }
 
+  /**
+   * Adds the step's {@code ln(loss)} to the test window and, once the window holds {@code
+   * statWindow} samples, tests whether the loss is still falling: the least-squares slope {@code b}
+   * of ln(loss) on the step index with standard error {@code se = √(SSR / ((n−2)·Sxx))}. When
+   * {@code b ≥ −statZ·se} (no significant decrease: the loss has stopped improving at this LR) the
+   * LR is multiplied by {@code decay} and a new window starts. A loss that is NaN, ±Inf or {@code
+   * <= 0} is not a sample. The first pass also needs the PI controller's error to be {@code <= 0}
+   * (it no longer raises the LR), so the decays start only after the transient.
+   */
+  private void testStationarity(double loss, double alignment) {
+    if (!(loss > 0) || loss == Double.POSITIVE_INFINITY) {
+      return;
+    }
+    if (Double.isFinite(alignment)) {
+      sa += Math.max(-1, Math.min(1, alignment));
+      na++;
+    }
+    double y = Math.log(loss);
+    double x = n;
+    n++;
+    double dx = x - mx;
+    mx += dx / n;
+    double dy = y - my;
+    my += dy / n;
+    cxx += dx * (x - mx);
+    cxy += dx * (y - my);
+    cyy += dy * (y - my);
+    if (n < c.statWindow()) {
+      return;
+    }
+    double b = cxy / cxx;
+    double ssr = Math.max(0, cyy - b * cxy);
+    double se = Math.sqrt(ssr / ((n - 2) * cxx));
+    // Pflug's criterion as the second half: successive gradients that still agree on average mean
+    // the loss is flat for lack of step length, not because noise dominates
+    boolean agree = na > 0 && sa / na > 0;
+    if (b >= -c.statZ() * se && !agree) {
+      logDecay = Math.max(minLogDecay, logDecay + Math.log(c.decay()));
+      annealing = true;
+      decays++;
+    }
+    resetWindow();
+  }
+
+  private void resetWindow() {
+    n = 0;
+    mx = 0;
+    my = 0;
+    cxx = 0;
+    cxy = 0;
+    cyy = 0;
+    sa = 0;
+    na = 0;
+  }
+
+  /**
+   * Filters {@code m} and returns the filtered value clamped to the side of the setpoint that
+   * raises the LR (the controller, unfiltered, then never lowers it). NaN/Inf stay as they are (a
+   * fault of the controller) and do not enter the filter.
+   */
+  private double oneSided(double m) {
+    if (!Double.isFinite(m)) {
+      return m;
+    }
+    pvFilt = Double.isNaN(pvFilt) ? m : pvFilt + c.alpha() * (m - pvFilt);
+    double sp = c.setpoint();
+    return c.reverse() ? Math.max(sp, pvFilt) : Math.min(sp, pvFilt);
+  }
+
+  /** The filtered process variable (before the one-sided clamp); NaN before the first sample. */
+  double filtered() {
+    return c.lower() ? pi.filtered() : pvFilt;
+  }
+
   /** Holds the trim (a skipped / rolled-back step) and returns the next step's rate. */
   double hold(long step) {
     lr = lrAt(step + 1);
@@ -116,7 +237,7 @@ final class LrLoop {
 
   private void setLr(double target, long next) {
     double b = Math.max(Double.MIN_NORMAL, base.lr(next));
-    double u = Math.log(Math.max(floor, target) / b);
+    double u = Math.log(Math.max(floor, target) / b) - logDecay;
     if (u < pi.output()) {
       pi.override(u);
     }
@@ -183,12 +304,20 @@ final class LrLoop {
     return cuts;
   }
 
+  /** Stationarity decays so far. */
+  long decays() {
+    return decays;
+  }
+
   void writeState(PolicyState.Writer w) {
     pi.writeState(w);
     detector.writeState(w);
     w.putDouble(lr);
     w.putLong(cuts).putInt(layers);
     w.putDoubles(java.util.Arrays.copyOf(logMult, layers));
+    w.putDouble(pvFilt).putDouble(logDecay).putBoolean(annealing).putLong(decays);
+    w.putLong(n).putDouble(mx).putDouble(my).putDouble(cxx).putDouble(cxy).putDouble(cyy);
+    w.putDouble(sa).putLong(na);
   }
 
   void readState(PolicyState.Reader r) {
@@ -208,5 +337,39 @@ final class LrLoop {
     }
     layers = n;
     logMult = m;
+    double f = r.getDouble();
+    double d = r.getDouble();
+    if (!(d >= minLogDecay && d <= 0)) {
+      throw new IllegalArgumentException(
+          "pi state log-decay must be in [" + minLogDecay + ", 0], but was " + d);
+    }
+    boolean a = r.getBoolean();
+    long k = r.getLong();
+    long wn = r.getLong();
+    double[] w = {
+      r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble()
+    };
+    long wa = r.getLong();
+    if (k < 0 || wn < 0 || wa < 0) {
+      throw new IllegalArgumentException(
+          "pi state decays and window must be >= 0, but were " + k + " and " + wn);
+    }
+    for (double v : w) {
+      if (!Double.isFinite(v)) {
+        throw new IllegalArgumentException("pi state test window is not finite: " + v);
+      }
+    }
+    pvFilt = f;
+    logDecay = d;
+    annealing = a;
+    decays = k;
+    this.n = wn;
+    mx = w[0];
+    my = w[1];
+    cxx = w[2];
+    cxy = w[3];
+    cyy = w[4];
+    sa = w[5];
+    na = wa;
   }
 }

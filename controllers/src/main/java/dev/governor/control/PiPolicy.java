@@ -4,18 +4,24 @@ package dev.governor.control;
  * The default feedback policy {@code pi}: an LR loop, a clip loop and a weight-decay loop, plus the
  * spike guard. Configuration and every default: {@link PiPolicyConfig}.
  *
- * <p><b>LR loop</b> ({@link LrLoop}). Process variable: gradient alignment {@code a_t = cos(g_t,
- * g_{t−1})}, EMA-filtered, setpoint 0, PI on {@code ln η}. Why: it is hypergradient descent (Baydin
- * et al. 2018: {@code Δln η ∝ g_t·g_{t−1}}) made into a PI loop with a filter and bounds. A
- * positive alignment means successive steps agree — the step is too short — and η rises; a negative
- * one means the iterate oscillates across the top eigen-direction or noise dominates, and η falls.
- * On a noisy quadratic at stationarity {@code E[g_t·g_{t−1}] = −hηs²/(2−ηh)}, i.e. the correlation
- * is {@code −ηh/2 < 0}, so η anneals by itself (roughly as 1/t) once noise dominates — the
- * behaviour a tuned cosine schedule imitates. The PV is scale-free (no setpoint to tune per model).
- * Because the integral action is too slow for a 10× too high LR (divergence multiplies ‖g‖ by
- * {@code |1 − ηλ|} per step), a <em>safety cut</em> acts within a step: a rising explosion of ‖g‖
- * or the loss cuts η to {@code min(η·cut, 1/ŝ)}. A base schedule can be set ({@code base=cosine}
- * …): then the loop is a multiplicative trim on that schedule (schedule × controller).
+ * <p><b>LR loop</b> ({@link LrLoop}), SGD form: a one-sided climb plus stationarity decays. Process
+ * variable: gradient alignment {@code a_t = cos(g_t, g_{t−1})}, EMA-filtered, setpoint 0, PI on
+ * {@code ln η} that may only raise η. A positive alignment means successive steps agree — the step
+ * is too short — and η rises (hypergradient descent, Baydin et al. 2018: {@code Δln η ∝
+ * g_t·g_{t−1}}); the climb stops where the alignment reaches 0 — on a quadratic without noise where
+ * ηλ along the step is about 1. Why one-sided: on a noisy quadratic at stationarity {@code
+ * E[g_t·g_{t−1}] = −ηh²σ²/(2−ηh)} per direction, negative at every η, so a two-sided loop keeps
+ * lowering η roughly as 1/t at a rate set by its gain — a decay schedule with a tuned constant, not
+ * regulation. The decay is instead a statistical decision: over tumbling windows the loop tests
+ * whether ln(loss) is still falling (least-squares slope against its standard error) and whether
+ * successive gradients still agree on average (Pflug's criterion); when neither holds the loss has
+ * stopped improving at this η and η is halved (the step decay of SASA+, Lang, Xiao &amp; Zhang
+ * 2019, with a loss-slope test in place of their ⟨θ, g⟩ statistic). The LR bounds are wide ({@code
+ * lr × [1e-4, 1e4]}) so a start 1000× too low can climb to the edge; against too high, a <em>safety
+ * cut</em> acts within a step: a rising explosion of ‖g‖ or the loss cuts η to {@code min(η·cut,
+ * 1/ŝ)}. A base schedule can be set ({@code base=cosine} …): then the loop is a multiplicative trim
+ * on that schedule (schedule × controller). {@code lower=true, decay=1, ki=0.1} gives the two-sided
+ * alignment loop without the test.
  *
  * <p><b>Clip loop</b> ({@link ClipLoop}): clip rate → log threshold, target 5 %. <b>Weight-decay
  * loop</b> ({@link WdLoop}): λ·η = κ plus a trim on the generalization gap at the validation rate.
@@ -99,7 +105,7 @@ final class PiPolicy implements Policy {
     out.action = action;
     lrLoop.writeMultipliers(out);
     PiController l = lrLoop.controller();
-    out.lrMeasurement = l.filtered();
+    out.lrMeasurement = lrLoop.filtered();
     out.lrError = l.error();
     out.lrIntegral = l.integral();
     PiController c = clipLoop.controller();
@@ -115,6 +121,11 @@ final class PiPolicy implements Policy {
       out.lossZ = guard.lossZ();
       out.gradZ = guard.gradZ();
     }
+  }
+
+  /** Stationarity decays of the LR so far. */
+  long lrDecays() {
+    return lrLoop.decays();
   }
 
   /** Safety and guard LR cuts so far. */

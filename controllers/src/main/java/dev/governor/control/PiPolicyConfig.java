@@ -42,6 +42,15 @@ public record PiPolicyConfig(
    * @param layerGain integral gain of the per-layer loop, per step and per decade [{@code
    *     layer-gain}]
    * @param layerRange multipliers stay in [1/range, range] [{@code layer-range}]
+   * @param decay LR factor applied each time the stationarity test passes, in (0, 1]; 1 turns the
+   *     test off [{@code decay}]
+   * @param statWindow fewest steps in a stationarity-test window [{@code stat-window}]
+   * @param statZ the test passes unless the log-loss slope is below {@code −statZ} standard errors
+   *     [{@code stat-z}]
+   * @param annealHold after the first pass the PI output is held and only the decays move the LR
+   *     [{@code anneal-hold}]
+   * @param lower whether the PI controller may lower the LR; false = its error is clamped to the
+   *     side that raises it (the safety cut and the decays lower it) [{@code lower}]
    */
   public record LrLoop(
       double lr,
@@ -61,7 +70,12 @@ public record PiPolicyConfig(
       double refAlpha,
       boolean layers,
       double layerGain,
-      double layerRange) {}
+      double layerRange,
+      double decay,
+      long statWindow,
+      double statZ,
+      boolean annealHold,
+      boolean lower) {}
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
@@ -125,14 +139,14 @@ public record PiPolicyConfig(
             0.0, // setpoint
             true, // reverse: a longer step lowers the alignment
             0.1, // kp
-            0.1, // ki: sustained alignment 0.5 -> +5% LR per step (simulations, issue 4: 0.02
-            // decayed too slowly to reach the NQM targets in 3000 steps; 0.1 makes steps-to-target
-            // nearly independent of the initial LR)
+            0.2, // ki: sustained alignment 0.5 -> +10% LR per step, so a start 1000x too low
+            // climbs to the edge within ~100 steps (bake-off training split: 0.1 left such starts
+            // short of the nqm-curvature target)
             0.1, // alpha: ~10-step filter of the noisy cosine
             1, // period
             1.1, // slew: at most x1.1 or /1.1 per step (safety cuts bypass it)
             1e-4, // floor factor
-            100.0, // ceil factor
+            1e4, // ceil factor: a start 1000x too low can still reach a good LR (the cut guards)
             10.0, // cut growth: ‖g‖ or loss above 10x its running level and rising
             // (simulations, issue 4: 2 -> 4 -> 10, together with the slower reference below)
             0.5, // cut factor
@@ -145,7 +159,14 @@ public record PiPolicyConfig(
             // it lags a genuine geometric blow-up more, so real explosions are caught as fast.
             false, // per-layer multipliers off by default
             0.01, // layer gain
-            10.0), // layer range
+            10.0, // layer range
+            0.5, // decay: halve the LR each time the loss has stopped improving (Pflug/SASA step)
+            100, // stat window: steps per test of the slope of ln(loss) (bake-off training split:
+            // 50 decayed too early on nqm-curvature, 120 too late on nqm-isotropic)
+            2.0, // stat z: keep the LR while ln(loss) falls by more than 2 standard errors
+            true, // anneal hold: once stationary, only the test's decays (and cuts) move the LR
+            false), // lower: the alignment is negative at every LR under noise, so lowering by
+        // the PI would be a decay with a tuned rate; the stationarity test decays instead
         new ClipLoop(
             true, // on
             Hyperparameters.NO_CLIP, // fixed (when off)
@@ -207,6 +228,11 @@ public record PiPolicyConfig(
               "layers",
               "layer-gain",
               "layer-range",
+              "decay",
+              "stat-window",
+              "stat-z",
+              "anneal-hold",
+              "lower",
               "clip-loop",
               "clip",
               "clip-rate",
@@ -277,7 +303,12 @@ public record PiPolicyConfig(
         l.refAlpha,
         l.layers,
         l.layerGain,
-        l.layerRange);
+        l.layerRange,
+        1.0, // no stationarity decay: the update-ratio loop with a cosine base anneals instead
+        l.statWindow,
+        l.statZ,
+        false,
+        true);
   }
 
   /**
@@ -354,7 +385,12 @@ public record PiPolicyConfig(
             Options.closed(s, "cut-alpha", l.refAlpha, Double.MIN_VALUE, 1),
             s.getBoolean("layers", l.layers),
             Options.nonNegative(s, "layer-gain", l.layerGain),
-            greaterThanOne(s, "layer-range", l.layerRange));
+            greaterThanOne(s, "layer-range", l.layerRange),
+            decayOption(s, l.decay),
+            Options.atLeast(s, "stat-window", l.statWindow, 3),
+            Options.nonNegative(s, "stat-z", l.statZ),
+            s.getBoolean("anneal-hold", l.annealHold),
+            s.getBoolean("lower", l.lower));
     ClipLoop c = d.clip;
     ClipLoop cl =
         new ClipLoop(
@@ -406,6 +442,14 @@ public record PiPolicyConfig(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(s.name() + "." + e.getMessage(), e);
     }
+  }
+
+  private static double decayOption(PolicySpec s, double fallback) {
+    double v = s.getDouble("decay", fallback);
+    if (!(v > 0 && v <= 1)) {
+      throw new IllegalArgumentException(s.name() + ".decay must be in (0, 1], but was " + v);
+    }
+    return v;
   }
 
   private static ProcessVariable pvOption(PolicySpec s, String key) {

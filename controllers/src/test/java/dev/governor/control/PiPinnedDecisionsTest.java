@@ -78,10 +78,16 @@ class PiPinnedDecisionsTest {
     assertEquals(cuts, p.lrCuts(), spec + " LR cuts");
   }
 
+  /**
+   * The options that give the two-sided alignment loop without the stationarity test (the LR loop
+   * these decisions were recorded with): they must still reproduce it bit for bit.
+   */
+  static final String TWO_SIDED = "ki=0.1, lower=true, decay=1";
+
   @Test
-  void defaultPiIsPinned() {
+  void twoSidedAlignmentLoopIsPinned() {
     check(
-        "pi(lr=0.1)",
+        "pi(lr=0.1, " + TWO_SIDED + ")",
         "NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNRRRNNNNNNNNNNNNNNNNNNNNNNNNNNNRNNNNNNNNNNNNNNNNNNN",
         7,
         new double[][] {
@@ -99,7 +105,7 @@ class PiPinnedDecisionsTest {
   @Test
   void piOnACosineBaseWithOtherCutSettingsIsPinned() {
     check(
-        "pi(lr=0.5, base=cosine, t-max=90, cut=0.3, cut-growth=3)",
+        "pi(lr=0.5, base=cosine, t-max=90, cut=0.3, cut-growth=3, " + TWO_SIDED + ")",
         "NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNRRRNNNNNNNNNNNNNNNNNNNNNNNNNNNRNNNNNNNNNNNNNNNNNNN",
         7,
         new double[][] {
@@ -117,7 +123,8 @@ class PiPinnedDecisionsTest {
   @Test
   void snapshotBytesArePinned() {
     // the state layout is part of the checkpoint format: the detector's four references stay
-    // where LrLoop wrote them (after the PI controller's state, before lr and the cut count)
+    // where LrLoop wrote them (after the PI controller's state, before lr and the cut count); the
+    // LR loop's one-sided filter, decays and stationarity-test window follow the multipliers
     PiPolicy p = PiPolicy.of(PolicySpec.parse("pi(lr=0.1)"));
     Decision d = new Decision();
     for (Observation o : explosionStream().subList(0, 50)) {
@@ -126,5 +133,5 @@ class PiPinnedDecisionsTest {
     assertEquals(SNAPSHOT_HASH, java.util.Arrays.hashCode(p.snapshot().bytes()));
   }
 
-  static final int SNAPSHOT_HASH = -1299904802;
+  static final int SNAPSHOT_HASH = 1253433159;
 }

@@ -50,10 +50,19 @@ class PolicyContractTest {
   /** Cases for policies added later (pi and its variants) go here. */
   static List<Case> extraCases() {
     return List.of(
-        new Case("pi(clip-loop=false, clip=2.0, wd=0.01)", 10.0, false),
-        new Case("pi(lr=0.5, base=cosine, t-max=100, layers=true, wd=0.001)", 50.0, true),
+        new Case("pi(clip-loop=false, clip=2.0, wd=0.01)", defaultLrMax("pi"), false),
+        new Case(
+            "pi(lr=0.5, base=cosine, t-max=100, layers=true, wd=0.001)",
+            0.5 * PiPolicyConfig.defaults().lr().ceilFactor(),
+            true),
         new Case("pi(pv=update-ratio, period=3, guard=false, lr-ceil=0.4)", 0.4, true),
-        new Case("pi(pv=sharpness-lr, base=sgdr, t0=10, t-mult=2, gap-pv=gap, wd=0.1)", 10.0, true),
+        new Case(
+            "pi(pv=sharpness-lr, base=sgdr, t0=10, t-mult=2, gap-pv=gap, wd=0.1)",
+            defaultLrMax("pi"),
+            true),
+        new Case("pi(lower=true, decay=1)", defaultLrMax("pi"), true),
+        new Case(
+            "pi(stat-window=3, stat-z=0, decay=0.9, anneal-hold=false)", defaultLrMax("pi"), true),
         new Case(
             "pi(lr=0.01, guard-window=8, guard-min=4, guard-z-clip=1, guard-z-skip=2,"
                 + " guard-z-rollback=3)",

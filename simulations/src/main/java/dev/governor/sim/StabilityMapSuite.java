@@ -196,11 +196,16 @@ public final class StabilityMapSuite {
     return LrLoopStability.analyze(plant, kp, ki, ALPHA, 1, 0, true).spectralRadius();
   }
 
-  /** The policy spec the analysis models. */
+  /**
+   * The policy spec the analysis models: the two-sided linear PI on the alignment ({@code
+   * lower=true}), without the stationarity decays ({@code decay=1}).
+   */
   static PolicySpec loopSpec(double lr, double setpoint, double kp, double ki) {
     return PolicySpec.of("pi")
         .with("lr", lr)
         .with("pv", "alignment")
+        .with("lower", true)
+        .with("decay", 1)
         .with("setpoint", setpoint)
         .with("kp", kp)
         .with("ki", ki)
