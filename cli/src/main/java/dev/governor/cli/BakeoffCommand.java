@@ -6,6 +6,7 @@ import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
 import dev.governor.sim.Report;
 import dev.governor.trainers.Datasets;
+import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.TextCorpus;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -68,9 +69,10 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Budget: --quick measured about 13 min on 2 cores (docs/notes/dl4j-bakeoff.md); the full"
-          + " default (several epochs, 256-unit LSTM, both gear settings, 8 tuning trials on 2"
-          + " training seeds) is a multi-hour run.",
+      "Budget: --quick (300/150/150 steps, gear on, 4 tuning trials on 1 training seed) is sized"
+          + " for < 15 min on 2 idle cores; the full default (5 MLP epochs, 3 CNN epochs, 3000"
+          + " LSTM steps, gear on and off, 8 trials on 2 training seeds) is a run of several"
+          + " hours (docs/notes/dl4j-bakeoff.md).",
       "Output: DIR/summary.json (protocol, contenders, per-problem figures, aggregate, goals),"
           + " DIR/report.html (per-workload plots and the performance profile).",
       "Exit codes: 0 all goals met, 1 a goal missed (named on stderr), 2 bad option or missing"
@@ -181,6 +183,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       String role,
       long seed,
       PolicySpec spec,
+      String optimizer,
       Map<String, Object> config) {}
 
   /** A run done. */
@@ -355,7 +358,16 @@ public final class BakeoffCommand implements Callable<Integer> {
                 PolicySpec.parse(
                     template(e.contender, e.gear, w, (double) cfgs.get(i).get("lr"), cfgs.get(i)));
             for (int k = 0; k < nTrain; k++) {
-              tuning.add(new Task(w, e.gear, e.name, "trial" + i, 100 + k, s, cfgs.get(i)));
+              tuning.add(
+                  new Task(
+                      w,
+                      e.gear,
+                      e.name,
+                      "trial" + i,
+                      100 + k,
+                      s,
+                      e.contender.optimizer(),
+                      cfgs.get(i)));
             }
           }
         }
@@ -414,7 +426,9 @@ public final class BakeoffCommand implements Callable<Integer> {
             continue;
           }
           for (int s = 1; s <= seeds; s++) {
-            heldout.add(new Task(w, e.gear, e.name, "heldout", s, e.spec, Map.of()));
+            heldout.add(
+                new Task(
+                    w, e.gear, e.name, "heldout", s, e.spec, e.contender.optimizer(), Map.of()));
           }
         }
       }
@@ -611,7 +625,12 @@ public final class BakeoffCommand implements Callable<Integer> {
         fs.add(
             pool.submit(
                 () -> {
-                  BakeoffWorkload.Run r = t.w().run(t.seed(), Policies.create(t.spec()));
+                  BakeoffWorkload.Run r =
+                      t.w()
+                          .run(
+                              t.seed(),
+                              Policies.create(t.spec()),
+                              Dl4jOptimizer.parse(t.optimizer()));
                   int k = count.incrementAndGet();
                   if (!quiet) {
                     synchronized (stderr) {

@@ -5,6 +5,7 @@ import dev.governor.control.Observation;
 import dev.governor.control.Policy;
 import dev.governor.trainers.CharLstm;
 import dev.governor.trainers.Datasets;
+import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.Dl4jTrainer;
 import dev.governor.trainers.GovernedRun;
 import dev.governor.trainers.LabeledData;
@@ -171,7 +172,7 @@ final class BakeoffWorkload {
         boolean cnn = name.equals("fmnist-cnn");
         Budget b =
             cnn
-                ? (quick ? new Budget(200, 25, 2000, 2000) : new Budget(1290, 86, 5000, 10000))
+                ? (quick ? new Budget(150, 25, 1000, 2000) : new Budget(1290, 86, 5000, 10000))
                 : (quick ? new Budget(300, 25, 5000, 10000) : new Budget(2150, 86, 5000, 10000));
         b = override(b, steps);
         boolean real = useReal(src.mode(), Datasets.fashionMnistPresent(src.fashionDir()));
@@ -214,7 +215,7 @@ final class BakeoffWorkload {
             0);
       }
       case "char-lstm" -> {
-        Budget b = quick ? new Budget(200, 25, 128, 512) : new Budget(6000, 200, 100_000, 100_000);
+        Budget b = quick ? new Budget(150, 25, 128, 512) : new Budget(3000, 150, 100_000, 100_000);
         b = override(b, steps);
         boolean real = useReal(src.mode(), TextCorpus.fortunesPresent(src.textDir()));
         TextCorpus c;
@@ -241,7 +242,7 @@ final class BakeoffWorkload {
             null,
             c,
             CharLstm.DEFAULT_LENGTH,
-            quick ? 128 : 256);
+            CharLstm.DEFAULT_HIDDEN);
       }
       default ->
           throw new IllegalArgumentException(
@@ -315,22 +316,24 @@ final class BakeoffWorkload {
    * models' updater; the LR-free optimizers come with {@code Dl4jOptimizer}.
    */
   static String unavailable(String optimizer) {
-    return optimizer.equals("adam")
-        ? null
-        : "optimizer " + optimizer + " not available in this build (no Dl4jOptimizer)";
+    try {
+      Dl4jOptimizer.parse(optimizer);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "optimizer not available in this build: " + e.getMessage();
+    }
   }
 
-  private Model network(long seed) {
-    return text ? CharLstm.create(hidden, 1, seed) : Models.create(model, train, seed);
-  }
-
-  private Dl4jTrainer trainer(long seed) {
-    Model net = network(seed);
+  private Dl4jTrainer trainer(long seed, Dl4jOptimizer optimizer) {
+    Model net =
+        text
+            ? CharLstm.create(hidden, 1, seed, optimizer.networkUpdater())
+            : Models.create(model, train, seed, optimizer);
     Dl4jTrainer.Builder b =
         text
             ? Dl4jTrainer.builder(net, new SequenceStream(corpus.train(), length, batch, seed + 1))
             : Dl4jTrainer.builder(net, train).batch(batch).seed(seed + 1);
-    return b.alignment(true).build();
+    return b.optimizer(optimizer).alignment(true).build();
   }
 
   /** What one run produced. */
@@ -382,13 +385,13 @@ final class BakeoffWorkload {
   }
 
   /**
-   * Trains a fresh network of {@code seed} for {@link #steps} steps under {@code policy},
-   * evaluating the validation metric every {@link #evalEvery} steps and at the end, then the test
-   * metric.
+   * Trains a fresh network of {@code seed} with {@code optimizer} for {@link #steps} steps under
+   * {@code policy}, evaluating the validation metric every {@link #evalEvery} steps and at the end,
+   * then the test metric.
    */
-  Run run(long seed, Policy policy) {
+  Run run(long seed, Policy policy, Dl4jOptimizer optimizer) {
     long t0 = System.nanoTime();
-    Dl4jTrainer trainer = trainer(seed);
+    Dl4jTrainer trainer = trainer(seed, optimizer);
     List<Long> es = new ArrayList<>();
     List<Double> em = new ArrayList<>();
     long reached = -1;

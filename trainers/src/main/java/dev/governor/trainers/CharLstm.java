@@ -39,6 +39,18 @@ public final class CharLstm {
    * @throws IllegalArgumentException when {@code hidden} or {@code layers} is below 1
    */
   public static MultiLayerNetwork create(int hidden, int layers, long seed) {
+    return create(hidden, layers, seed, new Adam(Models.UNIT_LR));
+  }
+
+  /**
+   * A fresh, initialized network whose layers use {@code updater} (for an LR-free {@link
+   * Dl4jOptimizer}: its {@link Dl4jOptimizer#networkUpdater()}); the initial weights do not depend
+   * on the updater.
+   *
+   * @throws IllegalArgumentException when {@code hidden} or {@code layers} is below 1
+   */
+  public static MultiLayerNetwork create(
+      int hidden, int layers, long seed, org.nd4j.linalg.learning.config.IUpdater updater) {
     if (hidden < 1) {
       throw new IllegalArgumentException("hidden units must be >= 1, but was " + hidden);
     }
@@ -49,7 +61,7 @@ public final class CharLstm {
         new NeuralNetConfiguration.Builder()
             .seed(seed)
             .weightInit(WeightInit.XAVIER)
-            .updater(new Adam(Models.UNIT_LR))
+            .updater(updater)
             .list();
     for (int i = 0; i < layers; i++) {
       b.layer(
