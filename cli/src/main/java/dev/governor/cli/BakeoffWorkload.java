@@ -296,13 +296,16 @@ final class BakeoffWorkload {
     return text
         ? String.format(
             Locale.ROOT,
-            "%s: LSTM %d units, windows of %d, batch %d, %d steps on %s",
+            "%s: LSTM %d units, windows of %d, batch %d, %d steps on %s; validation bits/char"
+                + " of the unigram model %.3f, of the bigram model %.3f",
             name,
             hidden,
             length,
             batch,
             steps,
-            corpus.describe())
+            corpus.describe(),
+            unigramBits,
+            bigramBits)
         : String.format(
             Locale.ROOT,
             "%s: %s, batch %d, %d steps on %s (%d train / %d val / %d test)",
