@@ -69,7 +69,7 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Budget: --quick (MLP 200 steps, CNN 60 steps of batch 64, LSTM 100 steps; gear on; 4"
+      "Budget: --quick (MLP 200 steps, CNN 50 steps of batch 64, LSTM 80 steps; gear on; 4"
           + " tuning trials on 1 training seed) is sized for 15 min on 2 cores; the full default (5 MLP epochs, 3 CNN epochs, 3000"
           + " LSTM steps, gear on and off, 8 trials on 2 training seeds) is a run of several"
           + " hours (docs/notes/dl4j-bakeoff.md).",

@@ -172,7 +172,7 @@ final class BakeoffWorkload {
         boolean cnn = name.equals("fmnist-cnn");
         Budget b =
             cnn
-                ? (quick ? new Budget(60, 10, 1000, 2000) : new Budget(1290, 86, 5000, 10000))
+                ? (quick ? new Budget(50, 10, 500, 1000) : new Budget(1290, 86, 5000, 10000))
                 : (quick ? new Budget(200, 20, 5000, 10000) : new Budget(2150, 86, 5000, 10000));
         b = override(b, steps);
         boolean real = useReal(src.mode(), Datasets.fashionMnistPresent(src.fashionDir()));
@@ -194,8 +194,8 @@ final class BakeoffWorkload {
         String derivation =
             quick
                 ? (cnn
-                    ? "accuracy 0.75 for --quick (60 steps of batch 64: 3 840 images, a fifteenth"
-                        + " of an epoch): 9 points below the 0.84 of a linear classifier on"
+                    ? "accuracy 0.75 for --quick (50 steps of batch 64: 3 200 images, a"
+                        + " seventeenth of an epoch): 9 points below the 0.84 of a linear classifier on"
                         + " Fashion-MNIST (Xiao et al. 2017, logistic regression)"
                     : "accuracy 0.80 for --quick (200 steps of 128: 25 600 images, under half an"
                         + " epoch): 4 points below the 0.84 of a linear classifier on"
@@ -220,7 +220,7 @@ final class BakeoffWorkload {
             0);
       }
       case "char-lstm" -> {
-        Budget b = quick ? new Budget(100, 20, 128, 512) : new Budget(3000, 150, 100_000, 100_000);
+        Budget b = quick ? new Budget(80, 20, 96, 256) : new Budget(3000, 150, 100_000, 100_000);
         b = override(b, steps);
         boolean real = useReal(src.mode(), TextCorpus.fortunesPresent(src.textDir()));
         TextCorpus c;
