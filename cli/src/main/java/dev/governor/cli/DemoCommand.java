@@ -33,10 +33,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code governor demo}: the main job. The feedback policy {@code pi} against the {@code cosine}
- * and {@code sgdr} schedules on the same model, data, seed and step budget, at three initial
- * learning rates (a sensible default, 10× below, 10× above); Fashion-MNIST when installed, the
- * seeded synthetic task otherwise. A table on the terminal, {@code summary.json} and {@code
- * report.html} in the output folder, and one run folder (telemetry and decision queues) per run.
+ * and {@code sgdr} schedules at three initial learning rates (a sensible default, 10× below, 10×
+ * above), and the LR range test + cosine, Schedule-Free AdamW and Prodigy at their own LRs, on the
+ * same model, data, seed (one) and step budget, every contender with the same safety gear;
+ * Fashion-MNIST when installed, the seeded synthetic task otherwise. A contender whose policy or
+ * optimizer is not in the build is skipped with a logged reason. A table on the terminal, {@code
+ * summary.json} and {@code report.html} in the output folder, and one run folder (telemetry and
+ * decision queues) per run.
  */
 @Command(
     name = "demo",
@@ -44,7 +47,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "The main job: pi vs cosine vs SGDR on a DL4J model at three initial learning rates "
-          + "(default, 10x below, 10x above). Fashion-MNIST when installed, synthetic otherwise.",
+          + "(default, 10x below, 10x above), and range test + cosine, Schedule-Free AdamW and "
+          + "Prodigy at their own LRs; one seed, the same safety gear for all. Fashion-MNIST "
+          + "when installed, synthetic otherwise.",
       "Example: governor demo --out runs/demo1",
       ""
     },
@@ -57,13 +62,53 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
 
   /**
-   * Default budget: 9 runs took 6 min 51 s on 2 busy cores with OMP_NUM_THREADS=1 (issue-6 note).
+   * Default budget: 4 epochs. Nine 5-epoch runs took 6 min 51 s on 2 busy cores with
+   * OMP_NUM_THREADS=1 (issue-6 note); the twelve 4-epoch runs of the six default contenders are
+   * measured in docs/notes/dl4j-bakeoff.md.
    */
-  static final int DEFAULT_EPOCHS = 5;
+  static final int DEFAULT_EPOCHS = 4;
 
   static final int DEFAULT_BATCH = 128;
 
   static final double DEFAULT_LR = 1e-3;
+
+  /** The global-norm clip of the baselines' safety gear (as in the bake-off). */
+  static final double STANDARD_CLIP = 1.0;
+
+  /** One planned run: contender, spec, index into the LR grid (1 = default), LR, folder name. */
+  record DemoRun(
+      DemoContender contender,
+      TrainingTask task,
+      PolicySpec spec,
+      int lrIndex,
+      double lr,
+      String dir) {}
+
+  /**
+   * A demo contender: a policy spec run at the three initial LRs, or one that chooses its own LR
+   * (the range test + cosine, the LR-free optimizers) and runs once.
+   *
+   * @param label short name in the table
+   * @param spec the policy spec before the LR and budget are filled in
+   * @param optimizer the DL4J optimizer (null: the one of {@code --optimizer})
+   * @param lrNeeding whether it runs at each initial LR
+   */
+  record DemoContender(String label, PolicySpec spec, String optimizer, boolean lrNeeding) {
+    static DemoContender of(String p) {
+      return switch (p.trim()) {
+        case "lrfind+cos" -> new DemoContender(p, PolicySpec.of("lrfind"), null, false);
+        case "sf-adamw" ->
+            new DemoContender(p, PolicySpec.parse("constant(lr=0.0025)"), "sf-adamw", false);
+        case "prodigy" ->
+            new DemoContender(p, PolicySpec.parse("constant(lr=1)"), "prodigy", false);
+        case "dog" -> new DemoContender(p, PolicySpec.parse("constant(lr=1)"), "dog", false);
+        default -> {
+          PolicySpec s = PolicySpec.parse(p);
+          yield new DemoContender(s.name(), s, null, !s.name().equals("lrfind"));
+        }
+      };
+    }
+  }
 
   @Spec CommandSpec spec;
 
@@ -90,7 +135,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--model", paramLabel = "NAME", description = "mlp (default) or cnn.")
   String model = "mlp";
 
-  @Option(names = "--epochs", paramLabel = "N", description = "Epochs per run (default 5).")
+  @Option(names = "--epochs", paramLabel = "N", description = "Epochs per run (default 4).")
   int epochs = DEFAULT_EPOCHS;
 
   @Option(names = "--batch", paramLabel = "N", description = "Mini-batch size (default 128).")
@@ -117,8 +162,18 @@ public final class DemoCommand implements Callable<Integer> {
       paramLabel = "LIST",
       split = ",",
       description =
-          "Policies to compare (default pi,cosine,sgdr); each may carry options in spec form.")
-  List<String> policies = List.of("pi", "cosine", "sgdr");
+          "Contenders (default pi,cosine,sgdr,lrfind+cos,sf-adamw,prodigy): policies, which may"
+              + " carry options in spec form, or lrfind+cos (range test + cosine), sf-adamw,"
+              + " prodigy, dog (the LR-free optimizers at their own defaults).")
+  List<String> policies = List.of("pi", "cosine", "sgdr", "lrfind+cos", "sf-adamw", "prodigy");
+
+  @Option(
+      names = "--gear",
+      paramLabel = "on|off",
+      description =
+          "Safety gear for every contender (default on): spike guard, safety cut and, for the"
+              + " baselines, the global-norm clip 1.0.")
+  String gear = "on";
 
   @Option(names = "--seed", paramLabel = "S", description = "Run seed (default 1).")
   long seed = 1;
@@ -142,6 +197,11 @@ public final class DemoCommand implements Callable<Integer> {
     if (!(lr > 0) || !Double.isFinite(lr)) {
       throw new UserException("--lr must be finite and > 0, but was " + lr);
     }
+    String g = gear.toLowerCase(Locale.ROOT);
+    if (!g.equals("on") && !g.equals("off")) {
+      throw new UserException("--gear must be on or off, but was '" + gear + "'");
+    }
+    boolean gearOn = g.equals("on");
     String ds = resolveDataset(dataset, dataDir, stderr);
     TrainingTask task =
         new TrainingTask(ds, dataDir, model, batch, epochs, seed, trainLimit, 100, opt);
@@ -153,21 +213,56 @@ public final class DemoCommand implements Callable<Integer> {
     // Validate every policy before anything is written or trained.
     Datasets.Split data = task.load();
     long total = task.totalSteps(data);
-    List<List<PolicySpec>> grid = new ArrayList<>();
-    for (double x : lrs) {
-      List<PolicySpec> row = new ArrayList<>();
-      for (String p : policies) {
-        PolicySpec s = specFor(cfg.policy(PolicySpec.parse(p)), x, total);
-        Policies.create(s);
-        row.add(s);
+    List<DemoRun> plan = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    for (String p : policies) {
+      DemoContender c = DemoContender.of(p);
+      String why = c.optimizer() == null ? null : BakeoffWorkload.unavailable(c.optimizer());
+      if (why != null) {
+        String line = "demo: skipping " + c.label() + ": " + why;
+        stderr.println(line);
+        notes.add(line);
+        continue;
       }
-      grid.add(row);
+      TrainingTask t =
+          c.optimizer() == null ? task : task.withOptimizer(Dl4jOptimizer.parse(c.optimizer()));
+      for (int i = 0; i < lrs.length; i++) {
+        if (!c.lrNeeding() && i != 1) {
+          continue;
+        }
+        PolicySpec bare = specFor(cfg.policy(c.spec()), lrs[i], total);
+        Policies.create(bare); // an unknown policy or option is an error, as before
+        PolicySpec s = bare;
+        if (gearOn && !bare.name().equals("pi")) {
+          PolicySpec geared = bare.with("gear", "standard");
+          if (!bare.has("clip")) {
+            geared = geared.with("clip", STANDARD_CLIP);
+          }
+          try {
+            Policies.create(geared);
+            s = geared;
+          } catch (IllegalArgumentException e) {
+            String line =
+                "demo: "
+                    + c.label()
+                    + " runs without the safety gear: the gear keys are not in this build ("
+                    + e.getMessage()
+                    + ")";
+            if (!notes.contains(line)) {
+              stderr.println(line);
+              notes.add(line);
+            }
+          }
+        }
+        String dirName = c.label().replace('+', '-') + (c.lrNeeding() ? "-lr" + i : "");
+        plan.add(new DemoRun(c, t, s, i, c.lrNeeding() ? lrs[i] : Double.NaN, dirName));
+      }
     }
     Files.createDirectories(dir);
     stdout.printf(
         Locale.ROOT,
-        "demo: %s, model %s, optimizer %s, %d epochs x %d steps (batch %d), seed %d, %d runs"
-            + " -> %s%n",
+        "demo: %s, model %s, optimizer %s, %d epochs x %d steps (batch %d), 1 seed (%d), %d"
+            + " runs -> %s%n",
         data.train().name()
             + " ("
             + data.train().size()
@@ -180,48 +275,53 @@ public final class DemoCommand implements Callable<Integer> {
         task.stepsPerEpoch(data),
         batch,
         seed,
-        lrs.length * policies.size(),
+        plan.size(),
         dir);
     stdout.flush();
     List<TrainingResult> results = new ArrayList<>();
-    long runs = (long) lrs.length * policies.size();
-    try (ProgressBar pb = progress(runs * total)) {
+    try (ProgressBar pb = progress(plan.size() * total)) {
       long done = 0;
-      for (int i = 0; i < lrs.length; i++) {
-        for (PolicySpec s : grid.get(i)) {
-          Policy policy = Policies.create(s);
-          Path runDir = dir.resolve(s.name() + "-lr" + i);
-          Map<String, String> config = config(task, s, lrs[i]);
-          config.putAll(cfg.effective(spec, "demo"));
-          RunFolder folder =
-              RunFolder.create(
-                  runDir, RunHeader.of(runDir.getFileName().toString(), s, config, seed));
-          final long base = done;
-          if (pb != null) {
-            pb.setExtraMessage(s.name() + " lr=" + Dl4jReports.fmt("%.0e", lrs[i]));
-          }
-          TrainingResult r =
-              task.run(
-                  data,
-                  policy,
-                  folder,
-                  n -> {
-                    if (pb != null) {
-                      pb.stepTo(base + n);
-                    }
-                  });
-          folder.writeSummary(Dl4jReports.summary(r));
-          results.add(r);
-          done += total;
+      for (DemoRun d : plan) {
+        PolicySpec s = d.spec();
+        Policy policy = Policies.create(s);
+        Path runDir = dir.resolve(d.dir());
+        Map<String, String> config = config(d.task(), s, policy.initial().lr());
+        config.put("contender", d.contender().label());
+        config.putAll(cfg.effective(spec, "demo"));
+        RunFolder folder =
+            RunFolder.create(
+                runDir, RunHeader.of(runDir.getFileName().toString(), s, config, seed));
+        final long base = done;
+        if (pb != null) {
+          pb.setExtraMessage(
+              d.contender().label()
+                  + (Double.isNaN(d.lr()) ? "" : " lr=" + Dl4jReports.fmt("%.0e", d.lr())));
         }
+        TrainingResult r =
+            d.task()
+                .run(
+                    data,
+                    policy,
+                    folder,
+                    n -> {
+                      if (pb != null) {
+                        pb.stepTo(base + n);
+                      }
+                    });
+        folder.writeSummary(Dl4jReports.summary(r));
+        results.add(r);
+        done += total;
       }
     }
     List<List<String>> rows = new ArrayList<>();
     rows.add(Dl4jReports.header());
-    for (TrainingResult r : results) {
-      rows.add(Dl4jReports.row(r));
+    for (int i = 0; i < results.size(); i++) {
+      rows.add(Dl4jReports.row(plan.get(i).contender().label(), results.get(i)));
     }
     Dl4jReports.table(rows).forEach(stdout::println);
+    for (String n : notes) {
+      stdout.println("note: " + n.substring("demo: ".length()));
+    }
 
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("dataset", ds);
@@ -232,15 +332,30 @@ public final class DemoCommand implements Callable<Integer> {
     summary.put("seed", seed);
     summary.put("steps_per_run", total);
     summary.put("initial_lrs", lrs);
+    summary.put("seeds", List.of(seed));
+    summary.put(
+        "gear", gearOn ? "standard (guard, safety cut, clip " + STANDARD_CLIP + ")" : "off");
+    summary.put("notes", notes);
     List<Map<String, Object>> list = new ArrayList<>();
-    for (TrainingResult r : results) {
-      list.add(Dl4jReports.summary(r));
+    for (int i = 0; i < results.size(); i++) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("contender", plan.get(i).contender().label());
+      m.put("optimizer", plan.get(i).task().optimizer().toString());
+      m.putAll(Dl4jReports.summary(results.get(i)));
+      list.add(m);
     }
     summary.put("runs", list);
     Dl4jReports.writeJson(dir.resolve("summary.json"), summary);
 
     Report rep =
-        new Report("Governor demo: " + String.join(" vs ", policies) + " on " + ds + " / " + model);
+        new Report(
+            "Governor demo: "
+                + String.join(
+                    " vs ", plan.stream().map(d -> d.contender().label()).distinct().toList())
+                + " on "
+                + ds
+                + " / "
+                + model);
     rep.text(
         "Same model, data, seed and budget ("
             + epochs
@@ -248,14 +363,43 @@ public final class DemoCommand implements Callable<Integer> {
             + total
             + " steps of batch "
             + batch
-            + ") for every run; "
+            + ") for every run, one seed ("
+            + seed
+            + "); "
             + (opt.isNetworkUpdater()
                 ? "Adam with decoupled weight decay"
                 : "optimizer " + opt + " (the policy's lr is its own lr)")
-            + "; the policy sets LR, clip and weight decay.");
+            + " unless the contender is an LR-free optimizer (its own lr);"
+            + " the policy sets LR, clip and weight decay. Safety gear "
+            + (gearOn
+                ? "on for every contender: the spike guard and safety cut (pi: its own, same"
+                    + " defaults) and, for the baselines, the global-norm clip "
+                    + STANDARD_CLIP
+                    + " (pi sets its clip with its clip loop)."
+                : "off (the baselines as configured; pi with its own guard)."));
     rep.table(rows);
+    List<List<String>> specs = new ArrayList<>();
+    specs.add(List.of("run", "contender", "optimizer", "policy spec"));
+    for (DemoRun d : plan) {
+      specs.add(
+          List.of(
+              d.dir(),
+              d.contender().label(),
+              d.task().optimizer().toString(),
+              d.spec().toString()));
+    }
+    rep.heading("Specs").table(specs);
+    for (String n : notes) {
+      rep.text(n);
+    }
     for (int i = 0; i < lrs.length; i++) {
-      List<TrainingResult> group = results.subList(i * policies.size(), (i + 1) * policies.size());
+      List<TrainingResult> group = new ArrayList<>();
+      for (int k = 0; k < plan.size(); k++) {
+        // the contenders that choose their own LR are shown with the default-LR group
+        if (plan.get(k).lrIndex() == i) {
+          group.add(results.get(k));
+        }
+      }
       Dl4jReports.plots(rep, "initial lr " + Dl4jReports.fmt("%.0e", lrs[i]), group);
     }
     rep.write(dir.resolve("report.html"));

@@ -93,8 +93,13 @@ final class Dl4jReports {
   }
 
   static List<String> row(TrainingResult r) {
+    return row(r.policy(), r);
+  }
+
+  /** A table row with a short label instead of the policy's full spec. */
+  static List<String> row(String label, TrainingResult r) {
     return List.of(
-        r.policy(),
+        label,
         fmt("%.0e", r.initialLr()),
         fmt("%.4f", r.testAccuracy()),
         fmt("%.4f", r.finalTrainLoss()),

@@ -28,6 +28,7 @@ import picocli.CommandLine.ParseResult;
     subcommands = {
       CommandLine.HelpCommand.class,
       DemoCommand.class,
+      BakeoffCommand.class,
       ScheduleCommand.class,
       SimulateCommand.class,
       LrFindCommand.class,

@@ -230,6 +230,7 @@ class ConfigTest {
   void commandSectionsMatchTheFlagsDefaults() {
     commandSectionMatches(new SimulateCommand(), "simulate", Map.of("problem", "nqm"));
     commandSectionMatches(new DemoCommand(), "demo", Map.of());
+    commandSectionMatches(new BakeoffCommand(), "bakeoff", Map.of());
     commandSectionMatches(new ScheduleCommand(), "schedule", Map.of());
     commandSectionMatches(new TrainCommand(), "train", Map.of());
     commandSectionMatches(new LrFindCommand(), "lr-find", Map.of("problem", "nqm"));

@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Not thread-safe.
  */
-public final class BatchStream {
+public final class BatchStream implements Batches {
   private final LabeledData data;
   private final int batchSize;
   private final long seed;

@@ -49,7 +49,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Dl4jTrainer implements Trainer {
   private final GovernedStep core;
-  private final BatchStream stream;
+  private final Batches stream;
   private final DataSet val;
   private final int valEvery;
   private final BiConsumer<Long, DataSet> batchHook;
@@ -59,15 +59,27 @@ public final class Dl4jTrainer implements Trainer {
     Net net = Net.of(b.model);
     this.core =
         new GovernedStep(net, b.alignment, b.snapshotEvery, b.ringSize, b.undo, b.optimizer);
-    this.stream = new BatchStream(b.train, b.batch, b.seed);
-    this.val = b.val == null ? null : BatchStream.all(b.val, 0, b.val.size());
+    this.stream = b.source != null ? b.source : new BatchStream(b.train, b.batch, b.seed);
+    this.val =
+        b.valSet != null
+            ? b.valSet
+            : b.val == null ? null : BatchStream.all(b.val, 0, b.val.size());
     this.valEvery = b.valEvery;
     this.batchHook = b.batchHook;
   }
 
   /** A builder for training {@code model} (a MultiLayerNetwork or ComputationGraph) on train. */
   public static Builder builder(Model model, LabeledData train) {
-    return new Builder(model, train);
+    return new Builder(model, train, null);
+  }
+
+  /**
+   * A builder for training {@code model} on the batches of {@code source} (e.g. a {@link
+   * SequenceStream} of character windows); the builder's {@code batch} and {@code seed} do not
+   * apply, the source has its own.
+   */
+  public static Builder builder(Model model, Batches source) {
+    return new Builder(model, null, source);
   }
 
   @Override
@@ -157,6 +169,23 @@ public final class Dl4jTrainer implements Trainer {
     core.evalMode();
     try {
       return Evaluation.of(core.net(), data);
+    } finally {
+      if (!was) {
+        core.trainMode();
+      }
+    }
+  }
+
+  /**
+   * The model's loss on {@code data} at the evaluation parameters (DL4J's score: the loss
+   * function's mean over the examples, summed over time steps for recurrent outputs), without
+   * training; the mode is the same afterwards.
+   */
+  public double score(DataSet data) {
+    boolean was = core.inEvalMode();
+    core.evalMode();
+    try {
+      return core.net().score(data);
     } finally {
       if (!was) {
         core.trainMode();
@@ -355,6 +384,8 @@ public final class Dl4jTrainer implements Trainer {
   public static final class Builder {
     private final Model model;
     private final LabeledData train;
+    private final Batches source;
+    private DataSet valSet;
     private int batch = 128;
     private long seed;
     private LabeledData val;
@@ -366,12 +397,13 @@ public final class Dl4jTrainer implements Trainer {
     private BiConsumer<Long, DataSet> batchHook;
     private Dl4jOptimizer optimizer = Dl4jOptimizer.adam();
 
-    private Builder(Model model, LabeledData train) {
-      if (model == null || train == null) {
+    private Builder(Model model, LabeledData train, Batches source) {
+      if (model == null || (train == null && source == null)) {
         throw new IllegalArgumentException("model and training data must not be null");
       }
       this.model = model;
       this.train = train;
+      this.source = source;
     }
 
     /** Examples per mini-batch (default 128). */
@@ -395,6 +427,18 @@ public final class Dl4jTrainer implements Trainer {
         throw new IllegalArgumentException("validation period must be >= 1, but was " + every);
       }
       val = data;
+      valSet = null;
+      valEvery = every;
+      return this;
+    }
+
+    /** Validation batch whose loss is measured every {@code every} steps (default none). */
+    public Builder validation(DataSet data, int every) {
+      if (every < 1) {
+        throw new IllegalArgumentException("validation period must be >= 1, but was " + every);
+      }
+      val = null;
+      valSet = data;
       valEvery = every;
       return this;
     }

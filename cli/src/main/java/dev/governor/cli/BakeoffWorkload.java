@@ -1,0 +1,462 @@
+package dev.governor.cli;
+
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.control.Policy;
+import dev.governor.trainers.CharLstm;
+import dev.governor.trainers.Datasets;
+import dev.governor.trainers.Dl4jOptimizer;
+import dev.governor.trainers.Dl4jTrainer;
+import dev.governor.trainers.GovernedRun;
+import dev.governor.trainers.LabeledData;
+import dev.governor.trainers.Models;
+import dev.governor.trainers.SequenceStream;
+import dev.governor.trainers.TextCorpus;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * One workload of {@code governor bakeoff}: a model, its data, its step budget and its metric with
+ * a target fixed before any run. The data are loaded once and shared read-only by all runs; each
+ * run builds a fresh network from its seed (initialization {@code seed}, data order {@code seed +
+ * 1}).
+ *
+ * <ul>
+ *   <li>{@code fmnist-mlp}, {@code fmnist-cnn}: the built-in {@code mlp} and {@code cnn} on
+ *       Fashion-MNIST (the last 5 000 of the 60 000 training images are the validation set, the 10
+ *       000 test images the test set), batch 128, Adam-default LR 1e-3. Metric: accuracy (higher is
+ *       better); steps-to-target on the validation set, the final figure on the test set.
+ *   <li>{@code char-lstm}: {@link CharLstm} on the fortunes corpus (windows of 64 characters, batch
+ *       32), LR 2e-3 (the default rate of Karpathy's char-rnn). Metric: validation bits per
+ *       character (lower is better); test bits per character beside it.
+ * </ul>
+ */
+final class BakeoffWorkload {
+  static final List<String> NAMES = List.of("fmnist-mlp", "fmnist-cnn", "char-lstm");
+
+  private static final double LOG2_VOCAB = Math.log(TextCorpus.VOCAB) / Math.log(2);
+
+  final String name;
+  final boolean text;
+  final String model;
+  final long steps;
+  final int batch;
+  final int evalEvery;
+  final double defaultLr;
+  final double standardClip;
+  final double target;
+  final String targetDerivation;
+  final String data;
+
+  // Fashion-MNIST
+  private final LabeledData train;
+  private final LabeledData val;
+  private final LabeledData test;
+  // text
+  private final TextCorpus corpus;
+  private final int length;
+  private final int hidden;
+  private final DataSet valWindows;
+  private final DataSet testWindows;
+  final double unigramBits;
+  final double bigramBits;
+
+  /** The settings that differ between --quick and the full run, per workload. */
+  record Budget(long steps, int evalEvery, int valSize, int testSize) {}
+
+  private BakeoffWorkload(
+      String name,
+      String model,
+      Budget b,
+      int batch,
+      double defaultLr,
+      double target,
+      String derivation,
+      String data,
+      Datasets.Split split,
+      TextCorpus corpus,
+      int length,
+      int hidden) {
+    this.name = name;
+    this.model = model;
+    this.text = corpus != null;
+    this.steps = b.steps();
+    this.batch = batch;
+    this.evalEvery = b.evalEvery();
+    this.defaultLr = defaultLr;
+    this.standardClip = 1.0;
+    this.data = data;
+    this.length = length;
+    this.hidden = hidden;
+    if (corpus == null) {
+      LabeledData all = split.train();
+      int nVal = Math.min(5000, all.size() / 10);
+      this.train = slice(all, 0, all.size() - nVal, all.name() + "[train]");
+      this.val =
+          slice(
+              all,
+              all.size() - nVal,
+              all.size() - nVal + Math.min(nVal, b.valSize()),
+              all.name() + "[val]");
+      this.test = split.test().head(b.testSize());
+      this.corpus = null;
+      this.valWindows = null;
+      this.testWindows = null;
+      this.unigramBits = Double.NaN;
+      this.bigramBits = Double.NaN;
+      this.target = target;
+      this.targetDerivation = derivation;
+    } else {
+      this.train = null;
+      this.val = null;
+      this.test = null;
+      this.corpus = corpus;
+      int vw = Math.min(SequenceStream.windows(corpus.validation().length, length), b.valSize());
+      int tw = Math.min(SequenceStream.windows(corpus.test().length, length), b.testSize());
+      if (vw < 1 || tw < 1) {
+        throw new IllegalArgumentException(
+            corpus.name() + " has too little validation or test text for windows of " + length);
+      }
+      this.valWindows = SequenceStream.range(corpus.validation(), length, 0, vw);
+      this.testWindows = SequenceStream.range(corpus.test(), length, 0, tw);
+      this.unigramBits = TextCorpus.unigramBits(corpus.train(), corpus.validation());
+      this.bigramBits = TextCorpus.bigramBits(corpus.train(), corpus.validation());
+      this.target = bigramBits;
+      this.targetDerivation =
+          String.format(
+              Locale.ROOT,
+              "validation bits per character of the add-one bigram model of the training text"
+                  + " (%.4f; unigram %.4f%s): a model must use more than the previous character"
+                  + " to reach it; computed from the data before any run",
+              bigramBits,
+              unigramBits,
+              Double.isNaN(corpus.entropyRate())
+                  ? ""
+                  : String.format(Locale.ROOT, "; source entropy rate %.4f", corpus.entropyRate()));
+    }
+  }
+
+  private static LabeledData slice(LabeledData d, int from, int to, String name) {
+    int f = d.features();
+    return new LabeledData(
+        name,
+        Arrays.copyOfRange(d.x(), from * f, to * f),
+        Arrays.copyOfRange(d.y(), from, to),
+        f,
+        d.height(),
+        d.width(),
+        d.classes());
+  }
+
+  /** Where the data come from, and whether synthetic stand-ins are allowed. */
+  record Sources(String mode, Path fashionDir, Path textDir) {}
+
+  /**
+   * Loads workload {@code name}.
+   *
+   * @param steps a step budget that overrides the workload's (0 = the workload's)
+   * @throws IllegalArgumentException naming the workload when it is unknown
+   * @throws dev.governor.trainers.MissingDatasetException when {@code mode} is {@code real} and the
+   *     data set is not installed
+   */
+  static BakeoffWorkload load(
+      String name, boolean quick, long steps, Sources src, PrintWriter stderr) {
+    switch (name) {
+      case "fmnist-mlp", "fmnist-cnn" -> {
+        boolean cnn = name.equals("fmnist-cnn");
+        Budget b =
+            cnn
+                ? (quick ? new Budget(50, 10, 500, 1000) : new Budget(1290, 86, 5000, 10000))
+                : (quick ? new Budget(200, 20, 5000, 10000) : new Budget(2150, 86, 5000, 10000));
+        b = override(b, steps);
+        boolean real = useReal(src.mode(), Datasets.fashionMnistPresent(src.fashionDir()));
+        Datasets.Split split;
+        if (real) {
+          split = Datasets.fashionMnist(src.fashionDir());
+        } else {
+          stderr.println(
+              "bakeoff: "
+                  + name
+                  + ": Fashion-MNIST "
+                  + (src.mode().equals("synthetic")
+                      ? "not used (--data synthetic)"
+                      : "not found in " + src.fashionDir())
+                  + "; using the seeded synthetic task");
+          split = Datasets.synthetic(7, 20000, 5000);
+        }
+        double target = quick ? (cnn ? 0.75 : 0.80) : (cnn ? 0.87 : 0.85);
+        String derivation =
+            quick
+                ? (cnn
+                    ? "accuracy 0.75 for --quick (50 steps of batch 64: 3 200 images, a"
+                        + " seventeenth of an epoch): 9 points below the 0.84 of a linear classifier on"
+                        + " Fashion-MNIST (Xiao et al. 2017, logistic regression)"
+                    : "accuracy 0.80 for --quick (200 steps of 128: 25 600 images, under half an"
+                        + " epoch): 4 points below the 0.84 of a linear classifier on"
+                        + " Fashion-MNIST (Xiao et al. 2017, logistic regression)")
+                : (cnn
+                    ? "accuracy 0.87: 3 points above a linear classifier (0.84, Xiao et al. 2017),"
+                        + " below the ~0.91 small CNNs reach in a few epochs"
+                    : "accuracy 0.85: one point above a linear classifier (0.84, Xiao et al. 2017),"
+                        + " below the ~0.88 of a 2-hidden-layer MLP after a few epochs");
+        return new BakeoffWorkload(
+            name,
+            cnn ? "cnn" : "mlp",
+            b,
+            cnn && quick ? 64 : 128,
+            1e-3,
+            target,
+            derivation + (real ? "" : " (synthetic stand-in data: the target is not calibrated)"),
+            real ? "fashion-mnist" : "synthetic",
+            split,
+            null,
+            0,
+            0);
+      }
+      case "char-lstm" -> {
+        Budget b = quick ? new Budget(80, 20, 96, 256) : new Budget(3000, 150, 100_000, 100_000);
+        b = override(b, steps);
+        boolean real = useReal(src.mode(), TextCorpus.fortunesPresent(src.textDir()));
+        TextCorpus c;
+        if (real) {
+          c = TextCorpus.fortunes(src.textDir(), 1);
+        } else {
+          stderr.println(
+              "bakeoff: char-lstm: the fortunes corpus "
+                  + (src.mode().equals("synthetic")
+                      ? "not used (--data synthetic)"
+                      : "not found in " + src.textDir())
+                  + "; using the seeded Markov source");
+          c = TextCorpus.markov(7, 200_000, 20_000, 20_000);
+        }
+        return new BakeoffWorkload(
+            name,
+            "char-lstm",
+            b,
+            32,
+            2e-3,
+            Double.NaN,
+            null,
+            real ? "fortunes" : "markov",
+            null,
+            c,
+            CharLstm.DEFAULT_LENGTH,
+            CharLstm.DEFAULT_HIDDEN);
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "workload must be one of " + NAMES + ", but was '" + name + "'");
+    }
+  }
+
+  private static Budget override(Budget b, long steps) {
+    if (steps <= 0) {
+      return b;
+    }
+    int every = (int) Math.max(1, Math.min(b.evalEvery(), steps / 4));
+    return new Budget(steps, every, b.valSize(), b.testSize());
+  }
+
+  private static boolean useReal(String mode, boolean present) {
+    return switch (mode) {
+      case "real" -> true;
+      case "synthetic" -> false;
+      default -> present;
+    };
+  }
+
+  /** Whether a higher metric is better (accuracy) or lower (bits per character). */
+  boolean higherIsBetter() {
+    return !text;
+  }
+
+  /** The metric's name in tables and summary.json. */
+  String metric() {
+    return text ? "val_bpc" : "test_accuracy";
+  }
+
+  /** Whether {@code m} meets the target. */
+  boolean meets(double m) {
+    return text ? m <= target : m >= target;
+  }
+
+  /** The metric a diverged or non-finite run is scored with (bpc of a uniform guess). */
+  double worst() {
+    return text ? LOG2_VOCAB : 0.0;
+  }
+
+  /** A one-line description for the terminal and the report. */
+  String describe() {
+    return text
+        ? String.format(
+            Locale.ROOT,
+            "%s: LSTM %d units, windows of %d, batch %d, %d steps on %s; validation bits/char"
+                + " of the unigram model %.3f, of the bigram model %.3f",
+            name,
+            hidden,
+            length,
+            batch,
+            steps,
+            corpus.describe(),
+            unigramBits,
+            bigramBits)
+        : String.format(
+            Locale.ROOT,
+            "%s: %s, batch %d, %d steps on %s (%d train / %d val / %d test)",
+            name,
+            model,
+            batch,
+            steps,
+            data,
+            train.size(),
+            val.size(),
+            test.size());
+  }
+
+  /**
+   * Whether the optimizer {@code name} can run in this build, or why not. Adam is the built-in
+   * models' updater; the LR-free optimizers come with {@code Dl4jOptimizer}.
+   */
+  static String unavailable(String optimizer) {
+    try {
+      Dl4jOptimizer.parse(optimizer);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "optimizer not available in this build: " + e.getMessage();
+    }
+  }
+
+  private Dl4jTrainer trainer(long seed, Dl4jOptimizer optimizer) {
+    Model net =
+        text
+            ? CharLstm.create(hidden, 1, seed, optimizer.networkUpdater())
+            : Models.create(model, train, seed, optimizer);
+    Dl4jTrainer.Builder b =
+        text
+            ? Dl4jTrainer.builder(net, new SequenceStream(corpus.train(), length, batch, seed + 1))
+            : Dl4jTrainer.builder(net, train).batch(batch).seed(seed + 1);
+    return b.optimizer(optimizer).alignment(true).build();
+  }
+
+  /** What one run produced. */
+  record Run(
+      long[] evalSteps,
+      double[] evalMetric,
+      double valMetric,
+      double testMetric,
+      boolean diverged,
+      long stepsToTarget,
+      int guardEvents,
+      double finalLr,
+      double finalLoss,
+      double wallSeconds) {}
+
+  /** The validation metric of the trainer's current model. */
+  private double valMetric(Dl4jTrainer t) {
+    return text ? bpc(t, valWindows) : finiteOr(t.evaluate(val).accuracy());
+  }
+
+  private double testMetric(Dl4jTrainer t) {
+    return text ? bpc(t, testWindows) : finiteOr(t.evaluate(test).accuracy());
+  }
+
+  private double finiteOr(double m) {
+    return Double.isFinite(m) ? m : worst();
+  }
+
+  private double bpc(Dl4jTrainer t, DataSet windows) {
+    int n = (int) windows.getFeatures().size(0);
+    double sum = 0;
+    int chunk = 256;
+    for (int from = 0; from < n; from += chunk) {
+      int to = Math.min(n, from + chunk);
+      DataSet part =
+          from == 0 && to == n
+              ? windows
+              : new DataSet(
+                  windows
+                      .getFeatures()
+                      .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)),
+                  windows
+                      .getLabels()
+                      .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)));
+      sum += t.score(part) * (to - from);
+    }
+    double b = CharLstm.bitsPerChar(sum / n, length);
+    return Double.isFinite(b) ? Math.min(b, 1e3) : worst();
+  }
+
+  /**
+   * Trains a fresh network of {@code seed} with {@code optimizer} for {@link #steps} steps under
+   * {@code policy}, evaluating the validation metric every {@link #evalEvery} steps and at the end,
+   * then the test metric.
+   */
+  Run run(long seed, Policy policy, Dl4jOptimizer optimizer) {
+    long t0 = System.nanoTime();
+    Dl4jTrainer trainer = trainer(seed, optimizer);
+    List<Long> es = new ArrayList<>();
+    List<Double> em = new ArrayList<>();
+    long reached = -1;
+    int events = 0;
+    boolean bad = false;
+    double lastLr = Double.NaN;
+    int tail = (int) Math.max(1, Math.min(50, steps / 4));
+    double tailLoss = 0;
+    try (GovernedRun run = GovernedRun.of(trainer, policy, null)) {
+      for (long s = 0; s < steps; s++) {
+        Hyperparameters h = run.next();
+        lastLr = h.lr();
+        Observation o = run.step();
+        events += run.lastEvents().size();
+        bad = !Double.isFinite(o.loss());
+        if (s >= steps - tail) {
+          tailLoss += o.loss() / (text ? length : 1);
+        }
+        long done = s + 1;
+        if (done % evalEvery == 0 || done == steps) {
+          double m = valMetric(trainer);
+          es.add(done);
+          em.add(m);
+          if (reached < 0 && meets(m)) {
+            reached = done;
+          }
+        }
+      }
+    }
+    double valM = em.get(em.size() - 1);
+    double testM = testMetric(trainer);
+    boolean diverged = bad || (text && valM >= worst());
+    return new Run(
+        es.stream().mapToLong(Long::longValue).toArray(),
+        em.stream().mapToDouble(Double::doubleValue).toArray(),
+        valM,
+        testM,
+        diverged,
+        reached,
+        events,
+        lastLr,
+        tailLoss / tail,
+        (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** The figure a run is judged by: test accuracy, or validation bits per character. */
+  double score(Run r) {
+    return text ? r.valMetric() : r.testMetric();
+  }
+
+  /** The figure tuning selects by: the validation metric (never the test set). */
+  double tuningScore(Run r) {
+    return r.valMetric();
+  }
+
+  /** The evaluation's name for the test figure. */
+  String testName() {
+    return text ? "test_bpc" : "test_accuracy";
+  }
+}

@@ -1,0 +1,181 @@
+package dev.governor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A CI-sized smoke of {@code governor bakeoff}: the summary.json contract and exit codes. */
+class BakeoffCommandTest {
+  @TempDir Path tmp;
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void tinySyntheticBakeoffWritesTheContractAndAMissedGoalExitsOne() throws Exception {
+    Path out = tmp.resolve("b");
+    // accuracy 1.01 cannot be reached: the --goal must be reported as missed, with exit 1
+    Result r =
+        run(
+            "bakeoff",
+            "--quick",
+            "--workloads",
+            "fmnist-mlp",
+            "--contenders",
+            "pi,constant,sf-adamw",
+            "--data",
+            "synthetic",
+            "--steps",
+            "12",
+            "--seeds",
+            "2",
+            "--trials",
+            "2",
+            "--train-seeds",
+            "1",
+            "--gear",
+            "off",
+            "--jobs",
+            "2",
+            "--goal",
+            "fmnist-mlp=1.01",
+            "--out",
+            out.toString());
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("goal missed: fmnist-mlp: pi@x1 reaches 1.0100 (--goal)"), r.err());
+    JsonNode s = new ObjectMapper().readTree(Files.readString(out.resolve("summary.json")));
+    for (String k : List.of("protocol", "contenders", "per_problem", "aggregate", "goals")) {
+      assertTrue(s.has(k), k);
+    }
+    for (String k : List.of("gear", "budget", "trials", "seeds", "split", "targets")) {
+      assertTrue(s.get("protocol").has(k), "protocol." + k);
+    }
+    assertEquals(0.80, s.at("/protocol/targets/fmnist-mlp/value").asDouble(), 0.0);
+    JsonNode pi = s.at("/per_problem/fmnist-mlp/pi@x1");
+    for (String k :
+        List.of(
+            "runs",
+            "diverged",
+            "reached",
+            "median_steps_to_target",
+            "ci95",
+            "final_loss_median",
+            "ratio_to_best_tuned",
+            "heldout",
+            "test_accuracy_mean",
+            "test_accuracy_ci95")) {
+      assertTrue(pi.has(k), "per_problem.fmnist-mlp.pi@x1." + k);
+    }
+    assertEquals(2, pi.get("runs").asInt());
+    assertEquals("[1,2]", pi.get("heldout").toString());
+    // the tuned baseline: 2 trials on training seed 100, the winner on held-out seeds 1, 2
+    JsonNode c = s.at("/per_problem/fmnist-mlp/constant");
+    assertEquals(2, c.at("/tuning/trials").size());
+    assertEquals("[100]", c.at("/tuning/training_seeds").toString());
+    assertEquals(2, c.get("runs").asInt());
+    double chosen = c.at("/tuning/chosen/lr").asDouble();
+    assertEquals("constant(lr=" + chosen + ")", c.get("spec").asText());
+    // the optimizer that is not in this build is skipped with its reason, never silently
+    JsonNode sf = s.at("/per_problem/fmnist-mlp/sf-adamw");
+    assertTrue(sf.has("skipped") || sf.has("runs"), sf.toString());
+    if (sf.has("skipped")) {
+      assertTrue(r.err().contains("skipping fmnist-mlp sf-adamw"), r.err());
+    }
+    JsonNode agg = s.at("/aggregate/pi@x1");
+    assertTrue(agg.has("geomean_ratio") && agg.has("profile"), agg.toString());
+    JsonNode g = s.get("goals");
+    JsonNode extra = g.get("fmnist-mlp: pi@x1 reaches 1.0100 (--goal)");
+    assertFalse(extra.get("met").asBoolean());
+    assertEquals(">= 1.0100", extra.get("goal").asText());
+    assertTrue(g.has("fmnist-mlp: pi@x1 within the 95% CI of tuned cosine or better"));
+    assertTrue(Files.size(out.resolve("report.html")) > 1000);
+    assertTrue(r.out().contains("pi@x10"), r.out());
+  }
+
+  @Test
+  void theLstmWorkloadReportsBitsPerCharacterBesideTheUnigramBaseline() throws Exception {
+    Path out = tmp.resolve("l");
+    Result r =
+        run(
+            "bakeoff",
+            "--quick",
+            "--workloads",
+            "char-lstm",
+            "--contenders",
+            "pi",
+            "--data",
+            "synthetic",
+            "--steps",
+            "4",
+            "--seeds",
+            "2",
+            "--quiet",
+            "--out",
+            out.toString());
+    // without the tuned cosine the goals cannot be evaluated: reported as such, not as missed
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = new ObjectMapper().readTree(Files.readString(out.resolve("summary.json")));
+    JsonNode lstm = s.at("/per_problem/char-lstm/pi@x1");
+    assertTrue(lstm.has("val_bpc_mean") && lstm.has("val_bpc_ci95"), lstm.toString());
+    assertTrue(lstm.get("unigram_bpc").asDouble() > 3, lstm.toString());
+    assertTrue(s.at("/protocol/targets/char-lstm/derivation").asText().contains("bigram"));
+    assertTrue(
+        s.at("/goals/char-lstm: pi@x1 within the 95% CI of tuned cosine or better/met").isNull());
+  }
+
+  @Test
+  void badOptionsAreOneLineAndNothingIsWritten() {
+    for (Map.Entry<String[], String> e :
+        Map.of(
+                new String[] {"--workloads", "mnist"}, "--workloads must name some of",
+                new String[] {"--gear", "maybe"}, "--gear must be on, off or both",
+                new String[] {"--seeds", "1"}, "--seeds must be >= 2",
+                new String[] {"--goal", "char-lstm"}, "--goal must be WORKLOAD=NUMBER")
+            .entrySet()) {
+      Path out = tmp.resolve("x" + e.getValue().length());
+      String[] base = {"bakeoff", "--data", "synthetic", "--out", out.toString()};
+      String[] args = new String[base.length + e.getKey().length];
+      System.arraycopy(base, 0, args, 0, base.length);
+      System.arraycopy(e.getKey(), 0, args, base.length, e.getKey().length);
+      Result r = run(args);
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains(e.getValue()), r.err());
+      assertFalse(Files.exists(out));
+    }
+  }
+
+  @Test
+  void missingRealDataNamesTheInstallCommand() {
+    Result r =
+        run(
+            "bakeoff",
+            "--workloads",
+            "char-lstm",
+            "--data",
+            "real",
+            "--text-dir",
+            tmp.resolve("none").toString(),
+            "--out",
+            tmp.resolve("m").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("apt-get install fortunes"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+}
