@@ -826,7 +826,6 @@ public final class BakeoffSuite {
       Map<String, String> skipped,
       boolean quick) {
     List<String> table = new ArrayList<>();
-    List<String> failures = new ArrayList<>();
     ObjectNode goals = s.putObject("goals");
     Report rep = new Report("Bake-off" + (quick ? " (quick)" : ""));
     rep.text(
@@ -1107,7 +1106,7 @@ public final class BakeoffSuite {
       rep.table(aggRows);
       rep.chart(prof);
       if (gear == pr.gearModes().get(0)) {
-        goals(goals, failures, cells, ratios, held, contenders, gear);
+        goals(goals, cells, ratios, held, contenders, gear);
       }
     }
     table.add("");
@@ -1123,7 +1122,6 @@ public final class BakeoffSuite {
 
   private static void goals(
       ObjectNode goals,
-      List<String> failures,
       List<Cell> cells,
       Map<String, Map<String, double[]>> ratios,
       List<String> held,
@@ -1133,7 +1131,7 @@ public final class BakeoffSuite {
       return;
     }
     double pi = geomean(ratios.get("pi"), held, 0);
-    goal(goals, failures, "pi_geomean_ratio_to_best_tuned", pi, "<= 1.0", pi <= 1.0);
+    Goals.add(goals, "pi_geomean_ratio_to_best_tuned", pi, "<= 1.0", pi <= 1.0);
     double worstGap = Double.NEGATIVE_INFINITY;
     String worst = "";
     for (Contender c : contenders) {
@@ -1146,9 +1144,8 @@ public final class BakeoffSuite {
         }
       }
     }
-    goal(
+    Goals.add(
         goals,
-        failures,
         "pi_over_best_lr_free_geomean",
         worst.isEmpty() ? Double.NaN : worstGap,
         worst.isEmpty()
@@ -1167,24 +1164,13 @@ public final class BakeoffSuite {
         strictAll &= Double.isFinite(Stats.median(steps(c.runs(), true)));
       }
     }
-    goal(goals, failures, "pi_diverged_runs", div, "0 of " + n, div == 0);
-    goal(
+    Goals.add(goals, "pi_diverged_runs", div, "0 of " + n, div == 0);
+    Goals.add(
         goals,
-        failures,
         "pi_median_reaches_strict_target_everywhere",
         strictAll ? 1 : 0,
         "1 (every held-out problem)",
         strictAll);
-  }
-
-  private static void goal(
-      ObjectNode goals,
-      List<String> failures,
-      String name,
-      double value,
-      String goal,
-      boolean met) {
-    Goals.add(goals, name, value, goal, met);
   }
 
   /**
