@@ -15,5 +15,7 @@ public enum RunEvent {
   /** A step or a decision failed (the value counts failures so far). */
   FAULT,
   /** Re-running a step or a decision after a restart gave a different result than recorded. */
-  REPLAY_MISMATCH
+  REPLAY_MISMATCH,
+  /** The trainer restored the state the run started from (guard action {@code RESET}). */
+  RESET
 }

@@ -209,6 +209,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       log.event(t, RunEvent.SKIP, Double.NaN);
     } else if (current.action() == GuardAction.ROLLBACK) {
       log.event(t, RunEvent.ROLLBACK, Double.NaN);
+    } else if (current.action() == GuardAction.RESET) {
+      log.event(t, RunEvent.RESET, t - 1);
     }
     if (current.action() != GuardAction.NONE) {
       current = current.withAction(GuardAction.NONE); // an action is carried out once

@@ -59,7 +59,7 @@ public final class ReportCommand implements Callable<Integer> {
 
   /** Events marked on the loss and gradient-norm plots. */
   static final Set<EventKind> MARKED =
-      EnumSet.of(EventKind.SKIP, EventKind.ROLLBACK, EventKind.TIMEOUT);
+      EnumSet.of(EventKind.SKIP, EventKind.ROLLBACK, EventKind.TIMEOUT, EventKind.RESET);
 
   /** Most points per series; longer runs are thinned evenly (events are always kept). */
   static final int MAX_POINTS = 4000;
@@ -200,10 +200,16 @@ public final class ReportCommand implements Callable<Integer> {
             new RecordHandler() {
               @Override
               public void decision(Decision d) {
-                if (d.action == GuardAction.SKIP || d.action == GuardAction.ROLLBACK) {
+                if (d.action == GuardAction.SKIP
+                    || d.action == GuardAction.ROLLBACK
+                    || d.action == GuardAction.RESET) {
                   events.add(
                       new Event(
-                          d.action == GuardAction.SKIP ? EventKind.SKIP : EventKind.ROLLBACK,
+                          switch (d.action) {
+                            case SKIP -> EventKind.SKIP;
+                            case ROLLBACK -> EventKind.ROLLBACK;
+                            default -> EventKind.RESET;
+                          },
                           Math.max(0, d.step + 1),
                           Double.NaN));
                 }

@@ -14,23 +14,27 @@ import java.util.Set;
  * {@code valley}, {@code steepest} or {@code minimum} = minimum/10) is clamped to {@code [start-lr,
  * end-lr]}; when the curve gives none (no finite loss) it is {@code start-lr}.
  *
- * <p><b>Then.</b> The sweep's steps count against the budget {@code t-max}, and training continues
- * from the parameters the sweep left (fastai instead restores the model saved before {@code
- * lr_find}). If the sweep ended on a blow-up, the decision for the first step after it carries
- * {@link GuardAction#ROLLBACK}, so the plant returns to its newest snapshot (taken before the
- * blow-up) rather than continuing from blown-up parameters. With the sweep ending at step {@code
- * e}, steps {@code e+1 .. t-max} follow {@code lr-min + (peak − lr-min)·(1 + cos(π·(s − e −
- * 1)/(t-max − e − 1)))/2} and stay at {@code lr-min} after {@code t-max} ({@code lr-min} is lowered
- * to the peak if it is above it).
+ * <p><b>Then.</b> The sweep's steps count against the budget {@code t-max}. With {@code restore}
+ * (the default, as fastai's {@code lr_find} restores the model saved before the sweep) the decision
+ * for the first step after the sweep carries {@link GuardAction#RESET}: the plant returns to the
+ * state the run started from, so the sweep's extreme LRs (which can leave a network with dead units
+ * even when its loss never exceeds {@code div-factor} × its minimum) do not shape what follows.
+ * With {@code restore=false} training continues from the parameters the sweep left, and only a
+ * sweep that ended on a blow-up asks for {@link GuardAction#ROLLBACK} (the newest snapshot, taken
+ * before the blow-up). With the sweep ending at step {@code e}, steps {@code e+1 .. t-max} follow
+ * {@code lr-min + (peak − lr-min)·(1 + cos(π·(s − e − 1)/(t-max − e − 1)))/2} and stay at {@code
+ * lr-min} after {@code t-max} ({@code lr-min} is lowered to the peak if it is above it).
  *
  * <p>Options and defaults (fastai's {@code lr_find}): {@code start-lr} 1e-7, {@code end-lr} 10,
  * {@code sweep-steps} 100 ({@code >= 6}, as fastai enforces), {@code beta} 0.98, {@code div-factor}
- * 4, {@code suggest} {@code valley}; {@code t-max} 1000 ({@code > sweep-steps}), {@code lr-min} 0;
- * fixed {@code clip} (inf) and {@code wd} (0), and the {@link Gear} options.
+ * 4, {@code suggest} {@code valley}, {@code restore} true; {@code t-max} 1000 ({@code >
+ * sweep-steps}), {@code lr-min} 0; fixed {@code clip} (inf) and {@code wd} (0), and the {@link
+ * Gear} options.
  *
- * <p>NaN/Inf: a non-finite loss during the sweep ends it as a blow-up (then ROLLBACK); after the
- * sweep measurements are ignored (the cosine uses only the step). The LR is always in {@code
- * [MIN_NORMAL, end-lr]}. {@code decide} allocates nothing (the range test is preallocated).
+ * <p>NaN/Inf: a non-finite loss during the sweep ends it as a blow-up (then RESET, or ROLLBACK
+ * without {@code restore}); after the sweep measurements are ignored (the cosine uses only the
+ * step). The LR is always in {@code [MIN_NORMAL, end-lr]}. {@code decide} allocates nothing (the
+ * range test is preallocated).
  */
 final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
   static final Set<String> KEYS =
@@ -41,6 +45,7 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
           "beta",
           "div-factor",
           "suggest",
+          "restore",
           "t-max",
           "lr-min",
           "clip",
@@ -53,6 +58,7 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
   private final double beta;
   private final double divFactor;
   private final LrRangeTest.Suggestion suggest;
+  private final boolean restore;
   private final long tMax;
   private final double lrMin;
   private final double clip;
@@ -87,6 +93,7 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
     this.suggest =
         LrRangeTest.Suggestion.ofKey(
             Options.oneOf(spec, "suggest", "valley", "valley", "steepest", "minimum"));
+    this.restore = spec.getBoolean("restore", true);
     this.tMax = Options.atLeast(spec, "t-max", 1000, sweepSteps + 1);
     this.lrMin = Options.nonNegative(spec, "lr-min", 0.0);
     this.clip = Gear.fixedClip(spec);
@@ -130,7 +137,9 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
         sweepEnd = t;
         double s = test.suggest(suggest, sweepSteps);
         peak = Double.isFinite(s) ? Math.max(startLr, Math.min(endLr, s)) : startLr;
-        if (test.diverged()) {
+        if (restore) {
+          action = GuardAction.RESET;
+        } else if (test.diverged()) {
           action = GuardAction.ROLLBACK;
         }
         lr = annealed(t + 1);

@@ -9,10 +9,11 @@ import java.nio.file.Path;
  *
  * <p>Contract: steps are run in order {@code 0, 1, 2, …}. Before running step {@code t} the trainer
  * carries out {@code h.action()} (see {@link GuardAction}: {@code SKIP} undoes the update of step
- * {@code t − 1}; {@code ROLLBACK} restores its newest snapshot), then runs the step with {@code
- * h}'s learning rate, clip threshold and weight decay, and returns the observation of step {@code
- * t} with the applied values filled in. A trainer never changes a value it was given: a decision is
- * applied as it is or, if it cannot be, the step throws.
+ * {@code t − 1}; {@code ROLLBACK} restores its newest snapshot; {@code RESET} restores the state
+ * before step 0), then runs the step with {@code h}'s learning rate, clip threshold and weight
+ * decay, and returns the observation of step {@code t} with the applied values filled in. A trainer
+ * never changes a value it was given: a decision is applied as it is or, if it cannot be, the step
+ * throws.
  *
  * <p>Not thread-safe: one caller (one actor) drives a trainer.
  */

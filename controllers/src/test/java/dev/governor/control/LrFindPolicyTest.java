@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code lrfind}: the sweep's LRs, the hand-over to the cosine at the suggestion, the rollback
- * after a blown-up sweep, and the whole recipe on the noisy quadratic.
+ * {@code lrfind}: the sweep's LRs, the hand-over to the cosine at the suggestion, the reset to the
+ * start state after the sweep (or, without {@code restore}, the rollback after a blown-up sweep),
+ * and the whole recipe on the noisy quadratic.
  */
 class LrFindPolicyTest {
 
@@ -19,11 +20,23 @@ class LrFindPolicyTest {
   }
 
   @Test
-  void sweepThenRollbackThenCosineFromTheSuggestion() {
+  void sweepThenResetThenCosineFromTheSuggestion() {
+    sweepThenCosine(true);
+  }
+
+  @Test
+  void withoutRestoreABlownSweepRollsBack() {
+    sweepThenCosine(false);
+  }
+
+  private static void sweepThenCosine(boolean restore) {
     LrFindPolicy p =
         LrFindPolicy.of(
             PolicySpec.parse(
-                "lrfind(start-lr=1e-5, end-lr=1, sweep-steps=60, t-max=200, lr-min=1e-4)"));
+                "lrfind(start-lr=1e-5, end-lr=1, sweep-steps=60, t-max=200, lr-min=1e-4, restore="
+                    + restore
+                    + ")"));
+    GuardAction atEnd = restore ? GuardAction.RESET : GuardAction.ROLLBACK;
     LrRangeTest ref = new LrRangeTest(60, 0.98, 4);
     double lr = p.initial().lr();
     assertEquals(1e-5, lr);
@@ -34,7 +47,7 @@ class LrFindPolicyTest {
       assertEquals(LrRangeTest.sweepLr(1e-5, 1, 60, t), lr, 1e-18, "sweep LR of step " + t);
       stopped = ref.add(lr, loss(lr));
       p.decide(Observation.builder(t).loss(loss(lr)).gradNorm(1).build(), d);
-      assertEquals(stopped ? GuardAction.ROLLBACK : GuardAction.NONE, d.action, "step " + t);
+      assertEquals(stopped ? atEnd : GuardAction.NONE, d.action, "step " + t);
       lr = d.lr;
       t++;
     }
@@ -56,14 +69,21 @@ class LrFindPolicyTest {
   }
 
   @Test
-  void aSweepThatDoesNotBlowUpEndsWithoutRollback() {
-    Policy p = Policies.create("lrfind(start-lr=1e-5, end-lr=1e-3, sweep-steps=20, t-max=50)");
-    Decision d = new Decision();
-    double lr = p.initial().lr();
-    for (int t = 0; t < 50; t++) {
-      p.decide(Observation.builder(t).loss(loss(lr)).gradNorm(1).build(), d);
-      assertEquals(GuardAction.NONE, d.action, "step " + t);
-      lr = d.lr;
+  void aSweepThatDoesNotBlowUpResetsOnlyWithRestore() {
+    for (boolean restore : new boolean[] {true, false}) {
+      Policy p =
+          Policies.create(
+              "lrfind(start-lr=1e-5, end-lr=1e-3, sweep-steps=20, t-max=50, restore="
+                  + restore
+                  + ")");
+      Decision d = new Decision();
+      double lr = p.initial().lr();
+      for (int t = 0; t < 50; t++) {
+        p.decide(Observation.builder(t).loss(loss(lr)).gradNorm(1).build(), d);
+        GuardAction want = restore && t == 19 ? GuardAction.RESET : GuardAction.NONE;
+        assertEquals(want, d.action, "restore=" + restore + ", step " + t);
+        lr = d.lr;
+      }
     }
   }
 

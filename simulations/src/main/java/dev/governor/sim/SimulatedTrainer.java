@@ -149,6 +149,7 @@ public final class SimulatedTrainer implements Trainer {
 
   private final OptimizerState before;
   private boolean beforeValid;
+  private final OptimizerState origin;
 
   private final OptimizerState[] ring;
   private int ringCount;
@@ -185,6 +186,8 @@ public final class SimulatedTrainer implements Trainer {
     double[] start = new double[d];
     problem.start(start);
     opt.start(state, start);
+    origin = opt.newState();
+    origin.copyFrom(state);
     gradPoint = state.vectors[opt.gradientPoint()];
     evalPoint = state.vectors[opt.evaluationPoint()];
     initialLoss = problem.loss(evalPoint);
@@ -416,6 +419,12 @@ public final class SimulatedTrainer implements Trainer {
           ringCount--;
           ringHead = (ringHead - 1 + ring.length) % ring.length;
         }
+        beforeValid = false;
+        prevValid = false;
+      }
+      case RESET -> {
+        state.copyFrom(origin);
+        ringCount = 0;
         beforeValid = false;
         prevValid = false;
       }

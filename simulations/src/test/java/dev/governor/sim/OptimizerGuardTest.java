@@ -105,6 +105,22 @@ class OptimizerGuardTest {
 
   @ParameterizedTest
   @EnumSource(OptimizerKind.class)
+  void resetReturnsToTheStartStateAndEmptiesTheRing(OptimizerKind k) {
+    SimulatedTrainer a = plant(k, 3, 5);
+    run(a, 0, 12, k);
+    a.step(12, lr(k), CLIP, WD, GuardAction.RESET); // back to the start, then one step
+    SimulatedTrainer b = plant(k, 3, 5);
+    run(b, 0, 1, k);
+    assertSameState(a, b, k + " after RESET");
+    // the ring's snapshots (steps 0, 5, 10) belonged to the discarded run: a ROLLBACK now finds
+    // none and keeps the current state
+    a.step(13, lr(k), CLIP, WD, GuardAction.ROLLBACK);
+    run(b, 1, 2, k);
+    assertSameState(a, b, k + " after RESET then ROLLBACK");
+  }
+
+  @ParameterizedTest
+  @EnumSource(OptimizerKind.class)
   void checkpointResumesBitForBit(OptimizerKind k, @TempDir Path dir) throws IOException {
     SimulatedTrainer.Config c =
         new SimulatedTrainer.Config(

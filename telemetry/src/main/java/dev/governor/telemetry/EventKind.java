@@ -28,7 +28,12 @@ public enum EventKind {
    */
   DELAY,
   /** The trainer ran its last step; detail = that step. An out-of-process controller then stops. */
-  END;
+  END,
+  /**
+   * The trainer restored the state the run started from (guard action {@code RESET}, e.g. after an
+   * LR range test's sweep); detail = the step whose state was discarded.
+   */
+  RESET;
 
   /** The stable on-disk code. */
   public byte code() {

@@ -86,6 +86,10 @@ final class GovernedStep {
   private boolean eval;
 
   private final ArrayDeque<Snapshot> ring = new ArrayDeque<>();
+
+  /** The state at construction (the run's start), restored by a {@code RESET}. */
+  private final Snapshot origin;
+
   private final List<TrainerEvent> events = new ArrayList<>();
 
   private final double[] lg;
@@ -169,6 +173,13 @@ final class GovernedStep {
       this.undoMethod = null;
     }
     this.mult = new double[layerCount];
+    this.origin =
+        new Snapshot(
+            -1,
+            params.dup(),
+            state == null ? null : state.dup(),
+            net.iteration(),
+            method == null ? null : method.copy());
   }
 
   /**
@@ -524,6 +535,16 @@ final class GovernedStep {
               new TrainerEvent(
                   step, EventKind.ROLLBACK, s.step(), "restored the snapshot of step " + s.step()));
         }
+      }
+      case RESET -> {
+        restore(origin);
+        ring.clear();
+        events.add(
+            new TrainerEvent(
+                step,
+                EventKind.RESET,
+                step - 1,
+                "restored the start state (discarded steps 0.." + (step - 1) + ")"));
       }
       default -> {}
     }

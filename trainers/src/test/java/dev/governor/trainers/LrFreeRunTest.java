@@ -58,6 +58,15 @@ class LrFreeRunTest {
         actual.net().params().toDoubleVector(),
         0.0,
         what + " params");
+    if (expected.method() == null) {
+      assertArrayEquals(
+          expected.net().updater().getStateViewArray().toDoubleVector(),
+          actual.net().updater().getStateViewArray().toDoubleVector(),
+          0.0,
+          what + " updater state");
+      assertEquals(expected.net().iteration(), actual.net().iteration(), what + " iteration");
+      return;
+    }
     FlatOptimizer.State e = expected.method().copy();
     FlatOptimizer.State a = actual.method().copy();
     assertArrayEquals(e.scalars(), a.scalars(), 0.0, what + " scalars");
@@ -104,6 +113,33 @@ class LrFreeRunTest {
     tg.step(4, 0, GovernedStepTest.batch(5), h, null);
     assertSameState(tg, g, optimizer + " after ROLLBACK");
     assertEquals(EventKind.ROLLBACK, g.drainEvents().get(0).kind());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"adam", "sf-adamw", "prodigy", "dog"})
+  void resetRestoresTheStartStateAndEmptiesTheRing(String optimizer) {
+    Hyperparameters h = Hyperparameters.of(lr(optimizer), 1.0, 0);
+    org.nd4j.linalg.learning.config.IUpdater u =
+        optimizer.equals("adam")
+            ? new org.nd4j.linalg.learning.config.Adam(lr(optimizer))
+            : new Sgd(1.0);
+    GovernedStep g = governed(GovernedStepTest.tiny(u), optimizer);
+    for (int t = 0; t < 5; t++) {
+      g.step(t, 0, GovernedStepTest.batch(t), h, null);
+    }
+    // RESET before step 5: the state the net was built with, then step 5's update on batch 5
+    g.step(5, 0, GovernedStepTest.batch(5), h.withAction(GuardAction.RESET), null);
+    GovernedStep twin = governed(GovernedStepTest.tiny(u), optimizer);
+    twin.step(0, 0, GovernedStepTest.batch(5), h, null);
+    assertSameState(twin, g, optimizer + " after RESET");
+    assertEquals(EventKind.RESET, g.drainEvents().get(0).kind());
+    // the ring held snapshots of the discarded steps; after the reset only step 6's is there (the
+    // snapshot is pushed before step 6's update), so a ROLLBACK before step 7 returns to the state
+    // after the reset step
+    g.step(6, 0, GovernedStepTest.batch(6), h, null);
+    g.step(7, 0, GovernedStepTest.batch(7), h.withAction(GuardAction.ROLLBACK), null);
+    twin.step(1, 0, GovernedStepTest.batch(7), h, null);
+    assertSameState(twin, g, optimizer + " after RESET then ROLLBACK");
   }
 
   /** A small 784-32-10 network (the MLP's structure, 25k parameters) for the run tests. */
