@@ -104,6 +104,15 @@ final class LrLoop {
     return lrAt(0);
   }
 
+  /**
+   * The peak LR under the present trim: the configured {@code lr} (the base schedule's peak) times
+   * {@code e^u}, within the floor and ceiling; the stationarity decays, which anneal, are not part
+   * of it.
+   */
+  double peak() {
+    return Math.max(floor, Math.min(ceil, c.lr() * Math.exp(pi.output())));
+  }
+
   /** Updates from step {@code obs.step()} and returns the learning rate for the next step. */
   double update(Observation obs) {
     double m = measure(obs);

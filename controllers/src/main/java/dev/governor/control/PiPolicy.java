@@ -24,11 +24,12 @@ package dev.governor.control;
  * alignment loop without the test.
  *
  * <p><b>Clip loop</b> ({@link ClipLoop}): clip rate → log threshold, target 5 %. <b>Weight-decay
- * loop</b> ({@link WdLoop}): λ·η = κ plus a trim on the generalization gap at the validation rate.
- * <b>Guard</b> ({@link SpikeGuard}): on SKIP or ROLLBACK the loops hold (the step's measurements
- * are not trusted); on ROLLBACK the LR is also cut by {@code guard-cut}, and the LR loop brings it
- * back; on CLIP the threshold of the decision is tightened to the guard's {@link
- * SpikeGuard#clipLimit()}.
+ * loop</b> ({@link WdLoop}): decoupled decay with a fixed coefficient ({@code wd}) or one set from
+ * an EMA timescale and the LR loop's peak ({@code wd-tau}), times a trim on the generalization gap
+ * at the validation rate. <b>Guard</b> ({@link SpikeGuard}): on SKIP or ROLLBACK the loops hold
+ * (the step's measurements are not trusted); on ROLLBACK the LR is also cut by {@code guard-cut},
+ * and the LR loop brings it back; on CLIP the threshold of the decision is tightened to the guard's
+ * {@link SpikeGuard#clipLimit()}.
  *
  * <p>NaN/Inf: see each loop; no NaN/Inf reaches a decision (clip is +Inf only until the first
  * finite gradient norm, or when the clip loop is off with {@code clip=inf}). {@code decide} is
@@ -59,9 +60,9 @@ final class PiPolicy implements Policy {
     this.lrLoop = new LrLoop(cfg.lr(), base);
     this.clipLoop = new ClipLoop(cfg.clip());
     double lr0 = lrLoop.initialLr();
-    this.wdLoop = new WdLoop(cfg.wd(), lr0);
+    this.wdLoop = new WdLoop(cfg.wd(), spec.has("t-max") ? spec.getLong("t-max", 0) : 0);
     this.guard = cfg.guardOn() ? SpikeGuard.of(cfg.guard()) : null;
-    this.initial = Hyperparameters.of(lr0, clipLoop.initial(), wdLoop.value(lr0));
+    this.initial = Hyperparameters.of(lr0, clipLoop.initial(), wdLoop.value(lr0, lrLoop.peak()));
   }
 
   static PiPolicy of(PolicySpec spec) {
@@ -88,11 +89,11 @@ final class PiPolicy implements Policy {
     if (action == GuardAction.SKIP || action == GuardAction.ROLLBACK) {
       lr = action == GuardAction.ROLLBACK ? lrLoop.cut(cfg.guard().lrCut(), t) : lrLoop.hold(t);
       clip = clipLoop.clip();
-      wd = wdLoop.value(lr);
+      wd = wdLoop.value(lr, lrLoop.peak());
     } else {
       lr = lrLoop.update(obs);
       clip = clipLoop.update(obs);
-      wd = wdLoop.update(obs, lr);
+      wd = wdLoop.update(obs, lr, lrLoop.peak());
     }
     if (action != GuardAction.NONE) {
       clip = Math.min(clip, guard.clipLimit());

@@ -118,6 +118,7 @@ public record PiPolicyConfig(
    */
   public record WdLoop(
       double wd,
+      double tau,
       boolean on,
       ProcessVariable pv,
       double setpoint,
@@ -179,7 +180,8 @@ public record PiPolicyConfig(
             1.1), // slew
         new WdLoop(
             0.0, // wd: off unless set (the baselines default to 0 too)
-            true, // coupling + trim on
+            Double.NaN, // wd-tau: not used unless set
+            true, // gap trim on
             ProcessVariable.RELATIVE_GAP, // (val - train) / train
             0.1, // target relative gap
             0.0, // kp
@@ -243,6 +245,7 @@ public record PiPolicyConfig(
               "clip-range",
               "clip-slew",
               "wd",
+              "wd-tau",
               "wd-loop",
               "gap-pv",
               "gap",
@@ -412,6 +415,7 @@ public record PiPolicyConfig(
     WdLoop wl =
         new WdLoop(
             Options.nonNegative(s, "wd", w.wd),
+            s.has("wd-tau") ? Options.closed(s, "wd-tau", 1, 1e-3, 1e3) : w.tau,
             s.getBoolean("wd-loop", w.on),
             gapPv,
             Options.finite(s, "gap", w.setpoint),
