@@ -100,6 +100,14 @@ public final class BakeoffCommand implements Callable<Integer> {
           "Contenders (default all: pi,cosine,constant,sgdr,lrfind+cos,sf-adamw,prodigy,dog).")
   List<String> contenders = BakeoffContenders.labels();
 
+  @Option(
+      names = "--pi-options",
+      paramLabel = "K=V,...",
+      description =
+          "Extra options for every pi entry, in spec form, e.g. 'wd-tau=0.5, setpoint=-2.3' (to"
+              + " score a variant of pi under the same protocol; summary.json records the specs).")
+  String piOptions;
+
   @Option(names = "--quick", description = "The CI-sized variant (< 15 min on 2 cores).")
   boolean quick;
 
@@ -228,6 +236,19 @@ public final class BakeoffCommand implements Callable<Integer> {
     if (seeds < 2) {
       throw new UserException("--seeds must be >= 2 (for a confidence interval), but was " + seeds);
     }
+    Map<String, String> piExtra = Map.of();
+    if (piOptions != null) {
+      try {
+        piExtra = PolicySpec.parse("pi(" + piOptions + ")").options();
+        PolicySpec check = PolicySpec.parse("pi(optimizer=adaptive, lr=0.001, t-max=100)");
+        for (Map.Entry<String, String> e : piExtra.entrySet()) {
+          check = check.with(e.getKey(), e.getValue());
+        }
+        Policies.create(check);
+      } catch (IllegalArgumentException e) {
+        throw new UserException("--pi-options '" + piOptions + "': " + e.getMessage(), e);
+      }
+    }
     if (nTrials < 1) {
       throw new UserException("--trials must be >= 1, but was " + nTrials);
     }
@@ -321,7 +342,8 @@ public final class BakeoffCommand implements Callable<Integer> {
             String why = BakeoffWorkload.unavailable(c.optimizer());
             if (why == null) {
               BakeoffContenders.Parsed p =
-                  BakeoffContenders.parse(template(c, g, w, w.defaultLr * m, w.steps));
+                  BakeoffContenders.parse(
+                      withOptions(template(c, g, w, w.defaultLr * m, w.steps), label, piExtra));
               why = p.unavailable();
               e.spec = p.spec();
             }
@@ -557,6 +579,18 @@ public final class BakeoffCommand implements Callable<Integer> {
 
   static String mult(double m) {
     return m == 1 ? "1" : m == 10 ? "10" : Double.toString(m);
+  }
+
+  /** {@code spec} with {@code extra} options added when the entry is {@code pi}'s. */
+  static String withOptions(String spec, String label, Map<String, String> extra) {
+    if (!label.equals("pi") || extra.isEmpty()) {
+      return spec;
+    }
+    PolicySpec s = PolicySpec.parse(spec);
+    for (Map.Entry<String, String> e : extra.entrySet()) {
+      s = s.with(e.getKey(), e.getValue());
+    }
+    return s.toString();
   }
 
   /** The contender's spec text for a gear setting, workload, LR and extra values. */

@@ -225,7 +225,8 @@ final class BakeoffWorkload {
             0);
       }
       case "char-lstm" -> {
-        // --quick: a smaller LSTM (64 units, windows of 32) for more steps than the full model could
+        // --quick: a smaller LSTM (64 units, windows of 32) for more steps than the full model
+        // could
         // take in the same time, so that its runs get past the unigram model and rank contenders
         Budget b = quick ? new Budget(160, 40, 192, 512) : new Budget(3000, 150, 100_000, 100_000);
         b = override(b, steps);
@@ -348,6 +349,13 @@ final class BakeoffWorkload {
         text
             ? Dl4jTrainer.builder(net, new SequenceStream(corpus.train(), length, batch, seed + 1))
             : Dl4jTrainer.builder(net, train).batch(batch).seed(seed + 1);
+    // the validation loss reaches the policy at the evaluation steps (pi's weight-decay loop trims
+    // on the generalization gap it gives); the test set is never shown to a policy
+    if (text) {
+      b.validation(valWindows, evalEvery);
+    } else {
+      b.validation(val, evalEvery);
+    }
     return b.optimizer(optimizer).alignment(true).build();
   }
 
