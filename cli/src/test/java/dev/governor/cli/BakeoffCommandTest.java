@@ -56,6 +56,8 @@ class BakeoffCommandTest {
             "2",
             "--goal",
             "fmnist-mlp=1.01",
+            "--pi-options",
+            "wd-tau=0.5",
             "--out",
             out.toString());
     assertEquals(1, r.code(), r.err());
@@ -84,6 +86,7 @@ class BakeoffCommandTest {
       assertTrue(pi.has(k), "per_problem.fmnist-mlp.pi@x1." + k);
     }
     assertEquals(2, pi.get("runs").asInt());
+    assertTrue(pi.get("spec").asText().contains("wd-tau=0.5"), pi.get("spec").asText());
     assertEquals("[1,2]", pi.get("heldout").toString());
     // the tuned baseline: 2 trials on training seed 100, the winner on held-out seeds 1, 2
     JsonNode c = s.at("/per_problem/fmnist-mlp/constant");
@@ -147,7 +150,9 @@ class BakeoffCommandTest {
                 new String[] {"--workloads", "mnist"}, "--workloads must name some of",
                 new String[] {"--gear", "maybe"}, "--gear must be on, off or both",
                 new String[] {"--seeds", "1"}, "--seeds must be >= 2",
-                new String[] {"--goal", "char-lstm"}, "--goal must be WORKLOAD=NUMBER")
+                new String[] {"--goal", "char-lstm"}, "--goal must be WORKLOAD=NUMBER",
+                new String[] {"--pi-options", "wd-tau=0"},
+                    "--pi-options 'wd-tau=0': pi.wd-tau must be in [0.001, 1000.0], but was 0.0")
             .entrySet()) {
       Path out = tmp.resolve("x" + e.getValue().length());
       String[] base = {"bakeoff", "--data", "synthetic", "--out", out.toString()};
