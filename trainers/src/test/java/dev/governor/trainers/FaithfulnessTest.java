@@ -473,6 +473,93 @@ class FaithfulnessTest {
     assertTrue(scheduled.getListeners().isEmpty());
   }
 
+  /**
+   * Per-layer multipliers: layer 0 at 0.5 × lr, layer 1 at 3 × lr equals DL4J configured with Adam
+   * at those rates per layer (to float rounding: the governed run computes the second layer's
+   * update at the first layer's rate, Adam being proportional to its rate, and scales it by 6).
+   */
+  @Test
+  void perLayerMultipliersEqualPerLayerRates() {
+    double lr = 0.01;
+    MultiLayerNetwork ref =
+        init(
+            base(new Adam(lr))
+                .list()
+                .layer(
+                    new DenseLayer.Builder()
+                        .nIn(N_IN)
+                        .nOut(5)
+                        .activation(Activation.TANH)
+                        .updater(new Adam(0.5 * lr))
+                        .build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(5)
+                        .nOut(N_OUT)
+                        .activation(Activation.SOFTMAX)
+                        .updater(new Adam(3 * lr))
+                        .build())
+                .build());
+    Hyperparameters h =
+        Hyperparameters.of(lr, Hyperparameters.NO_CLIP, 0).withLayerLrMultipliers(0.5, 3.0);
+    Run plain = run(ref, FaithfulnessTest::batch, null);
+    Run gov = run(mlp(base(new Adam(lr))), FaithfulnessTest::batch, new ScriptedPolicy(h, o -> h));
+    float[] a = plain.params().get(STEPS - 1);
+    float[] b = gov.params().get(STEPS - 1);
+    for (int i = 0; i < a.length; i++) {
+      assertEquals(a[i], b[i], 1e-5 * (1 + Math.abs(a[i])), "parameter " + i);
+    }
+  }
+
+  /**
+   * Decoupled weight decay: θ' = θ − η g − η λ θ (SGD). Reference: DL4J's Sgd(η) step, then η λ θ₀
+   * subtracted by hand.
+   */
+  @Test
+  void decoupledWeightDecayIsAddedToDl4jsUpdate() {
+    double lr = 0.1;
+    double wd = 0.3;
+    MultiLayerNetwork ref = mlp(base(new Sgd(lr)));
+    INDArray theta0 = ref.params().dup();
+    ref.fit(batch(0));
+    INDArray expected = ref.params().sub(theta0.mul(lr * wd));
+    MultiLayerNetwork net = mlp(base(new Sgd(lr)));
+    Hyperparameters h = Hyperparameters.of(lr, Hyperparameters.NO_CLIP, wd);
+    try (Governor g = Governor.attach(net, new ScriptedPolicy(h, o -> h))) {
+      g.fit(batch(0));
+    }
+    float[] e = floats(expected);
+    float[] got = floats(net.params());
+    for (int i = 0; i < e.length; i++) {
+      assertEquals(e[i], got[i], 1e-6, "parameter " + i);
+    }
+  }
+
+  /**
+   * Global-norm clipping before DL4J's updater: SGD at rate 1 with clip c moves the parameters by
+   * exactly c (‖θ' − θ‖ = ‖g · c/‖g‖‖), and the observation reports the unclipped norm of the mean
+   * gradient (DL4J's own gradient of the batch, divided by its size).
+   */
+  @Test
+  void globalNormClipBeforeTheUpdater() {
+    MultiLayerNetwork probe = mlp(base(new Sgd(1.0)));
+    DataSet b = batch(3);
+    probe.setInput(b.getFeatures());
+    probe.setLabels(b.getLabels());
+    probe.computeGradientAndScore();
+    double norm = probe.getFlattenedGradients().norm2Number().doubleValue() / 8;
+    double c = norm / 4;
+    MultiLayerNetwork net = mlp(base(new Sgd(1.0)));
+    INDArray before = net.params().dup();
+    Hyperparameters h = Hyperparameters.of(1.0, c, 0);
+    try (Governor g = Governor.attach(net, new ScriptedPolicy(h, o -> h))) {
+      dev.governor.control.Observation o = g.fit(b);
+      assertEquals(norm, o.gradNorm(), 1e-6 * norm);
+      assertEquals(c, o.updateNorm(), 1e-5 * c);
+    }
+    assertEquals(c, net.params().sub(before).norm2Number().doubleValue(), 1e-5 * c);
+  }
+
   // ---- 3. composing with DL4J ----
 
   /** Every listener call, in order, as plain fit makes them. */
