@@ -15,6 +15,8 @@ import dev.governor.control.Policy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -47,6 +49,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -694,6 +697,103 @@ class FaithfulnessTest {
       assertEquals(30, loaded.getIterationCount());
     }
   }
+
+  /**
+   * Saved while attached, loaded in another JVM whose classpath has DL4J but no Governor class: it
+   * loads and continues plain training exactly as the same file loaded here does.
+   */
+  @Test
+  void savedWhileAttachedLoadsInAJvmWithoutGovernor(@TempDir Path dir) throws Exception {
+    MultiLayerNetwork net = mlp(base(new Adam(0.01)));
+    Path model = dir.resolve("model.zip");
+    try (Governor g = Governor.attach(net, Policies.create("constant(lr=0.02)"))) {
+      for (int t = 0; t < 10; t++) {
+        g.fit(batch(t));
+      }
+      ModelSerializer.writeModel(net, model.toFile(), true);
+    }
+    // here: load and continue 3 plain steps on the child's batches
+    MultiLayerNetwork here = ModelSerializer.restoreMultiLayerNetwork(model.toFile(), true);
+    for (int t = 0; t < 3; t++) {
+      here.fit(childBatch(t));
+    }
+    String expected = Arrays.toString(floats(here.params()));
+
+    List<String> cp = new ArrayList<>();
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      Path p = Path.of(e);
+      boolean governor =
+          Files.isDirectory(p.resolve("dev/governor"))
+              || p.getFileName().toString().startsWith("governor-");
+      if (!governor && !e.isEmpty()) {
+        cp.add(e);
+      }
+    }
+    Path src = dir.resolve("LoadWithoutGovernor.java");
+    Files.writeString(src, CHILD);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-")) {
+        cmd.add(a);
+      }
+    }
+    cmd.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, cp)));
+    cmd.addAll(List.of(src.toString(), model.toString()));
+    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, proc.waitFor(), out);
+    assertTrue(out.contains("NO GOVERNOR ON THE CLASSPATH"), out);
+    String params =
+        out.lines().filter(l -> l.startsWith("PARAMS ")).findFirst().orElseThrow().substring(7);
+    assertEquals(expected, params);
+  }
+
+  /** The child's batches: a closed form both JVMs compute identically. */
+  static DataSet childBatch(int t) {
+    float[] x = new float[8 * N_IN];
+    float[] y = new float[8 * N_OUT];
+    for (int k = 0; k < 8; k++) {
+      for (int j = 0; j < N_IN; j++) {
+        x[k * N_IN + j] = (float) Math.sin(1.0 + t + 0.7 * k + 0.3 * j);
+      }
+      y[k * N_OUT + (k + t) % N_OUT] = 1;
+    }
+    return new DataSet(Nd4j.create(x, new long[] {8, N_IN}), Nd4j.create(y, new long[] {8, N_OUT}));
+  }
+
+  static final String CHILD =
+      String.join(
+          "\n",
+          "import java.util.Arrays;",
+          "import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;",
+          "import org.deeplearning4j.util.ModelSerializer;",
+          "import org.nd4j.linalg.dataset.DataSet;",
+          "import org.nd4j.linalg.factory.Nd4j;",
+          "public class LoadWithoutGovernor {",
+          "  public static void main(String[] a) throws Exception {",
+          "    try {",
+          "      Class.forName(\"dev.governor.trainers.Governor\");",
+          "      System.out.println(\"GOVERNOR FOUND\");",
+          "    } catch (ClassNotFoundException e) {",
+          "      System.out.println(\"NO GOVERNOR ON THE CLASSPATH\");",
+          "    }",
+          "    MultiLayerNetwork n = ModelSerializer.restoreMultiLayerNetwork(new java.io.File(a[0]), true);",
+          "    for (int t = 0; t < 3; t++) {",
+          "      float[] x = new float[8 * 6];",
+          "      float[] y = new float[8 * 3];",
+          "      for (int k = 0; k < 8; k++) {",
+          "        for (int j = 0; j < 6; j++) {",
+          "          x[k * 6 + j] = (float) Math.sin(1.0 + t + 0.7 * k + 0.3 * j);",
+          "        }",
+          "        y[k * 3 + (k + t) % 3] = 1;",
+          "      }",
+          "      n.fit(new DataSet(Nd4j.create(x, new long[] {8, 6}), Nd4j.create(y, new long[] {8, 3})));",
+          "    }",
+          "    System.out.println(\"PARAMS \" + Arrays.toString(n.params().dup().data().asFloat()));",
+          "  }",
+          "}",
+          "");
 
   /** After close, the network trains as plain DL4J at its configured rate. */
   @Test
