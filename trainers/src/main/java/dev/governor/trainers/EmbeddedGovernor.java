@@ -89,6 +89,8 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
   private final INDArray[] gradSegments;
   private final double[] mult;
 
+  private final boolean undo;
+  private final boolean measureAlignment;
   private final int snapshotEvery = 100;
   private final int ringSize = 3;
   private final ArrayDeque<GovernedStep.Snapshot> ring = new ArrayDeque<>();
@@ -122,7 +124,25 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
   private Observation last;
 
   EmbeddedGovernor(Model network, Policy policy, Dl4jOptimizer optimizer, RunFolder folder) {
+    this(network, policy, optimizer, folder, true, true);
+  }
+
+  /**
+   * @param undo keep the undo buffer that SKIP restores (without it SKIP restores the newest
+   *     snapshot)
+   * @param measureAlignment measure cos(g, g_prev) and the secant sharpness (needs a copy of the
+   *     previous gradient)
+   */
+  EmbeddedGovernor(
+      Model network,
+      Policy policy,
+      Dl4jOptimizer optimizer,
+      RunFolder folder,
+      boolean undo,
+      boolean measureAlignment) {
     this.model = network;
+    this.undo = undo;
+    this.measureAlignment = measureAlignment;
     this.net = Net.of(network, false);
     this.optimizer = optimizer == null ? Dl4jOptimizer.adam() : optimizer;
     this.layerCount = net.layers.length;
@@ -179,7 +199,7 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
       this.grad1d = grad.reshape(grad.length());
       this.paramSegments = method.segments(params1d);
       this.gradSegments = method.segments(grad1d);
-      this.undoMethod = method.copy();
+      this.undoMethod = undo ? method.copy() : null;
     } else {
       this.params1d = null;
       this.grad1d = null;
@@ -205,8 +225,8 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
     }
 
     INDArray state = updater.getStateViewArray();
-    this.undoParams = params.dup();
-    this.undoState = state == null ? null : state.dup();
+    this.undoParams = undo ? params.dup() : null;
+    this.undoState = undo && state != null ? state.dup() : null;
     this.lg = new double[layerCount];
     this.lp = new double[layerCount];
     this.lu = new double[layerCount];
@@ -546,15 +566,17 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
     if (ringSize > 0 && step % snapshotEvery == 0 && Double.isFinite(paramNorm)) {
       pushSnapshot(step);
     }
-    undoParams.assign(params);
-    if (undoState != null) {
-      undoState.assign(updater.getStateViewArray());
+    if (undo) {
+      undoParams.assign(params);
+      if (undoState != null) {
+        undoState.assign(updater.getStateViewArray());
+      }
+      undoIteration = net.iteration();
+      if (method != null) {
+        method.copyTo(undoMethod);
+      }
+      undoValid = true;
     }
-    undoIteration = net.iteration();
-    if (method != null) {
-      method.copyTo(undoMethod);
-    }
-    undoValid = true;
 
     // the gradient views hold the batch SUM (DL4J's updater divides); norms are of the mean
     double inv = 1.0 / batchSize;
@@ -571,28 +593,30 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
 
     alignment = Double.NaN;
     sharpness = Double.NaN;
-    if (prevGrads == null) {
-      prevGrads = new INDArray[layerCount][];
-      for (int i = 0; i < layerCount; i++) {
-        prevGrads[i] = new INDArray[layerGrads[i].length];
-        for (int k = 0; k < layerGrads[i].length; k++) {
-          prevGrads[i][k] = layerGrads[i][k].dup();
-        }
-      }
-    } else {
-      double dotSum = 0;
-      for (int i = 0; i < layerCount; i++) {
-        for (int k = 0; k < layerGrads[i].length; k++) {
-          if (havePrev) {
-            dotSum += Nd4j.getBlasWrapper().dot(layerGrads[i][k], prevGrads[i][k]);
+    if (measureAlignment) {
+      if (prevGrads == null) {
+        prevGrads = new INDArray[layerCount][];
+        for (int i = 0; i < layerCount; i++) {
+          prevGrads[i] = new INDArray[layerGrads[i].length];
+          for (int k = 0; k < layerGrads[i].length; k++) {
+            prevGrads[i][k] = layerGrads[i][k].dup();
           }
-          prevGrads[i][k].assign(layerGrads[i][k]);
         }
-      }
-      if (havePrev) {
-        double dot = dotSum * inv * prevInv;
-        alignment = dot / (gradNorm * Math.sqrt(prevGradNormSq));
-        sharpness = Math.sqrt(Math.max(0, gsq + prevGradNormSq - 2 * dot)) / prevUpdateNorm;
+      } else {
+        double dotSum = 0;
+        for (int i = 0; i < layerCount; i++) {
+          for (int k = 0; k < layerGrads[i].length; k++) {
+            if (havePrev) {
+              dotSum += Nd4j.getBlasWrapper().dot(layerGrads[i][k], prevGrads[i][k]);
+            }
+            prevGrads[i][k].assign(layerGrads[i][k]);
+          }
+        }
+        if (havePrev) {
+          double dot = dotSum * inv * prevInv;
+          alignment = dot / (gradNorm * Math.sqrt(prevGradNormSq));
+          sharpness = Math.sqrt(Math.max(0, gsq + prevGradNormSq - 2 * dot)) / prevUpdateNorm;
+        }
       }
     }
     prevInv = inv;
