@@ -891,6 +891,18 @@ class FaithfulnessTest {
     }
   }
 
+  @Test
+  void replacingTheUpdaterMakesFitThrowInsteadOfTrainingUngoverned() {
+    MultiLayerNetwork net = mlp(base(new Adam(0.01)));
+    try (Governor g = Governor.attach(net, Policies.create("constant(lr=0.01)"))) {
+      net.fit(batch(0));
+      assertEquals(1, g.step());
+      net.setLearningRate(0.02); // DL4J rebuilds the updater
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(batch(1)));
+      assertTrue(e.getMessage().contains("updater was replaced"), e.getMessage());
+    }
+  }
+
   /** The JNA that Chronicle's affinity needs is the one on the classpath (no stack trace). */
   @Test
   void oneJnaGenerationOnTheClasspath() throws Exception {
