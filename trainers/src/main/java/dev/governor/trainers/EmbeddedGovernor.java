@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
@@ -50,8 +51,8 @@ import org.nd4j.linalg.schedule.ISchedule;
  *       to the update; a learning-rate-free method computes the whole update after the last block;
  *   <li>DL4J subtracts the update and calls {@code iterationDone}: the update is measured, the
  *       observation goes to the control loop, the decision sets the rates of the next step and a
- *       SKIP/ROLLBACK restores parameters, updater state and iteration count right away (DL4J then
- *       counts the iteration and applies the weight constraints, as after any update).
+ *       SKIP/ROLLBACK/RESET restores parameters, updater state and iteration count right away (DL4J
+ *       then counts the iteration and applies the weight constraints, as after any update).
  * </ol>
  *
  * <p>Measured parameters are those DL4J divides by the batch size ({@link
@@ -94,6 +95,10 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
   private final int snapshotEvery = 100;
   private final int ringSize = 3;
   private final ArrayDeque<GovernedStep.Snapshot> ring = new ArrayDeque<>();
+
+  /** The state at attach, restored by a {@code RESET}. */
+  private final GovernedStep.Snapshot origin;
+
   private final INDArray undoParams;
   private final INDArray undoState;
   private final FlatOptimizer.State undoMethod;
@@ -123,11 +128,13 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
   private Observation built;
   private Observation last;
 
-  EmbeddedGovernor(Model network, Policy policy, Dl4jOptimizer optimizer, RunFolder folder) {
+  EmbeddedGovernor(
+      Model network, Policy policy, Dl4jOptimizer optimizer, Supplier<RunFolder> folder) {
     this(network, policy, optimizer, folder, true, true);
   }
 
   /**
+   * @param folder creates the run folder once the network has been accepted (null: not recorded)
    * @param undo keep the undo buffer that SKIP restores (without it SKIP restores the newest
    *     snapshot)
    * @param measureAlignment measure cos(g, g_prev) and the secant sharpness (needs a copy of the
@@ -137,7 +144,7 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
       Model network,
       Policy policy,
       Dl4jOptimizer optimizer,
-      RunFolder folder,
+      Supplier<RunFolder> folder,
       boolean undo,
       boolean measureAlignment) {
     this.model = network;
@@ -230,9 +237,17 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
     this.lg = new double[layerCount];
     this.lp = new double[layerCount];
     this.lu = new double[layerCount];
+    this.origin =
+        new GovernedStep.Snapshot(
+            -1,
+            params.dup(),
+            state == null ? null : state.dup(),
+            net.iteration(),
+            method == null ? null : method.copy());
 
-    this.telemetryLog = folder == null ? null : folder.openTelemetry();
-    this.decisionLog = folder == null ? null : folder.openDecisions();
+    RunFolder run = folder == null ? null : folder.get();
+    this.telemetryLog = run == null ? null : run.openTelemetry();
+    this.decisionLog = run == null ? null : run.openDecisions();
     this.loop = new ControlLoop(policy, telemetryLog, decisionLog);
     apply(loop.next());
     for (int b = 0; b < blocks.size(); b++) {
@@ -359,13 +374,6 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
               + off
               + " of "
               + params.length());
-    }
-  }
-
-  /** Refuses a network whose updater does not fit the optimizer, before a run folder is made. */
-  static void check(Model network, Dl4jOptimizer optimizer) {
-    if (!optimizer.isNetworkUpdater()) {
-      Net.of(network, false).requireUnitSgd(optimizer.name());
     }
   }
 
@@ -694,6 +702,16 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
     switch (next.action()) {
       case SKIP -> skip(step);
       case ROLLBACK -> rollback(step);
+      case RESET -> {
+        restore(origin);
+        ring.clear();
+        pending.add(
+            new TrainerEvent(
+                step,
+                EventKind.RESET,
+                step - 1,
+                "restored the state at attach (discarded steps 0.." + (step - 1) + ")"));
+      }
       default -> {}
     }
   }

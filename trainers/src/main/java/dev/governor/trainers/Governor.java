@@ -57,9 +57,11 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * IllegalStateException} instead of training ungoverned. A policy's invalid decision (NaN, out of
  * its domain) throws from {@code fit} before it reaches the network.
  *
- * <p>SKIP and ROLLBACK restore parameters, updater state (and a learning-rate-free optimizer's
- * state) and the iteration count; they run at the end of the step whose observation triggered them,
- * and DL4J applies the weight constraints (if any) to the restored parameters once more.
+ * <p>SKIP (the state before the last step), ROLLBACK (the newest snapshot, taken every 100 steps, 3
+ * kept) and RESET (the state at attach) restore parameters, updater state (and a learning-rate-free
+ * optimizer's state) and the iteration count; they run at the end of the step whose observation
+ * triggered them, and DL4J applies the weight constraints (if any) to the restored parameters once
+ * more.
  *
  * <p>A learning-rate-free optimizer ({@link Dl4jOptimizer}: {@code sf-adamw}, {@code prodigy},
  * {@code dog}) is attached with {@link #attach(Model, Policy, Dl4jOptimizer, Path)}; configure the
@@ -97,28 +99,31 @@ public interface Governor extends AutoCloseable {
 
   /**
    * Attaches {@code policy} to {@code network} trained with {@code optimizer} and records the run
-   * into a new run folder {@code runDir} (refused when it already holds a run).
+   * into a new run folder {@code runDir} (refused when it already holds a run), created only once
+   * the network has been accepted.
    *
    * @throws IllegalArgumentException when the network's updater does not fit the optimizer (the
    *     network's own: one with a learning rate; a learning-rate-free one: {@code Sgd(1.0)})
    */
   static Governor attach(Model network, Policy policy, Dl4jOptimizer optimizer, Path runDir) {
-    EmbeddedGovernor.check(network, optimizer);
-    RunFolder folder =
-        RunFolder.create(
-            runDir,
-            RunHeader.of(
-                runDir.toAbsolutePath().normalize().getFileName().toString(),
-                policy.spec(),
-                Map.of(
-                    "mode",
-                    "embedded",
-                    "model",
-                    network.getClass().getSimpleName(),
-                    "optimizer",
-                    optimizer.toString()),
-                0L));
-    return new EmbeddedGovernor(network, policy, optimizer, folder);
+    return new EmbeddedGovernor(
+        network,
+        policy,
+        optimizer,
+        () ->
+            RunFolder.create(
+                runDir,
+                RunHeader.of(
+                    runDir.toAbsolutePath().normalize().getFileName().toString(),
+                    policy.spec(),
+                    Map.of(
+                        "mode",
+                        "embedded",
+                        "model",
+                        network.getClass().getSimpleName(),
+                        "optimizer",
+                        optimizer.toString()),
+                    0L)));
   }
 
   /** Attaches {@code policy} to {@code network} without recording anything. */

@@ -476,6 +476,16 @@ class FaithfulnessTest {
     assertTrue(scheduled.getListeners().isEmpty());
   }
 
+  @Test
+  void aRefusedNetworkLeavesNoRunFolderBehind(@TempDir Path dir) {
+    MultiLayerNetwork adaDelta = mlp(base(new AdaDelta()));
+    Path run = dir.resolve("run");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Governor.attach(adaDelta, Policies.create("constant(lr=0.01)"), run));
+    assertFalse(Files.exists(run));
+  }
+
   /**
    * Per-layer multipliers: layer 0 at 0.5 × lr, layer 1 at 3 × lr equals DL4J configured with Adam
    * at those rates per layer (to float rounding: the governed run computes the second layer's
@@ -872,6 +882,32 @@ class FaithfulnessTest {
       twin.fit(batch(t));
     }
     assertEquals(5, net.getIterationCount());
+    assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())));
+    assertTrue(
+        Arrays.equals(
+            floats(twin.getUpdater().getStateViewArray()),
+            floats(net.getUpdater().getStateViewArray())));
+  }
+
+  /** RESET returns to the state at attach: what follows equals a fresh network's training. */
+  @Test
+  void resetRestoresTheStateAtAttach() {
+    Hyperparameters h = Hyperparameters.of(0.01, Hyperparameters.NO_CLIP, 0);
+    Policy reset = new ScriptedPolicy(h, o -> o.step() == 5 ? h.withAction(GuardAction.RESET) : h);
+    MultiLayerNetwork net = mlp(base(new Adam(0.01)));
+    MultiLayerNetwork twin = mlp(base(new Adam(0.01)));
+    try (Governor g = Governor.attach(net, reset)) {
+      for (int t = 0; t < 10; t++) {
+        net.fit(batch(t));
+        if (t == 6) {
+          assertEquals(dev.governor.telemetry.EventKind.RESET, g.lastEvents().get(0).kind());
+        }
+      }
+    }
+    for (int t = 6; t < 10; t++) {
+      twin.fit(batch(t));
+    }
+    assertEquals(4, net.getIterationCount());
     assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())));
     assertTrue(
         Arrays.equals(
