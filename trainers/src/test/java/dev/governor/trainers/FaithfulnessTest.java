@@ -889,6 +889,32 @@ class FaithfulnessTest {
             floats(net.getUpdater().getStateViewArray())));
   }
 
+  /**
+   * Without the undo buffer a SKIP restores the newest snapshot (step 0 here); without alignment
+   * the observations carry NaN for it and for the sharpness.
+   */
+  @Test
+  void builderOptionsTurnTheUndoBufferAndAlignmentOff() {
+    Hyperparameters h = Hyperparameters.of(0.01, Hyperparameters.NO_CLIP, 0);
+    Policy skip = new ScriptedPolicy(h, o -> o.step() == 4 ? h.withAction(GuardAction.SKIP) : h);
+    MultiLayerNetwork net = mlp(base(new Adam(0.01)));
+    MultiLayerNetwork twin = mlp(base(new Adam(0.01)));
+    try (Governor g = Governor.builder(net, skip).undo(false).alignment(false).attach()) {
+      for (int t = 0; t < 8; t++) {
+        dev.governor.control.Observation o = g.fit(batch(t));
+        assertTrue(Double.isNaN(o.alignment()) && Double.isNaN(o.sharpness()), o.toString());
+        if (t == 5) {
+          assertEquals(dev.governor.telemetry.EventKind.ROLLBACK, g.lastEvents().get(0).kind());
+        }
+      }
+    }
+    for (int t = 5; t < 8; t++) {
+      twin.fit(batch(t));
+    }
+    assertEquals(3, net.getIterationCount());
+    assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())));
+  }
+
   /** RESET returns to the state at attach: what follows equals a fresh network's training. */
   @Test
   void resetRestoresTheStateAtAttach() {
