@@ -317,6 +317,72 @@ class FaithfulnessTest {
     assertUnchanged("masked LSTM", () -> lstm(new Adam(0.01)), FaithfulnessTest::sequences, 0.01);
   }
 
+  /** A two-input graph trained on MultiDataSets (no single-DataSet path exists for it). */
+  @Test
+  void twoInputGraphIsUnchanged() {
+    Supplier<ComputationGraph> build =
+        () -> {
+          ComputationGraph g =
+              new ComputationGraph(
+                  base(new Adam(0.01))
+                      .graphBuilder()
+                      .addInputs("x1", "x2")
+                      .addLayer(
+                          "a",
+                          new DenseLayer.Builder()
+                              .nIn(4)
+                              .nOut(3)
+                              .activation(Activation.TANH)
+                              .build(),
+                          "x1")
+                      .addLayer(
+                          "b",
+                          new DenseLayer.Builder()
+                              .nIn(2)
+                              .nOut(3)
+                              .activation(Activation.TANH)
+                              .build(),
+                          "x2")
+                      .addVertex("merge", new MergeVertex(), "a", "b")
+                      .addLayer("out", output(6), "merge")
+                      .setOutputs("out")
+                      .build());
+          g.init();
+          return g;
+        };
+    List<float[]> plain = new ArrayList<>();
+    List<float[]> gov = new ArrayList<>();
+    for (int run = 0; run < 2; run++) {
+      ComputationGraph g = build.get();
+      List<float[]> out = run == 0 ? plain : gov;
+      try (Governor x =
+          run == 0 ? null : Governor.attach(g, Policies.create("constant(lr=0.01)"))) {
+        for (int t = 0; t < STEPS; t++) {
+          DataSet d = batch(t);
+          INDArray f = d.getFeatures();
+          g.fit(
+              new org.nd4j.linalg.dataset.MultiDataSet(
+                  new INDArray[] {
+                    f.get(
+                        org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)),
+                    f.get(
+                        org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(4, 6))
+                  },
+                  new INDArray[] {d.getLabels()}));
+          out.add(floats(g.params()));
+        }
+        if (x != null) {
+          assertEquals(STEPS, x.step());
+        }
+      }
+    }
+    for (int t = 0; t < STEPS; t++) {
+      assertTrue(Arrays.equals(plain.get(t), gov.get(t)), "two-input graph, step " + t);
+    }
+  }
+
   @Test
   void maskedLstmDiffersFromTheUnmaskedBatch() {
     // The masks matter (the padding is 50.0): the reference must not pass by ignoring them.
