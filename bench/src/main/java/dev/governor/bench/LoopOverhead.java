@@ -22,23 +22,31 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * What governing a real model costs per step: the same DL4J MLP (784-256-128-10, batch 128) on the
  * same data trained (a) by a plain {@code fit} loop at the configured fixed LR, (b) under Governor
  * through actors and queues in synchronous mode with the default {@code pi} policy, and (c) with
- * the embedded {@link Governor} (no actors). Rounds interleave a, c, b; each round times {@code M}
- * steady-state steps of each (for b, between the progress callbacks at step {@code W} and {@code W
- * + M}, so actor-system start-up and warm-up are excluded). The ratios are medians of the per-round
- * ratios b/a and c/a.
+ * the embedded {@link Governor} attached to the network (its own {@code fit}; no actors). Each
+ * round times {@code M} steady-state steps of each (for b, between the progress callbacks at step
+ * {@code W} and {@code W + M}, so actor-system start-up and warm-up are excluded); a and c swap
+ * order every round. The ratios b/a and c/a are {@link PairedRatio}s over the rounds: geometric
+ * means with 95 % intervals. Rounds are added (up to a cap) until both intervals are narrower than
+ * {@link #MARGIN}, the margin the goals judge (ratio ≤ 1.01).
  *
  * <p>Fashion-MNIST when installed, else the seeded synthetic task of the same shape.
  */
 final class LoopOverhead {
   private LoopOverhead() {}
 
+  /** The interval width the rounds aim for: the 1 % the overhead goals allow. */
+  static final double MARGIN = 0.01;
+
   record Result(
       double plainMsPerStep,
       double actorMsPerStep,
       double embeddedMsPerStep,
-      double actorRatio,
-      double embeddedRatio,
-      int rounds) {}
+      PairedRatio actor,
+      PairedRatio embedded) {
+    int rounds() {
+      return embedded.rounds();
+    }
+  }
 
   static Result measure(boolean quick) throws Exception {
     LabeledData train =
@@ -48,34 +56,48 @@ final class LoopOverhead {
     int batch = 128;
     int warm = quick ? 30 : 60;
     int m = quick ? 120 : 300;
-    int rounds = quick ? 3 : 7;
+    int minRounds = quick ? 3 : 7;
+    int maxRounds = quick ? 6 : 30;
 
     MultiLayerNetwork plain = Models.create("mlp", train, 1);
     BatchStream plainData = new BatchStream(train, batch, 1);
     MultiLayerNetwork embeddedNet = Models.create("mlp", train, 1);
     BatchStream embeddedData = new BatchStream(train, batch, 1);
-    double[] a = new double[rounds];
-    double[] b = new double[rounds];
-    double[] c = new double[rounds];
+    double[] a = new double[maxRounds];
+    double[] b = new double[maxRounds];
+    double[] c = new double[maxRounds];
+    int n = 0;
     try (Governor embedded = Governor.attach(embeddedNet, Policies.create("pi"))) {
       for (int i = 0; i < warm; i++) {
         plain.fit(plainData.next());
-        embedded.fit(embeddedData.next());
+        embeddedNet.fit(embeddedData.next());
       }
-      for (int r = 0; r < rounds; r++) {
-        a[r] = onThread(m, () -> plain.fit(plainData.next()));
-        c[r] = onThread(m, () -> embedded.fit(embeddedData.next()));
-
-        b[r] = actorRound(train, batch, warm, m, r);
+      while (n < maxRounds) {
+        if (n % 2 == 0) {
+          a[n] = onThread(m, () -> plain.fit(plainData.next()));
+          c[n] = onThread(m, () -> embeddedNet.fit(embeddedData.next()));
+        } else {
+          c[n] = onThread(m, () -> embeddedNet.fit(embeddedData.next()));
+          a[n] = onThread(m, () -> plain.fit(plainData.next()));
+        }
+        b[n] = actorRound(train, batch, warm, m, n);
+        n++;
+        if (n >= minRounds
+            && PairedRatio.of(a, b, n).width() < MARGIN
+            && PairedRatio.of(a, c, n).width() < MARGIN) {
+          break;
+        }
+      }
+      if (embedded.step() != warm + (long) n * m) {
+        throw new IllegalStateException(
+            "the embedded Governor ran " + embedded.step() + " steps, not " + (warm + n * m));
       }
     }
-    double[] ratioB = new double[rounds];
-    double[] ratioC = new double[rounds];
-    for (int r = 0; r < rounds; r++) {
-      ratioB[r] = b[r] / a[r];
-      ratioC[r] = c[r] / a[r];
-    }
-    return new Result(median(a), median(b), median(c), median(ratioB), median(ratioC), rounds);
+    double[] a1 = Arrays.copyOf(a, n);
+    double[] b1 = Arrays.copyOf(b, n);
+    double[] c1 = Arrays.copyOf(c, n);
+    return new Result(
+        median(a1), median(b1), median(c1), PairedRatio.of(a, b, n), PairedRatio.of(a, c, n));
   }
 
   /** One actor-path run of warm + m steps; ms per step over the last m. */

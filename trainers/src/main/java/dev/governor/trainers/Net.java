@@ -3,6 +3,7 @@ package dev.governor.trainers;
 import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -12,9 +13,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
 
@@ -59,11 +62,20 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
   }
 
   static Net of(Model model) {
+    return of(model, true);
+  }
+
+  /**
+   * The glue for {@code model}; {@code singleInOut}: refuse a graph with several inputs or outputs
+   * (the hand-made step feeds one {@link DataSet}; a network trained by its own {@code fit} may
+   * have any).
+   */
+  static Net of(Model model, boolean singleInOut) {
     if (model instanceof MultiLayerNetwork m) {
       return new Mln(m);
     }
     if (model instanceof ComputationGraph g) {
-      if (g.getNumInputArrays() != 1 || g.getNumOutputArrays() != 1) {
+      if (singleInOut && (g.getNumInputArrays() != 1 || g.getNumOutputArrays() != 1)) {
         throw new IllegalArgumentException(
             "a governed ComputationGraph must have one input and one output, but had "
                 + g.getNumInputArrays()
@@ -150,6 +162,15 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
 
   abstract INDArray output(INDArray x);
 
+  /** The network's own {@code fit} on one batch (features, labels and masks). */
+  abstract void fit(DataSet batch);
+
+  /** The network's own {@code fit} for one epoch. */
+  abstract void fit(DataSetIterator data);
+
+  /** The network's training listeners, in calling order. */
+  abstract Collection<TrainingListener> listeners();
+
   abstract double score(DataSet ds);
 
   abstract void save(File f) throws IOException;
@@ -208,6 +229,21 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     @Override
     INDArray output(INDArray x) {
       return net.output(x, false);
+    }
+
+    @Override
+    Collection<TrainingListener> listeners() {
+      return net.getListeners();
+    }
+
+    @Override
+    void fit(DataSet batch) {
+      net.fit(batch);
+    }
+
+    @Override
+    void fit(DataSetIterator data) {
+      net.fit(data);
     }
 
     @Override
@@ -275,6 +311,21 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     @Override
     INDArray output(INDArray x) {
       return net.output(false, x)[0];
+    }
+
+    @Override
+    Collection<TrainingListener> listeners() {
+      return net.getListeners();
+    }
+
+    @Override
+    void fit(DataSet batch) {
+      net.fit(batch);
+    }
+
+    @Override
+    void fit(DataSetIterator data) {
+      net.fit(data);
     }
 
     @Override
