@@ -22,14 +22,15 @@ import java.util.zip.CRC32;
  * so a crash never leaves a half-written checkpoint under a real name; the newest {@link #KEEP} of
  * each are kept.
  */
-final class Checkpoints {
+public final class Checkpoints {
   static final int KEEP = 2;
   private static final int MAGIC = 0x47505331; // "GPS1"
 
   private final Path trainerDir;
   private final Path controllerDir;
 
-  Checkpoints(Path runDir) {
+  /** The checkpoints of the run folder {@code runDir}. */
+  public Checkpoints(Path runDir) {
     this.trainerDir = runDir.resolve("checkpoints").resolve("trainer");
     this.controllerDir = runDir.resolve("checkpoints").resolve("controller");
   }
@@ -57,7 +58,7 @@ final class Checkpoints {
   }
 
   /** Saves a policy snapshot taken after deciding step {@code step}. */
-  void savePolicy(PolicyState state, long step) {
+  public void savePolicy(PolicyState state, long step) {
     try {
       Files.createDirectories(controllerDir);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -86,13 +87,13 @@ final class Checkpoints {
   }
 
   /** A policy snapshot and the step it was taken after. */
-  record Snapshot(long step, PolicyState state) {}
+  public record Snapshot(long step, PolicyState state) {}
 
   /**
    * The newest readable policy snapshot taken after a step {@code <= maxStep}, or null. A damaged
    * file is passed over (an older one, or a re-feed from step 0, gives the same state).
    */
-  Snapshot newestPolicy(long maxStep) {
+  public Snapshot newestPolicy(long maxStep) {
     for (long step : steps(controllerDir, "policy-", ".state")) {
       if (step > maxStep) {
         continue;

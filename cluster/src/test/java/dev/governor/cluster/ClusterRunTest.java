@@ -1,0 +1,109 @@
+package dev.governor.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.governor.actors.RunResult;
+import dev.governor.actors.RunSpec;
+import dev.governor.control.Decision;
+import dev.governor.telemetry.Replay;
+import dev.governor.telemetry.RunFolder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs on a two-node controller cluster inside this JVM (loopback, free ports), trainers on a third
+ * node: sync-mode decisions must equal a plain single-thread loop of the same seed bit for bit, and
+ * replay --verify must pass.
+ */
+@Timeout(120)
+class ClusterRunTest {
+  static final List<ClusterNode> nodes = new ArrayList<>();
+  static List<NodeAddress> seeds;
+
+  @BeforeAll
+  static void startControllers() throws InterruptedException {
+    NodeAddress a = new NodeAddress("127.0.0.1", Runs.freePort());
+    NodeAddress b = new NodeAddress("127.0.0.1", Runs.freePort());
+    seeds = List.of(a, b);
+    nodes.add(ClusterNode.start(ClusterSettings.of(a, seeds, true)));
+    nodes.add(ClusterNode.start(ClusterSettings.of(b, seeds, true)));
+    for (ClusterNode n : nodes) {
+      assertTrue(n.awaitUp(Duration.ofSeconds(30)), "controller node joined");
+    }
+  }
+
+  @AfterAll
+  static void stopControllers() {
+    nodes.forEach(ClusterNode::close);
+  }
+
+  static ClusterSettings trainer() {
+    return ClusterSettings.of(new NodeAddress("127.0.0.1", 0), seeds, false);
+  }
+
+  @Test
+  void syncRunsDecideAsThePlainLoop(@TempDir Path tmp) throws Exception {
+    int runs = 4;
+    long steps = 200;
+    List<RunSpec> specs = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      specs.add(Runs.spec(tmp.resolve("r" + i), 100 + i, steps, RunSpec.Mode.SYNC));
+      ids.add("sync-" + i);
+    }
+    List<RunResult> results = ClusterRuntime.runAll(specs, ids, trainer(), Duration.ofSeconds(30));
+    for (int i = 0; i < runs; i++) {
+      RunResult r = results.get(i);
+      assertTrue(r.completed(), r.failure());
+      assertEquals(0, r.timeouts());
+      List<Decision> got = Runs.decisions(specs.get(i).dir());
+      List<Decision> want = Runs.plainLoop(100 + i, steps);
+      assertEquals(steps, got.size(), "one decision per step, none twice");
+      for (int t = 0; t < steps; t++) {
+        assertNull(Runs.difference(want.get(t), got.get(t)), "run " + i);
+      }
+      Replay.Verification v = Replay.verify(RunFolder.open(specs.get(i).dir()));
+      assertTrue(v.ok(), v.toString());
+    }
+  }
+
+  @Test
+  void aSecondLiveTrainerOfTheSameRunIdIsRefused(@TempDir Path tmp) throws Exception {
+    RunSpec first = Runs.spec(tmp.resolve("first"), 7, 1500, RunSpec.Mode.SYNC);
+    RunSpec second = Runs.spec(tmp.resolve("second"), 7, 50, RunSpec.Mode.SYNC);
+    List<RunResult> firstResult = new ArrayList<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                firstResult.addAll(
+                    ClusterRuntime.runAll(
+                        List.of(first), List.of("dup"), trainer(), Duration.ofSeconds(30)));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    t.start();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (Runs.decisionCount(first.dir()) < 5 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    List<RunResult> r =
+        ClusterRuntime.runAll(List.of(second), List.of("dup"), trainer(), Duration.ofSeconds(30));
+    assertFalse(r.get(0).completed());
+    assertTrue(r.get(0).failure().contains("already controlled"), r.get(0).failure());
+    t.join(60_000);
+    assertTrue(firstResult.get(0).completed(), firstResult.get(0).failure());
+    assertEquals(1500, Runs.decisions(first.dir()).size());
+  }
+}
