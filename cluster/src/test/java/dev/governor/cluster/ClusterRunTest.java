@@ -8,12 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.governor.actors.RunResult;
 import dev.governor.actors.RunSpec;
 import dev.governor.control.Decision;
+import dev.governor.control.Hyperparameters;
+import dev.governor.control.Observation;
+import dev.governor.control.Trainer;
 import dev.governor.telemetry.Replay;
 import dev.governor.telemetry.RunFolder;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,7 +85,15 @@ class ClusterRunTest {
 
   @Test
   void aSecondLiveTrainerOfTheSameRunIdIsRefused(@TempDir Path tmp) throws Exception {
-    RunSpec first = Runs.spec(tmp.resolve("first"), 7, 1500, RunSpec.Mode.SYNC);
+    CountDownLatch release = new CountDownLatch(1);
+    RunSpec plain = Runs.spec(tmp.resolve("first"), 7, 100, RunSpec.Mode.SYNC);
+    // the first run's plant holds at step 20 until the second trainer has been refused
+    RunSpec first =
+        RunSpec.builder(plain.dir(), () -> new HeldAt(Runs.nqm(7).get(), 20, release), Runs.PI, 100)
+            .mode(RunSpec.Mode.SYNC)
+            .controller(RunSpec.ControllerPlacement.EXTERNAL)
+            .decisionTimeout(Duration.ofSeconds(60))
+            .build();
     RunSpec second = Runs.spec(tmp.resolve("second"), 7, 50, RunSpec.Mode.SYNC);
     List<RunResult> firstResult = new ArrayList<>();
     Thread t =
@@ -94,16 +108,50 @@ class ClusterRunTest {
               }
             });
     t.start();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (Runs.decisionCount(first.dir()) < 5 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+    try {
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (Runs.decisionCount(first.dir()) < 20 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      List<RunResult> r =
+          ClusterRuntime.runAll(List.of(second), List.of("dup"), trainer(), Duration.ofSeconds(30));
+      assertFalse(r.get(0).completed());
+      assertTrue(r.get(0).failure().contains("already controlled"), r.get(0).failure());
+    } finally {
+      release.countDown();
     }
-    List<RunResult> r =
-        ClusterRuntime.runAll(List.of(second), List.of("dup"), trainer(), Duration.ofSeconds(30));
-    assertFalse(r.get(0).completed());
-    assertTrue(r.get(0).failure().contains("already controlled"), r.get(0).failure());
     t.join(60_000);
     assertTrue(firstResult.get(0).completed(), firstResult.get(0).failure());
-    assertEquals(1500, Runs.decisions(first.dir()).size());
+    assertEquals(100, Runs.decisions(first.dir()).size());
+  }
+
+  /** A plant that blocks in step {@code at} until {@code release} opens. */
+  record HeldAt(Trainer plant, long at, CountDownLatch release) implements Trainer {
+    @Override
+    public Observation step(long step, Hyperparameters h) {
+      if (step == at) {
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return plant.step(step, h);
+    }
+
+    @Override
+    public int layerCount() {
+      return plant.layerCount();
+    }
+
+    @Override
+    public void saveCheckpoint(Path dir) throws IOException {
+      plant.saveCheckpoint(dir);
+    }
+
+    @Override
+    public void loadCheckpoint(Path dir) throws IOException {
+      plant.loadCheckpoint(dir);
+    }
   }
 }

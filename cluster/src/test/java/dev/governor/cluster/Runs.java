@@ -92,6 +92,15 @@ final class Runs {
     return out;
   }
 
+  /** How many decisions the run's queue holds (0 while the queue does not exist yet). */
+  static int decisionCount(Path run) {
+    try {
+      return decisions(run).size();
+    } catch (dev.governor.telemetry.TelemetryException e) {
+      return 0;
+    }
+  }
+
   /**
    * Every field of two decisions, doubles by their bits; null when equal, else the first
    * difference.
