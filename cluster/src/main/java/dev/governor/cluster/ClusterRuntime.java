@@ -86,7 +86,12 @@ public final class ClusterRuntime {
       CompletableFuture<List<RunResult>> done = new CompletableFuture<>();
       node.system()
           .systemActorOf(
-              guardian(specs, runIds, node.region(), done),
+              guardian(
+                  specs,
+                  runIds,
+                  node.region(),
+                  settings.failureDetectionTime().multipliedBy(2),
+                  done),
               "governor-runs",
               org.apache.pekko.actor.typed.Props.empty());
       try {
@@ -110,6 +115,7 @@ public final class ClusterRuntime {
       List<String> runIds,
       ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ControllerEntity.Command>>>
           region,
+      Duration refusalGrace,
       CompletableFuture<List<RunResult>> done) {
     return Behaviors.setup(
         ctx -> {
@@ -126,7 +132,13 @@ public final class ClusterRuntime {
             ActorRef<TrainerLink.Command> link =
                 ctx.spawn(
                     TrainerLink.create(
-                        id, s.dir(), s.policy().toString(), s.snapshotEvery(), region, failures),
+                        id,
+                        s.dir(),
+                        s.policy().toString(),
+                        s.snapshotEvery(),
+                        region,
+                        failures,
+                        refusalGrace),
                     "link-" + i);
             ctx.watch(link);
             links.add(link);

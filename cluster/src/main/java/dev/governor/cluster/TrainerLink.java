@@ -70,6 +70,10 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
     INSTANCE
   }
 
+  private enum TryAgain implements Command {
+    INSTANCE
+  }
+
   /** How long a finishing link waits for the entity to confirm the end of the run. */
   static final Duration FINISH_PATIENCE = Duration.ofSeconds(10);
 
@@ -78,11 +82,13 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   private final String policy;
   private final long snapshotEvery;
   private final ActorRef<Failed> failures;
+  private final Duration refusalGrace;
+  private long refusedSince = Long.MIN_VALUE;
   private final TimerScheduler<Command> timers;
   private final TelemetryLog telemetry;
   private final DecisionLog decisions;
   private final DecisionLog.Appender out;
-  private final TelemetryLog.Tailer tail;
+  private TelemetryLog.Tailer tail;
   private final Checkpoints checkpoints;
   private final ActorRef<Protocol.ToTrainer> self;
   private ActorRef<ShardingEnvelope<ControllerEntity.Command>> sendNext;
@@ -101,6 +107,8 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
    * @param snapshotEvery policy snapshot period in decided steps (0 = none)
    * @param region the controller entities' shard region (or proxy) on this node
    * @param failures told when the link gives up on the run (the entity refused it)
+   * @param refusalGrace how long the link keeps asking while the entity refuses it: a previous
+   *     trainer of the run that died is refused-for until the cluster has noticed its death
    */
   public static Behavior<Command> create(
       String runId,
@@ -109,13 +117,15 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
       long snapshotEvery,
       ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ControllerEntity.Command>>>
           region,
-      ActorRef<Failed> failures) {
+      ActorRef<Failed> failures,
+      Duration refusalGrace) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers -> {
                   TrainerLink link =
-                      new TrainerLink(ctx, timers, runId, dir, policy, snapshotEvery, failures);
+                      new TrainerLink(
+                          ctx, timers, runId, dir, policy, snapshotEvery, failures, refusalGrace);
                   ActorRef<ShardingProducerController.Command<ControllerEntity.Command>> producer =
                       ctx.spawn(
                           ShardingProducerController.create(
@@ -139,8 +149,10 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
       Path dir,
       String policy,
       long snapshotEvery,
-      ActorRef<Failed> failures) {
+      ActorRef<Failed> failures,
+      Duration refusalGrace) {
     super(ctx);
+    this.refusalGrace = refusalGrace;
     ctx.setLoggerName(TrainerLink.class);
     this.runId = runId;
     this.policy = policy;
@@ -185,6 +197,7 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
         .onMessage(Finish.class, this::onFinish)
         .onMessage(EndConfirmed.class, m -> Behaviors.stopped())
         .onMessageEquals(GiveUp.INSTANCE, this::onGiveUp)
+        .onMessageEquals(TryAgain.INSTANCE, this::onTryAgain)
         .onSignal(PostStop.class, s -> onStop())
         .build();
   }
@@ -237,6 +250,7 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
 
   private Behavior<Command> onDecided(Protocol.Decided m) {
     Decision d = m.decision();
+    refusedSince = Long.MIN_VALUE;
     if (d.step <= lastDecided) {
       duplicates++;
       return this;
@@ -289,8 +303,27 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   }
 
   private Behavior<Command> onRefused(Protocol.Refused m) {
-    failures.tell(new Failed(runId, m.reason()));
-    return Behaviors.stopped();
+    long now = System.nanoTime();
+    if (refusedSince == Long.MIN_VALUE) {
+      refusedSince = now;
+    }
+    if (now - refusedSince >= refusalGrace.toNanos()) {
+      failures.tell(new Failed(runId, m.reason()));
+      return Behaviors.stopped();
+    }
+    if (!timers.isTimerActive(TryAgain.INSTANCE)) {
+      timers.startSingleTimer(TryAgain.INSTANCE, Duration.ofMillis(500));
+    }
+    return this;
+  }
+
+  /** After a refusal: send again from the first step without a decision. */
+  private Behavior<Command> onTryAgain() {
+    tail.close();
+    tail = lastDecided < 0 ? telemetry.tailer() : telemetry.tailerFromStep(lastDecided + 1);
+    lastSent = lastDecided;
+    pending = null;
+    return pump();
   }
 
   private Behavior<Command> onFinish(Finish m) {

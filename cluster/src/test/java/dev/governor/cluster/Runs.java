@@ -39,6 +39,11 @@ final class Runs {
   /** Creates the run folder and a sync/external spec over it. */
   static RunSpec spec(Path dir, long seed, long steps, RunSpec.Mode mode) {
     RunFolder.create(dir, RunHeader.of("run-" + seed, PI, Map.of("plant", "nqm"), seed));
+    return existingSpec(dir, seed, steps, mode);
+  }
+
+  /** A sync/external spec over an existing run folder (a resumed trainer). */
+  static RunSpec existingSpec(Path dir, long seed, long steps, RunSpec.Mode mode) {
     return RunSpec.builder(dir, nqm(seed), PI, steps)
         .mode(mode)
         .controller(RunSpec.ControllerPlacement.EXTERNAL)
