@@ -38,6 +38,7 @@ import picocli.CommandLine.ParseResult;
       InspectCommand.class,
       TrainCommand.class,
       ControlCommand.class,
+      ServeCommand.class,
       ConfigCommand.class,
       ReportCommand.class,
       TuneCommand.class

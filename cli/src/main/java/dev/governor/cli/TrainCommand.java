@@ -178,8 +178,25 @@ public final class TrainCommand implements Callable<Integer> {
   /** run.json keys a resumed run may differ in (display only). */
   private static final Set<String> NOT_COMPARED = Set.of("args", "governor.train.quiet");
 
-  @Option(names = "--controller", description = "in-process | external (default in-process).")
+  @Option(
+      names = "--controller",
+      description = "in-process | external | cluster (default in-process).")
   String controller = "in-process";
+
+  @Option(
+      names = "--cluster-seeds",
+      description = "--controller cluster: HOST:PORT[,...] of the cluster's seed nodes.")
+  String clusterSeeds;
+
+  @Option(
+      names = "--cluster-bind",
+      description = "--controller cluster: this trainer node's HOST:PORT (default 127.0.0.1:0).")
+  String clusterBind = "127.0.0.1:0";
+
+  @Option(
+      names = "--allow-non-loopback",
+      description = "--controller cluster: allow addresses outside the loopback range.")
+  boolean allowNonLoopback;
 
   @Option(names = "--mode", description = "sync | async (default sync).")
   String mode = "sync";
@@ -203,6 +220,14 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     RunSpec.Mode m = parseMode(mode);
     RunSpec.ControllerPlacement placement = parseController(controller);
+    dev.governor.cluster.ClusterSettings cluster =
+        controller.equals("cluster")
+            ? ClusterTrain.settings(clusterSeeds, clusterBind, allowNonLoopback)
+            : null;
+    if (cluster != null && dataset != null) {
+      throw new UserException(
+          "--controller cluster runs --plant runs only, but --dataset was given");
+    }
     if (!(decisionTimeoutMs > 0)) {
       throw new UserException("--decision-timeout must be > 0 ms, but was " + decisionTimeoutMs);
     }
@@ -291,7 +316,7 @@ public final class TrainCommand implements Callable<Integer> {
             .checkpointEvery(checkpointEvery)
             .progress(bar == null ? s -> {} : bar::stepTo)
             .build();
-    if (placement == RunSpec.ControllerPlacement.EXTERNAL && !quiet) {
+    if (placement == RunSpec.ControllerPlacement.EXTERNAL && cluster == null && !quiet) {
       System.err.println(
           "train: waiting on the decision queue; run 'governor control --run "
               + folder.dir()
@@ -300,7 +325,10 @@ public final class TrainCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     RunResult r;
     try {
-      r = ActorRuntime.run(run);
+      r =
+          cluster != null
+              ? ClusterTrain.run(run, folder.header().runId(), cluster)
+              : ActorRuntime.run(run);
     } finally {
       if (bar != null) {
         bar.close();
@@ -520,10 +548,10 @@ public final class TrainCommand implements Callable<Integer> {
   private static RunSpec.ControllerPlacement parseController(String s) {
     return switch (s) {
       case "in-process" -> RunSpec.ControllerPlacement.IN_PROCESS;
-      case "external" -> RunSpec.ControllerPlacement.EXTERNAL;
+      case "external", "cluster" -> RunSpec.ControllerPlacement.EXTERNAL;
       default ->
           throw new UserException(
-              "--controller must be in-process or external, but was '" + s + "'");
+              "--controller must be in-process, external or cluster, but was '" + s + "'");
     };
   }
 
