@@ -3,6 +3,8 @@ package dev.governor.cluster;
 import dev.governor.actors.RunResult;
 import dev.governor.actors.RunSpec;
 import dev.governor.actors.RunSupervisor;
+import dev.governor.control.Observation;
+import dev.governor.control.Trainer;
 import dev.governor.telemetry.RunFolder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
@@ -235,17 +239,32 @@ public final class ClusterRuntime {
         null);
   }
 
-  /** The spec with a progress callback that also tells the link of each appended observation. */
+  /**
+   * The spec with a progress callback that also tells the link of each appended observation (with
+   * the ranks' observations of a {@link RankedTrainer}, read on the trainer's thread right after
+   * its step).
+   */
   private static RunSpec withLink(RunSpec s, ActorRef<TrainerLink.Command> link) {
     LongConsumer user = s.progress();
+    AtomicReference<Trainer> plant = new AtomicReference<>();
+    Supplier<Trainer> plants =
+        () -> {
+          Trainer t = s.trainer().get();
+          plant.set(t);
+          return t;
+        };
     LongConsumer both =
         n -> {
-          link.tell(TrainerLink.Appended.INSTANCE);
+          List<Observation> ranks =
+              plant.get() instanceof RankedTrainer r && r.ranks() > 1
+                  ? r.rankObservations()
+                  : List.of();
+          link.tell(new TrainerLink.Appended(n - 1, ranks));
           user.accept(n);
         };
     return new RunSpec(
         s.dir(),
-        s.trainer(),
+        plants,
         s.policy(),
         s.policyFactory(),
         s.steps(),

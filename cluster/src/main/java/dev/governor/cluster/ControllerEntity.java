@@ -147,14 +147,14 @@ public final class ControllerEntity extends AbstractBehavior<ControllerEntity.Co
     }
     long step = o.observation().step();
     if (policy != null && step == lastDecided + 1) {
-      decide(o.observation(), true);
+      decide(observed(o), true);
     } else if (policy != null && step <= lastDecided) {
       if (step == lastDecided && last != null) {
         link.tell(new Protocol.Decided(runId, new Decision().copyFrom(last), null, null));
       }
     } else if (step == 0) {
       fresh();
-      decide(o.observation(), true);
+      decide(observed(o), true);
     } else {
       held = d;
       askState(step - 1);
@@ -242,9 +242,29 @@ public final class ControllerEntity extends AbstractBehavior<ControllerEntity.Co
             r.since().size());
     ConsumerController.Delivery<Command> d = held;
     held = null;
-    decide(o.observation(), true);
+    decide(observed(o), true);
     d.confirmTo().tell(ConsumerController.confirmed());
     return this;
+  }
+
+  /**
+   * The observation to decide on: the aggregate of the ranks' observations ({@link
+   * RankAggregation}) when they came along, else the recorded one.
+   */
+  private Observation observed(Protocol.Observe o) {
+    if (o.ranks().isEmpty()) {
+      return o.observation();
+    }
+    Observation agg = RankAggregation.aggregate(o.ranks());
+    if (!agg.equals(o.observation())) {
+      getContext()
+          .getLog()
+          .warn(
+              "run {} step {}: the ranks' aggregate differs from the trainer's recorded observation",
+              runId,
+              agg.step());
+    }
+    return agg;
   }
 
   /** Decides one observation (the next step) and, when {@code send}, sends the decision. */

@@ -34,16 +34,17 @@ public final class Protocol {
   public interface ToTrainer extends TrainerLink.Command {}
 
   /**
-   * One observation of a run (of one rank of it when {@code ranks > 1}).
+   * One step's observation of a run, with its data-parallel ranks' own when it has several.
    *
    * @param runId the run's id (the entity id)
    * @param trainer the sending trainer's incarnation id
    * @param link where decisions and state requests go
    * @param policy the run's policy spec ({@code PolicySpec.toString()} form)
    * @param snapshotEvery policy snapshot period in decided steps (0 = none)
-   * @param rank this observation's rank in {@code [0, ranks)}
-   * @param ranks the run's number of data-parallel ranks, {@code >= 1}
-   * @param observation the observation
+   * @param observation the step's observation as recorded in the trainer's telemetry (for ranks:
+   *     their aggregate, {@link RankAggregation})
+   * @param ranks the ranks' observations of the step in rank order, which the controller aggregates
+   *     itself; empty for a single-rank run and for re-sent steps
    */
   public record Observe(
       String runId,
@@ -51,9 +52,8 @@ public final class Protocol {
       ActorRef<ToTrainer> link,
       String policy,
       long snapshotEvery,
-      int rank,
-      int ranks,
-      Observation observation)
+      Observation observation,
+      List<Observation> ranks)
       implements ToController, WireMessage {
     public Observe {
       Objects.requireNonNull(runId, "runId");
@@ -61,12 +61,7 @@ public final class Protocol {
       Objects.requireNonNull(link, "link");
       Objects.requireNonNull(policy, "policy");
       Objects.requireNonNull(observation, "observation");
-      if (!(ranks >= 1)) {
-        throw new IllegalArgumentException("ranks must be >= 1, but was " + ranks);
-      }
-      if (!(rank >= 0 && rank < ranks)) {
-        throw new IllegalArgumentException("rank must be in [0, " + ranks + "), but was " + rank);
-      }
+      ranks = List.copyOf(ranks);
     }
   }
 

@@ -50,10 +50,12 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   /** The link's messages. */
   public interface Command {}
 
-  /** The trainer appended an observation. */
-  public enum Appended implements Command {
-    INSTANCE
-  }
+  /**
+   * The trainer appended the observation of step {@code step}.
+   *
+   * @param ranks the data-parallel ranks' observations of that step (empty for one rank)
+   */
+  public record Appended(long step, List<Observation> ranks) implements Command {}
 
   /** The run finished after step {@code lastStep}: send the rest, end the entity, stop. */
   public record Finish(long lastStep) implements Command {}
@@ -94,6 +96,7 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   private ActorRef<ShardingEnvelope<ControllerEntity.Command>> sendNext;
   private ShardingProducerController.RequestNext<ControllerEntity.Command> request;
   private Observation pending;
+  private final java.util.Map<Long, List<Observation>> rankObservations = new java.util.HashMap<>();
   private long lastDecided;
   private long lastSent;
   private long duplicates;
@@ -190,7 +193,7 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Next.class, this::onNext)
-        .onMessageEquals(Appended.INSTANCE, this::pump)
+        .onMessage(Appended.class, this::onAppended)
         .onMessage(Protocol.Decided.class, this::onDecided)
         .onMessage(Protocol.NeedState.class, this::onNeedState)
         .onMessage(Protocol.Refused.class, this::onRefused)
@@ -200,6 +203,13 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
         .onMessageEquals(TryAgain.INSTANCE, this::onTryAgain)
         .onSignal(PostStop.class, s -> onStop())
         .build();
+  }
+
+  private Behavior<Command> onAppended(Appended m) {
+    if (!m.ranks().isEmpty()) {
+      rankObservations.put(m.step(), m.ranks());
+    }
+    return pump();
   }
 
   private Behavior<Command> onNext(Next m) {
@@ -217,12 +227,21 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
         break;
       }
       if (o.step() <= lastSent) {
+        rankObservations.remove(o.step());
         continue; // already sent (a resumed trainer's re-run steps are not appended again)
       }
       sendNext.tell(
           new ShardingEnvelope<>(
               runId,
-              new Protocol.Observe(runId, incarnation, self, policy, snapshotEvery, 0, 1, o)));
+              new Protocol.Observe(
+                  runId,
+                  incarnation,
+                  self,
+                  policy,
+                  snapshotEvery,
+                  o,
+                  rankObservations.getOrDefault(o.step(), List.of()))));
+      rankObservations.remove(o.step());
       sendNext = null;
       lastSent = o.step();
     }

@@ -78,9 +78,8 @@ public final class WireSerializer extends SerializerWithStringManifest {
         out.writeUTF(ref(m.link()));
         out.writeUTF(m.policy());
         out.writeLong(m.snapshotEvery());
-        out.writeInt(m.rank());
-        out.writeInt(m.ranks());
         Wire.writeObservation(out, m.observation());
+        writeObservations(out, m.ranks());
       } else if (o instanceof Protocol.EndRun m) {
         out.writeUTF(m.runId());
         out.writeUTF(m.trainer());
@@ -91,10 +90,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
         out.writeUTF(m.snapshotPolicy() == null ? "" : m.snapshotPolicy());
         Wire.writeBytes(out, m.snapshot());
         out.writeLong(m.lastDecided());
-        out.writeInt(m.since().size());
-        for (Observation obs : m.since()) {
-          Wire.writeObservation(out, obs);
-        }
+        writeObservations(out, m.since());
       } else if (o instanceof Protocol.Decided m) {
         out.writeUTF(m.runId());
         Wire.writeDecision(out, m.decision());
@@ -128,9 +124,8 @@ public final class WireSerializer extends SerializerWithStringManifest {
               resolver().resolveActorRef(in.readUTF()),
               in.readUTF(),
               in.readLong(),
-              in.readInt(),
-              in.readInt(),
-              Wire.readObservation(in));
+              Wire.readObservation(in),
+              readObservations(in));
         case END:
           return new Protocol.EndRun(in.readUTF(), in.readUTF(), in.readLong());
         case RESTORE:
@@ -140,15 +135,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
             String policy = emptyToNull(in.readUTF());
             byte[] snap = Wire.readBytes(in);
             long lastDecided = in.readLong();
-            int n = in.readInt();
-            if (n < 0 || n > (1 << 24)) {
-              throw new NotSerializableException(
-                  "restore observation count must be in [0, 2^24], but was " + n);
-            }
-            List<Observation> since = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-              since.add(Wire.readObservation(in));
-            }
+            List<Observation> since = readObservations(in);
             return new Protocol.Restore(trainer, snapStep, policy, snap, lastDecided, since);
           }
         case DECIDED:
@@ -168,6 +155,26 @@ public final class WireSerializer extends SerializerWithStringManifest {
       n.initCause(e);
       throw n;
     }
+  }
+
+  private static void writeObservations(DataOutputStream out, List<Observation> os)
+      throws IOException {
+    out.writeInt(os.size());
+    for (Observation o : os) {
+      Wire.writeObservation(out, o);
+    }
+  }
+
+  private static List<Observation> readObservations(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > (1 << 24)) {
+      throw new IOException("observation count must be in [0, 2^24], but was " + n);
+    }
+    List<Observation> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(Wire.readObservation(in));
+    }
+    return out;
   }
 
   private String ref(ActorRef<?> r) {

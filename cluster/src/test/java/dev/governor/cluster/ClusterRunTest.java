@@ -84,6 +84,39 @@ class ClusterRunTest {
   }
 
   @Test
+  void aFourRankRunIsAggregatedByTheControllerAsByThePlainLoop(@TempDir Path tmp) throws Exception {
+    long steps = 150;
+    Path dir = tmp.resolve("ranks");
+    Runs.spec(dir, 5, steps, RunSpec.Mode.SYNC); // creates the folder
+    RunSpec spec =
+        RunSpec.builder(
+                dir,
+                () -> new DataParallelPlant(DataParallelPlantTest.nqm(4), 4, 5),
+                Runs.PI,
+                steps)
+            .controller(RunSpec.ControllerPlacement.EXTERNAL)
+            .decisionTimeout(Duration.ofSeconds(60))
+            .snapshotEvery(40)
+            .build();
+    RunResult r =
+        ClusterRuntime.runAll(List.of(spec), List.of("ranks-5"), trainer(), Duration.ofSeconds(30))
+            .get(0);
+    assertTrue(r.completed(), r.failure());
+    List<Decision> want =
+        Runs.plainLoop(
+            new DataParallelPlant(DataParallelPlantTest.nqm(4), 4, 5),
+            dev.governor.control.Policies.create(Runs.PI),
+            steps);
+    List<Decision> got = Runs.decisions(dir);
+    assertEquals(steps, got.size());
+    for (int t = 0; t < steps; t++) {
+      assertNull(Runs.difference(want.get(t), got.get(t)));
+    }
+    assertEquals(16, Runs.observations(dir).get(0).batchSize(), "the effective batch: 4 x 4");
+    assertTrue(Replay.verify(RunFolder.open(dir)).ok());
+  }
+
+  @Test
   void aSecondLiveTrainerOfTheSameRunIdIsRefused(@TempDir Path tmp) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     RunSpec plain = Runs.spec(tmp.resolve("first"), 7, 100, RunSpec.Mode.SYNC);
