@@ -94,7 +94,7 @@ public final class ClusterRuntime {
                   specs,
                   runIds,
                   node.region(),
-                  settings.failureDetectionTime().multipliedBy(2),
+                  settings.failureDetectionTime().plusSeconds(3),
                   done),
               "governor-runs",
               org.apache.pekko.actor.typed.Props.empty());
