@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.actors.ActorRuntime;
 import dev.governor.actors.RunResult;
 import dev.governor.actors.RunSpec;
+import dev.governor.cluster.DataParallelPlant;
 import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
@@ -211,6 +212,13 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Plant checkpoint period in steps, 0 = none (default 1000).")
   long checkpointEvery = 1000;
 
+  @Option(
+      names = "--ranks",
+      description =
+          "--plant nqm|rosenbrock|logreg with sgd: N simulated synchronous data-parallel ranks of"
+              + " --batch each, gradients averaged (default 1).")
+  int ranks = 1;
+
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
@@ -272,6 +280,13 @@ public final class TrainCommand implements Callable<Integer> {
     Disturbance dist = disturbance();
     SimulatedTrainer.Config plantConfig =
         SimulatedTrainer.Config.of(problem, opt, seed).withDisturbance(dist);
+    if (!(ranks >= 1) || (ranks > 1 && (optimizer != null && !optimizer.equals("sgd")))) {
+      throw new UserException(
+          "--ranks must be >= 1 (and > 1 only with the sgd optimizer), but was " + ranks);
+    }
+    if (ranks > 1 && !dist.equals(Disturbance.NONE)) {
+      throw new UserException("--ranks > 1 takes no --disturbance, but was " + disturbance);
+    }
     PolicySpec policySpec = policySpec();
     Policies.create(policySpec); // validates the policy and its options before anything is written
 
@@ -285,6 +300,9 @@ public final class TrainCommand implements Callable<Integer> {
     config.put("controller", controller);
     config.put("decision-timeout-ms", Long.toString(decisionTimeoutMs));
     config.put("checkpoint-every", Long.toString(checkpointEvery));
+    if (ranks > 1) {
+      config.put("ranks", Integer.toString(ranks));
+    }
     config.putAll(cfg.effective(spec, "train"));
     RunFolder folder;
     long resumeAfter = -1;
@@ -309,7 +327,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     ProgressBar bar = quiet ? null : progressBar(steps);
     RunSpec run =
-        RunSpec.builder(folder.dir(), () -> SimulatedTrainer.of(plantConfig), policySpec, steps)
+        RunSpec.builder(
+                folder.dir(),
+                ranks > 1
+                    ? () -> new DataParallelPlant(problem, ranks, seed)
+                    : () -> SimulatedTrainer.of(plantConfig),
+                policySpec,
+                steps)
             .mode(m)
             .controller(placement)
             .decisionTimeout(Duration.ofMillis(decisionTimeoutMs))
