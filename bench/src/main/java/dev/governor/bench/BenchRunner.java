@@ -35,7 +35,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 public final class BenchRunner {
   private BenchRunner() {}
 
-  static final List<String> ALL = List.of("pi", "append", "latency", "nqm", "suite", "loop");
+  static final List<String> ALL =
+      List.of("pi", "append", "latency", "nqm", "suite", "loop", "cluster");
 
   public static void main(String[] args) throws Exception {
     boolean quick = false;
@@ -142,6 +143,46 @@ public final class BenchRunner {
       rows.add(row("plain_fit_ms_per_step", r.plainMsPerStep(), "-", null));
       rows.add(ratioRow("loop_overhead_ratio", r.actor(), 1.01));
       rows.add(ratioRow("embedded_overhead_ratio", r.embedded(), 1.01));
+    }
+
+    if (only.contains("cluster")) {
+      stage(
+          "cluster: 3 controller JVMs on loopback; fleet of 200 runs, single run vs external, failover");
+      ClusterBench.Result r = ClusterBench.measure(quick);
+      double ratio = r.singleP99us() / r.externalP99us();
+      figures.put("cluster_fleet_runs", r.fleetRuns());
+      figures.put("cluster_fleet_completed", r.fleetCompleted());
+      figures.put("cluster_fleet_decisions", r.fleetDecisions());
+      figures.put("cluster_decisions_per_s", r.decisionsPerSecond());
+      figures.put("cluster_fleet_latency_p50_us", r.fleetP50us());
+      figures.put("cluster_fleet_latency_p99_us", r.fleetP99us());
+      figures.put("cluster_single_latency_p50_us", r.singleP50us());
+      figures.put("cluster_single_latency_p99_us", r.singleP99us());
+      figures.put("external_single_latency_p50_us", r.externalP50us());
+      figures.put("external_single_latency_p99_us", r.externalP99us());
+      figures.put("cluster_vs_external_p99_ratio", ratio);
+      figures.put("cluster_failover_s", r.failoverSeconds());
+      figures.put("cluster_failure_detection_s", r.failureDetectionSeconds());
+      figures.put("cluster_failover_completed", r.failoverCompleted());
+      rows.add(
+          row(
+              "cluster_fleet_runs_completed",
+              r.fleetCompleted() ? r.fleetRuns() : 0,
+              "200 concurrent, all complete",
+              r.fleetCompleted()));
+      rows.add(row("cluster_decisions_per_s", r.decisionsPerSecond(), "-", null));
+      rows.add(row("cluster_fleet_latency_p50_us", r.fleetP50us(), "-", null));
+      rows.add(row("cluster_fleet_latency_p99_us", r.fleetP99us(), "-", null));
+      rows.add(row("cluster_single_latency_p99_us", r.singleP99us(), "-", null));
+      rows.add(row("external_single_latency_p99_us", r.externalP99us(), "-", null));
+      rows.add(row("cluster_vs_external_p99_ratio", ratio, "<= 5", ratio <= 5));
+      double bound = r.failureDetectionSeconds() + 1;
+      rows.add(
+          row(
+              "cluster_failover_s",
+              r.failoverSeconds(),
+              "<= detection + 1 s = " + bound,
+              r.failoverCompleted() && r.failoverSeconds() <= bound));
     }
 
     Map<String, Object> doc = new LinkedHashMap<>();
