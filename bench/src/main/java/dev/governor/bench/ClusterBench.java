@@ -42,15 +42,15 @@ import org.HdrHistogram.Histogram;
  *       controller ({@code governor control} in another JVM); p99 ratio;
  *   <li><b>failover</b>: runs in flight when one controller node is killed with SIGKILL; the
  *       longest loop latency of any run (the step waiting across the failover) vs the
- *       failure-detection time (heartbeat pause + down-after, 1 s + 1 s here).
+ *       failure-detection time (heartbeat pause + down-after, the defaults 3 s + 2 s).
  * </ul>
  */
 final class ClusterBench {
   private ClusterBench() {}
 
   static final PolicySpec PI = PolicySpec.parse("pi");
-  static final Duration DETECTION_PAUSE = Duration.ofSeconds(1);
-  static final Duration DOWN_AFTER = Duration.ofSeconds(1);
+  static final Duration DETECTION_PAUSE = Duration.ofSeconds(3);
+  static final Duration DOWN_AFTER = Duration.ofSeconds(2);
 
   record Result(
       int fleetRuns,

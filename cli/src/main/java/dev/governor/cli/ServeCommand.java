@@ -86,7 +86,15 @@ public final class ServeCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     ClusterNode node = ClusterNode.start(settings);
-    Thread leave = new Thread(node::close, "governor-serve-leave");
+    java.util.concurrent.atomic.AtomicBoolean stopping =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread leave =
+        new Thread(
+            () -> {
+              stopping.set(true);
+              node.close();
+            },
+            "governor-serve-leave");
     Runtime.getRuntime().addShutdownHook(leave);
     if (!node.awaitUp(Duration.ofSeconds(60))) {
       out.println(
@@ -101,6 +109,17 @@ public final class ServeCommand implements Callable<Integer> {
             + "; stop with Ctrl-C");
     out.flush();
     node.awaitTermination();
-    return 0;
+    if (stopping.get()) {
+      return 0;
+    }
+    spec.commandLine()
+        .getErr()
+        .println(
+            "serve: node "
+                + settings.bind()
+                + " was removed from the cluster (downed: unreachable for longer than"
+                + " --heartbeat-pause + --down-after); its runs moved to the other nodes");
+    spec.commandLine().getErr().flush();
+    return Main.EXIT_CHECK_FAILED;
   }
 }

@@ -88,6 +88,16 @@ public final class ClusterRuntime {
                 + " s");
       }
       CompletableFuture<List<RunResult>> done = new CompletableFuture<>();
+      // a trainer node the cluster removed (downed, e.g. after a long pause) cannot reach its
+      // controllers any more: fail instead of waiting on every run's decision time-out
+      node.system()
+          .getWhenTerminated()
+          .thenRun(
+              () ->
+                  done.completeExceptionally(
+                      new IllegalStateException(
+                          "this trainer node left the cluster before the runs ended (it was"
+                              + " downed or shut down); resume the runs with --resume")));
       node.system()
           .systemActorOf(
               guardian(
