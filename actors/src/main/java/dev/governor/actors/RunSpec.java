@@ -59,7 +59,14 @@ public record RunSpec(
     /** A {@code ControllerActor} in the trainer's actor system; decisions arrive as messages. */
     IN_PROCESS,
     /** Another process ({@code governor control}); the trainer tails the decision queue. */
-    EXTERNAL
+    EXTERNAL,
+    /**
+     * Elsewhere, through an actor of this system that appends each decision to the decision queue
+     * and sends it to the trainer as a {@code Decided} message (a cluster link); the trainer waits
+     * for messages and does not poll. The supervisor tells who asked for it the trainer's reference
+     * ({@link RunSupervisor#createTelling}).
+     */
+    REMOTE
   }
 
   /** Validates every value and names the first bad one. */

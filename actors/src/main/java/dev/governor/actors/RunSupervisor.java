@@ -59,6 +59,23 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     return create(spec, replyTo, TelemetryRunLog::openPatiently);
   }
 
+  /**
+   * A supervisor that also hands {@code trainerTo} its trainer's reference once, when it spawns it
+   * (the reference stays valid across the trainer's restarts), for a {@link
+   * RunSpec.ControllerPlacement#REMOTE} controller that sends the trainer its decisions.
+   */
+  public static Behavior<Command> createTelling(
+      RunSpec spec,
+      ActorRef<RunResult> replyTo,
+      java.util.function.Consumer<ActorRef<TrainerActor.Command>> trainerTo) {
+    return Behaviors.setup(
+        ctx -> {
+          RunSupervisor s = new RunSupervisor(ctx, spec, replyTo, TelemetryRunLog::openPatiently);
+          trainerTo.accept(s.trainer);
+          return s;
+        });
+  }
+
   static Behavior<Command> create(
       RunSpec spec, ActorRef<RunResult> replyTo, Function<Path, RunLog> logs) {
     return Behaviors.setup(ctx -> new RunSupervisor(ctx, spec, replyTo, logs));

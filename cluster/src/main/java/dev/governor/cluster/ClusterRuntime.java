@@ -29,11 +29,10 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 
 /**
  * Runs training runs on a trainer node whose controllers live on a Governor cluster: each run's
- * {@code TrainerActor} and supervisor run here exactly as with an external controller (placement
- * {@code EXTERNAL}: the trainer reads decisions from the run's decision queue), and a {@link
+ * {@code TrainerActor} and supervisor run here (placement {@code REMOTE}), and a {@link
  * TrainerLink} per run carries observations to the run's {@link ControllerEntity} and its decisions
- * back into that queue. The run folders stay on this machine and are complete run folders ({@code
- * replay --verify} reads them as any other).
+ * back into the run's decision queue and, as messages, to the trainer. The run folders stay on this
+ * machine and are complete run folders ({@code replay --verify} reads them as any other).
  */
 public final class ClusterRuntime {
   private ClusterRuntime() {}
@@ -65,9 +64,9 @@ public final class ClusterRuntime {
       throw new IllegalArgumentException("a trainer node's settings must not be a controller's");
     }
     for (RunSpec s : specs) {
-      if (s.controller() != RunSpec.ControllerPlacement.EXTERNAL) {
+      if (s.controller() == RunSpec.ControllerPlacement.IN_PROCESS) {
         throw new IllegalArgumentException(
-            "cluster runs need controller placement EXTERNAL, but "
+            "cluster runs need controller placement EXTERNAL or REMOTE, but "
                 + s.dir()
                 + " had "
                 + s.controller());
@@ -157,7 +156,10 @@ public final class ClusterRuntime {
             ctx.watch(link);
             links.add(link);
             supervisors.add(
-                ctx.spawn(RunSupervisor.create(withLink(s, link), results), "run-" + i));
+                ctx.spawn(
+                    RunSupervisor.createTelling(
+                        withLink(s, link), results, t -> link.tell(new TrainerLink.TrainerRef(t))),
+                    "run-" + i));
           }
           return running(ctx, specs, index, links, supervisors, done);
         });
@@ -279,7 +281,7 @@ public final class ClusterRuntime {
         s.policyFactory(),
         s.steps(),
         s.mode(),
-        s.controller(),
+        RunSpec.ControllerPlacement.REMOTE,
         s.decisionTimeout(),
         s.checkpointEvery(),
         s.snapshotEvery(),

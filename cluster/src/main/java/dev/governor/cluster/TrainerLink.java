@@ -1,7 +1,9 @@
 package dev.governor.cluster;
 
 import dev.governor.actors.Checkpoints;
+import dev.governor.actors.TrainerActor;
 import dev.governor.control.Decision;
+import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.PolicyState;
 import dev.governor.telemetry.DecisionLog;
@@ -30,7 +32,8 @@ import org.apache.pekko.cluster.sharding.typed.delivery.ShardingProducerControll
 /**
  * The trainer side of one run on a cluster: streams the run's observations from its telemetry queue
  * to the run's {@link ControllerEntity} and appends the decisions that come back to the run's
- * decision queue, where the run's {@code TrainerActor} (placement {@code EXTERNAL}) picks them up.
+ * decision queue, then hands each to the run's {@code TrainerActor} (placement {@code REMOTE}) as a
+ * message.
  *
  * <p>The telemetry queue is the durable outbox: the link reads it from the first step without a
  * decision, so after a trainer restart ({@code --resume}) it re-sends from there. Sending uses a
@@ -59,6 +62,9 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
 
   /** The run finished after step {@code lastStep}: send the rest, end the entity, stop. */
   public record Finish(long lastStep) implements Command {}
+
+  /** The run's trainer actor, which gets every decision as a message. */
+  public record TrainerRef(ActorRef<TrainerActor.Command> trainer) implements Command {}
 
   /** Why a link stopped without finishing. */
   public record Failed(String runId, String reason) {}
@@ -96,6 +102,9 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   private ActorRef<ShardingEnvelope<ControllerEntity.Command>> sendNext;
   private ShardingProducerController.RequestNext<ControllerEntity.Command> request;
   private Observation pending;
+  private ActorRef<TrainerActor.Command> trainer;
+  private Hyperparameters unsent;
+  private long unsentStep = -1;
   private final java.util.Map<Long, List<Observation>> rankObservations = new java.util.HashMap<>();
   private long lastDecided;
   private long lastSent;
@@ -194,6 +203,7 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
     return newReceiveBuilder()
         .onMessage(Next.class, this::onNext)
         .onMessage(Appended.class, this::onAppended)
+        .onMessage(TrainerRef.class, this::onTrainerRef)
         .onMessage(Protocol.Decided.class, this::onDecided)
         .onMessage(Protocol.NeedState.class, this::onNeedState)
         .onMessage(Protocol.Refused.class, this::onRefused)
@@ -203,6 +213,15 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
         .onMessageEquals(TryAgain.INSTANCE, this::onTryAgain)
         .onSignal(PostStop.class, s -> onStop())
         .build();
+  }
+
+  private Behavior<Command> onTrainerRef(TrainerRef m) {
+    trainer = m.trainer();
+    if (unsent != null) {
+      trainer.tell(new TrainerActor.Decided(unsentStep, unsent));
+      unsent = null;
+    }
+    return this;
   }
 
   private Behavior<Command> onAppended(Appended m) {
@@ -284,8 +303,15 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
               lastDecided + 1);
       return this;
     }
+    Hyperparameters h = d.hyperparameters(); // validates before anything is written
     out.append(d);
     lastDecided = d.step;
+    if (trainer != null) {
+      trainer.tell(new TrainerActor.Decided(d.step, h));
+    } else {
+      unsent = h;
+      unsentStep = d.step;
+    }
     if (m.snapshot() != null) {
       checkpoints.savePolicy(new PolicyState(m.snapshotPolicy(), m.snapshot()), d.step);
     }

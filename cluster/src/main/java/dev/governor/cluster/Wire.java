@@ -18,17 +18,17 @@ final class Wire {
   static void writeObservation(DataOutput out, Observation o) throws IOException {
     out.writeLong(o.step());
     out.writeInt(o.epoch());
-    out.writeDouble(o.loss());
-    out.writeDouble(o.gradNorm());
-    out.writeDouble(o.paramNorm());
-    out.writeDouble(o.updateNorm());
-    out.writeDouble(o.alignment());
-    out.writeDouble(o.sharpness());
-    out.writeDouble(o.valLoss());
+    writeDouble(out, o.loss());
+    writeDouble(out, o.gradNorm());
+    writeDouble(out, o.paramNorm());
+    writeDouble(out, o.updateNorm());
+    writeDouble(out, o.alignment());
+    writeDouble(out, o.sharpness());
+    writeDouble(out, o.valLoss());
     out.writeInt(o.batchSize());
-    out.writeDouble(o.lr());
-    out.writeDouble(o.clip());
-    out.writeDouble(o.weightDecay());
+    writeDouble(out, o.lr());
+    writeDouble(out, o.clip());
+    writeDouble(out, o.weightDecay());
     writeDoubles(out, o.layerGradNorms());
     writeDoubles(out, o.layerParamNorms());
     writeDoubles(out, o.layerUpdateNorms());
@@ -37,17 +37,17 @@ final class Wire {
   static Observation readObservation(DataInput in) throws IOException {
     long step = in.readLong();
     int epoch = in.readInt();
-    double loss = in.readDouble();
-    double gradNorm = in.readDouble();
-    double paramNorm = in.readDouble();
-    double updateNorm = in.readDouble();
-    double alignment = in.readDouble();
-    double sharpness = in.readDouble();
-    double valLoss = in.readDouble();
+    double loss = readDouble(in);
+    double gradNorm = readDouble(in);
+    double paramNorm = readDouble(in);
+    double updateNorm = readDouble(in);
+    double alignment = readDouble(in);
+    double sharpness = readDouble(in);
+    double valLoss = readDouble(in);
     int batch = in.readInt();
-    double lr = in.readDouble();
-    double clip = in.readDouble();
-    double wd = in.readDouble();
+    double lr = readDouble(in);
+    double clip = readDouble(in);
+    double wd = readDouble(in);
     double[] g = readDoubles(in);
     double[] p = readDoubles(in);
     double[] u = readDoubles(in);
@@ -72,34 +72,34 @@ final class Wire {
 
   static void writeDecision(DataOutput out, Decision d) throws IOException {
     out.writeLong(d.step);
-    out.writeDouble(d.lr);
-    out.writeDouble(d.clip);
-    out.writeDouble(d.weightDecay);
+    writeDouble(out, d.lr);
+    writeDouble(out, d.clip);
+    writeDouble(out, d.weightDecay);
     out.writeByte(d.action.ordinal());
     out.writeInt(d.layerCount);
     for (int i = 0; i < d.layerCount; i++) {
-      out.writeDouble(d.layerLrMultipliers[i]);
+      writeDouble(out, d.layerLrMultipliers[i]);
     }
-    out.writeDouble(d.lrMeasurement);
-    out.writeDouble(d.lrError);
-    out.writeDouble(d.lrIntegral);
-    out.writeDouble(d.clipMeasurement);
-    out.writeDouble(d.clipError);
-    out.writeDouble(d.clipIntegral);
-    out.writeDouble(d.wdMeasurement);
-    out.writeDouble(d.wdError);
-    out.writeDouble(d.wdIntegral);
+    writeDouble(out, d.lrMeasurement);
+    writeDouble(out, d.lrError);
+    writeDouble(out, d.lrIntegral);
+    writeDouble(out, d.clipMeasurement);
+    writeDouble(out, d.clipError);
+    writeDouble(out, d.clipIntegral);
+    writeDouble(out, d.wdMeasurement);
+    writeDouble(out, d.wdError);
+    writeDouble(out, d.wdIntegral);
     out.writeLong(d.faults);
-    out.writeDouble(d.lossZ);
-    out.writeDouble(d.gradZ);
+    writeDouble(out, d.lossZ);
+    writeDouble(out, d.gradZ);
   }
 
   static Decision readDecision(DataInput in) throws IOException {
     Decision d = new Decision();
     d.step = in.readLong();
-    d.lr = in.readDouble();
-    d.clip = in.readDouble();
-    d.weightDecay = in.readDouble();
+    d.lr = readDouble(in);
+    d.clip = readDouble(in);
+    d.weightDecay = readDouble(in);
     int a = in.readByte();
     GuardAction[] actions = GuardAction.values();
     if (a < 0 || a >= actions.length) {
@@ -112,27 +112,36 @@ final class Wire {
     }
     d.setLayerCount(n);
     for (int i = 0; i < n; i++) {
-      d.layerLrMultipliers[i] = in.readDouble();
+      d.layerLrMultipliers[i] = readDouble(in);
     }
-    d.lrMeasurement = in.readDouble();
-    d.lrError = in.readDouble();
-    d.lrIntegral = in.readDouble();
-    d.clipMeasurement = in.readDouble();
-    d.clipError = in.readDouble();
-    d.clipIntegral = in.readDouble();
-    d.wdMeasurement = in.readDouble();
-    d.wdError = in.readDouble();
-    d.wdIntegral = in.readDouble();
+    d.lrMeasurement = readDouble(in);
+    d.lrError = readDouble(in);
+    d.lrIntegral = readDouble(in);
+    d.clipMeasurement = readDouble(in);
+    d.clipError = readDouble(in);
+    d.clipIntegral = readDouble(in);
+    d.wdMeasurement = readDouble(in);
+    d.wdError = readDouble(in);
+    d.wdIntegral = readDouble(in);
     d.faults = in.readLong();
-    d.lossZ = in.readDouble();
-    d.gradZ = in.readDouble();
+    d.lossZ = readDouble(in);
+    d.gradZ = readDouble(in);
     return d;
+  }
+
+  /** Writes the raw bits: a NaN's payload is kept (DataOutput.writeDouble canonicalizes it). */
+  static void writeDouble(DataOutput out, double v) throws IOException {
+    out.writeLong(Double.doubleToRawLongBits(v));
+  }
+
+  static double readDouble(DataInput in) throws IOException {
+    return Double.longBitsToDouble(in.readLong());
   }
 
   static void writeDoubles(DataOutput out, double[] a) throws IOException {
     out.writeInt(a.length);
     for (double v : a) {
-      out.writeDouble(v);
+      writeDouble(out, v);
     }
   }
 
@@ -143,7 +152,7 @@ final class Wire {
     }
     double[] a = new double[n];
     for (int i = 0; i < n; i++) {
-      a[i] = in.readDouble();
+      a[i] = readDouble(in);
     }
     return a;
   }

@@ -84,6 +84,23 @@ class ClusterRunTest {
   }
 
   @Test
+  void anAsyncRunGetsOneDecisionPerStepAndReplays(@TempDir Path tmp) throws Exception {
+    long steps = 300;
+    RunSpec spec = Runs.spec(tmp.resolve("async"), 21, steps, RunSpec.Mode.ASYNC);
+    RunResult r =
+        ClusterRuntime.runAll(List.of(spec), List.of("async-21"), trainer(), Duration.ofSeconds(30))
+            .get(0);
+    assertTrue(r.completed(), r.failure());
+    List<Decision> got = Runs.decisions(spec.dir());
+    assertEquals(steps, got.size(), "every observation decided once, the last ones too");
+    for (int t = 0; t < steps; t++) {
+      assertEquals(t, got.get(t).step);
+    }
+    Replay.Verification v = Replay.verify(RunFolder.open(spec.dir()));
+    assertTrue(v.ok(), v.toString());
+  }
+
+  @Test
   void aFourRankRunIsAggregatedByTheControllerAsByThePlainLoop(@TempDir Path tmp) throws Exception {
     long steps = 150;
     Path dir = tmp.resolve("ranks");
