@@ -163,6 +163,8 @@ public final class BenchRunner {
       figures.put("cluster_vs_external_p99_ratio", ratio);
       figures.put("cluster_failover_s", r.failoverSeconds());
       figures.put("cluster_failure_detection_s", r.failureDetectionSeconds());
+      figures.put("cluster_killed_unreachable_after_s", r.unreachableAfterSeconds());
+      figures.put("cluster_killed_removed_after_s", r.removedAfterSeconds());
       figures.put("cluster_failover_completed", r.failoverCompleted());
       rows.add(
           row(
@@ -176,6 +178,7 @@ public final class BenchRunner {
       rows.add(row("cluster_single_latency_p99_us", r.singleP99us(), "-", null));
       rows.add(row("external_single_latency_p99_us", r.externalP99us(), "-", null));
       rows.add(row("cluster_vs_external_p99_ratio", ratio, "<= 5", ratio <= 5));
+      rows.add(row("cluster_killed_removed_after_s", r.removedAfterSeconds(), "-", null));
       double bound = r.failureDetectionSeconds() + 1;
       rows.add(
           row(

@@ -3,6 +3,7 @@ package dev.governor.bench;
 import dev.governor.actors.ActorRuntime;
 import dev.governor.actors.RunResult;
 import dev.governor.actors.RunSpec;
+import dev.governor.cluster.ClusterNode;
 import dev.governor.cluster.ClusterRuntime;
 import dev.governor.cluster.ClusterSettings;
 import dev.governor.cluster.NodeAddress;
@@ -28,6 +29,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.HdrHistogram.Histogram;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Governor's controllers on a Pekko Cluster over loopback: three controller nodes ({@code governor
@@ -42,7 +50,9 @@ import org.HdrHistogram.Histogram;
  *       controller ({@code governor control} in another JVM); p99 ratio;
  *   <li><b>failover</b>: runs in flight when one controller node is killed with SIGKILL; the
  *       longest loop latency of any run (the step waiting across the failover) vs the
- *       failure-detection time (heartbeat pause + down-after, the defaults 3 s + 2 s).
+ *       failure-detection time (heartbeat pause + down-after + the removal margin, 3 + 2 + 2 s by
+ *       default); an observer node records when the killed node became unreachable and when it was
+ *       removed.
  * </ul>
  */
 final class ClusterBench {
@@ -65,6 +75,8 @@ final class ClusterBench {
       double externalP99us,
       double failoverSeconds,
       double failureDetectionSeconds,
+      double unreachableAfterSeconds,
+      double removedAfterSeconds,
       boolean failoverCompleted) {}
 
   static Result measure(boolean quick) throws Exception {
@@ -166,6 +178,36 @@ final class ClusterBench {
                 d -> progressed.incrementAndGet()));
         foIds.add("bench-failover-" + i);
       }
+      // an observer node notes when the killed node becomes unreachable and when it is removed
+      ClusterNode observer = ClusterNode.start(trainer);
+      observer.awaitUp(Duration.ofSeconds(60));
+      AtomicLong killedAt = new AtomicLong();
+      AtomicLong unreachableAt = new AtomicLong();
+      AtomicLong removedAt = new AtomicLong();
+      int killedPort = ports[1];
+      ActorRef<ClusterEvent.ClusterDomainEvent> watch =
+          observer
+              .system()
+              .systemActorOf(
+                  Behaviors.receive(ClusterEvent.ClusterDomainEvent.class)
+                      .onAnyMessage(
+                          e -> {
+                            long now = System.nanoTime();
+                            if (e instanceof ClusterEvent.UnreachableMember u
+                                && portOf(u.member()) == killedPort) {
+                              unreachableAt.compareAndSet(0, now);
+                            } else if (e instanceof ClusterEvent.MemberRemoved r
+                                && portOf(r.member()) == killedPort) {
+                              removedAt.compareAndSet(0, now);
+                            }
+                            return Behaviors.same();
+                          })
+                      .build(),
+                  "bench-watch",
+                  Props.empty());
+      Cluster.get(observer.system())
+          .subscriptions()
+          .tell(Subscribe.create(watch, ClusterEvent.ClusterDomainEvent.class));
       Thread killer =
           new Thread(
               () -> {
@@ -173,12 +215,14 @@ final class ClusterBench {
                 while (progressed.get() < fRuns * 200L && System.nanoTime() < deadline) {
                   sleep(10);
                 }
+                killedAt.set(System.nanoTime());
                 nodes.get(1).destroyForcibly();
               },
               "bench-killer");
       killer.start();
       List<RunResult> foResults = ClusterRuntime.runAll(fo, foIds, trainer, Duration.ofSeconds(60));
       killer.join();
+      observer.close();
       double failover = 0;
       for (RunResult r : foResults) {
         failover = Math.max(failover, r.latencyMaxMicros() / 1e6);
@@ -195,7 +239,9 @@ final class ClusterBench {
           extResult.latencyP50Micros(),
           extResult.latencyP99Micros(),
           failover,
-          DETECTION_PAUSE.plus(DOWN_AFTER).toMillis() / 1e3,
+          trainer.failureDetectionTime().toMillis() / 1e3,
+          unreachableAt.get() == 0 ? Double.NaN : (unreachableAt.get() - killedAt.get()) / 1e9,
+          removedAt.get() == 0 ? Double.NaN : (removedAt.get() - killedAt.get()) / 1e9,
           foResults.stream().allMatch(RunResult::completed));
     } finally {
       for (Process p : processes) {
@@ -206,6 +252,10 @@ final class ClusterBench {
       }
       Files2.deleteTree(tmp);
     }
+  }
+
+  private static int portOf(Member m) {
+    return m.address().getPort().orElse(-1);
   }
 
   private static RunSpec spec(

@@ -114,9 +114,14 @@ public record ClusterSettings(
         bind, seeds, controller, allowNonLoopback, downAfter, heartbeatPause, newExtra);
   }
 
-  /** The time a node's failure takes to be acted on: heartbeat pause plus the downing delay. */
+  /**
+   * The time from a node's death to its removal from the cluster, after which its entities start
+   * elsewhere: the heartbeat pause until it is unreachable, then {@code downAfter} until the
+   * split-brain resolver downs it, then the removal margin (which the resolver sets to the same
+   * {@code downAfter}, so that a node on the other side of a partition stops its entities first).
+   */
   public Duration failureDetectionTime() {
-    return heartbeatPause.plus(downAfter);
+    return heartbeatPause.plus(downAfter).plus(downAfter);
   }
 
   /** Parses a comma-separated seed list ({@code HOST:PORT,HOST:PORT}). */

@@ -54,7 +54,7 @@ class ClusterSettingsTest {
             Duration.ofSeconds(2),
             Duration.ofSeconds(3),
             com.typesafe.config.ConfigFactory.empty());
-    assertEquals(Duration.ofSeconds(5), ok.failureDetectionTime());
+    assertEquals(Duration.ofSeconds(7), ok.failureDetectionTime()); // 3 + 2 + 2
   }
 
   @Test
