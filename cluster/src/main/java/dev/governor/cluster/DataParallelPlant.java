@@ -32,8 +32,9 @@ import org.apache.commons.rng.simple.RandomSource;
  *
  * <p>So N ranks of batch B behave as one SGD run of batch N·B (the gradient noise variance is
  * divided by N·B), not as an average of N separate runs. The guard action {@code SKIP} undoes the
- * previous update; {@code ROLLBACK} does the same here (one step back). The observation a step
- * returns is {@link RankAggregation#aggregate} of the ranks' ({@link #rankObservations()}).
+ * previous update; {@code ROLLBACK} does the same here (one step back); {@code RESET} returns the
+ * parameters to the start point. The observation a step returns is {@link
+ * RankAggregation#aggregate} of the ranks' ({@link #rankObservations()}).
  *
  * <p>NaN/Inf: a non-finite gradient or loss shows in the observation as documented by {@link
  * RankAggregation}; the update is applied as computed (the policy decides to skip or roll back).
@@ -121,6 +122,10 @@ public final class DataParallelPlant implements RankedTrainer {
         System.arraycopy(before, 0, x, 0, d);
         beforeValid = false;
       }
+      prevValid = false;
+    } else if (h.action() == GuardAction.RESET) {
+      problem.start(x); // the run's start point (the noise streams go on)
+      beforeValid = false;
       prevValid = false;
     }
     double[] losses = new double[ranks];

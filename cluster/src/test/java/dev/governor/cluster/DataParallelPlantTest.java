@@ -65,6 +65,22 @@ class DataParallelPlantTest {
   }
 
   @Test
+  void resetReturnsToTheStartPoint() {
+    DataParallelPlant p = new DataParallelPlant(nqm(4), 2, 5);
+    double start = p.exactLoss();
+    Hyperparameters h = Hyperparameters.of(0.5, Hyperparameters.NO_CLIP, 0);
+    for (int t = 0; t < 20; t++) {
+      p.step(t, h);
+    }
+    assertTrue(p.exactLoss() < start);
+    Observation o = p.step(20, h.withAction(dev.governor.control.GuardAction.RESET));
+    // the step after the reset ran from the start point: its parameter norm is the start's
+    DataParallelPlant fresh = new DataParallelPlant(nqm(4), 2, 5);
+    Observation first = fresh.step(0, h);
+    assertEquals(first.paramNorm(), o.paramNorm(), 0.0);
+  }
+
+  @Test
   void aCheckpointRestoresTheRanksBitForBit(@TempDir Path tmp) throws Exception {
     Hyperparameters h = Hyperparameters.of(0.3, 1.0, 0.001);
     DataParallelPlant a = new DataParallelPlant(nqm(4), 4, 9);
