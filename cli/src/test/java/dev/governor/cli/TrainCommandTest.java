@@ -138,7 +138,7 @@ class TrainCommandTest {
       delimiter = '|',
       value = {
         "--mode|bogus|--mode must be sync or async, but was 'bogus'",
-        "--controller|remote|--controller must be in-process or external, but was 'remote'",
+        "--controller|remote|--controller must be in-process, external or cluster, but was 'remote'",
         "--plant|mlp|--plant must be nqm, rosenbrock or logreg, but was 'mlp'",
         "--steps|0|--steps must be >= 1, but was 0",
         "--decision-timeout|0|--decision-timeout must be > 0 ms, but was 0",
