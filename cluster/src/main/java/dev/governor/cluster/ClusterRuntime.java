@@ -41,8 +41,8 @@ public final class ClusterRuntime {
    * Joins the cluster as a trainer node, runs every run (each under its run id, the entity id),
    * leaves the cluster and returns the results in the order given.
    *
-   * @param specs the runs; each must have placement {@code EXTERNAL}, an existing run folder and a
-   *     folder of its own
+   * @param specs the runs; placement {@code EXTERNAL} or {@code REMOTE} (run as {@code REMOTE}), an
+   *     existing run folder and a folder of its own
    * @param runIds the runs' ids, one per spec, distinct
    * @param settings the trainer node's settings (not a controller node)
    * @param joinLimit how long to wait to join the cluster
