@@ -37,12 +37,27 @@ import java.util.function.LongConsumer;
 final class Dl4jTrain {
   private Dl4jTrain() {}
 
-  /** Actor-runtime options of the run. */
+  /**
+   * Actor-runtime options of the run.
+   *
+   * @param cluster the trainer node's settings when the controller is a cluster's entity, else null
+   */
   record Runtime(
       RunSpec.Mode mode,
       RunSpec.ControllerPlacement controller,
       Duration decisionTimeout,
-      long checkpointEvery) {}
+      long checkpointEvery,
+      dev.governor.cluster.ClusterSettings cluster) {
+
+    /** Options without a cluster. */
+    Runtime(
+        RunSpec.Mode mode,
+        RunSpec.ControllerPlacement controller,
+        Duration decisionTimeout,
+        long checkpointEvery) {
+      this(mode, controller, decisionTimeout, checkpointEvery, null);
+    }
+  }
 
   /**
    * Runs the task under {@code policy} into the new run folder {@code out}; returns the exit code.
@@ -102,7 +117,10 @@ final class Dl4jTrain {
             .progress(progress == null ? s -> {} : progress)
             .build();
     long t0 = System.nanoTime();
-    RunResult r = ActorRuntime.run(spec);
+    RunResult r =
+        rt.cluster() != null
+            ? ClusterTrain.run(spec, folder.header().runId(), rt.cluster())
+            : ActorRuntime.run(spec);
     double wall = (System.nanoTime() - t0) / 1e9;
 
     TrainingResult res = fromTelemetry(task, data, policy, folder, last.get(), wall, r);

@@ -232,10 +232,6 @@ public final class TrainCommand implements Callable<Integer> {
         controller.equals("cluster")
             ? ClusterTrain.settings(clusterSeeds, clusterBind, allowNonLoopback)
             : null;
-    if (cluster != null && dataset != null) {
-      throw new UserException(
-          "--controller cluster runs --plant runs only, but --dataset was given");
-    }
     if (!(decisionTimeoutMs > 0)) {
       throw new UserException("--decision-timeout must be > 0 ms, but was " + decisionTimeoutMs);
     }
@@ -267,7 +263,7 @@ public final class TrainCommand implements Callable<Integer> {
       throw new UserException("--out (the run folder to create) must be given");
     }
     if (dataset != null) {
-      return trainModel(m, placement);
+      return trainModel(m, placement, cluster);
     }
     if (plant == null) {
       throw new UserException("--plant (nqm, rosenbrock or logreg) or --dataset must be given");
@@ -378,7 +374,11 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** {@code --dataset}: a DL4J model through the same actor path (the trainers' Dl4jTrain). */
-  private int trainModel(RunSpec.Mode m, RunSpec.ControllerPlacement placement) throws Exception {
+  private int trainModel(
+      RunSpec.Mode m,
+      RunSpec.ControllerPlacement placement,
+      dev.governor.cluster.ClusterSettings cluster)
+      throws Exception {
     if (plant != null) {
       throw new UserException("--plant and --dataset exclude each other, but both were given");
     }
@@ -406,7 +406,7 @@ public final class TrainCommand implements Callable<Integer> {
           policySpec(),
           out,
           new Dl4jTrain.Runtime(
-              m, placement, Duration.ofMillis(decisionTimeoutMs), checkpointEvery),
+              m, placement, Duration.ofMillis(decisionTimeoutMs), checkpointEvery, cluster),
           bar == null ? null : bar::stepTo,
           spec.commandLine().getOut(),
           stderr);
