@@ -367,10 +367,10 @@ public final class DemoCommand implements Callable<Integer> {
             + seed
             + "); "
             + (opt.isNetworkUpdater()
-                ? "Adam with decoupled weight decay"
+                ? "Adam"
                 : "optimizer " + opt + " (the policy's lr is its own lr)")
             + " unless the contender is an LR-free optimizer (its own lr);"
-            + " the policy sets LR, clip and weight decay. Safety gear "
+            + " the policy sets LR and clip (no contender decays weights by default). Safety gear "
             + (gearOn
                 ? "on for every contender: the spike guard and safety cut (pi: its own, same"
                     + " defaults) and, for the baselines, the global-norm clip "

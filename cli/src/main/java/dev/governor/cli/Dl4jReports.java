@@ -146,6 +146,7 @@ final class Dl4jReports {
     XYChart clip =
         Report.chart(title + ": clip threshold (finite values)", "step", "clip", false, true);
     XYChart wd = Report.chart(title + ": weight decay", "step", "wd", false, false);
+    boolean anyDecay = false;
     for (TrainingResult r : runs) {
       String name = r.policy();
       double[][] l = smooth(r.loss(), w);
@@ -163,9 +164,15 @@ final class Dl4jReports {
       Report.line(lr, name, s[0], s[1], false);
       double[][] c = smooth(r.clip(), w);
       Report.line(clip, name, c[0], c[1], false);
-      double[][] d = smooth(r.weightDecay(), w);
-      Report.line(wd, name, d[0], d[1], false);
+      if (java.util.Arrays.stream(r.weightDecay()).anyMatch(v -> v != 0)) {
+        double[][] d = smooth(r.weightDecay(), w);
+        Report.line(wd, name, d[0], d[1], false);
+        anyDecay = true;
+      }
     }
-    rep.chart(acc).chart(loss).chart(lr).chart(clip).chart(wd);
+    rep.chart(acc).chart(loss).chart(lr).chart(clip);
+    if (anyDecay) {
+      rep.chart(wd); // only when some run decays: a chart of zeros says nothing
+    }
   }
 }
