@@ -6,6 +6,12 @@ package dev.governor.control;
  * indicator (its EMA is the clip rate; error = rate − target, reverse acting: a higher threshold
  * clips less). Starts at {@code u = ln(initFactor)}; {@code u ∈ [−ln range, ln range]}.
  *
+ * <p>Guard: while the clip rate is above {@code holdRate} the threshold may fall but not rise (the
+ * controller's output is overridden, bumplessly, to its previous value). Sparse spikes clip a few
+ * per cent of the steps and the loop follows its setpoint; a sustained growth of the gradient norm
+ * clips nearly every step, and raising the threshold with it would pass the growth on to the step
+ * ‖Δθ‖ = η·clip — the loop holds instead and acts as a fixed clip until the growth ends.
+ *
  * <p>NaN: until a finite positive gradient norm has been seen the threshold is +Inf (no clipping:
  * there is no scale yet). The indicator compares the step's gradient norm with the threshold
  * applied at that step ({@code obs.clip()}, or this loop's own threshold when that is NaN); a NaN
@@ -56,7 +62,11 @@ final class ClipLoop {
       return clip;
     }
     double applied = Double.isNaN(obs.clip()) ? clip : obs.clip();
+    double before = pi.output();
     pi.update(ProcessVariable.clipIndicator(g, applied));
+    if (pi.filtered() > c.holdRate() && pi.output() > before) {
+      pi.override(before);
+    }
     clip = scale * Math.exp(pi.output());
     return clip;
   }

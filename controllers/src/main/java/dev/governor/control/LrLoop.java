@@ -11,12 +11,12 @@ package dev.governor.control;
  * setpoint that raises the LR, so the PI climbs until the PV reaches its setpoint and then holds;
  * it never lowers the LR. With {@code lower=true} the controller filters and acts on both sides.
  *
- * <p>Stationarity test ({@code decay < 1}): over tumbling windows of {@code statWindow} steps, the
- * least-squares slope of ln(loss) on the step index is compared with its standard error; when the
- * loss is not falling significantly ({@code slope >= −statZ·se}) and successive gradients do not
- * agree on average (mean alignment over the window {@code <= 0}: Pflug's criterion), {@code D}
- * drops by {@code ln(decay)}. After the first pass, with {@code annealHold}, the PI output is held
- * and only the decays and cuts move the LR.
+ * <p>Stationarity test ({@code decay < 1}): over tumbling windows of {@code statWindow·statGrow^k}
+ * steps after {@code k} decays, the least-squares slope of ln(loss) on the step index is compared
+ * with its standard error; when the loss is not falling significantly ({@code slope >= −statZ·se})
+ * and successive gradients do not agree on average (mean alignment over the window {@code <= 0}:
+ * Pflug's criterion), {@code D} drops by {@code ln(decay)}. After the first pass, with {@code
+ * annealHold}, the PI output is held and only the decays and cuts move the LR.
  *
  * <p>Safety cut: when the {@link ExplosionDetector} (growth {@code cutGrowth}, reference weight
  * {@code refAlpha}) sees an explosion, {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant
@@ -183,7 +183,7 @@ final class LrLoop {
     cxx += dx * (x - mx);
     cxy += dx * (y - my);
     cyy += dy * (y - my);
-    if (n < c.statWindow()) {
+    if (n < windowLength()) {
       return;
     }
     double b = cxy / cxx;
@@ -198,6 +198,18 @@ final class LrLoop {
       decays++;
     }
     resetWindow();
+  }
+
+  /**
+   * The current window's length: {@code statWindow·statGrow^decays}. On a quadratic, SGD relaxes
+   * towards its stationary loss in about {@code 1/(ηλ)} steps, so after each decay the loss needs
+   * longer to settle and the next test needs a longer window to see it; the growth factor is the
+   * exponent of that dependence (√2: window ∝ η^{−1/2} for {@code decay = 0.5}).
+   */
+  private double windowLength() {
+    return c.statGrow() == 1
+        ? c.statWindow()
+        : Math.min(1e12, c.statWindow() * Math.pow(c.statGrow(), decays));
   }
 
   private void resetWindow() {

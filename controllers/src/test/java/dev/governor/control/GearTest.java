@@ -32,8 +32,8 @@ class GearTest {
   @Test
   void gearedCosineCutsAndGuardsExactlyAsPi() {
     // (t-max 200 keeps the cut cosine above pi's absolute LR floor lr·1e-4 over the 90 steps; the
-    // gear's floor is on the trim, 1e-4 × the inner LR)
-    String piSpec = "pi(lr=0.5, base=cosine, t-max=200, clip-loop=false)";
+    // gear's floor is on the trim, 1e-4 × the inner LR; decay=1: the gear has no stationarity test)
+    String piSpec = "pi(lr=0.5, base=cosine, t-max=200, clip-loop=false, decay=1)";
     String gearedSpec = "cosine(lr=0.5, t-max=200, gear=standard)";
     PiPolicy pi = PiPolicy.of(PolicySpec.parse(piSpec));
     GearedPolicy geared = (GearedPolicy) Policies.create(gearedSpec);

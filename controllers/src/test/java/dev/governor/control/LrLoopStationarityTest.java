@@ -103,6 +103,60 @@ class LrLoopStationarityTest {
     return new double[] {reached, n == 0 ? Double.NaN : sum / n};
   }
 
+  /**
+   * The test window grows by {@code stat-grow} with each decay. On a flat loss (slope 0, standard
+   * error 0: every window passes) with alignment −0.1 (not agreeing: Pflug's criterion holds, and
+   * the one-sided climb sees its setpoint), window k holds {@code ⌈40·1.41^k⌉} samples, so the
+   * decays fall at the steps
+   *
+   * <pre>
+   *   L = [40*1.41**k for k in range(7)]     # 40, 56.4, 79.5, 112.1, 158.1, 222.9, 314.3
+   *   np.cumsum(np.ceil(L)) - 1              # 39, 96, 176, 289, 448, 671, 986
+   * </pre>
+   *
+   * and the LR halves at each. With {@code stat-grow=1} (fixed windows) they fall every 40 steps
+   * (39, 79, 119, …), which this test rejects.
+   */
+  @Test
+  void theTestWindowGrowsWithEachDecay() {
+    long[] expected = {39, 96, 176, 289, 448, 671, 986};
+    assertEquals(
+        java.util.Arrays.toString(expected),
+        java.util.Arrays.toString(decaySteps("pi(lr=1, guard=off, clip-loop=off)", 7)));
+    assertEquals(
+        "[39, 79, 119, 159, 199, 239, 279]",
+        java.util.Arrays.toString(
+            decaySteps("pi(lr=1, guard=off, clip-loop=off, stat-grow=1)", 7)));
+  }
+
+  /** The steps after which the LR fell by the decay factor, on a flat-loss stream. */
+  static long[] decaySteps(String spec, int count) {
+    Policy p = Policies.create(PolicySpec.parse(spec));
+    Decision d = new Decision();
+    long[] at = new long[count];
+    int k = 0;
+    double lr = p.initial().lr();
+    for (long t = 0; t < 2000 && k < count; t++) {
+      Observation o =
+          Observation.builder(t)
+              .loss(2.0)
+              .gradNorm(1.0)
+              .alignment(-0.1)
+              .sharpness(1.0)
+              .lr(lr)
+              .build();
+      p.decide(o, d);
+      if (d.lr < lr * 0.75) {
+        assertEquals(lr * 0.5, d.lr, 1e-15 * lr, "a decay halves the LR, step " + t);
+        at[k++] = t;
+      } else {
+        assertEquals(lr, d.lr, 0.0, "no other change, step " + t);
+      }
+      lr = d.lr;
+    }
+    return at;
+  }
+
   /** The decay leaves the LR within its bounds and a snapshot restores the test window exactly. */
   @Test
   void snapshotRestoresTheStationarityTestExactly() {

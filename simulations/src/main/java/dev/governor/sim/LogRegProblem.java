@@ -19,6 +19,13 @@ final class LogRegProblem implements Problem {
   private final double[] labels;
 
   private final double[] start;
+
+  /** Row-major validation features, valN × d, and their labels. */
+  private final double[] valFeatures;
+
+  private final double[] valLabels;
+  private final int valN;
+  private final int valEvery;
   private final double minLoss;
   private final double lambdaMax;
 
@@ -46,6 +53,21 @@ final class LogRegProblem implements Problem {
     }
     for (int j = 0; j < d; j++) {
       start[j] = gauss.sample();
+    }
+    valN = config.valExamples();
+    valEvery = valN > 0 ? config.valEvery() : 0;
+    valFeatures = new double[valN * d];
+    valLabels = new double[valN];
+    UniformRandomProvider vr = Rng.stream(seed, Rng.VALIDATION);
+    NormalizedGaussianSampler vg = Rng.gauss(vr);
+    for (int i = 0; i < valN; i++) {
+      double z = 0;
+      for (int j = 0; j < d; j++) {
+        double v = vg.sample();
+        valFeatures[i * d + j] = v;
+        z += v * teacher[j];
+      }
+      valLabels[i] = vr.nextDouble() < sigmoid(z) ? 1.0 : -1.0;
     }
     double[] w = newton();
     minLoss = loss(w);
@@ -161,6 +183,28 @@ final class LogRegProblem implements Problem {
       sum += logLoss(margin(w, i));
     }
     return sum / n;
+  }
+
+  @Override
+  public double validationLoss(double[] w) {
+    if (valN == 0) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    for (int i = 0; i < valN; i++) {
+      double z = 0;
+      int off = i * d;
+      for (int j = 0; j < d; j++) {
+        z += valFeatures[off + j] * w[j];
+      }
+      sum += logLoss(valLabels[i] * z);
+    }
+    return sum / valN;
+  }
+
+  @Override
+  public int validationEvery() {
+    return valEvery;
   }
 
   @Override

@@ -36,6 +36,19 @@ public interface Problem {
    */
   double lambdaMax();
 
+  /**
+   * The loss at {@code x} on a held-out sample of the problem's distribution (the validation set),
+   * or NaN when the problem has none. Allocates nothing.
+   */
+  default double validationLoss(double[] x) {
+    return Double.NaN;
+  }
+
+  /** Steps between validation measurements ({@code > 0}), or 0 when there is no validation set. */
+  default int validationEvery() {
+    return 0;
+  }
+
   /** Examples per epoch of a finite data set, or {@code -1} for an infinite stream. */
   default int examples() {
     return -1;

@@ -73,7 +73,9 @@ public sealed interface ProblemConfig
         yield new LogReg(
             intOpt(s, "dim", d.dim()),
             intOpt(s, "examples", d.examples()),
-            intOpt(s, "batch", d.batch()));
+            intOpt(s, "batch", d.batch()),
+            intOpt(s, "val-examples", d.valExamples()),
+            intOpt(s, "val-every", d.valEvery()));
       }
       default ->
           throw new IllegalArgumentException(
@@ -86,7 +88,7 @@ public sealed interface ProblemConfig
       case "nqm" ->
           ",dim,lambda-max,exponent,spectrum-exponent,noise,noise-scale,batch,optimum-scale,start-scale,";
       case "rosenbrock" -> ",dim,noise-scale,batch,";
-      case "logreg" -> ",dim,examples,batch,";
+      case "logreg" -> ",dim,examples,batch,val-examples,val-every,";
       default ->
           throw new IllegalArgumentException(
               "problem must be nqm, rosenbrock or logreg, but was '" + name + "'");
@@ -296,22 +298,38 @@ public sealed interface ProblemConfig
    * exp(−y w·x)); the mini-batch gradient is the mean of real per-sample gradients over B examples
    * drawn uniformly with replacement. The minimum is found by Newton's method at construction.
    *
+   * <p>Validation set ({@code valExamples > 0}): a second sample of the same distribution (same
+   * teacher, its own random stream, so the training set does not change); every {@code valEvery}
+   * steps the plant reports the mean loss on it, so the generalization gap {@code val − train} can
+   * be controlled. With few examples per dimension the training set is (nearly) separable, the
+   * unregularised weights grow without bound and the gap with them.
+   *
    * @param dim D >= 1
    * @param examples N >= 2
    * @param batch B >= 1
+   * @param valExamples validation examples, >= 0 (0 = no validation set) [{@code val-examples}]
+   * @param valEvery steps between validation measurements, >= 1 [{@code val-every}]
    */
-  record LogReg(int dim, int examples, int batch) implements ProblemConfig {
+  record LogReg(int dim, int examples, int batch, int valExamples, int valEvery)
+      implements ProblemConfig {
 
     /** Validates every value. */
     public LogReg {
       atLeast("logreg.dim", dim, 1);
       atLeast("logreg.examples", examples, 2);
       atLeast("logreg.batch", batch, 1);
+      atLeast("logreg.val-examples", valExamples, 0);
+      atLeast("logreg.val-every", valEvery, 1);
     }
 
-    /** D = 20, N = 1024, B = 16. */
+    /** Without a validation set. */
+    public LogReg(int dim, int examples, int batch) {
+      this(dim, examples, batch, 0, 50);
+    }
+
+    /** D = 20, N = 1024, B = 16, no validation set (measured every 50 steps when one is set). */
     public static LogReg defaults() {
-      return new LogReg(20, 1024, 16);
+      return new LogReg(20, 1024, 16, 0, 50);
     }
 
     @Override
@@ -326,13 +344,18 @@ public sealed interface ProblemConfig
 
     @Override
     public LogReg withBatch(int b) {
-      return new LogReg(dim, examples, b);
+      return new LogReg(dim, examples, b, valExamples, valEvery);
     }
 
     @Override
     public String toString() {
-      return String.format(
-          Locale.ROOT, "logreg(batch=%d, dim=%d, examples=%d)", batch, dim, examples);
+      String base =
+          String.format(Locale.ROOT, "logreg(batch=%d, dim=%d, examples=%d", batch, dim, examples);
+      if (valExamples == 0) {
+        return base + ")";
+      }
+      return base
+          + String.format(Locale.ROOT, ", val-every=%d, val-examples=%d)", valEvery, valExamples);
     }
   }
 }

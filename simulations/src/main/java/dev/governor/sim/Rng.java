@@ -15,6 +15,8 @@ final class Rng {
 
   static final long STEPS = 0x5354_4550L;
 
+  static final long VALIDATION = 0x5641_4c44L;
+
   /**
    * A fast generator (XoRoShiRo128++) for stream {@code stream} of seed {@code seed}: the two are
    * mixed by SplitMix64, so streams of one seed and equal streams of different seeds are

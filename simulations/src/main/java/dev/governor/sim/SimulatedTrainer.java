@@ -38,7 +38,9 @@ import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
  * values at the <em>gradient point</em> (what a trainer measures). The observation also reports
  * cos(g<sub>t</sub>, g<sub>t−1</sub>) and the secant sharpness ‖g<sub>t</sub> −
  * g<sub>t−1</sub>‖/‖y<sub>t</sub> − y<sub>t−1</sub>‖ over the gradient point y (both NaN on the
- * first step and right after a skip or rollback), and the applied lr/clip/wd.
+ * first step and right after a skip or rollback), the applied lr/clip/wd, and — every {@link
+ * Problem#validationEvery()} steps of a problem with a validation set — the validation loss at the
+ * gradient point (the point the step's mini-batch loss was measured at), else NaN.
  *
  * <p>Everything random comes from the seed: the problem from one split stream, the mini-batches
  * from another. {@link #saveCheckpoint(Path)} writes the complete state including the generator's,
@@ -357,6 +359,9 @@ public final class SimulatedTrainer implements Trainer {
       alignment = gradNorm > 0 && gpn > 0 ? clamp(gp / (gradNorm * gpn)) : Double.NaN;
       sharpness = lastMove > 0 ? Math.sqrt(dg) / lastMove : Double.NaN;
     }
+    int ve = problem.validationEvery();
+    double valLoss =
+        ve > 0 && (step + 1) % ve == 0 ? problem.validationLoss(gradPoint) : Double.NaN;
     double scale = gradNorm > clip ? clip / gradNorm : 1.0;
     before.copyFrom(state);
     beforeValid = true;
@@ -380,7 +385,7 @@ public final class SimulatedTrainer implements Trainer {
         updateNorm,
         alignment,
         sharpness,
-        Double.NaN,
+        valLoss,
         batch,
         lr,
         clip,
