@@ -14,7 +14,9 @@ import picocli.CommandLine.ParseResult;
  *
  * <p>Exit codes: 0 success; 1 a check failed (e.g. {@code replay --verify} found a mismatch); 2 bad
  * input (a flag, a config key, a missing dataset, a damaged file) — reported as one line naming the
- * thing and its value, with the stack trace only under {@code --verbose}; 3 an internal error.
+ * thing and its value, with the stack trace only under {@code --verbose}; 3 an internal error; 4
+ * the disk filled up while a run was written (every complete record is kept; free space and
+ * resume).
  */
 @Command(
     name = "governor",
@@ -53,6 +55,9 @@ public final class Main implements Runnable {
 
   /** Exit code for an unexpected internal error. */
   public static final int EXIT_INTERNAL = 3;
+
+  /** Exit code for a full disk: what was written is kept and the run can be resumed. */
+  public static final int EXIT_DISK_FULL = 4;
 
   @Option(
       names = "--verbose",
@@ -187,6 +192,13 @@ public final class Main implements Runnable {
           ex.printStackTrace(err);
         }
         return u.exitCode();
+      }
+      if (ex instanceof dev.governor.telemetry.DiskFullException) {
+        err.println(cl.getCommandName() + ": " + ex.getMessage());
+        if (verbose) {
+          ex.printStackTrace(err);
+        }
+        return EXIT_DISK_FULL;
       }
       if (ex instanceof IllegalArgumentException
           || ex instanceof dev.governor.telemetry.TelemetryException) {

@@ -360,14 +360,29 @@ public final class TrainCommand implements Callable<Integer> {
     if (resume) {
       summary.put("resumed_after_step", resumeAfter);
     }
-    folder.writeSummary(summary);
-    folder.writeReport(report(folder, r, policySpec));
+    boolean diskFull = !r.completed() && r.failure() != null && r.failure().startsWith("disk full");
+    PrintWriter stderr = spec.commandLine().getErr();
+    try {
+      folder.writeSummary(summary);
+      folder.writeReport(report(folder, r, policySpec));
+    } catch (TelemetryException e) {
+      if (!diskFull) {
+        throw e;
+      }
+      // the disk is full: the summary and report wait for the resumed run
+    }
     table(r, seconds).forEach(stdout::println);
     stdout.println("wrote run folder " + folder.dir());
     stdout.flush();
+    if (diskFull) {
+      stderr.println(
+          "train: " + r.failure() + " ('governor train --resume --run " + folder.dir() + "')");
+      stderr.flush();
+      return Main.EXIT_DISK_FULL;
+    }
     if (!r.completed()) {
-      spec.commandLine().getErr().println("train: the run did not complete: " + r.failure());
-      spec.commandLine().getErr().flush();
+      stderr.println("train: the run did not complete: " + r.failure());
+      stderr.flush();
       return Main.EXIT_CHECK_FAILED;
     }
     return 0;

@@ -55,7 +55,16 @@ final class ChronicleLog implements AutoCloseable {
   private final boolean readOnly;
   private final SingleChronicleQueue queue;
   private final List<AutoCloseable> children = new ArrayList<>();
+  private WriterLock writerLock;
+  private net.openhft.chronicle.core.values.LongValue appended;
   private boolean closed;
+
+  /**
+   * The table-store key of the index of the newest record appended: what the queue promises its
+   * readers. A queue whose records end before it lost records (a cycle file deleted, truncated or
+   * zeroed).
+   */
+  static final String APPENDED_KEY = "governor.appended";
 
   private ChronicleLog(Path path, String what, boolean readOnly, SingleChronicleQueue queue) {
     this.path = path;
@@ -133,11 +142,21 @@ final class ChronicleLog implements AutoCloseable {
     return readOnly;
   }
 
-  /** A raw appender usable from any one thread at a time. */
+  /**
+   * A raw appender usable from any one thread at a time. The first one takes the queue's {@link
+   * WriterLock} for this process (until {@link #close}).
+   *
+   * @throws TelemetryException naming the lock and its holder when another process writes the queue
+   */
   ExcerptAppender createAppender() {
     checkOpen();
     if (readOnly) {
       throw new IllegalStateException(what + " queue " + path + " is open read-only");
+    }
+    synchronized (this) {
+      if (writerLock == null) {
+        writerLock = WriterLock.acquire(path, what);
+      }
     }
     try {
       ExcerptAppender a = queue.createAppender();
@@ -161,6 +180,34 @@ final class ChronicleLog implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new TelemetryException(
           "cannot read the " + what + " queue " + path + ": " + oneLine(e), e);
+    }
+  }
+
+  /** Chronicle's index count of this queue's cycle files (entries per index array). */
+  int indexCount() {
+    return queue.indexCount();
+  }
+
+  /** Records {@code index} as the newest record appended (see {@link #APPENDED_KEY}). */
+  void appended(long index) {
+    net.openhft.chronicle.core.values.LongValue v = appended;
+    if (v == null) {
+      synchronized (this) {
+        if (appended == null) {
+          appended = queue.metaStore().acquireValueFor(APPENDED_KEY, Long.MIN_VALUE);
+        }
+        v = appended;
+      }
+    }
+    v.setOrderedValue(index); // one writing process; a lower promise is merely weaker
+  }
+
+  /** The index of the newest record its writers appended, or {@code Long.MIN_VALUE} if unknown. */
+  long promisedIndex() {
+    try {
+      return queue.tableStoreGet(APPENDED_KEY);
+    } catch (RuntimeException e) {
+      return Long.MIN_VALUE;
     }
   }
 
@@ -575,6 +622,12 @@ final class ChronicleLog implements AutoCloseable {
         // closing the queue below releases the mappings anyway
       }
     }
+    if (appended != null) {
+      appended.close();
+    }
     queue.close();
+    if (writerLock != null) {
+      writerLock.close();
+    }
   }
 }

@@ -188,7 +188,16 @@ public final class RunFolder {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      throw new TelemetryException("cannot write " + target + ": " + e, e);
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // the message below names the target; a leftover .tmp holds nothing of value
+      }
+      String why =
+          e.getMessage() != null && e.getMessage().contains("No space left")
+              ? "no space left on device"
+              : e.toString();
+      throw new TelemetryException("cannot write " + target + ": " + why, e);
     }
   }
 
