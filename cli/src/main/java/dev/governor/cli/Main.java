@@ -94,6 +94,10 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--verbose")
+        && System.getProperty("governor.chronicle.log") == null) {
+      System.setProperty("governor.chronicle.log", "WARN"); // before logging starts
+    }
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

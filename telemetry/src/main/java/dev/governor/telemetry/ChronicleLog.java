@@ -106,6 +106,12 @@ final class ChronicleLog implements AutoCloseable {
               .readOnly(readOnly)
               .checkInterrupts(false)
               .build();
+      try {
+        checkPromise(q, abs, what);
+      } catch (RuntimeException | InternalError e) {
+        q.close();
+        throw e;
+      }
       return new ChronicleLog(abs, what, readOnly, q);
     } catch (TelemetryException e) {
       throw e;
@@ -113,6 +119,53 @@ final class ChronicleLog implements AutoCloseable {
       throw new TelemetryException(
           "cannot open the " + what + " queue " + abs + ": " + oneLine(e), e);
     }
+  }
+
+  /**
+   * Refuses a queue whose records end before the newest record its writers recorded appending
+   * ({@link #APPENDED_KEY}): its cycle files were deleted, emptied, truncated or zeroed, so what is
+   * left would read as a shorter (or empty) run.
+   */
+  private static void checkPromise(SingleChronicleQueue q, Path dir, String what) {
+    long promised;
+    try {
+      promised = q.tableStoreGet(APPENDED_KEY);
+    } catch (RuntimeException e) {
+      return; // no promise recorded
+    }
+    if (promised == Long.MIN_VALUE || promised < 0) {
+      return;
+    }
+    long last;
+    try {
+      last = q.lastIndex();
+    } catch (InternalError e) {
+      throw new TelemetryException(
+          what
+              + " queue "
+              + dir
+              + " is truncated: a cycle file *.cq4 is shorter than the records it indexes (a read"
+              + " past its end faulted)",
+          e);
+    } catch (RuntimeException e) {
+      throw new TelemetryException(
+          what + " queue " + dir + " cannot be read to its end: " + oneLine(e), e);
+    }
+    if (last < promised) {
+      throw new TelemetryException(
+          what
+              + " queue "
+              + dir
+              + " is damaged: it "
+              + (last < 0 ? "holds no records" : "ends at record " + seqTextOf(last))
+              + ", but its writer appended up to record "
+              + seqTextOf(promised)
+              + " (a cycle file *.cq4 was deleted, emptied, truncated or zeroed)");
+    }
+  }
+
+  private static String seqTextOf(long index) {
+    return "#" + ROLL_CYCLE.toSequenceNumber(index) + " of cycle " + ROLL_CYCLE.toCycle(index);
   }
 
   private static boolean hasQueueFiles(Path dir) {
@@ -239,9 +292,27 @@ final class ChronicleLog implements AutoCloseable {
   }
 
   /** Error for a failure of Chronicle itself while reading. */
-  TelemetryException readFailure(ExcerptTailer t, RuntimeException e) {
-    File f = t.currentFile();
+  TelemetryException readFailure(ExcerptTailer t, Throwable e) {
+    File f = null;
+    try {
+      f = t.currentFile();
+    } catch (RuntimeException ignored) {
+      // named by the folder instead
+    }
     String file = f != null ? f.toString() : path.toString();
+    if (e instanceof InternalError) {
+      // a fault in a memory-mapped read: the file is shorter than the records it indexes
+      long size = f != null ? f.length() : -1;
+      return new TelemetryException(
+          what
+              + " queue file "
+              + file
+              + " is truncated: its records run past its end"
+              + (size >= 0 ? " (" + size + " bytes left)" : "")
+              + "; the records before the cut can be read back only with the file restored or"
+              + " re-imported",
+          e);
+    }
     return new TelemetryException(
         what + " queue file " + file + " is damaged or foreign: " + oneLine(e), e);
   }
@@ -299,7 +370,7 @@ final class ChronicleLog implements AutoCloseable {
       }
     } catch (TelemetryException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw readFailure(t, e);
     }
   }
@@ -392,7 +463,7 @@ final class ChronicleLog implements AutoCloseable {
       }
     } catch (TelemetryException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw readFailure(t, e);
     } finally {
       t.close();
@@ -512,8 +583,25 @@ final class ChronicleLog implements AutoCloseable {
     } catch (IOException e) {
       throw new TelemetryException("cannot list the " + what + " queue " + dir + ": " + e, e);
     }
+    // Only a live writer creates queue files, and a cycle file only while holding the writer lock
+    // (the table store before taking it, so only once a lock file exists): without one, a file
+    // that looks half-created (zeros) is damaged.
+    boolean writerLive = !files.isEmpty() && WriterLock.live(dir);
+    boolean lockFile = Files.exists(dir.resolve(WriterLock.FILE));
     for (Path f : files) {
-      String type = f.getFileName().toString().endsWith(".cq4t") ? "STStore" : "SCQStore";
+      boolean table = f.getFileName().toString().endsWith(".cq4t");
+      String type = table ? "STStore" : "SCQStore";
+      if (!writerLive && (!table || lockFile) && !looksLikeQueueFile(f, type, what, false)) {
+        throw new TelemetryException(
+            what
+                + " queue file "
+                + f
+                + " is damaged: "
+                + describeDamage(f)
+                + " (no "
+                + type
+                + " header, and no writer is creating it)");
+      }
       // A file another thread or process is creating can look inconsistent for a moment (header
       // length written before the file grew, a partly written header): look again a few times,
       // briefly, before calling it damaged. A really damaged file costs ~0.2 s more to report.
@@ -522,7 +610,7 @@ final class ChronicleLog implements AutoCloseable {
         if (attempt > 0) {
           pause();
         }
-        ok = looksLikeQueueFile(f, type, what);
+        ok = looksLikeQueueFile(f, type, what, true);
       }
       if (!ok) {
         throw new TelemetryException(
@@ -538,6 +626,26 @@ final class ChronicleLog implements AutoCloseable {
 
   private static final int CHECK_ATTEMPTS = 20;
 
+  /** What a file without a valid header holds: nothing, zeros, or other bytes. */
+  private static String describeDamage(Path f) {
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size == 0) {
+        return "it is empty (0 bytes)";
+      }
+      ByteBuffer b = ByteBuffer.allocate(4096);
+      int n = Math.max(0, ch.read(b, 0));
+      for (int i = 0; i < n; i++) {
+        if (b.get(i) != 0) {
+          return "its first bytes are not a queue header";
+        }
+      }
+      return "its first " + n + " bytes are zero";
+    } catch (IOException e) {
+      return "it cannot be read (" + e.getMessage() + ")";
+    }
+  }
+
   private static void pause() {
     try {
       Thread.sleep(10);
@@ -547,7 +655,8 @@ final class ChronicleLog implements AutoCloseable {
   }
 
   /** Whether {@code f} starts with a complete (or in-creation) store header of {@code type}. */
-  private static boolean looksLikeQueueFile(Path f, String type, String what) {
+  private static boolean looksLikeQueueFile(
+      Path f, String type, String what, boolean maybeInCreation) {
     byte[] head = new byte[64];
     int n;
     long size;
@@ -561,7 +670,7 @@ final class ChronicleLog implements AutoCloseable {
     if (h == 0 || (h & NOT_COMPLETE) != 0) {
       // Another process may be creating this file right now: Chronicle reserves the header,
       // then writes "header: !SCQStore {...}". Only that beginning (or zeros) is accepted.
-      return beingCreated(head, n);
+      return maybeInCreation && beingCreated(head, n);
     }
     return n >= 32
         && (h & META_DATA) != 0

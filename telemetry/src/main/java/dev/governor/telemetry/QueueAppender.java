@@ -19,17 +19,14 @@ import net.openhft.chronicle.queue.ExcerptAppender;
  * later append, so nothing is written after a failed record.
  *
  * <p>Fault injection for tests: the system property {@value #FAULTS_PROPERTY} = {@code
- * <queue>:<fault>@<n>} (e.g. {@code telemetry:enospc@100}) makes the n-th append (1-based) of each
- * appender of the {@code telemetry} or {@code decision} queue fail: {@code enospc} as a refused
- * reservation, {@code short} as a fault mid-copy (the record is written with its second half
- * zeroed, as a fault leaves it, and the append fails).
+ * <queue>:enospc@<n>} (e.g. {@code telemetry:enospc@100}) makes the n-th append (1-based) of each
+ * appender of the {@code telemetry} or {@code decision} queue fail as a refused reservation.
  */
 final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender {
   private final ChronicleLog log;
   private final ExcerptAppender appender;
   private final Records.Writer writer = new Records.Writer();
   private final SpaceReserve reserve;
-  private final String fault;
   private final long faultAt;
   private long appends;
   private TelemetryException failed;
@@ -42,7 +39,6 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
     this.appender = appender;
     this.reserve = new SpaceReserve(log.what(), log.indexCount());
     String[] f = fault(log.what());
-    this.fault = f == null ? null : f[0];
     this.faultAt = f == null ? -1 : Long.parseLong(f[1]);
   }
 
@@ -53,14 +49,11 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
       return null;
     }
     java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(telemetry|decision):(enospc|short)@([1-9][0-9]{0,17})")
+        java.util.regex.Pattern.compile("(telemetry|decision):(enospc)@([1-9][0-9]{0,17})")
             .matcher(p.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          FAULTS_PROPERTY
-              + " must be <telemetry|decision>:<enospc|short>@<n>, but was '"
-              + p
-              + "'");
+          FAULTS_PROPERTY + " must be <telemetry|decision>:enospc@<n>, but was '" + p + "'");
     }
     return m.group(1).equals(what) ? new String[] {m.group(2), m.group(3)} : null;
   }
@@ -78,7 +71,7 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
   private void write(Bytes<Void> record) {
     long n = ++appends;
     try {
-      if (n == faultAt && fault.equals("enospc")) {
+      if (n == faultAt) {
         throw new DiskFullException(
             "disk full: cannot reserve space for the "
                 + log.what()
@@ -89,14 +82,6 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
                 + "); every record before it is complete: free space, then resume the run");
       }
       reserve.ensure(appender, record.readRemaining() + 8);
-      if (n == faultAt && fault.equals("short")) {
-        long len = record.readRemaining();
-        for (long i = len / 2; i < len; i++) {
-          record.writeByte(record.readPosition() + i, (byte) 0);
-        }
-        appender.writeBytes(record);
-        throw new InternalError("injected fault while writing append " + n);
-      }
       appender.writeBytes(record);
     } catch (DiskFullException e) {
       failed = e;

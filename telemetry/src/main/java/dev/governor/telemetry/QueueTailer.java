@@ -79,7 +79,7 @@ final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
       lastStep = reader.step;
     } catch (TelemetryException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw log.readFailure(tailer, e);
     }
     if (h != null) {

@@ -171,6 +171,17 @@ final class WriterLock implements AutoCloseable {
     }
   }
 
+  /** Whether a live process, this one included, holds the lock of queue folder {@code dir}. */
+  static boolean live(Path dir) {
+    Path abs = dir.toAbsolutePath().normalize();
+    synchronized (HELD) {
+      if (HELD.containsKey(abs)) {
+        return true;
+      }
+    }
+    return holder(abs).isPresent();
+  }
+
   /** A recorded holder on this host whose process no longer exists. */
   private static boolean provablyGone(String holder) {
     String[] f = holder.trim().split("\\s+");
