@@ -99,6 +99,7 @@ final class ChronicleLog implements AutoCloseable {
       }
     }
     checkFiles(abs, what);
+    checkCycleFilesPresent(abs, what);
     try {
       SingleChronicleQueue q =
           SingleChronicleQueueBuilder.binary(abs)
@@ -140,13 +141,7 @@ final class ChronicleLog implements AutoCloseable {
     try {
       last = q.lastIndex();
     } catch (InternalError e) {
-      throw new TelemetryException(
-          what
-              + " queue "
-              + dir
-              + " is truncated: a cycle file *.cq4 is shorter than the records it indexes (a read"
-              + " past its end faulted)",
-          e);
+      return; // a cycle file cut short: its records up to the cut read back, then one error
     } catch (RuntimeException e) {
       throw new TelemetryException(
           what + " queue " + dir + " cannot be read to its end: " + oneLine(e), e);
@@ -161,6 +156,33 @@ final class ChronicleLog implements AutoCloseable {
               + ", but its writer appended up to record "
               + seqTextOf(promised)
               + " (a cycle file *.cq4 was deleted, emptied, truncated or zeroed)");
+    }
+  }
+
+  /**
+   * Refuses a queue with a table store but no cycle file when a writer has appended to it (its lock
+   * file exists) and is gone: its cycle files were deleted. (A writer that took the lock and died
+   * before its first record would be reported too; it wrote nothing.)
+   */
+  private static void checkCycleFilesPresent(Path dir, String what) {
+    if (!Files.exists(dir.resolve(WriterLock.FILE)) || !hasQueueFiles(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      if (s.anyMatch(p -> p.getFileName().toString().endsWith(".cq4"))) {
+        return;
+      }
+    } catch (IOException e) {
+      return;
+    }
+    if (!WriterLock.live(dir)) {
+      throw new TelemetryException(
+          what
+              + " queue "
+              + dir
+              + " is damaged: it has no cycle file (*.cq4), but a writer appended to it ("
+              + WriterLock.FILE
+              + " exists): its cycle files were deleted");
     }
   }
 
