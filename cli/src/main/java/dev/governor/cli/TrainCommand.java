@@ -24,6 +24,7 @@ import dev.governor.telemetry.TelemetryLog;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,6 +163,13 @@ public final class TrainCommand implements Callable<Integer> {
   Path out;
 
   @Option(
+      names = "--force",
+      description =
+          "Create the run in a non-empty --out folder (its files are kept; never one holding a run"
+              + " or a run's queues).")
+  boolean force;
+
+  @Option(
       names = "--resume",
       description =
           "Continue a stopped or crashed --plant run from its folder (--run DIR or --out DIR): its"
@@ -174,7 +182,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** Options that name the run's folder or its display, not what it computes (not in run.json). */
   private static final Set<String> NOT_IDENTITY =
-      Set.of("--out", "--run", "--resume", "--quiet", "--verbose", "--help", "--version");
+      Set.of(
+          "--out", "--run", "--resume", "--force", "--quiet", "--verbose", "--help", "--version");
 
   /** run.json keys a resumed run may differ in (display only). */
   private static final Set<String> NOT_COMPARED = Set.of("args", "governor.train.quiet");
@@ -254,6 +263,9 @@ public final class TrainCommand implements Callable<Integer> {
         throw new UserException(
             "--resume continues --plant runs only, but --dataset was given (" + dataset + ")");
       }
+      if (run == null && out == null) {
+        throw new UserException("--resume needs the run folder to continue: --run DIR");
+      }
       RunFolder existing = openResumable(run != null ? run : out);
       if (identityOptions().isEmpty()) { // only the folder: the run's own options
         return resumeWithStoredOptions(existing);
@@ -315,9 +327,14 @@ public final class TrainCommand implements Callable<Integer> {
     } else {
       config.put("args", JSON.writeValueAsString(identityOptions()));
       try {
-        folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed));
+        folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed), force);
       } catch (TelemetryException e) {
-        throw new UserException(e.getMessage(), e);
+        throw new UserException(
+            e.getMessage()
+                + (Files.exists(out.resolve("run.json"))
+                    ? " (or continue it: governor train --resume --run " + out + ")"
+                    : ""),
+            e);
       }
     }
 
@@ -468,6 +485,12 @@ public final class TrainCommand implements Callable<Integer> {
               + " is not a resumable run (its run.json was not written by 'governor train"
               + " --plant' of this version)");
     }
+    f.liveWriter()
+        .ifPresent(
+            w -> {
+              throw new UserException(
+                  "--resume: run " + f.dir() + " is still being written: " + w + "; wait for it");
+            });
     long ended = endedAfter(f);
     if (ended > -2) {
       throw new UserException(
@@ -530,9 +553,15 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** The step after which the run's telemetry is marked ended, or -2 when it is not. */
+  /**
+   * The step after which the run's telemetry is marked ended, or -2 when it is not (also when the
+   * run was stopped before its queues were created: it starts from step 0).
+   */
   private static long endedAfter(RunFolder f) {
     long[] end = {-2};
+    if (!f.hasTelemetry()) {
+      return end[0];
+    }
     try (TelemetryLog log = f.readTelemetry();
         TelemetryLog.Tailer t = log.tailer()) {
       RecordHandler h =
@@ -554,6 +583,9 @@ public final class TrainCommand implements Callable<Integer> {
   /** The step of the run's newest observation, or -1 when there is none. */
   private static long lastObservedStep(RunFolder f) {
     long[] last = {-1};
+    if (!f.hasTelemetry()) {
+      return last[0];
+    }
     try (TelemetryLog log = f.readTelemetry();
         TelemetryLog.Tailer t = log.tailer()) {
       RecordHandler h =
