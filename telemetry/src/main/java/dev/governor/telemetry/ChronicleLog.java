@@ -107,13 +107,15 @@ final class ChronicleLog implements AutoCloseable {
               .readOnly(readOnly)
               .checkInterrupts(false)
               .build();
+      ChronicleLog log = new ChronicleLog(abs, what, readOnly, q);
       try {
+        log.checkExtents();
         checkPromise(q, abs, what);
       } catch (RuntimeException | InternalError e) {
         q.close();
         throw e;
       }
-      return new ChronicleLog(abs, what, readOnly, q);
+      return log;
     } catch (TelemetryException e) {
       throw e;
     } catch (RuntimeException | Error e) {
@@ -186,6 +188,107 @@ final class ChronicleLog implements AutoCloseable {
     }
   }
 
+  /** A cycle file cut short below its records (read-only logs only), or null. */
+  private File cutFile;
+
+  private long cutSize;
+  private long cutEnd;
+
+  /**
+   * Finds a cycle file cut short below its records: the end of its newest record (the store's write
+   * position plus that record's length) lies past the file's end. Reading through the mapping past
+   * the end would fault, and the JVM reports such a fault late, after the bytes past the cut were
+   * read as zeros; so a reader stops at the first record that runs past the cut, with one error
+   * ({@link #checkCut}), after every record before it. A writer never appends after a cut.
+   *
+   * @throws TelemetryException naming the file when the queue is open for writing
+   */
+  private void checkExtents() {
+    int first = queue.firstCycle();
+    int last = queue.lastCycle();
+    if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE) {
+      return;
+    }
+    for (Long c : queue.listCyclesBetween(first, last)) {
+      net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore store =
+          queue.storeForCycle(c.intValue(), queue.epoch(), false, null);
+      if (store == null) {
+        continue;
+      }
+      File f;
+      long wp;
+      try {
+        f = store.file();
+        wp = store.writePosition();
+      } finally {
+        queue.closeStore(store);
+      }
+      if (f == null || wp <= 0) {
+        continue;
+      }
+      long size = f.length();
+      long end = wp + 4;
+      if (size >= end) {
+        end += headerLength(f, wp);
+      }
+      if (size < end) {
+        if (!readOnly) {
+          throw new TelemetryException(
+              what
+                  + " queue file "
+                  + f
+                  + " is truncated: it is "
+                  + size
+                  + " bytes, but its records run to byte "
+                  + end
+                  + "; nothing is appended after a cut");
+        }
+        cutFile = f;
+        cutSize = size;
+        cutEnd = end;
+        return;
+      }
+    }
+  }
+
+  private int headerLength(File f, long pos) {
+    try (FileChannel ch = FileChannel.open(f.toPath(), StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      return ch.read(b, pos) == 4 ? b.getInt(0) & LENGTH_MASK : 0;
+    } catch (IOException e) {
+      throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
+    }
+  }
+
+  /**
+   * Throws when the record whose header is at byte {@code pos} of {@code f} runs past a cut of that
+   * file.
+   *
+   * @param after the index of the record before it (-1 for none), for the message
+   */
+  void checkCut(File f, long pos, long after) {
+    if (cutFile == null || f == null || pos >= cutEnd || pos + 4 + (2L << 20) < cutSize) {
+      return;
+    }
+    if (!cutFile.equals(f)) {
+      return;
+    }
+    long end = pos + 4 <= cutSize ? pos + 4 + headerLength(f, pos) : pos + 4;
+    if (end > cutSize) {
+      throw new TelemetryException(
+          what
+              + " queue file "
+              + f
+              + " is truncated at byte "
+              + cutSize
+              + ": "
+              + (after < 0 ? "its first record" : "record " + seqText(after + 1))
+              + " runs past the cut to byte "
+              + end
+              + " (the records before it read back)");
+    }
+  }
+
   private static String seqTextOf(long index) {
     return "#" + ROLL_CYCLE.toSequenceNumber(index) + " of cycle " + ROLL_CYCLE.toCycle(index);
   }
@@ -238,7 +341,7 @@ final class ChronicleLog implements AutoCloseable {
       a.singleThreadedCheckDisabled(true);
       register(a);
       return a;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw new TelemetryException(
           "cannot append to the " + what + " queue " + path + ": " + oneLine(e), e);
     }
@@ -252,7 +355,7 @@ final class ChronicleLog implements AutoCloseable {
       t.singleThreadedCheckDisabled(true);
       register(t);
       return t;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw new TelemetryException(
           "cannot read the " + what + " queue " + path + ": " + oneLine(e), e);
     }
@@ -433,8 +536,12 @@ final class ChronicleLog implements AutoCloseable {
     boolean increasing = true;
     File lastFile = null;
     long lastEnd = -1;
+    long lastIndex = -1;
     try {
       while (true) {
+        if (lastFile != null) {
+          checkCut(lastFile, lastEnd, lastIndex);
+        }
         try (DocumentContext dc = t.readingDocument()) {
           if (!dc.isPresent()) {
             break;
@@ -443,6 +550,7 @@ final class ChronicleLog implements AutoCloseable {
           lastFile = t.currentFile();
           lastEnd = b.readLimit();
           long index = dc.index();
+          lastIndex = index;
           try {
             int kind = r.start(b);
             if (kind != mainKind && kind != Records.KIND_EVENT) {
