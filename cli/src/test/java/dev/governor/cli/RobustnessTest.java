@@ -83,6 +83,38 @@ class RobustnessTest {
   }
 
   @Test
+  void aDamagedNewestCheckpointIsPassedOverForTheOlderOne() throws Exception {
+    Path whole = tmp.resolve("whole");
+    assertEquals(0, TestRuns.run(train(whole, "--checkpoint-every", "100")).code());
+    Path run = tmp.resolve("cut");
+    // two telemetry appends a step (observation, latency): the 900th is in step 449
+    System.setProperty("governor.telemetry.faults", "telemetry:enospc@900");
+    try {
+      assertEquals(
+          Main.EXIT_DISK_FULL, TestRuns.run(train(run, "--checkpoint-every", "100")).code());
+    } finally {
+      System.clearProperty("governor.telemetry.faults");
+    }
+    Path trainer = run.resolve("checkpoints").resolve("trainer");
+    Path newest;
+    try (var s = Files.list(trainer)) {
+      newest = s.max(java.util.Comparator.naturalOrder()).orElseThrow();
+    }
+    assertEquals("step-000000000399", newest.getFileName().toString());
+    Path file;
+    try (var s = Files.list(newest)) {
+      file = s.filter(p -> !p.getFileName().toString().endsWith(".crc32")).findFirst().get();
+    }
+    byte[] b = Files.readAllBytes(file);
+    Files.write(file, java.util.Arrays.copyOf(b, b.length / 2)); // cut in half, as a crash might
+    TestRuns.Result r = TestRuns.run("train", "--resume", "--run", run.toString(), "--quiet");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(summary(whole).get("final_loss"), summary(run).get("final_loss"));
+    assertEquals(summary(whole).get("final_lr"), summary(run).get("final_lr"));
+    assertEquals(0, summary(run).get("replay_mismatches").asLong(), "steps re-run identically");
+  }
+
+  @Test
   void trainRefusesAFolderHoldingTheUsersFilesUnlessForcedAndKeepsThem() throws Exception {
     Path out = Files.createDirectories(tmp.resolve("mine"));
     Files.writeString(out.resolve("summary.json"), "my notes\n");
