@@ -812,22 +812,29 @@ public final class TrainCommand implements Callable<Integer> {
             + String.format(Locale.ROOT, "%.1f", r.latencyP99Micros())
             + " us.");
     XYChart loss = Report.chart("Training loss", "step", "loss", false, true);
-    Report.line(loss, "loss", step, rows.stream().mapToDouble(a -> a[1]).toArray(), false);
+    line(loss, "loss", step, rows.stream().mapToDouble(a -> a[1]).toArray());
     rep.chart(loss);
     XYChart lrChart = Report.chart("Learning rate applied", "step", "lr", false, true);
-    Report.line(lrChart, "lr", step, rows.stream().mapToDouble(a -> a[2]).toArray(), false);
+    line(lrChart, "lr", step, rows.stream().mapToDouble(a -> a[2]).toArray());
     rep.chart(lrChart);
     if (!latency.isEmpty()) {
       XYChart lat =
           Report.chart("Loop latency (observation -> decision applied)", "step", "us", false, true);
-      Report.line(
+      line(
           lat,
           "latency",
           latency.stream().mapToDouble(a -> a[0]).toArray(),
-          latency.stream().mapToDouble(a -> a[1]).toArray(),
-          false);
+          latency.stream().mapToDouble(a -> a[1]).toArray());
       rep.chart(lat);
     }
     return rep.html();
+  }
+
+  /** Most points drawn per series of the report; longer runs are thinned by bucket min/max. */
+  static final int REPORT_POINTS = 4000;
+
+  private static void line(XYChart c, String name, double[] x, double[] y) {
+    double[][] d = Report.downsample(x, y, REPORT_POINTS);
+    Report.line(c, name, d[0], d[1], false);
   }
 }
