@@ -186,6 +186,34 @@ class RobustnessTest {
   }
 
   @Test
+  void aPlantTooLargeForTheHeapOrWithUnderflowingCurvaturesIsRefusedBeforeAnythingIsWritten() {
+    Path out = tmp.resolve("never");
+    // 8 vectors of 2e9 doubles: 8 * 8 * 2e9 B = 119.2 GiB, more than any test heap
+    TestRuns.Result r =
+        TestRuns.run(
+            "train", "--plant", "nqm", "--dim", "2000000000", "--steps", "10", "--out", "" + out);
+    assertEquals(Main.EXIT_USAGE, r.code());
+    assertOneLine(r.err());
+    assertTrue(r.err().contains("--dim 2000000000 needs at least 119.2 GiB of memory"), r.err());
+    // ln(1 / 2.2250738585072014e-308) / ln(100) = 153.82 (NumPy): beyond it h_100 underflows
+    TestRuns.Result e =
+        TestRuns.run(
+            "train",
+            "--plant",
+            "nqm",
+            "--spectrum-exponent",
+            "1e6",
+            "--steps",
+            "10",
+            "--out",
+            "" + out);
+    assertEquals(Main.EXIT_USAGE, e.code());
+    assertOneLine(e.err());
+    assertTrue(e.err().contains("nqm.exponent must be at most 153.8 for dim 100"), e.err());
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
   void resumeWithoutARunFolderIsOneLine() {
     TestRuns.Result r = TestRuns.run("train", "--resume");
     assertEquals(Main.EXIT_USAGE, r.code());
