@@ -141,12 +141,51 @@ public final class Main implements Runnable {
           defines.putAll(pr.matchedOptionValue("-D", java.util.Map.<String, String>of()));
         }
       }
+      requireDistinctKeys(parseResult);
+      if ("control".equals(last(parseResult).commandSpec().name())
+          && (file != null || !defines.isEmpty())) {
+        throw new UserException(
+            "the run's run.json sets the policy and its options; "
+                + (file != null ? "--config" : "-D " + defines.keySet().iterator().next())
+                + " does not apply to control");
+      }
       main.settings = Settings.load(file, defines);
     } catch (RuntimeException e) {
       throw new CommandLine.ExecutionException(
           last(parseResult).commandSpec().commandLine(), e.getMessage(), e);
     }
     return new CommandLine.RunLast().execute(parseResult);
+  }
+
+  /**
+   * Refuses a key given twice to a key=value option ({@code -D}, {@code -P}, {@code -o}): picocli
+   * would keep the last silently.
+   */
+  private static void requireDistinctKeys(ParseResult parseResult) {
+    for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+      for (CommandLine.Model.OptionSpec o : pr.matchedOptions()) {
+        if (!java.util.Map.class.isAssignableFrom(o.type())) {
+          continue;
+        }
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        for (String v : o.originalStringValues()) {
+          int eq = v.indexOf('=');
+          String key = (eq < 0 ? v : v.substring(0, eq)).trim();
+          String had = seen.put(key, v);
+          if (had != null) {
+            throw new UserException(
+                o.shortestName()
+                    + " "
+                    + key
+                    + " is given twice ("
+                    + had
+                    + ", "
+                    + v
+                    + "); give each key once");
+          }
+        }
+      }
+    }
   }
 
   private static ParseResult last(ParseResult pr) {

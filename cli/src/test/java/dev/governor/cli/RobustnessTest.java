@@ -214,6 +214,43 @@ class RobustnessTest {
   }
 
   @Test
+  void aKeyGivenTwiceIsRefusedNotSilentlyTheLast() {
+    TestRuns.Result spec =
+        TestRuns.run("schedule", "--policy", "cosine(lr=0.1, lr=0.2, t-max=10)", "--steps", "2");
+    assertEquals(Main.EXIT_USAGE, spec.code());
+    assertOneLine(spec.err());
+    assertTrue(spec.err().contains("policy option lr is given twice"), spec.err());
+    TestRuns.Result p =
+        TestRuns.run(train(tmp.resolve("p"), "--policy", "cosine", "-P", "lr=0.1", "-P", "lr=0.2"));
+    assertEquals(Main.EXIT_USAGE, p.code());
+    assertOneLine(p.err());
+    assertTrue(p.err().contains("-P lr is given twice (lr=0.1, lr=0.2)"), p.err());
+    assertFalse(Files.exists(tmp.resolve("p")), "nothing written");
+  }
+
+  @Test
+  void controlRefusesSettingsItWouldIgnore() throws Exception {
+    Path run = tmp.resolve("run");
+    assertEquals(0, TestRuns.run(train(run)).code());
+    TestRuns.Result r =
+        TestRuns.run("control", "--run", run.toString(), "-Dgovernor.policy.pi.kp=1");
+    assertEquals(Main.EXIT_USAGE, r.code());
+    assertOneLine(r.err());
+    assertTrue(r.err().contains("-D governor.policy.pi.kp does not apply to control"), r.err());
+  }
+
+  @Test
+  void aConfigFileSetsTrainsStepsAsTheReadmeSays() throws Exception {
+    Path conf = Files.writeString(tmp.resolve("t.conf"), "governor.train.steps = 40\n");
+    Path run = tmp.resolve("run");
+    TestRuns.Result r =
+        TestRuns.run(
+            "train", "--config", conf.toString(), "--plant", "nqm", "--quiet", "--out", "" + run);
+    assertEquals(0, r.code(), r.err());
+    assertEquals(40, summary(run).get("steps_run").asLong());
+  }
+
+  @Test
   void resumeWithoutARunFolderIsOneLine() {
     TestRuns.Result r = TestRuns.run("train", "--resume");
     assertEquals(Main.EXIT_USAGE, r.code());
