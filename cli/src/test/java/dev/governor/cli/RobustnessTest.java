@@ -251,6 +251,64 @@ class RobustnessTest {
   }
 
   @Test
+  void aResumeOrASecondControllerOfALiveRunIsRefusedAndChangesNothing() throws Exception {
+    Path run = tmp.resolve("live");
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-") || a.startsWith("-Xmx")) {
+        cmd.add(a);
+      }
+    }
+    cmd.addAll(
+        java.util.List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "train",
+            "--plant",
+            "nqm",
+            "--dim",
+            "20",
+            "--steps",
+            "100000000",
+            "--quiet",
+            "--out",
+            run.toString()));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("train.log").toFile())
+            .start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      // bounded wait until the other process writes both queues
+      while (!(Files.exists(run.resolve("run.json")) && RunQueues.countDecisions(run) >= 100)) {
+        assertTrue(p.isAlive(), "the training process ended early");
+        assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for 100 decisions");
+        Thread.sleep(20);
+      }
+      TestRuns.Result r = TestRuns.run("train", "--resume", "--run", run.toString(), "--quiet");
+      assertEquals(Main.EXIT_USAGE, r.code(), r.out() + r.err());
+      assertOneLine(r.err());
+      assertTrue(
+          r.err().contains("is still being written: telemetry queue written by pid " + p.pid()),
+          r.err());
+      TestRuns.Result c = TestRuns.run("control", "--run", run.toString(), "--limit", "5");
+      assertEquals(Main.EXIT_USAGE, c.code(), c.out() + c.err());
+      assertOneLine(c.err());
+      assertTrue(
+          c.err().contains("already has a controller: decisions queue written by pid " + p.pid()),
+          c.err());
+      assertFalse(Files.exists(run.resolve("summary.json")), "no summary replaced or written");
+      assertTrue(p.isAlive(), "the live run goes on");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void resumeWithoutARunFolderIsOneLine() {
     TestRuns.Result r = TestRuns.run("train", "--resume");
     assertEquals(Main.EXIT_USAGE, r.code());
