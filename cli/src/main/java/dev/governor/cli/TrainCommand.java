@@ -185,8 +185,13 @@ public final class TrainCommand implements Callable<Integer> {
       Set.of(
           "--out", "--run", "--resume", "--force", "--quiet", "--verbose", "--help", "--version");
 
-  /** run.json keys a resumed run may differ in (display only). */
-  private static final Set<String> NOT_COMPARED = Set.of("args", "governor.train.quiet");
+  /**
+   * run.json keys a resumed run may differ in: display only, or compared already under their own
+   * name ({@code plant}, {@code steps}; a run written before they were configuration keys lacks
+   * them).
+   */
+  private static final Set<String> NOT_COMPARED =
+      Set.of("args", "governor.train.quiet", "governor.train.plant", "governor.train.steps");
 
   @Option(
       names = "--controller",

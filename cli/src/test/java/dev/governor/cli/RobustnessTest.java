@@ -309,6 +309,29 @@ class RobustnessTest {
   }
 
   @Test
+  void demoBlamesABatchLargerThanTheDataSet() {
+    Path out = tmp.resolve("demo");
+    TestRuns.Result r =
+        TestRuns.run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--batch",
+            "100000",
+            "--train-limit",
+            "256",
+            "--out",
+            out.toString(),
+            "--quiet");
+    assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+    assertOneLine(r.err());
+    assertTrue(
+        r.err().contains("--batch 100000 is larger than the 256 training examples (--train-limit"),
+        r.err());
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
   void resumeWithoutARunFolderIsOneLine() {
     TestRuns.Result r = TestRuns.run("train", "--resume");
     assertEquals(Main.EXIT_USAGE, r.code());
