@@ -251,6 +251,28 @@ final class ChronicleLog implements AutoCloseable {
     }
   }
 
+  private static boolean sameFile(File a, File b) {
+    return a.toPath().toAbsolutePath().normalize().equals(b.toPath().toAbsolutePath().normalize());
+  }
+
+  /**
+   * Throws when a reader found no further record although a cycle file of this queue was cut short
+   * below its records: what is missing is reported, never read as the end of the run.
+   */
+  void checkEnd() {
+    if (cutFile != null) {
+      throw new TelemetryException(
+          what
+              + " queue file "
+              + cutFile
+              + " is truncated at byte "
+              + cutSize
+              + ": its records run to byte "
+              + cutEnd
+              + " (the records before the cut read back)");
+    }
+  }
+
   private int headerLength(File f, long pos) {
     try (FileChannel ch = FileChannel.open(f.toPath(), StandardOpenOption.READ)) {
       ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
@@ -270,7 +292,7 @@ final class ChronicleLog implements AutoCloseable {
     if (cutFile == null || f == null || pos >= cutEnd || pos + 4 + (2L << 20) < cutSize) {
       return;
     }
-    if (!cutFile.equals(f)) {
+    if (!sameFile(cutFile, f)) {
       return;
     }
     long end = pos + 4 <= cutSize ? pos + 4 + headerLength(f, pos) : pos + 4;
@@ -544,6 +566,7 @@ final class ChronicleLog implements AutoCloseable {
         }
         try (DocumentContext dc = t.readingDocument()) {
           if (!dc.isPresent()) {
+            checkEnd();
             break;
           }
           Bytes<?> b = dc.wire().bytes();

@@ -47,6 +47,9 @@ final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
     }
     try (DocumentContext dc = tailer.readingDocument()) {
       if (!dc.isPresent()) {
+        if (log.readOnly()) {
+          log.checkEnd();
+        }
         return 0;
       }
       Bytes<?> b = dc.wire().bytes();

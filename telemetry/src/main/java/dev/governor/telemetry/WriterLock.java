@@ -25,7 +25,9 @@ import java.util.Optional;
  * The file stays in place (emptied) when its holder closes: deleting it would let two writers lock
  * two different files of the same name.
  *
- * <p>Appenders of one process share the lock (counted); Chronicle orders their appends itself.
+ * <p>Appenders of one process share the lock (counted); Chronicle orders their appends itself. A
+ * process asking whether a queue has a live writer ({@link #holder}) locks the file only when it
+ * names a holder, and only for a moment; a writer meeting such a probe looks again for up to 0.1 s.
  */
 final class WriterLock implements AutoCloseable {
   static final String FILE = "writer.lock";
@@ -97,7 +99,13 @@ final class WriterLock implements AutoCloseable {
       FileLock lock = null;
       boolean locksWork = true;
       try {
-        lock = ch.tryLock();
+        // another process may be probing the lock for a moment (holder()): look again briefly
+        for (int attempt = 0; attempt < PROBE_ATTEMPTS && lock == null; attempt++) {
+          if (attempt > 0) {
+            pause();
+          }
+          lock = ch.tryLock();
+        }
       } catch (IOException e) {
         locksWork = false; // the file system has no locks: judge by the recorded holder
       }
@@ -121,6 +129,16 @@ final class WriterLock implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(ch);
       throw e;
+    }
+  }
+
+  private static final int PROBE_ATTEMPTS = 50;
+
+  private static void pause() {
+    try {
+      Thread.sleep(2);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -153,6 +171,12 @@ final class WriterLock implements AutoCloseable {
     }
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      if (read(ch).isEmpty()) {
+        // a holder writes itself in after locking and empties the file when it is done: nobody
+        // holds it (a writer locking right now is found by the next look); no probe that could
+        // make that writer wait
+        return Optional.empty();
+      }
       FileLock lock;
       try {
         lock = ch.tryLock();
