@@ -38,15 +38,14 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
     this.log = log;
     this.appender = appender;
     this.reserve = new SpaceReserve(log.what(), log.indexCount());
-    String[] f = fault(log.what());
-    this.faultAt = f == null ? -1 : Long.parseLong(f[1]);
+    this.faultAt = faultAt(log.what());
   }
 
-  /** The injected fault for the queue {@code what}: {kind, n}, or null. */
-  private static String[] fault(String what) {
+  /** The append (1-based) that fails by injection on the queue {@code what}, or -1. */
+  private static long faultAt(String what) {
     String p = System.getProperty(FAULTS_PROPERTY);
     if (p == null || p.isBlank()) {
-      return null;
+      return -1;
     }
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile("(telemetry|decision):(enospc)@([1-9][0-9]{0,17})")
@@ -55,7 +54,7 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
       throw new IllegalArgumentException(
           FAULTS_PROPERTY + " must be <telemetry|decision>:enospc@<n>, but was '" + p + "'");
     }
-    return m.group(1).equals(what) ? new String[] {m.group(2), m.group(3)} : null;
+    return m.group(1).equals(what) ? Long.parseLong(m.group(3)) : -1;
   }
 
   private void checkOpen() {

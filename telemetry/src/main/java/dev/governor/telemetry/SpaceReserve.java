@@ -3,7 +3,6 @@ package dev.governor.telemetry;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.wire.Wire;
 import net.openhft.posix.PosixAPI;
@@ -128,11 +127,6 @@ final class SpaceReserve implements AutoCloseable {
       PosixAPI.posix().close(fd);
       fd = -1;
     }
-  }
-
-  /** The file reserved in, for tests. */
-  Path file() {
-    return file == null ? null : file.toPath();
   }
 
   @Override
