@@ -419,6 +419,10 @@ public final class TrainCommand implements Callable<Integer> {
     if (plant != null) {
       throw new UserException("--plant and --dataset exclude each other, but both were given");
     }
+    if (force) {
+      throw new UserException(
+          "--force applies to --plant runs; a --dataset run needs a new or empty --out folder");
+    }
     if (steps != 0) {
       throw new UserException(
           "--steps does not apply to --dataset (use --epochs), but was given (" + steps + ")");
