@@ -123,12 +123,17 @@ public final class ActorRuntime {
     // the trainer may be creating the queues right now: wait until they open
     TelemetryRunLog.openWhenReady(dir, Duration.ofSeconds(10)).close();
     CompletableFuture<Throwable> stopped = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<String> diskFull =
+        new java.util.concurrent.atomic.AtomicReference<>();
     Behavior<Void> guardian =
         Behaviors.setup(
             ctx -> {
               ActorRef<ControllerActor.Command> c =
                   ctx.spawn(
-                      ControllerActor.polling(dir, policies, snapshotEvery),
+                      DiskFullGuard.guard(
+                          ControllerActor.Command.class,
+                          diskFull,
+                          ControllerActor.polling(dir, policies, snapshotEvery)),
                       "controller",
                       DispatcherSelector.fromConfig(RunSupervisor.TRAINER_DISPATCHER));
               ctx.watch(c);
@@ -139,7 +144,9 @@ public final class ActorRuntime {
                         stopped.complete(
                             t instanceof org.apache.pekko.actor.typed.ChildFailed f
                                 ? f.getCause()
-                                : null);
+                                : diskFull.get() != null
+                                    ? new dev.governor.telemetry.DiskFullException(diskFull.get())
+                                    : null);
                         return Behaviors.stopped();
                       })
                   .build();

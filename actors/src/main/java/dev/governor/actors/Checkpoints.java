@@ -21,9 +21,15 @@ import java.util.zip.CRC32;
  * after deciding step N). Each is written under a temporary name and moved into place atomically,
  * so a crash never leaves a half-written checkpoint under a real name; the newest {@link #KEEP} of
  * each are kept.
+ *
+ * <p>A trainer checkpoint folder carries a manifest, {@value #MANIFEST}: one line per file of the
+ * checkpoint, {@code <crc32 hex> <bytes> <name>}, written after the trainer's files. {@link
+ * #checkTrainer} compares the files with it, so a damaged checkpoint is recognised before it is
+ * loaded (and can be passed over for an older one).
  */
 public final class Checkpoints {
   static final int KEEP = 2;
+  static final String MANIFEST = "checkpoint.crc32";
   private static final int MAGIC = 0x47505331; // "GPS1"
 
   private final Path trainerDir;
@@ -42,6 +48,7 @@ public final class Checkpoints {
     deleteTree(tmp);
     Files.createDirectories(tmp);
     trainer.saveCheckpoint(tmp);
+    writeManifest(tmp);
     Path dst = trainerDir.resolve(String.format("step-%012d", step));
     deleteTree(dst);
     Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
@@ -51,6 +58,72 @@ public final class Checkpoints {
   /** The newest trainer checkpoint at a step {@code <= maxStep}: its step, or -1 when none. */
   long newestTrainer(long maxStep) {
     return newest(trainerDir, "step-", "", maxStep);
+  }
+
+  private static void writeManifest(Path dir) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (Path f : files(dir)) {
+      b.append(String.format("%08x %d %s%n", crc(f), Files.size(f), f.getFileName()));
+    }
+    Files.writeString(dir.resolve(MANIFEST), b.toString());
+  }
+
+  private static List<Path> files(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().equals(MANIFEST))
+          .sorted()
+          .toList();
+    }
+  }
+
+  private static long crc(Path f) throws IOException {
+    CRC32 c = new CRC32();
+    try (var in = Files.newInputStream(f)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        c.update(buf, 0, n);
+      }
+    }
+    return c.getValue();
+  }
+
+  /**
+   * What is wrong with the trainer checkpoint of {@code step}, or null when its files match its
+   * manifest (or it predates manifests).
+   */
+  String checkTrainer(long step) {
+    Path dir = trainerPath(step);
+    Path manifest = dir.resolve(MANIFEST);
+    if (!Files.exists(manifest)) {
+      return null;
+    }
+    try {
+      List<String> lines = Files.readAllLines(manifest);
+      List<Path> present = files(dir);
+      if (lines.size() != present.size()) {
+        return "it holds " + present.size() + " files, its manifest " + lines.size();
+      }
+      for (String line : lines) {
+        String[] f = line.split(" ", 3);
+        if (f.length != 3) {
+          return "its manifest " + manifest + " is damaged";
+        }
+        Path file = dir.resolve(f[2]);
+        if (!Files.isRegularFile(file)) {
+          return file + " is missing";
+        }
+        if (Files.size(file) != Long.parseLong(f[1])) {
+          return file + " is " + Files.size(file) + " bytes, but was written with " + f[1];
+        }
+        if (crc(file) != Long.parseLong(f[0], 16)) {
+          return file + " is damaged (CRC-32 mismatch)";
+        }
+      }
+      return null;
+    } catch (IOException | NumberFormatException e) {
+      return "it cannot be read (" + e.getMessage() + ")";
+    }
   }
 
   Path trainerPath(long step) {

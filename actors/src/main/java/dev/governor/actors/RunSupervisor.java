@@ -51,6 +51,8 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
   private final LoopStats stats = new LoopStats();
   private final ActorRef<TrainerActor.Command> trainer;
   private final ActorRef<ControllerActor.Command> controller;
+  private final java.util.concurrent.atomic.AtomicReference<String> diskFull =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private long controllerStarts;
   private boolean done;
 
@@ -96,7 +98,11 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
         SupervisorStrategy.restart().withLimit(spec.maxRestarts(), spec.restartWindow());
     trainer =
         ctx.spawn(
-            Behaviors.supervise(TrainerActor.create(spec, ctx.getSelf(), stats, doorbell, logs))
+            Behaviors.supervise(
+                    DiskFullGuard.guard(
+                        TrainerActor.Command.class,
+                        diskFull,
+                        TrainerActor.create(spec, ctx.getSelf(), stats, doorbell, logs)))
                 .onFailure(Exception.class, restart),
             "trainer",
             DispatcherSelector.fromConfig(TRAINER_DISPATCHER));
@@ -105,14 +111,17 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       controller =
           ctx.spawn(
               Behaviors.supervise(
-                      ControllerActor.inProcess(
-                          spec.dir(),
-                          spec.policyFactory(),
-                          spec.snapshotEvery(),
-                          trainer,
-                          doorbell,
-                          ctx.getSelf(),
-                          logs))
+                      DiskFullGuard.guard(
+                          ControllerActor.Command.class,
+                          diskFull,
+                          ControllerActor.inProcess(
+                              spec.dir(),
+                              spec.policyFactory(),
+                              spec.snapshotEvery(),
+                              trainer,
+                              doorbell,
+                              ctx.getSelf(),
+                              logs)))
                   .onFailure(Exception.class, restart),
               "controller");
       ctx.watch(controller);
@@ -148,6 +157,9 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
 
   private Behavior<Command> onChildFailed(ChildFailed s) {
     String who = s.getRef().equals(trainer) ? "trainer" : "controller";
+    if (DiskFullGuard.diskFull(s.getCause()) != null) {
+      return finish(false, DiskFullGuard.diskFull(s.getCause()).getMessage(), null);
+    }
     return finish(
         false,
         who
@@ -161,6 +173,9 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
   }
 
   private Behavior<Command> onTerminated(Terminated s) {
+    if (!done && diskFull.get() != null) {
+      return finish(false, diskFull.get(), null);
+    }
     if (!done && s.getRef().equals(trainer)) {
       return finish(false, "trainer stopped before the run ended", null);
     }

@@ -357,6 +357,17 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     stats.trainerRestarts++;
     long from = 0;
     long c = checkpoints.newestTrainer(lastObserved);
+    for (String bad; c >= 0 && (bad = checkpoints.checkTrainer(c)) != null; ) {
+      long older = checkpoints.newestTrainer(c - 1);
+      getContext()
+          .getLog()
+          .warn(
+              "trainer checkpoint of step {} is damaged: {}; resuming from {}",
+              c,
+              bad,
+              older >= 0 ? "the checkpoint of step " + older : "step 0");
+      c = older;
+    }
     if (c >= 0) {
       try {
         trainer.loadCheckpoint(checkpoints.trainerPath(c));

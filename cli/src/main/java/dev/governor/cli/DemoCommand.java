@@ -213,6 +213,17 @@ public final class DemoCommand implements Callable<Integer> {
     // Validate every policy before anything is written or trained.
     Datasets.Split data = task.load();
     long total = task.totalSteps(data);
+    if (total < 1) {
+      // incomplete batches are dropped: a batch larger than the data set leaves no step to run
+      throw new UserException(
+          "--batch "
+              + batch
+              + " is larger than the "
+              + data.train().size()
+              + " training examples"
+              + (trainLimit > 0 ? " (--train-limit " + trainLimit + ")" : "")
+              + ", so no step would run; choose a smaller --batch");
+    }
     List<DemoRun> plan = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     for (String p : policies) {

@@ -40,11 +40,23 @@ public final class ExportCommand implements Callable<Integer> {
       description = "csv, jsonl or tfevents.")
   String format;
 
-  @Option(names = "--out", required = true, paramLabel = "PATH", description = "Output file.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "PATH",
+      description = "Output file (must not exist unless --force); tfevents: a file or a folder.")
   Path out;
+
+  @Option(names = "--force", description = "Replace --out when it exists.")
+  boolean force;
 
   @Override
   public Integer call() {
+    if (java.nio.file.Files.isDirectory(out) && !"tfevents".equals(format)) {
+      throw new UserException(
+          "--out " + out.toAbsolutePath().normalize() + " is a folder; give a file name");
+    }
+    Outputs.requireNewFile(out, force);
     Map.Entry<Path, Long> r = Interchange.export(RunFolder.open(run), format, out);
     spec.commandLine().getOut().println("exported " + r.getValue() + " steps to " + r.getKey());
     spec.commandLine().getOut().flush();

@@ -14,7 +14,9 @@ import picocli.CommandLine.ParseResult;
  *
  * <p>Exit codes: 0 success; 1 a check failed (e.g. {@code replay --verify} found a mismatch); 2 bad
  * input (a flag, a config key, a missing dataset, a damaged file) — reported as one line naming the
- * thing and its value, with the stack trace only under {@code --verbose}; 3 an internal error.
+ * thing and its value, with the stack trace only under {@code --verbose}; 3 an internal error; 4
+ * the disk filled up while a run was written (every complete record is kept; free space and
+ * resume).
  */
 @Command(
     name = "governor",
@@ -54,6 +56,9 @@ public final class Main implements Runnable {
   /** Exit code for an unexpected internal error. */
   public static final int EXIT_INTERNAL = 3;
 
+  /** Exit code for a full disk: what was written is kept and the run can be resumed. */
+  public static final int EXIT_DISK_FULL = 4;
+
   @Option(
       names = "--verbose",
       scope = CommandLine.ScopeType.INHERIT,
@@ -89,6 +94,10 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--verbose")
+        && System.getProperty("governor.chronicle.log") == null) {
+      System.setProperty("governor.chronicle.log", "WARN"); // before logging starts
+    }
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -132,12 +141,51 @@ public final class Main implements Runnable {
           defines.putAll(pr.matchedOptionValue("-D", java.util.Map.<String, String>of()));
         }
       }
+      requireDistinctKeys(parseResult);
+      if ("control".equals(last(parseResult).commandSpec().name())
+          && (file != null || !defines.isEmpty())) {
+        throw new UserException(
+            "the run's run.json sets the policy and its options; "
+                + (file != null ? "--config" : "-D " + defines.keySet().iterator().next())
+                + " does not apply to control");
+      }
       main.settings = Settings.load(file, defines);
     } catch (RuntimeException e) {
       throw new CommandLine.ExecutionException(
           last(parseResult).commandSpec().commandLine(), e.getMessage(), e);
     }
     return new CommandLine.RunLast().execute(parseResult);
+  }
+
+  /**
+   * Refuses a key given twice to a key=value option ({@code -D}, {@code -P}, {@code -o}): picocli
+   * would keep the last silently.
+   */
+  private static void requireDistinctKeys(ParseResult parseResult) {
+    for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+      for (CommandLine.Model.OptionSpec o : pr.matchedOptions()) {
+        if (!java.util.Map.class.isAssignableFrom(o.type())) {
+          continue;
+        }
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        for (String v : o.originalStringValues()) {
+          int eq = v.indexOf('=');
+          String key = (eq < 0 ? v : v.substring(0, eq)).trim();
+          String had = seen.put(key, v);
+          if (had != null) {
+            throw new UserException(
+                o.shortestName()
+                    + " "
+                    + key
+                    + " is given twice ("
+                    + had
+                    + ", "
+                    + v
+                    + "); give each key once");
+          }
+        }
+      }
+    }
   }
 
   private static ParseResult last(ParseResult pr) {
@@ -187,6 +235,13 @@ public final class Main implements Runnable {
           ex.printStackTrace(err);
         }
         return u.exitCode();
+      }
+      if (ex instanceof dev.governor.telemetry.DiskFullException) {
+        err.println(cl.getCommandName() + ": " + ex.getMessage());
+        if (verbose) {
+          ex.printStackTrace(err);
+        }
+        return EXIT_DISK_FULL;
       }
       if (ex instanceof IllegalArgumentException
           || ex instanceof dev.governor.telemetry.TelemetryException) {

@@ -50,6 +50,54 @@ final class ProblemOptions {
    *     not apply to it
    */
   ProblemConfig config(String flag, String name) {
+    ProblemConfig c = build(flag, name);
+    requireHeap(c);
+    return c;
+  }
+
+  /**
+   * Doubles a plant of this problem holds at least: the problem's own arrays (curvatures, optimum,
+   * start, noise; logreg's n × d features) and the trainer's parameters, gradient, optimizer state
+   * and rollback snapshot — eight vectors of the dimension in all.
+   */
+  static double minDoubles(ProblemConfig c) {
+    double d = dimOf(c);
+    double extra = c instanceof ProblemConfig.LogReg l ? (double) l.examples() * d : 0;
+    return 8 * d + extra;
+  }
+
+  private static int dimOf(ProblemConfig c) {
+    if (c instanceof ProblemConfig.Nqm n) {
+      return n.dim();
+    }
+    if (c instanceof ProblemConfig.Rosenbrock r) {
+      return r.dim();
+    }
+    return c instanceof ProblemConfig.LogReg l ? l.dim() : 1;
+  }
+
+  /**
+   * Refuses a problem whose arrays cannot fit the heap, before anything is allocated.
+   *
+   * @throws UserException naming --dim (and --examples) and the memory it needs and has
+   */
+  static void requireHeap(ProblemConfig c) {
+    double bytes = 8 * minDoubles(c);
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap) {
+      throw new UserException(
+          String.format(
+              java.util.Locale.ROOT,
+              "--dim %d%s needs at least %.1f GiB of memory, but the heap holds at most %.1f GiB"
+                  + " (java -Xmx); choose a smaller --dim",
+              dimOf(c),
+              c instanceof ProblemConfig.LogReg l ? " with --examples " + l.examples() : "",
+              bytes / (1L << 30),
+              heap / (double) (1L << 30)));
+    }
+  }
+
+  private ProblemConfig build(String flag, String name) {
     String n = name.trim();
     switch (n) {
       case "nqm" -> {

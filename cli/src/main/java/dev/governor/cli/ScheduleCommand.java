@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
       "Output: csv has the header step,lr,clip,wd (clip 'inf' = no clipping); json is "
           + "{\"policy\": SPEC, \"rows\": [{\"step\", \"lr\", \"clip\" (null = no clipping), "
           + "\"wd\"}, ...]}.",
+      "Output stops when its reader goes away (e.g. '| head -1').",
       "Exit codes: 0 ok, 2 bad option (one line names it)."
     })
 public final class ScheduleCommand implements Callable<Integer> {
@@ -222,6 +223,9 @@ public final class ScheduleCommand implements Callable<Integer> {
     Decision d = new Decision().set(p.initial());
     d.step = -1;
     for (long t = 0; t < steps; t++) {
+      if (closed(out, t)) {
+        return;
+      }
       if (t > 0) {
         p.decide(Observation.builder(t - 1).build(), d);
       }
@@ -243,6 +247,12 @@ public final class ScheduleCommand implements Callable<Integer> {
     g.writeArrayFieldStart("rows");
     Decision d = new Decision().set(p.initial());
     for (long t = 0; t < steps; t++) {
+      if ((t & (CHECK_EVERY - 1)) == 0) {
+        g.flush();
+        if (closed(out, t)) {
+          return;
+        }
+      }
       if (t > 0) {
         p.decide(Observation.builder(t - 1).build(), d);
       }
@@ -261,5 +271,16 @@ public final class ScheduleCommand implements Callable<Integer> {
     g.writeEndObject();
     g.flush();
     out.println();
+  }
+
+  /** Rows between checks of the output stream. */
+  private static final long CHECK_EVERY = 4096;
+
+  /**
+   * Whether the output was closed (a reader such as {@code head} went away): checked every {@link
+   * #CHECK_EVERY} rows, so a schedule of any length stops soon after its reader does.
+   */
+  private static boolean closed(PrintWriter out, long t) {
+    return (t & (CHECK_EVERY - 1)) == 0 && t > 0 && out.checkError();
   }
 }

@@ -81,8 +81,14 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Worker threads, 0 = all cores (default 0).")
   int threads;
 
-  @Option(names = "--out", required = true, description = "Output folder.")
+  @Option(names = "--out", required = true, description = "Output folder (new or empty).")
   Path out;
+
+  @Option(
+      names = "--force",
+      description =
+          "Write into a non-empty --out folder (replacing the files this command writes).")
+  boolean force;
 
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
@@ -109,6 +115,7 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Settings.bind(spec, "simulate");
     PrintWriter stdout = spec.commandLine().getOut();
+    Outputs.requireFreshFolder(out, force);
     Runner runner = Runner.of(threads, quiet ? null : System.err);
     if (seeds != null && seeds < 1) {
       throw new UserException("--seeds must be >= 1, but was " + seeds);

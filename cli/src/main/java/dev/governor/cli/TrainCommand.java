@@ -24,6 +24,7 @@ import dev.governor.telemetry.TelemetryLog;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,6 +163,13 @@ public final class TrainCommand implements Callable<Integer> {
   Path out;
 
   @Option(
+      names = "--force",
+      description =
+          "Create the run in a non-empty --out folder (its files are kept; never one holding a run"
+              + " or a run's queues).")
+  boolean force;
+
+  @Option(
       names = "--resume",
       description =
           "Continue a stopped or crashed --plant run from its folder (--run DIR or --out DIR): its"
@@ -174,10 +182,16 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** Options that name the run's folder or its display, not what it computes (not in run.json). */
   private static final Set<String> NOT_IDENTITY =
-      Set.of("--out", "--run", "--resume", "--quiet", "--verbose", "--help", "--version");
+      Set.of(
+          "--out", "--run", "--resume", "--force", "--quiet", "--verbose", "--help", "--version");
 
-  /** run.json keys a resumed run may differ in (display only). */
-  private static final Set<String> NOT_COMPARED = Set.of("args", "governor.train.quiet");
+  /**
+   * run.json keys a resumed run may differ in: display only, or compared already under their own
+   * name ({@code plant}, {@code steps}; a run written before they were configuration keys lacks
+   * them).
+   */
+  private static final Set<String> NOT_COMPARED =
+      Set.of("args", "governor.train.quiet", "governor.train.plant", "governor.train.steps");
 
   @Option(
       names = "--controller",
@@ -254,6 +268,9 @@ public final class TrainCommand implements Callable<Integer> {
         throw new UserException(
             "--resume continues --plant runs only, but --dataset was given (" + dataset + ")");
       }
+      if (run == null && out == null) {
+        throw new UserException("--resume needs the run folder to continue: --run DIR");
+      }
       RunFolder existing = openResumable(run != null ? run : out);
       if (identityOptions().isEmpty()) { // only the folder: the run's own options
         return resumeWithStoredOptions(existing);
@@ -315,9 +332,14 @@ public final class TrainCommand implements Callable<Integer> {
     } else {
       config.put("args", JSON.writeValueAsString(identityOptions()));
       try {
-        folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed));
+        folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed), force);
       } catch (TelemetryException e) {
-        throw new UserException(e.getMessage(), e);
+        throw new UserException(
+            e.getMessage()
+                + (Files.exists(out.resolve("run.json"))
+                    ? " (or continue it: governor train --resume --run " + out + ")"
+                    : ""),
+            e);
       }
     }
 
@@ -360,14 +382,29 @@ public final class TrainCommand implements Callable<Integer> {
     if (resume) {
       summary.put("resumed_after_step", resumeAfter);
     }
-    folder.writeSummary(summary);
-    folder.writeReport(report(folder, r, policySpec));
+    boolean diskFull = !r.completed() && r.failure() != null && r.failure().startsWith("disk full");
+    PrintWriter stderr = spec.commandLine().getErr();
+    try {
+      folder.writeSummary(summary);
+      folder.writeReport(report(folder, r, policySpec));
+    } catch (TelemetryException e) {
+      if (!diskFull) {
+        throw e;
+      }
+      // the disk is full: the summary and report wait for the resumed run
+    }
     table(r, seconds).forEach(stdout::println);
     stdout.println("wrote run folder " + folder.dir());
     stdout.flush();
+    if (diskFull) {
+      stderr.println(
+          "train: " + r.failure() + " ('governor train --resume --run " + folder.dir() + "')");
+      stderr.flush();
+      return Main.EXIT_DISK_FULL;
+    }
     if (!r.completed()) {
-      spec.commandLine().getErr().println("train: the run did not complete: " + r.failure());
-      spec.commandLine().getErr().flush();
+      stderr.println("train: the run did not complete: " + r.failure());
+      stderr.flush();
       return Main.EXIT_CHECK_FAILED;
     }
     return 0;
@@ -381,6 +418,10 @@ public final class TrainCommand implements Callable<Integer> {
       throws Exception {
     if (plant != null) {
       throw new UserException("--plant and --dataset exclude each other, but both were given");
+    }
+    if (force) {
+      throw new UserException(
+          "--force applies to --plant runs; a --dataset run needs a new or empty --out folder");
     }
     if (steps != 0) {
       throw new UserException(
@@ -453,6 +494,12 @@ public final class TrainCommand implements Callable<Integer> {
               + " is not a resumable run (its run.json was not written by 'governor train"
               + " --plant' of this version)");
     }
+    f.liveWriter()
+        .ifPresent(
+            w -> {
+              throw new UserException(
+                  "--resume: run " + f.dir() + " is still being written: " + w + "; wait for it");
+            });
     long ended = endedAfter(f);
     if (ended > -2) {
       throw new UserException(
@@ -515,9 +562,15 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** The step after which the run's telemetry is marked ended, or -2 when it is not. */
+  /**
+   * The step after which the run's telemetry is marked ended, or -2 when it is not (also when the
+   * run was stopped before its queues were created: it starts from step 0).
+   */
   private static long endedAfter(RunFolder f) {
     long[] end = {-2};
+    if (!f.hasTelemetry()) {
+      return end[0];
+    }
     try (TelemetryLog log = f.readTelemetry();
         TelemetryLog.Tailer t = log.tailer()) {
       RecordHandler h =
@@ -539,6 +592,9 @@ public final class TrainCommand implements Callable<Integer> {
   /** The step of the run's newest observation, or -1 when there is none. */
   private static long lastObservedStep(RunFolder f) {
     long[] last = {-1};
+    if (!f.hasTelemetry()) {
+      return last[0];
+    }
     try (TelemetryLog log = f.readTelemetry();
         TelemetryLog.Tailer t = log.tailer()) {
       RecordHandler h =
@@ -765,22 +821,29 @@ public final class TrainCommand implements Callable<Integer> {
             + String.format(Locale.ROOT, "%.1f", r.latencyP99Micros())
             + " us.");
     XYChart loss = Report.chart("Training loss", "step", "loss", false, true);
-    Report.line(loss, "loss", step, rows.stream().mapToDouble(a -> a[1]).toArray(), false);
+    line(loss, "loss", step, rows.stream().mapToDouble(a -> a[1]).toArray());
     rep.chart(loss);
     XYChart lrChart = Report.chart("Learning rate applied", "step", "lr", false, true);
-    Report.line(lrChart, "lr", step, rows.stream().mapToDouble(a -> a[2]).toArray(), false);
+    line(lrChart, "lr", step, rows.stream().mapToDouble(a -> a[2]).toArray());
     rep.chart(lrChart);
     if (!latency.isEmpty()) {
       XYChart lat =
           Report.chart("Loop latency (observation -> decision applied)", "step", "us", false, true);
-      Report.line(
+      line(
           lat,
           "latency",
           latency.stream().mapToDouble(a -> a[0]).toArray(),
-          latency.stream().mapToDouble(a -> a[1]).toArray(),
-          false);
+          latency.stream().mapToDouble(a -> a[1]).toArray());
       rep.chart(lat);
     }
     return rep.html();
+  }
+
+  /** Most points drawn per series of the report; longer runs are thinned by bucket min/max. */
+  static final int REPORT_POINTS = 4000;
+
+  private static void line(XYChart c, String name, double[] x, double[] y) {
+    double[][] d = Report.downsample(x, y, REPORT_POINTS);
+    Report.line(c, name, d[0], d[1], false);
   }
 }

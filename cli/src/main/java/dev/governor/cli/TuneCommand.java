@@ -72,8 +72,14 @@ public final class TuneCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Worker threads, 0 = all cores (default 0).")
   int threads;
 
-  @Option(names = "--out", required = true, description = "Output folder.")
+  @Option(names = "--out", required = true, description = "Output folder (new or empty).")
   Path out;
+
+  @Option(
+      names = "--force",
+      description =
+          "Write into a non-empty --out folder (replacing the files this command writes).")
+  boolean force;
 
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
@@ -81,6 +87,7 @@ public final class TuneCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Settings.bind(spec, "tune");
+    Outputs.requireFreshFolder(out, force);
     if (trials < 1) {
       throw new UserException("--trials must be >= 1, but was " + trials);
     }

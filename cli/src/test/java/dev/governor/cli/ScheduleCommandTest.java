@@ -166,4 +166,39 @@ class ScheduleCommandTest {
         r.err().contains("--policy cosine(gear=standard, t-max=5) reads measurements"), r.err());
     assertEquals(0, run("schedule", "--policy", "cosine(gear=off)", "--steps", "5").code());
   }
+
+  /** A reader that goes away after its first kilobyte, as {@code head -1} does. */
+  private static PrintWriter closingAfter(int bytes) {
+    return new PrintWriter(
+        new java.io.OutputStream() {
+          private int n;
+
+          @Override
+          public void write(int b) throws java.io.IOException {
+            if (++n > bytes) {
+              throw new java.io.IOException("Broken pipe");
+            }
+          }
+        },
+        true);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"csv", "json"})
+  @org.junit.jupiter.api.Timeout(30)
+  void stopsSoonAfterItsReaderGoesAway(String format) {
+    // 2e9 rows take minutes to print; a closed output must end the command within a few rows
+    StringWriter err = new StringWriter();
+    long t0 = System.nanoTime();
+    int code =
+        Main.run(
+            new String[] {
+              "schedule", "--policy", "cosine(lr=0.1)", "--steps", "2000000000", "--format", format
+            },
+            closingAfter(1024),
+            new PrintWriter(err, true));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertEquals(0, code, err.toString());
+    assertTrue(seconds < 20, "stopped after " + seconds + " s");
+  }
 }

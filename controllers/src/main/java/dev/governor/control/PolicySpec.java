@@ -93,7 +93,11 @@ public record PolicySpec(String name, Map<String, String> options) {
           throw new IllegalArgumentException(
               "policy option must be key=value, but was '" + part.trim() + "' in '" + text + "'");
         }
-        opts.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+        String key = part.substring(0, eq).trim();
+        if (opts.put(key, part.substring(eq + 1).trim()) != null) {
+          throw new IllegalArgumentException(
+              "policy option " + key + " is given twice in '" + text + "'; give each key once");
+        }
       }
     }
     return new PolicySpec(t.substring(0, open), opts);

@@ -166,6 +166,18 @@ public sealed interface ProblemConfig
       atLeast("nqm.dim", dim, 1);
       positive("nqm.lambda-max", lambdaMax);
       nonNegative("nqm.exponent", exponent);
+      if (dim > 1 && !(lambdaMax * Math.pow(dim, -exponent) >= Double.MIN_NORMAL)) {
+        // beyond this the smallest curvatures underflow to zero (or subnormals): no such plant
+        throw new IllegalArgumentException(
+            String.format(
+                java.util.Locale.ROOT,
+                "nqm.exponent must be at most %.4g for dim %d and lambda-max %s (the smallest"
+                    + " curvature lambda-max * dim^-exponent must be a normal double), but was %s",
+                Math.log(lambdaMax / Double.MIN_NORMAL) / Math.log(dim),
+                dim,
+                lambdaMax,
+                exponent));
+      }
       if (noise == null) {
         throw new IllegalArgumentException(
             "nqm.noise must be isotropic or curvature, but was null");

@@ -90,6 +90,65 @@ public final class Report {
   }
 
   /**
+   * At most {@code maxPoints} points of the series {@code (x, y)} for drawing: the points are cut
+   * into {@code maxPoints / 2} buckets of consecutive indices, and each bucket keeps its lowest and
+   * its highest point (by {@code y}, in index order), so spikes survive as they would on screen. A
+   * series with at most {@code maxPoints} points is returned as is. Points whose {@code y} is NaN
+   * or infinite are dropped from a thinned series (they are not drawn anyway); a bucket of only
+   * such points contributes nothing. XChart's cost grows faster than linearly with the points it
+   * draws, so a long run is thinned before it is drawn.
+   *
+   * @return {@code {x', y'}}
+   * @throws IllegalArgumentException when the arrays differ in length or {@code maxPoints < 2}
+   */
+  public static double[][] downsample(double[] x, double[] y, int maxPoints) {
+    if (x.length != y.length) {
+      throw new IllegalArgumentException(
+          "x and y must have the same length, but were " + x.length + " and " + y.length);
+    }
+    if (maxPoints < 2) {
+      throw new IllegalArgumentException("maxPoints must be >= 2, but was " + maxPoints);
+    }
+    int n = x.length;
+    if (n <= maxPoints) {
+      return new double[][] {x, y};
+    }
+    int buckets = maxPoints / 2;
+    double[] xs = new double[2 * buckets];
+    double[] ys = new double[2 * buckets];
+    int m = 0;
+    for (int k = 0; k < buckets; k++) {
+      int a = (int) ((long) k * n / buckets);
+      int b = (int) ((long) (k + 1) * n / buckets);
+      int lo = -1;
+      int hi = -1;
+      for (int i = a; i < b; i++) {
+        if (!Double.isFinite(y[i])) {
+          continue;
+        }
+        if (lo < 0 || y[i] < y[lo]) {
+          lo = i;
+        }
+        if (hi < 0 || y[i] > y[hi]) {
+          hi = i;
+        }
+      }
+      if (lo < 0) {
+        continue;
+      }
+      int first = Math.min(lo, hi);
+      int second = Math.max(lo, hi);
+      xs[m] = x[first];
+      ys[m++] = y[first];
+      if (second != first) {
+        xs[m] = x[second];
+        ys[m++] = y[second];
+      }
+    }
+    return new double[][] {java.util.Arrays.copyOf(xs, m), java.util.Arrays.copyOf(ys, m)};
+  }
+
+  /**
    * Adds a line series, dropping points that are non-finite (or ≤ 0 on a log axis), so a diverged
    * run does not break the plot.
    */

@@ -55,7 +55,16 @@ final class ChronicleLog implements AutoCloseable {
   private final boolean readOnly;
   private final SingleChronicleQueue queue;
   private final List<AutoCloseable> children = new ArrayList<>();
+  private WriterLock writerLock;
+  private net.openhft.chronicle.core.values.LongValue appended;
   private boolean closed;
+
+  /**
+   * The table-store key of the index of the newest record appended: what the queue promises its
+   * readers. A queue whose records end before it lost records (a cycle file deleted, truncated or
+   * zeroed).
+   */
+  static final String APPENDED_KEY = "governor.appended";
 
   private ChronicleLog(Path path, String what, boolean readOnly, SingleChronicleQueue queue) {
     this.path = path;
@@ -90,6 +99,7 @@ final class ChronicleLog implements AutoCloseable {
       }
     }
     checkFiles(abs, what);
+    checkCycleFilesPresent(abs, what);
     try {
       SingleChronicleQueue q =
           SingleChronicleQueueBuilder.binary(abs)
@@ -97,13 +107,212 @@ final class ChronicleLog implements AutoCloseable {
               .readOnly(readOnly)
               .checkInterrupts(false)
               .build();
-      return new ChronicleLog(abs, what, readOnly, q);
+      ChronicleLog log = new ChronicleLog(abs, what, readOnly, q);
+      try {
+        log.checkExtents();
+        checkPromise(q, abs, what);
+      } catch (RuntimeException | InternalError e) {
+        q.close();
+        throw e;
+      }
+      return log;
     } catch (TelemetryException e) {
       throw e;
     } catch (RuntimeException | Error e) {
       throw new TelemetryException(
           "cannot open the " + what + " queue " + abs + ": " + oneLine(e), e);
     }
+  }
+
+  /**
+   * Refuses a queue whose records end before the newest record its writers recorded appending
+   * ({@link #APPENDED_KEY}): its cycle files were deleted, emptied, truncated or zeroed, so what is
+   * left would read as a shorter (or empty) run.
+   */
+  private static void checkPromise(SingleChronicleQueue q, Path dir, String what) {
+    long promised;
+    try {
+      promised = q.tableStoreGet(APPENDED_KEY);
+    } catch (RuntimeException e) {
+      return; // no promise recorded
+    }
+    if (promised == Long.MIN_VALUE || promised < 0) {
+      return;
+    }
+    long last;
+    try {
+      last = q.lastIndex();
+    } catch (InternalError e) {
+      return; // a cycle file cut short: its records up to the cut read back, then one error
+    } catch (RuntimeException e) {
+      throw new TelemetryException(
+          what + " queue " + dir + " cannot be read to its end: " + oneLine(e), e);
+    }
+    if (last < promised) {
+      throw new TelemetryException(
+          what
+              + " queue "
+              + dir
+              + " is damaged: it "
+              + (last < 0 ? "holds no records" : "ends at record " + seqTextOf(last))
+              + ", but its writer appended up to record "
+              + seqTextOf(promised)
+              + " (a cycle file *.cq4 was deleted, emptied, truncated or zeroed)");
+    }
+  }
+
+  /**
+   * Refuses a queue with a table store but no cycle file when a writer has appended to it (its lock
+   * file exists) and is gone: its cycle files were deleted. (A writer that took the lock and died
+   * before its first record would be reported too; it wrote nothing.)
+   */
+  private static void checkCycleFilesPresent(Path dir, String what) {
+    if (!Files.exists(dir.resolve(WriterLock.FILE)) || !hasQueueFiles(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      if (s.anyMatch(p -> p.getFileName().toString().endsWith(".cq4"))) {
+        return;
+      }
+    } catch (IOException e) {
+      return;
+    }
+    if (!WriterLock.live(dir)) {
+      throw new TelemetryException(
+          what
+              + " queue "
+              + dir
+              + " is damaged: it has no cycle file (*.cq4), but a writer appended to it ("
+              + WriterLock.FILE
+              + " exists): its cycle files were deleted");
+    }
+  }
+
+  /** A cycle file cut short below its records (read-only logs only), or null. */
+  private File cutFile;
+
+  private long cutSize;
+  private long cutEnd;
+
+  /**
+   * Finds a cycle file cut short below its records: the end of its newest record (the store's write
+   * position plus that record's length) lies past the file's end. Reading through the mapping past
+   * the end would fault, and the JVM reports such a fault late, after the bytes past the cut were
+   * read as zeros; so a reader stops at the first record that runs past the cut, with one error
+   * ({@link #checkCut}), after every record before it. A writer never appends after a cut.
+   *
+   * @throws TelemetryException naming the file when the queue is open for writing
+   */
+  private void checkExtents() {
+    int first = queue.firstCycle();
+    int last = queue.lastCycle();
+    if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE) {
+      return;
+    }
+    for (Long c : queue.listCyclesBetween(first, last)) {
+      net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore store =
+          queue.storeForCycle(c.intValue(), queue.epoch(), false, null);
+      if (store == null) {
+        continue;
+      }
+      File f;
+      long wp;
+      try {
+        f = store.file();
+        wp = store.writePosition();
+      } finally {
+        queue.closeStore(store);
+      }
+      if (f == null || wp <= 0) {
+        continue;
+      }
+      long size = f.length();
+      long end = wp + 4;
+      if (size >= end) {
+        end += headerLength(f, wp);
+      }
+      if (size < end) {
+        if (!readOnly) {
+          throw new TelemetryException(
+              what
+                  + " queue file "
+                  + f
+                  + " is truncated: it is "
+                  + size
+                  + " bytes, but its records run to byte "
+                  + end
+                  + "; nothing is appended after a cut");
+        }
+        cutFile = f;
+        cutSize = size;
+        cutEnd = end;
+        return;
+      }
+    }
+  }
+
+  private static boolean sameFile(File a, File b) {
+    return a.toPath().toAbsolutePath().normalize().equals(b.toPath().toAbsolutePath().normalize());
+  }
+
+  /**
+   * Throws when a reader found no further record although a cycle file of this queue was cut short
+   * below its records: what is missing is reported, never read as the end of the run.
+   */
+  void checkEnd() {
+    if (cutFile != null) {
+      throw new TelemetryException(
+          what
+              + " queue file "
+              + cutFile
+              + " is truncated at byte "
+              + cutSize
+              + ": its records run to byte "
+              + cutEnd
+              + " (the records before the cut read back)");
+    }
+  }
+
+  private int headerLength(File f, long pos) {
+    try (FileChannel ch = FileChannel.open(f.toPath(), StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      return ch.read(b, pos) == 4 ? b.getInt(0) & LENGTH_MASK : 0;
+    } catch (IOException e) {
+      throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
+    }
+  }
+
+  /**
+   * Throws when the record whose header is at byte {@code pos} of {@code f} runs past a cut of that
+   * file.
+   *
+   * @param after the index of the record before it (-1 for none), for the message
+   */
+  void checkCut(File f, long pos, long after) {
+    if (cutFile == null || f == null || pos >= cutEnd || pos + 4 + (2L << 20) < cutSize) {
+      return;
+    }
+    if (!sameFile(cutFile, f)) {
+      return;
+    }
+    long end = pos + 4 <= cutSize ? pos + 4 + headerLength(f, pos) : pos + 4;
+    if (end > cutSize) {
+      throw new TelemetryException(
+          what
+              + " queue file "
+              + f
+              + " is truncated at byte "
+              + cutSize
+              + ": "
+              + (after < 0 ? "its first record" : "record " + seqText(after + 1))
+              + " runs past the cut to byte "
+              + end
+              + " (the records before it read back)");
+    }
+  }
+
+  private static String seqTextOf(long index) {
+    return "#" + ROLL_CYCLE.toSequenceNumber(index) + " of cycle " + ROLL_CYCLE.toCycle(index);
   }
 
   private static boolean hasQueueFiles(Path dir) {
@@ -133,18 +342,28 @@ final class ChronicleLog implements AutoCloseable {
     return readOnly;
   }
 
-  /** A raw appender usable from any one thread at a time. */
+  /**
+   * A raw appender usable from any one thread at a time. The first one takes the queue's {@link
+   * WriterLock} for this process (until {@link #close}).
+   *
+   * @throws TelemetryException naming the lock and its holder when another process writes the queue
+   */
   ExcerptAppender createAppender() {
     checkOpen();
     if (readOnly) {
       throw new IllegalStateException(what + " queue " + path + " is open read-only");
+    }
+    synchronized (this) {
+      if (writerLock == null) {
+        writerLock = WriterLock.acquire(path, what);
+      }
     }
     try {
       ExcerptAppender a = queue.createAppender();
       a.singleThreadedCheckDisabled(true);
       register(a);
       return a;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw new TelemetryException(
           "cannot append to the " + what + " queue " + path + ": " + oneLine(e), e);
     }
@@ -158,9 +377,37 @@ final class ChronicleLog implements AutoCloseable {
       t.singleThreadedCheckDisabled(true);
       register(t);
       return t;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw new TelemetryException(
           "cannot read the " + what + " queue " + path + ": " + oneLine(e), e);
+    }
+  }
+
+  /** Chronicle's index count of this queue's cycle files (entries per index array). */
+  int indexCount() {
+    return queue.indexCount();
+  }
+
+  /** Records {@code index} as the newest record appended (see {@link #APPENDED_KEY}). */
+  void appended(long index) {
+    net.openhft.chronicle.core.values.LongValue v = appended;
+    if (v == null) {
+      synchronized (this) {
+        if (appended == null) {
+          appended = queue.metaStore().acquireValueFor(APPENDED_KEY, Long.MIN_VALUE);
+        }
+        v = appended;
+      }
+    }
+    v.setOrderedValue(index); // one writing process; a lower promise is merely weaker
+  }
+
+  /** The index of the newest record its writers appended, or {@code Long.MIN_VALUE} if unknown. */
+  long promisedIndex() {
+    try {
+      return queue.tableStoreGet(APPENDED_KEY);
+    } catch (RuntimeException e) {
+      return Long.MIN_VALUE;
     }
   }
 
@@ -192,9 +439,27 @@ final class ChronicleLog implements AutoCloseable {
   }
 
   /** Error for a failure of Chronicle itself while reading. */
-  TelemetryException readFailure(ExcerptTailer t, RuntimeException e) {
-    File f = t.currentFile();
+  TelemetryException readFailure(ExcerptTailer t, Throwable e) {
+    File f = null;
+    try {
+      f = t.currentFile();
+    } catch (RuntimeException ignored) {
+      // named by the folder instead
+    }
     String file = f != null ? f.toString() : path.toString();
+    if (e instanceof InternalError) {
+      // a fault in a memory-mapped read: the file is shorter than the records it indexes
+      long size = f != null ? f.length() : -1;
+      return new TelemetryException(
+          what
+              + " queue file "
+              + file
+              + " is truncated: its records run past its end"
+              + (size >= 0 ? " (" + size + " bytes left)" : "")
+              + "; the records before the cut can be read back only with the file restored or"
+              + " re-imported",
+          e);
+    }
     return new TelemetryException(
         what + " queue file " + file + " is damaged or foreign: " + oneLine(e), e);
   }
@@ -252,7 +517,7 @@ final class ChronicleLog implements AutoCloseable {
       }
     } catch (TelemetryException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw readFailure(t, e);
     }
   }
@@ -293,16 +558,22 @@ final class ChronicleLog implements AutoCloseable {
     boolean increasing = true;
     File lastFile = null;
     long lastEnd = -1;
+    long lastIndex = -1;
     try {
       while (true) {
+        if (lastFile != null) {
+          checkCut(lastFile, lastEnd, lastIndex);
+        }
         try (DocumentContext dc = t.readingDocument()) {
           if (!dc.isPresent()) {
+            checkEnd();
             break;
           }
           Bytes<?> b = dc.wire().bytes();
           lastFile = t.currentFile();
           lastEnd = b.readLimit();
           long index = dc.index();
+          lastIndex = index;
           try {
             int kind = r.start(b);
             if (kind != mainKind && kind != Records.KIND_EVENT) {
@@ -345,7 +616,7 @@ final class ChronicleLog implements AutoCloseable {
       }
     } catch (TelemetryException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw readFailure(t, e);
     } finally {
       t.close();
@@ -465,8 +736,25 @@ final class ChronicleLog implements AutoCloseable {
     } catch (IOException e) {
       throw new TelemetryException("cannot list the " + what + " queue " + dir + ": " + e, e);
     }
+    // Only a live writer creates queue files, and a cycle file only while holding the writer lock
+    // (the table store before taking it, so only once a lock file exists): without one, a file
+    // that looks half-created (zeros) is damaged.
+    boolean writerLive = !files.isEmpty() && WriterLock.live(dir);
+    boolean lockFile = Files.exists(dir.resolve(WriterLock.FILE));
     for (Path f : files) {
-      String type = f.getFileName().toString().endsWith(".cq4t") ? "STStore" : "SCQStore";
+      boolean table = f.getFileName().toString().endsWith(".cq4t");
+      String type = table ? "STStore" : "SCQStore";
+      if (!writerLive && (!table || lockFile) && !looksLikeQueueFile(f, type, what, false)) {
+        throw new TelemetryException(
+            what
+                + " queue file "
+                + f
+                + " is damaged: "
+                + describeDamage(f)
+                + " (no "
+                + type
+                + " header, and no writer is creating it)");
+      }
       // A file another thread or process is creating can look inconsistent for a moment (header
       // length written before the file grew, a partly written header): look again a few times,
       // briefly, before calling it damaged. A really damaged file costs ~0.2 s more to report.
@@ -475,7 +763,7 @@ final class ChronicleLog implements AutoCloseable {
         if (attempt > 0) {
           pause();
         }
-        ok = looksLikeQueueFile(f, type, what);
+        ok = looksLikeQueueFile(f, type, what, true);
       }
       if (!ok) {
         throw new TelemetryException(
@@ -491,6 +779,26 @@ final class ChronicleLog implements AutoCloseable {
 
   private static final int CHECK_ATTEMPTS = 20;
 
+  /** What a file without a valid header holds: nothing, zeros, or other bytes. */
+  private static String describeDamage(Path f) {
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size == 0) {
+        return "it is empty (0 bytes)";
+      }
+      ByteBuffer b = ByteBuffer.allocate(4096);
+      int n = Math.max(0, ch.read(b, 0));
+      for (int i = 0; i < n; i++) {
+        if (b.get(i) != 0) {
+          return "its first bytes are not a queue header";
+        }
+      }
+      return "its first " + n + " bytes are zero";
+    } catch (IOException e) {
+      return "it cannot be read (" + e.getMessage() + ")";
+    }
+  }
+
   private static void pause() {
     try {
       Thread.sleep(10);
@@ -500,7 +808,8 @@ final class ChronicleLog implements AutoCloseable {
   }
 
   /** Whether {@code f} starts with a complete (or in-creation) store header of {@code type}. */
-  private static boolean looksLikeQueueFile(Path f, String type, String what) {
+  private static boolean looksLikeQueueFile(
+      Path f, String type, String what, boolean maybeInCreation) {
     byte[] head = new byte[64];
     int n;
     long size;
@@ -514,7 +823,7 @@ final class ChronicleLog implements AutoCloseable {
     if (h == 0 || (h & NOT_COMPLETE) != 0) {
       // Another process may be creating this file right now: Chronicle reserves the header,
       // then writes "header: !SCQStore {...}". Only that beginning (or zeros) is accepted.
-      return beingCreated(head, n);
+      return maybeInCreation && beingCreated(head, n);
     }
     return n >= 32
         && (h & META_DATA) != 0
@@ -575,6 +884,12 @@ final class ChronicleLog implements AutoCloseable {
         // closing the queue below releases the mappings anyway
       }
     }
+    if (appended != null) {
+      appended.close();
+    }
     queue.close();
+    if (writerLock != null) {
+      writerLock.close();
+    }
   }
 }

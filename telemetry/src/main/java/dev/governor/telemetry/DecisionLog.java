@@ -38,9 +38,14 @@ public interface DecisionLog extends AutoCloseable {
   Path path();
 
   /**
-   * A new appender.
+   * A new appender. The first appender of this log takes the queue's writer lock ({@code
+   * writer.lock}) for this process until the log is closed: one process writes a queue at a time.
+   * An append that finds the disk full raises {@link DiskFullException} before writing; that
+   * appender then refuses further appends.
    *
    * @throws IllegalStateException when the log is read-only or closed
+   * @throws TelemetryException naming the lock file and its holder when another live process writes
+   *     the queue
    */
   Appender appender();
 

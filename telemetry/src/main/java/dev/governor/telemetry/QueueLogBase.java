@@ -38,7 +38,7 @@ abstract class QueueLogBase implements AutoCloseable {
     ExcerptTailer t = log.createTailer();
     try {
       t.toEnd();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw log.readFailure(t, e);
     }
     return new QueueTailer(log, t, kind);

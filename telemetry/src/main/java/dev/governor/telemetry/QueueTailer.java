@@ -18,6 +18,9 @@ final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
   private long lastStep = -1;
   private Observation lastObservation;
   private boolean closed;
+  private java.io.File lastFile;
+  private long lastEnd;
+  private long lastIndex = -1;
 
   private final int mainKind;
 
@@ -39,12 +42,23 @@ final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
     Observation obs = null;
     Event ev = null;
     int kind;
+    if (lastFile != null) {
+      log.checkCut(lastFile, lastEnd, lastIndex);
+    }
     try (DocumentContext dc = tailer.readingDocument()) {
       if (!dc.isPresent()) {
+        if (log.readOnly()) {
+          log.checkEnd();
+        }
         return 0;
       }
       Bytes<?> b = dc.wire().bytes();
       long index = dc.index();
+      if (log.readOnly()) {
+        lastFile = tailer.currentFile();
+        lastEnd = b.readLimit();
+        lastIndex = index;
+      }
       try {
         kind = reader.start(b);
         if (kind != mainKind && kind != Records.KIND_EVENT) {
@@ -79,7 +93,7 @@ final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
       lastStep = reader.step;
     } catch (TelemetryException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | InternalError e) {
       throw log.readFailure(tailer, e);
     }
     if (h != null) {

@@ -28,9 +28,10 @@ import java.util.TreeMap;
  *   report.html    human report with plots
  * </pre>
  *
- * <p>{@link #create} never overwrites a run ({@code run.json} present = refused), so nothing
- * already written is lost; files are written to a temporary name and moved into place. Immutable;
- * the logs it opens belong to the caller (close them).
+ * <p>{@link #create} never overwrites a run ({@code run.json} present = refused) nor takes over the
+ * queues of one, and refuses any other non-empty folder unless forced, so nothing already written
+ * is lost; files are written to a temporary name and moved into place. Immutable; the logs it opens
+ * belong to the caller (close them).
  */
 public final class RunFolder {
   private static final ObjectMapper JSON =
@@ -45,16 +46,53 @@ public final class RunFolder {
   }
 
   /**
-   * Creates the folder (and its parents), its sub-folders and {@code run.json}.
+   * Creates the folder (and its parents), its sub-folders and {@code run.json}; the folder must be
+   * new or empty.
    *
-   * @throws TelemetryException naming the folder when it already holds a run or cannot be written
+   * @throws TelemetryException naming the folder when it already holds a run, is not empty, or
+   *     cannot be written
    */
   public static RunFolder create(Path dir, RunHeader header) {
+    return create(dir, header, false);
+  }
+
+  /**
+   * Like {@link #create(Path, RunHeader)}; with {@code force} a folder holding other files is
+   * accepted (they are kept), but never one holding a run ({@code run.json}) or a run's queues.
+   *
+   * @throws TelemetryException naming the folder and what it holds when it is refused
+   */
+  public static RunFolder create(Path dir, RunHeader header, boolean force) {
     Path abs = dir.toAbsolutePath().normalize();
     Path json = abs.resolve("run.json");
     if (Files.exists(json)) {
       throw new TelemetryException(
           "run folder " + abs + " already holds a run (run.json exists); choose another folder");
+    }
+    if (Files.exists(abs) && !Files.isDirectory(abs)) {
+      throw new TelemetryException("run folder " + abs + " is a file; choose a folder");
+    }
+    for (String q : new String[] {"telemetry", "decisions"}) {
+      if (hasQueue(abs.resolve(q))) {
+        throw new TelemetryException(
+            "run folder "
+                + abs
+                + " holds the "
+                + q
+                + " queue of an earlier run (its run.json is missing); choose another folder");
+      }
+    }
+    if (!force) {
+      java.util.List<String> held = entries(abs);
+      if (!held.isEmpty()) {
+        throw new TelemetryException(
+            "run folder "
+                + abs
+                + " is not empty (it holds "
+                + String.join(", ", held.subList(0, Math.min(3, held.size())))
+                + (held.size() > 3 ? " and " + (held.size() - 3) + " more" : "")
+                + "); choose a new folder, or pass --force to write the run into it");
+      }
     }
     try {
       Files.createDirectories(abs.resolve("telemetry"));
@@ -65,6 +103,47 @@ public final class RunFolder {
     }
     writeAtomically(json, toJson(header));
     return new RunFolder(abs, header);
+  }
+
+  /** The names in {@code dir}, sorted; empty when it does not exist. */
+  static java.util.List<String> entries(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return java.util.List.of();
+    }
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new TelemetryException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The process writing this run, when another live process holds the writer lock of its telemetry
+   * or decision queue: "telemetry queue written by pid 12 host h", else empty.
+   */
+  public java.util.Optional<String> liveWriter() {
+    return liveWriter(telemetryDir(), decisionsDir());
+  }
+
+  /** Like {@link #liveWriter()}, for the decision queue only (the one a controller writes). */
+  public java.util.Optional<String> liveDecisionWriter() {
+    return liveWriter(decisionsDir());
+  }
+
+  private static java.util.Optional<String> liveWriter(Path... queues) {
+    for (Path q : queues) {
+      java.util.Optional<String> h = WriterLock.holder(q);
+      if (h.isPresent()) {
+        return java.util.Optional.of(
+            q.getFileName()
+                + " queue written by "
+                + h.get()
+                + " ("
+                + q.resolve(WriterLock.FILE)
+                + ")");
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /**
@@ -188,7 +267,16 @@ public final class RunFolder {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      throw new TelemetryException("cannot write " + target + ": " + e, e);
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // the message below names the target; a leftover .tmp holds nothing of value
+      }
+      String why =
+          e.getMessage() != null && e.getMessage().contains("No space left")
+              ? "no space left on device"
+              : e.toString();
+      throw new TelemetryException("cannot write " + target + ": " + why, e);
     }
   }
 

@@ -5,7 +5,7 @@ package dev.governor.telemetry;
  * newer schema. The message is one line that names the file (or folder) and what is wrong with it,
  * fit to show a user as is.
  */
-public final class TelemetryException extends RuntimeException {
+public class TelemetryException extends RuntimeException {
 
   /** An error with a one-line message naming the file. */
   public TelemetryException(String message) {

@@ -45,9 +45,15 @@ public interface TelemetryLog extends AutoCloseable {
   Path path();
 
   /**
-   * A new appender. Use one per writing thread (or hand it between threads, one at a time).
+   * A new appender. Use one per writing thread (or hand it between threads, one at a time). The
+   * first appender of this log takes the queue's writer lock ({@code writer.lock}) for this process
+   * until the log is closed: one process writes a queue at a time. An append that finds the disk
+   * full raises {@link DiskFullException} before writing; that appender then refuses further
+   * appends.
    *
    * @throws IllegalStateException when the log is read-only or closed
+   * @throws TelemetryException naming the lock file and its holder when another live process writes
+   *     the queue
    */
   Appender appender();
 
