@@ -46,7 +46,7 @@ public record RunSpec(
     Duration restartWindow,
     LongConsumer progress) {
 
-  /** How the trainer waits for decisions (DESIGN.md, "One training step"). */
+  /** How the trainer waits for decisions (docs/design.md, "One training step"). */
   public enum Mode {
     /** Wait for the decision made after step t before running step t + 1 (bounded wait). */
     SYNC,

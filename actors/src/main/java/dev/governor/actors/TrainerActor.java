@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * Drives one {@link Trainer} (the plant) through a run: runs step {@code t} with the current
  * hyperparameters, appends the observation to the run's telemetry queue, and gets the decision made
- * after it (DESIGN.md, "One training step").
+ * after it (docs/design.md, "One training step").
  *
  * <ul>
  *   <li><b>Synchronous</b> ({@link RunSpec.Mode#SYNC}): waits for the decision of step {@code t}

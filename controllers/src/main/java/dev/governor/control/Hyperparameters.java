@@ -110,8 +110,8 @@ public record Hyperparameters(
   }
 
   /**
-   * The effective learning rate η·min(1, c/‖g‖) for a gradient of norm {@code gradNorm} (THEORY.md,
-   * "Clipping").
+   * The effective learning rate η·min(1, c/‖g‖) for a gradient of norm {@code gradNorm}
+   * (docs/theory.md, "Clipping").
    */
   public double effectiveLr(double gradNorm) {
     return effectiveLr(lr, clip, gradNorm);

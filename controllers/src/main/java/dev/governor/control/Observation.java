@@ -170,8 +170,8 @@ public record Observation(
   }
 
   /**
-   * The effective learning rate η·min(1, c/‖g‖) of this step (THEORY.md, "Clipping"); NaN when the
-   * learning rate or the gradient norm is NaN. With clipping off (+Inf) it is η.
+   * The effective learning rate η·min(1, c/‖g‖) of this step (docs/theory.md, "Clipping"); NaN when
+   * the learning rate or the gradient norm is NaN. With clipping off (+Inf) it is η.
    */
   public double effectiveLr() {
     return Hyperparameters.effectiveLr(lr, clip, gradNorm);

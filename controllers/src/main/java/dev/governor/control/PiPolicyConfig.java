@@ -111,8 +111,8 @@ public record PiPolicyConfig(
 
   /**
    * The weight-decay loop: {@code λ_t = κ / η_t · e^trim} with {@code κ = wd · lr} (λ·η constant,
-   * THEORY.md "AdamW"), the trim a PI loop on the generalization gap updated only when a validation
-   * loss is measured (a slower rate than the step).
+   * docs/theory.md "AdamW"), the trim a PI loop on the generalization gap updated only when a
+   * validation loss is measured (a slower rate than the step).
    *
    * @param wd initial weight decay; 0 turns weight decay off [{@code wd}]
    * @param on coupling and trim on; off = fixed {@code wd} [{@code wd-loop}]

@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The measurable states of the optimization a loop can regulate (DESIGN.md, "Process variables").
- * Each reads one step's {@link Observation} and returns a plain number, or NaN when it cannot be
- * measured at that step; a controller treats NaN (and ±Inf) as a fault and holds its output.
- * Filtering (e.g. turning the clip indicator into a clip rate) is the controller's EMA, not done
- * here. Stateless and allocation-free.
+ * The measurable states of the optimization a loop can regulate (docs/design.md, "Process
+ * variables"). Each reads one step's {@link Observation} and returns a plain number, or NaN when it
+ * cannot be measured at that step; a controller treats NaN (and ±Inf) as a fault and holds its
+ * output. Filtering (e.g. turning the clip indicator into a clip rate) is the controller's EMA, not
+ * done here. Stateless and allocation-free.
  */
 public enum ProcessVariable {
   /**

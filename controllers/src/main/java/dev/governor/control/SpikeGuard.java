@@ -2,7 +2,7 @@ package dev.governor.control;
 
 /**
  * Spike and divergence detector on the training loss and the log gradient norm, with an escalating
- * response (THEORY.md, "Large-run practice"; semantics of the actions in {@link GuardAction}).
+ * response (docs/theory.md, "Large-run practice"; semantics of the actions in {@link GuardAction}).
  *
  * <p>Per step: the one-sided z-scores {@code z_L = (L − mean) / sd} of the loss and {@code z_G} of
  * {@code ln ‖g‖} against a rolling window of the last accepted (non-spike) samples; {@code z =

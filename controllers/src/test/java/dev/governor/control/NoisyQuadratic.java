@@ -3,9 +3,9 @@ package dev.governor.control;
 import java.util.SplittableRandom;
 
 /**
- * A test plant: SGD on the noisy quadratic model L(x) = ½ Σ h_i x_i² (THEORY.md), h_i = 1/i for i =
- * 1..n (λ_max = 1, so GD diverges for η > 2), gradient noise ∝ H: g_i = h_i x_i + σ·√h_i·ξ. It
- * reports loss, gradient norm, parameter and update norms, alignment and secant sharpness, and
+ * A test plant: SGD on the noisy quadratic model L(x) = ½ Σ h_i x_i² (docs/theory.md), h_i = 1/i
+ * for i = 1..n (λ_max = 1, so GD diverges for η > 2), gradient noise ∝ H: g_i = h_i x_i + σ·√h_i·ξ.
+ * It reports loss, gradient norm, parameter and update norms, alignment and secant sharpness, and
  * applies clipping and decoupled weight decay.
  */
 final class NoisyQuadratic {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The contract battery every {@link Policy} passes (STYLE.md §6): run against every name in {@link
+ * The contract battery every {@link Policy} passes: run against every name in {@link
  * Policies#names()} (default options, plus configured variants), fed observation streams that mix
  * plausible values with NaN, ±Inf, negative, zero and huge measurements.
  */

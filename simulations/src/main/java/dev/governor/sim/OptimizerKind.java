@@ -13,8 +13,8 @@ import java.util.StringJoiner;
  * <p>Weight decay of the four classic optimizers follows the trainer contract ({@code
  * Hyperparameters}): decoupled, a shrink of η·λ·θ per step — except {@link #ADAM}, which adds λ·θ
  * to the gradient before the moment estimates (classic L2, distorted by the adaptive denominators;
- * THEORY.md "Optimizers"), so that Adam and AdamW differ exactly as in PyTorch. The other methods
- * apply λ exactly as their reference implementation does (stated per constant).
+ * docs/theory.md "Optimizers"), so that Adam and AdamW differ exactly as in PyTorch. The other
+ * methods apply λ exactly as their reference implementation does (stated per constant).
  *
  * <p>What {@code lr} means differs by method (stated per constant): the step size itself, the
  * Schedule-Free γ, or a multiplier of a step size the method adapts on its own (Prodigy,

@@ -224,7 +224,7 @@ public sealed interface ProblemConfig
     }
 
     /**
-     * The exact stationary expected loss of constant-η SGD (THEORY.md): (η s²/2B) Σ
+     * The exact stationary expected loss of constant-η SGD (docs/theory.md): (η s²/2B) Σ
      * w<sub>i</sub>/(2 − η h<sub>i</sub>); +Inf when η ≥ 2/λ<sub>max</sub>.
      */
     public double stationaryLoss(double eta) {

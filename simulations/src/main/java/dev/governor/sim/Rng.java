@@ -6,7 +6,7 @@ import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 import org.apache.commons.rng.simple.RandomSource;
 
-/** Seeded random streams, every one split from a run seed (STYLE.md, "RNG discipline"). */
+/** Seeded random streams, every one split from a run seed. */
 final class Rng {
   private Rng() {}
 

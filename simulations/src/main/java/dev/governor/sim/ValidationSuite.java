@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The {@code validation} suite: the simulator against closed forms (THEORY.md).
+ * The {@code validation} suite: the simulator against closed forms (docs/theory.md).
  *
  * <ol>
  *   <li><b>Stationary loss.</b> Constant-η SGD on the NQM reaches E[L] = (η s²/2B) Σ

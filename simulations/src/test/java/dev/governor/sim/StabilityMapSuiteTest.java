@@ -51,7 +51,7 @@ class StabilityMapSuiteTest {
   void replicatedProblemStartsAtTheStationaryLoss() {
     // E[L] at the stationary distribution of constant-η SGD = (1/2) Σ h_i v_i, v_i = η s_i²/(h_i(2
     // −
-    // η h_i)) per coordinate, times the copies: the same closed form THEORY.md states.
+    // η h_i)) per coordinate, times the copies: the same closed form docs/theory.md states.
     double eta = 0.3;
     int copies = 64;
     double expected = 0;

@@ -4,8 +4,8 @@ import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 
 /**
- * Receives the records a tailer reads, one call per record (the "Out" side of a log, STYLE.md habit
- * 8). Every method does nothing by default, so a handler overrides only what it wants.
+ * Receives the records a tailer reads, one call per record (the "out" side of a log). Every method
+ * does nothing by default, so a handler overrides only what it wants.
  */
 public interface RecordHandler {
 

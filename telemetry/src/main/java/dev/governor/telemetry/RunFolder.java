@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One run's folder (DESIGN.md, "On disk"):
+ * One run's folder (docs/design.md, "On disk"):
  *
  * <pre>
  * runs/&lt;run-id&gt;/

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * A {@link Dl4jTrainer} driven by a {@link Policy} in this thread (no actors): the synchronous loop
- * of DESIGN.md, recording every observation and decision into the run folder's telemetry and
+ * of docs/design.md, recording every observation and decision into the run folder's telemetry and
  * decision queues when a folder is given. Used by {@code governor demo} and the in-process {@code
  * governor train}.
  *
