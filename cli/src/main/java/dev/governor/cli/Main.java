@@ -43,6 +43,7 @@ import picocli.CommandLine.ParseResult;
       ServeCommand.class,
       ConfigCommand.class,
       ReportCommand.class,
+      DashboardCommand.class,
       TuneCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,398 @@
+package dev.governor.dashboard;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.governor.control.Decision;
+import dev.governor.control.Observation;
+import dev.governor.telemetry.DecisionLog;
+import dev.governor.telemetry.Event;
+import dev.governor.telemetry.EventKind;
+import dev.governor.telemetry.RecordHandler;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.TelemetryException;
+import dev.governor.telemetry.TelemetryLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One watched run in memory: its telemetry and decision series as columns, its events, and what
+ * went wrong (a damaged queue, a deleted folder, no decisions). The queues are opened read-only
+ * ({@link RunFolder#readTelemetry()}, {@link RunFolder#readDecisions()}): nothing under the run
+ * folder is ever written. A damaged record stops the tailing of that queue (the series read so far
+ * stay) and becomes a message; a deleted folder closes the queues. Thread-safe: every method
+ * synchronizes on this object.
+ *
+ * <p>NaN and ±Inf measurements are kept as read and written to JSON as {@code null} (a gap).
+ */
+final class RunData implements AutoCloseable {
+  /** Telemetry columns: one row per observation. */
+  static final List<String> TELE =
+      List.of("step", "loss", "valLoss", "lr", "clip", "gradNorm", "wd", "updateRatio");
+
+  /**
+   * Decision columns: one row per decision (its step is the observation it followed); pv / sp are
+   * each loop's filtered process variable and setpoint (measurement + error).
+   */
+  static final List<String> DEC =
+      List.of(
+          "step", "lr", "clip", "wd", "lrPv", "lrSp", "clipPv", "clipSp", "wdPv", "wdSp", "action");
+
+  /** Event kinds marked on the time axis and listed one by one; others are only counted. */
+  static final Set<EventKind> MARKED =
+      EnumSet.of(EventKind.SKIP, EventKind.ROLLBACK, EventKind.TIMEOUT, EventKind.RESTART);
+
+  /** At most this many marked events are kept (the newest). */
+  static final int MAX_MARKED = 5000;
+
+  /** A run with new steps within this many nanoseconds is "live". */
+  private static final long LIVE_NANOS = 10_000_000_000L;
+
+  final String id;
+  final Path dir;
+  private final Table tele = new Table(TELE);
+  private final Table dec = new Table(DEC);
+  private final List<Event> marked = new ArrayList<>();
+  private long markedDropped;
+  private final EnumMap<EventKind, Long> counts = new EnumMap<>(EventKind.class);
+
+  private String policy = "";
+  private String runId = "";
+  private TelemetryLog tlog;
+  private TelemetryLog.Tailer tt;
+  private DecisionLog dlog;
+  private DecisionLog.Tailer dt;
+  private String headerError;
+  private String teleError;
+  private String decError;
+  private boolean deleted;
+  private boolean ended;
+  private boolean finished;
+  private long lastGrowthNanos = Long.MIN_VALUE;
+  private long version;
+  private boolean closed;
+
+  int subscribers;
+  long releasedAtNanos;
+
+  RunData(String id, Path dir) {
+    this.id = id;
+    this.dir = dir;
+  }
+
+  private final RecordHandler teleHandler =
+      new RecordHandler() {
+        @Override
+        public void observation(Observation o) {
+          double[] r = tele.row();
+          r[0] = o.step();
+          r[1] = o.loss();
+          r[2] = o.valLoss();
+          r[3] = o.lr();
+          r[4] = o.clip();
+          r[5] = o.gradNorm();
+          r[6] = o.weightDecay();
+          r[7] = o.updateNorm() / o.paramNorm();
+          tele.add();
+        }
+
+        @Override
+        public void event(Event e) {
+          addEvent(e);
+        }
+      };
+
+  private final RecordHandler decHandler =
+      new RecordHandler() {
+        @Override
+        public void decision(Decision d) {
+          double[] r = dec.row();
+          r[0] = d.step;
+          r[1] = d.lr;
+          r[2] = d.clip;
+          r[3] = d.weightDecay;
+          r[4] = d.lrMeasurement;
+          r[5] = d.lrMeasurement + d.lrError;
+          r[6] = d.clipMeasurement;
+          r[7] = d.clipMeasurement + d.clipError;
+          r[8] = d.wdMeasurement;
+          r[9] = d.wdMeasurement + d.wdError;
+          r[10] = d.action.ordinal();
+          dec.add();
+        }
+
+        @Override
+        public void event(Event e) {
+          addEvent(e);
+        }
+      };
+
+  private void addEvent(Event e) {
+    counts.merge(e.kind(), 1L, Long::sum);
+    if (e.kind() == EventKind.END) {
+      ended = true;
+    }
+    if (MARKED.contains(e.kind())) {
+      if (marked.size() == MAX_MARKED) {
+        marked.remove(0);
+        markedDropped++;
+      }
+      marked.add(e);
+    }
+  }
+
+  /**
+   * Reads what is new, at most {@code max} records per queue; opens the queues once they exist.
+   * Returns whether anything changed (rows, events or status).
+   */
+  synchronized boolean poll(int max, boolean checkFolder, long nowNanos) {
+    if (closed || deleted) {
+      return false;
+    }
+    long before = version;
+    if (checkFolder) {
+      if (!Files.isDirectory(dir)) {
+        deleted = true;
+        closeQueues();
+        version++;
+        return true;
+      }
+      if (tlog == null && headerError == null) {
+        try {
+          RunFolder f = RunFolder.open(dir);
+          runId = f.header().runId();
+          policy = f.header().policy().toString();
+          if (f.hasTelemetry()) {
+            tlog = f.readTelemetry();
+            tt = tlog.tailer();
+          }
+        } catch (TelemetryException e) {
+          headerError = e.getMessage();
+          version++;
+        }
+      }
+      if (dlog == null && tlog != null && decError == null) {
+        try {
+          RunFolder f = RunFolder.open(dir);
+          if (f.hasDecisions()) {
+            dlog = f.readDecisions();
+            dt = dlog.tailer();
+            version++;
+          }
+        } catch (TelemetryException e) {
+          decError = e.getMessage();
+          version++;
+        }
+      }
+      boolean fin = Files.exists(dir.resolve("summary.json"));
+      if (fin != finished) {
+        finished = fin;
+        version++;
+      }
+    }
+    int rows = tele.size() + dec.size();
+    int events = counts.values().stream().mapToInt(Long::intValue).sum();
+    if (tt != null && teleError == null) {
+      try {
+        for (int i = 0; i < max && tt.poll(teleHandler); i++) {
+          // read on
+        }
+      } catch (TelemetryException e) {
+        teleError = e.getMessage();
+        version++;
+      }
+    }
+    if (dt != null && decError == null) {
+      try {
+        for (int i = 0; i < max && dt.poll(decHandler); i++) {
+          // read on
+        }
+      } catch (TelemetryException e) {
+        decError = e.getMessage();
+        version++;
+      }
+    }
+    int events2 = counts.values().stream().mapToInt(Long::intValue).sum();
+    if (tele.size() + dec.size() != rows || events2 != events) {
+      lastGrowthNanos = nowNanos;
+      version++;
+    }
+    return version != before;
+  }
+
+  /** Reads everything there is now (the first open of a run). */
+  synchronized void catchUp(long nowNanos) {
+    poll(Integer.MAX_VALUE, true, nowNanos);
+  }
+
+  synchronized long version() {
+    return version;
+  }
+
+  synchronized int teleRows() {
+    return tele.size();
+  }
+
+  synchronized int decRows() {
+    return dec.size();
+  }
+
+  synchronized int markedCount() {
+    return marked.size() + (int) markedDropped;
+  }
+
+  synchronized long lastStep() {
+    return tele.lastStep();
+  }
+
+  /** "live", "idle", "finished", "deleted" or "damaged". */
+  synchronized String status(long nowNanos) {
+    if (deleted) {
+      return "deleted";
+    }
+    if (headerError != null || teleError != null || decError != null) {
+      return "damaged";
+    }
+    if (finished || ended) {
+      return "finished";
+    }
+    return nowNanos - lastGrowthNanos < LIVE_NANOS ? "live" : "idle";
+  }
+
+  /** What the page should say about this run (empty when all is well). */
+  synchronized List<String> messages() {
+    List<String> m = new ArrayList<>();
+    if (deleted) {
+      m.add("The run folder " + dir + " was deleted; the series read before stay on the page.");
+    }
+    if (headerError != null) {
+      m.add("Cannot read the run: " + headerError);
+    }
+    if (teleError != null) {
+      m.add("The telemetry queue is damaged; reading stopped there: " + teleError);
+    }
+    if (decError != null) {
+      m.add("The decision queue is damaged; reading stopped there: " + decError);
+    }
+    if (!deleted && headerError == null && tlog == null) {
+      m.add("No telemetry recorded yet.");
+    }
+    if (!deleted && tlog != null && dlog == null && decError == null) {
+      m.add("This run has no decisions (telemetry only): no decided values or loop internals.");
+    }
+    return m;
+  }
+
+  /** The run's fields other than its series. */
+  synchronized void writeHeader(JsonGenerator g, long nowNanos) throws IOException {
+    g.writeStringField("id", id);
+    g.writeStringField("runId", runId);
+    g.writeStringField("policy", policy);
+    g.writeStringField("status", status(nowNanos));
+    g.writeNumberField("lastStep", tele.lastStep());
+    g.writeNumberField("steps", tele.size());
+    g.writeNumberField("decisions", dec.size());
+    g.writeArrayFieldStart("messages");
+    for (String s : messages()) {
+      g.writeString(s);
+    }
+    g.writeEndArray();
+    g.writeObjectFieldStart("eventCounts");
+    for (Map.Entry<EventKind, Long> e : counts.entrySet()) {
+      g.writeNumberField(e.getKey().name(), e.getValue());
+    }
+    g.writeEndObject();
+  }
+
+  /**
+   * Writes rows {@code [teleFrom, teleRows)} and {@code [decFrom, decRows)} (downsampled to {@code
+   * buckets} when longer) and the marked events from {@code eventFrom}; returns the new cursor
+   * {teleRows, decRows, events}.
+   */
+  synchronized int[] writeSeries(
+      JsonGenerator g, int teleFrom, int decFrom, int eventFrom, int buckets) throws IOException {
+    g.writeFieldName("tele");
+    writeTable(g, tele, teleFrom, buckets);
+    g.writeFieldName("dec");
+    writeTable(g, dec, decFrom, buckets);
+    int total = marked.size() + (int) markedDropped;
+    int start = Math.max(0, eventFrom - (int) markedDropped);
+    g.writeArrayFieldStart("events");
+    for (int i = start; i < marked.size(); i++) {
+      Event e = marked.get(i);
+      g.writeStartArray();
+      g.writeString(e.kind().name());
+      g.writeNumber(e.step());
+      writeNumber(g, e.detail());
+      g.writeEndArray();
+    }
+    g.writeEndArray();
+    return new int[] {tele.size(), dec.size(), total};
+  }
+
+  private static void writeTable(JsonGenerator g, Table t, int from, int buckets)
+      throws IOException {
+    int to = t.size();
+    double[][] cols = t.columns();
+    int[] rows = Downsample.minMaxRows(cols, Math.min(from, to), to, buckets);
+    g.writeStartObject();
+    g.writeNumberField("from", from);
+    g.writeNumberField("to", to);
+    g.writeNumberField("rows", rows.length);
+    g.writeArrayFieldStart("cols");
+    for (double[] c : cols) {
+      g.writeStartArray();
+      for (int r : rows) {
+        writeNumber(g, c[r]);
+      }
+      g.writeEndArray();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  /** A number, or {@code null} for NaN and ±Inf (JSON has neither; the page draws a gap). */
+  static void writeNumber(JsonGenerator g, double v) throws IOException {
+    if (!Double.isFinite(v)) {
+      g.writeNull();
+    } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      g.writeNumber((long) v);
+    } else {
+      g.writeNumber(v);
+    }
+  }
+
+  private void closeQueues() {
+    if (tt != null) {
+      tt.close();
+      tt = null;
+    }
+    if (tlog != null) {
+      tlog.close();
+    }
+    if (dt != null) {
+      dt.close();
+      dt = null;
+    }
+    if (dlog != null) {
+      dlog.close();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      try {
+        closeQueues();
+      } catch (RuntimeException e) {
+        // a queue of a deleted or damaged folder may fail to close; nothing is left to release
+      }
+    }
+  }
+}

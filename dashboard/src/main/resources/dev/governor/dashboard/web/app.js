@@ -1,0 +1,335 @@
+// The Governor dashboard page: one Server-Sent Events stream (/api/stream) carries the run listing
+// and, for the selected runs, a downsampled snapshot followed by the rows appended since; uPlot
+// draws every chart with the selected runs overlaid. The selection lives in the address (#run=…).
+"use strict";
+
+const RUN_COLORS = ["#1e88e5", "#e53935", "#43a047", "#8e24aa", "#fb8c00", "#00897b",
+  "#6d4c41", "#3949ab", "#c0ca33", "#d81b60"];
+// Marked events: colour of the vertical line drawn at the event's step.
+const MARK_COLORS = { SKIP: "#ff0000", ROLLBACK: "#6a1b9a", TIMEOUT: "#ef6c00", RESTART: "#546e7a" };
+const TELE = ["step", "loss", "valLoss", "lr", "clip", "gradNorm", "wd", "updateRatio"];
+const DEC = ["step", "lr", "clip", "wd", "lrPv", "lrSp", "clipPv", "clipSp", "wdPv", "wdSp", "action"];
+// Each chart: title, log y axis or not, and its series [table, column, label, dashed].
+const CHARTS = [
+  { key: "loss", title: "Loss: training and validation", log: true,
+    series: [["tele", "loss", "train"], ["tele", "valLoss", "validation", true]] },
+  { key: "lr", title: "Learning rate: applied and decided", log: true,
+    series: [["tele", "lr", "applied"], ["dec", "lr", "decided", true]] },
+  { key: "clip", title: "Clip threshold against the gradient norm", log: true,
+    series: [["tele", "gradNorm", "grad norm"], ["tele", "clip", "clip", true]] },
+  { key: "wd", title: "Weight decay: applied and decided", log: false,
+    series: [["tele", "wd", "applied"], ["dec", "wd", "decided", true]] },
+  { key: "ratio", title: "Update ratio ‖Δw‖ / ‖w‖", log: true,
+    series: [["tele", "updateRatio", "update ratio"]] },
+  { key: "lrloop", title: "LR loop: process variable against setpoint", log: false,
+    series: [["dec", "lrPv", "pv"], ["dec", "lrSp", "setpoint", true]] },
+  { key: "cliploop", title: "Clip loop: process variable against setpoint", log: false,
+    series: [["dec", "clipPv", "pv"], ["dec", "clipSp", "setpoint", true]] },
+  { key: "wdloop", title: "WD loop: process variable against setpoint", log: false,
+    series: [["dec", "wdPv", "pv"], ["dec", "wdSp", "setpoint", true]] },
+];
+
+const state = {
+  info: null,
+  listing: null,
+  selected: [],
+  runs: {},        // id -> { head, tele: [[..] per column], dec, events: [[kind, step, detail]] }
+  charts: {},      // key -> uPlot
+  chartSig: "",
+  es: null,
+  dirty: false,
+  renderLog: [],   // [id, lastStep, wall ms] per render that drew new rows (latency measurements)
+  inspect: {},     // id -> { at, rows, error }
+};
+window.governorDashboard = state;
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const k of kids) e.append(k);
+  return e;
+}
+
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  state.selected = p.getAll("run");
+}
+
+function writeHash() {
+  const p = new URLSearchParams();
+  for (const id of state.selected) p.append("run", id);
+  const h = "#" + p.toString();
+  if (location.hash !== h) history.replaceState(null, "", h);
+}
+
+function connect() {
+  if (state.es) state.es.close();
+  const p = new URLSearchParams();
+  for (const id of state.selected) p.append("run", id);
+  const q = document.getElementById("filter").value.trim();
+  if (q) p.set("q", q);
+  p.set("points", String(Math.max(200, Math.min(2000, Math.round(window.innerWidth / 2)))));
+  const es = new EventSource("api/stream?" + p.toString());
+  state.es = es;
+  const conn = document.getElementById("conn");
+  es.onopen = () => { conn.textContent = "live"; conn.className = "conn ok"; };
+  es.onerror = () => {
+    conn.textContent = "connection lost; retrying…"; conn.className = "conn bad";
+  };
+  es.addEventListener("info", (ev) => showInfo(JSON.parse(ev.data)));
+  es.addEventListener("runs", (ev) => { state.listing = JSON.parse(ev.data); renderList(); });
+  es.addEventListener("missing", (ev) => {
+    const m = JSON.parse(ev.data);
+    state.runs[m.id] = { head: { id: m.id, status: "missing", messages: [m.error], lastStep: -1 },
+      tele: TELE.map(() => []), dec: DEC.map(() => []), events: [] };
+    schedule();
+  });
+  es.addEventListener("snapshot", (ev) => {
+    const m = JSON.parse(ev.data);
+    const first = !state.runs[m.id] || state.runs[m.id].head.status === "missing";
+    state.runs[m.id] = { head: head(m), tele: m.tele.cols, dec: m.dec.cols, events: m.events };
+    if (first) inspect(m.id, false);
+    schedule();
+  });
+  es.addEventListener("append", (ev) => {
+    const m = JSON.parse(ev.data);
+    const r = state.runs[m.id];
+    if (!r) return;
+    r.head = head(m);
+    for (let c = 0; c < r.tele.length; c++) pushAll(r.tele[c], m.tele.cols[c]);
+    for (let c = 0; c < r.dec.length; c++) pushAll(r.dec[c], m.dec.cols[c]);
+    pushAll(r.events, m.events);
+    schedule();
+  });
+}
+
+function pushAll(a, b) {
+  for (let i = 0; i < b.length; i++) a.push(b[i]);
+}
+
+function head(m) {
+  return { id: m.id, runId: m.runId, policy: m.policy, status: m.status, lastStep: m.lastStep,
+    steps: m.steps, decisions: m.decisions, messages: m.messages, eventCounts: m.eventCounts,
+    at: Date.now() };
+}
+
+function showInfo(info) {
+  state.info = info;
+  document.getElementById("root").textContent = info.root + " · " + info.address;
+  const w = document.getElementById("warning");
+  if (info.warning) { w.textContent = info.warning; w.hidden = false; } else w.hidden = true;
+}
+
+function renderList() {
+  const l = state.listing;
+  const msg = document.getElementById("listmsg");
+  msg.replaceChildren(...l.messages.map((t) => el("div", { class: "notice", text: t })));
+  const box = document.getElementById("runs");
+  const items = l.runs.map((r) => {
+    const cb = el("input", { type: "checkbox" });
+    cb.checked = state.selected.includes(r.id);
+    cb.addEventListener("change", () => toggle(r.id, cb.checked));
+    const loaded = state.runs[r.id];
+    const status = loaded ? loaded.head.status : r.finished ? "finished" : "in progress";
+    return el("label", { class: "run", "data-run": r.id }, cb, el("span", { text: r.id }),
+      el("span", { class: "badge " + status, text: status }));
+  });
+  box.replaceChildren(...items);
+}
+
+function toggle(id, on) {
+  const i = state.selected.indexOf(id);
+  if (on && i < 0) state.selected.push(id);
+  if (!on && i >= 0) { state.selected.splice(i, 1); delete state.runs[id]; }
+  writeHash();
+  connect();
+  schedule();
+}
+
+function schedule() {
+  if (!state.dirty) { state.dirty = true; requestAnimationFrame(render); }
+}
+
+function colorOf(id) {
+  return RUN_COLORS[state.selected.indexOf(id) % RUN_COLORS.length];
+}
+
+function render() {
+  state.dirty = false;
+  renderHeads();
+  renderCharts();
+  renderDetails();
+  if (state.listing) renderList();
+  const now = performance.timeOrigin + performance.now();
+  for (const id of state.selected) {
+    const r = state.runs[id];
+    if (r && r.drawnStep !== r.head.lastStep) {
+      r.drawnStep = r.head.lastStep;
+      state.renderLog.push([id, r.head.lastStep, now]);
+      if (state.renderLog.length > 20000) state.renderLog.splice(0, 10000);
+    }
+  }
+}
+
+function renderHeads() {
+  const box = document.getElementById("selected");
+  document.getElementById("empty").hidden = state.selected.length > 0;
+  box.replaceChildren(...state.selected.map((id) => {
+    const r = state.runs[id];
+    const h = r ? r.head : { id, status: "loading", lastStep: -1, messages: [] };
+    const line = el("div", { class: "runhead", "data-run": id },
+      el("span", { class: "swatch", style: "background:" + colorOf(id) }),
+      el("span", { class: "id", text: id }),
+      el("span", { class: "policy", text: h.policy || "" }),
+      el("span", { class: "badge " + h.status, text: h.status }),
+      el("span", { class: "step", text: h.lastStep >= 0 ? "step " + h.lastStep : "no steps yet" }));
+    const notes = (h.messages || []).map((t) => el("div", { class: "notice error", text: id + ": " + t }));
+    return el("div", {}, line, ...notes);
+  }));
+}
+
+// Vertical lines at the marked events of every selected run.
+function markers() {
+  return {
+    hooks: {
+      draw: [(u) => {
+        const ctx = u.ctx;
+        const top = u.bbox.top, h = u.bbox.height;
+        const [x0, x1] = [u.scales.x.min, u.scales.x.max];
+        ctx.save();
+        ctx.setLineDash([]);
+        ctx.lineWidth = Math.max(1, devicePixelRatio);
+        for (const id of state.selected) {
+          const r = state.runs[id];
+          if (!r) continue;
+          for (const [kind, step] of r.events) {
+            if (step < x0 || step > x1) continue;
+            const x = Math.round(u.valToPos(step, "x", true)) + 0.5;
+            ctx.strokeStyle = MARK_COLORS[kind] || "#000";
+            ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + h); ctx.stroke();
+          }
+        }
+        ctx.restore();
+      }],
+    },
+  };
+}
+
+function chartData(def) {
+  const tables = [];
+  const series = [{}];
+  for (const id of state.selected) {
+    const r = state.runs[id];
+    if (!r) continue;
+    for (const [src, col, label, dashed] of def.series) {
+      const cols = r[src];
+      const names = src === "tele" ? TELE : DEC;
+      const x = cols[0];
+      let y = cols[names.indexOf(col)];
+      if (!x || !y) continue;
+      if (def.log) y = y.map((v) => (v != null && v > 0 ? v : null));
+      if (!y.some((v) => v != null)) continue;
+      tables.push([x, y]);
+      series.push({ label: id + " · " + label, stroke: colorOf(id), width: 1.5,
+        dash: dashed ? [6, 4] : undefined, spanGaps: false, points: { show: false } });
+    }
+  }
+  if (tables.length === 0) return null;
+  return { data: uPlot.join(tables), series };
+}
+
+// Tick labels: plain numbers in [1e-3, 1e5), otherwise 3 significant digits with an exponent.
+function fmt(v) {
+  if (v == null) return "";
+  const a = Math.abs(v);
+  if (a === 0 || (a >= 1e-3 && a < 1e5)) return String(+v.toPrecision(4));
+  return v.toExponential(1);
+}
+
+function renderCharts() {
+  const box = document.getElementById("charts");
+  const width = Math.max(420, Math.floor((box.clientWidth - 20) / Math.max(1, Math.floor(box.clientWidth / 500))) - 12);
+  const sig = state.selected.filter((id) => state.runs[id]).join("|") + "@" + width;
+  const rebuild = sig !== state.chartSig;
+  if (rebuild) {
+    for (const u of Object.values(state.charts)) u.destroy();
+    state.charts = {};
+    box.replaceChildren();
+    state.chartSig = sig;
+  }
+  for (const def of CHARTS) {
+    const d = chartData(def);
+    if (!d) continue;
+    let u = state.charts[def.key];
+    if (!u) {
+      const wrap = el("div", { class: "chart", "data-chart": def.key }, el("h3", { text: def.title }));
+      box.append(wrap);
+      u = new uPlot({
+        width, height: 220,
+        scales: { x: { time: false }, y: def.log ? { distr: 3 } : {} },
+        axes: [{ label: "step" }, { size: 64, values: (u, ticks) => ticks.map(fmt) }],
+        series: d.series,
+        legend: { live: true },
+        plugins: [markers()],
+      }, d.data, wrap);
+      state.charts[def.key] = u;
+    } else {
+      u.setData(d.data);
+    }
+  }
+}
+
+function renderDetails() {
+  const box = document.getElementById("details");
+  box.replaceChildren(...state.selected.map((id) => {
+    const r = state.runs[id];
+    const parts = [el("h3", { text: id })];
+    if (r && r.head.eventCounts) {
+      const counts = Object.entries(r.head.eventCounts).map(([k, v]) => k + " " + v).join(", ");
+      parts.push(el("div", { text: "events: " + (counts || "none") }));
+      const rows = r.events.slice(-20).reverse().map(([kind, step, detail]) =>
+        el("tr", { class: "event kind-" + kind, "data-kind": kind, "data-step": String(step) },
+          el("td", { text: kind }), el("td", { text: "step " + step }),
+          el("td", { text: detail == null ? "" : String(detail) })));
+      if (rows.length) parts.push(el("table", { class: "events" }, ...rows));
+    }
+    const ins = state.inspect[id];
+    if (ins && ins.error) parts.push(el("div", { class: "notice error", text: ins.error }));
+    if (ins && ins.rows.length) {
+      parts.push(el("table", { class: "inspect" }, ...ins.rows.slice(1).map(([k, v]) =>
+        el("tr", {}, el("td", { text: k }), el("td", { text: v })))));
+    }
+    const again = el("button", { text: "refresh inspect table" });
+    again.addEventListener("click", () => inspect(id, true));
+    parts.push(again);
+    return el("div", { class: "detail", "data-run": id }, ...parts);
+  }));
+}
+
+async function inspect(id, force) {
+  const r = state.runs[id];
+  const prev = state.inspect[id];
+  const live = r && r.head.status === "live";
+  if (!force && prev && !(live && r.head.steps < 200000 && Date.now() - prev.at > 15000)) return;
+  state.inspect[id] = { at: Date.now(), rows: prev ? prev.rows : [], error: null };
+  try {
+    const res = await fetch("api/inspect?id=" + encodeURIComponent(id));
+    const j = await res.json();
+    state.inspect[id] = { at: Date.now(), rows: j.rows || [], error: j.error || null };
+  } catch (e) {
+    state.inspect[id] = { at: Date.now(), rows: [], error: "cannot reach the dashboard: " + e };
+  }
+  schedule();
+}
+
+document.getElementById("filter").addEventListener("input", (() => {
+  let t = 0;
+  return () => { clearTimeout(t); t = setTimeout(connect, 300); };
+})());
+window.addEventListener("resize", () => { state.chartSig = ""; schedule(); });
+setInterval(() => { for (const id of state.selected) inspect(id, false); }, 2000);
+readHash();
+connect();
+schedule();
