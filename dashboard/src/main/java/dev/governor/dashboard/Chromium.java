@@ -33,8 +33,8 @@ import java.util.stream.Stream;
 /**
  * A headless Chromium driven over the Chrome DevTools Protocol (a WebSocket, {@code
  * java.net.http.WebSocket}): navigate, evaluate JavaScript, take a screenshot. For the dashboard's
- * browser tests and benchmarks; one page, one caller at a time. {@link #find()} locates the
- * browser ({@code GOVERNOR_CHROMIUM}, else {@code chromium}, {@code chromium-browser}, {@code
+ * browser tests and benchmarks; one page, one caller at a time. {@link #find()} locates the browser
+ * ({@code GOVERNOR_CHROMIUM}, else {@code chromium}, {@code chromium-browser}, {@code
  * google-chrome} on the {@code PATH}).
  */
 public final class Chromium implements AutoCloseable {
@@ -166,8 +166,7 @@ public final class Chromium implements AutoCloseable {
                   URI.create(pageWs),
                   new WebSocket.Listener() {
                     @Override
-                    public CompletionStage<?> onText(
-                        WebSocket w, CharSequence data, boolean last) {
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
                       buf.append(data);
                       if (last) {
                         dispatch(buf.toString());
@@ -233,8 +232,8 @@ public final class Chromium implements AutoCloseable {
   }
 
   /**
-   * Evaluates a JavaScript expression in the page (promises awaited) and returns its value as
-   * JSON ({@code null} for undefined).
+   * Evaluates a JavaScript expression in the page (promises awaited) and returns its value as JSON
+   * ({@code null} for undefined).
    *
    * @throws IOException with the exception's text when the expression throws
    */
@@ -262,7 +261,9 @@ public final class Chromium implements AutoCloseable {
     Files.write(png, Base64.getDecoder().decode(r.get("data").asText()));
   }
 
-  /** Polls {@code expression} until it is {@code true}, at most {@code timeout}; returns whether. */
+  /**
+   * Polls {@code expression} until it is {@code true}, at most {@code timeout}; returns whether.
+   */
   public boolean waitFor(String expression, Duration timeout)
       throws IOException, InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();

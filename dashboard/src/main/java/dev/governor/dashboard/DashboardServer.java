@@ -42,9 +42,9 @@ import java.util.function.Function;
  *
  * <p>Read-only: run folders are only listed and their queues opened with {@link
  * RunFolder#readTelemetry()} / {@link RunFolder#readDecisions()}; nothing is written under the
- * root. One thread tails every watched run every {@value #TAIL_MILLIS} ms, another rescans the
- * root every {@value #SCAN_MILLIS} ms. A damaged queue, a deleted folder, a run without decisions
- * or a root with very many folders become messages on the page; the server keeps serving.
+ * root. One thread tails every watched run every {@value #TAIL_MILLIS} ms, another rescans the root
+ * every {@value #SCAN_MILLIS} ms. A damaged queue, a deleted folder, a run without decisions or a
+ * root with very many folders become messages on the page; the server keeps serving.
  *
  * <p>Binds to the loopback address unless {@link Config#host()} says otherwise; when bound to
  * loopback, requests whose {@code Host} header names another host are refused (403), so a web page
