@@ -80,7 +80,10 @@ public final class DashboardCommand implements Callable<Integer> {
   static String hint(Path runsDir) {
     Path d = runsDir.toAbsolutePath().normalize();
     Path cwd = Path.of("").toAbsolutePath();
-    String shown = d.startsWith(cwd) && !d.equals(cwd) ? cwd.relativize(d).toString() : d.toString();
-    return "watch live: governor dashboard --runs " + shown + "   (then open http://127.0.0.1:8080/)";
+    String shown =
+        d.startsWith(cwd) && !d.equals(cwd) ? cwd.relativize(d).toString() : d.toString();
+    return "watch live: governor dashboard --runs "
+        + shown
+        + "   (then open http://127.0.0.1:8080/)";
   }
 }

@@ -312,7 +312,10 @@ async function inspect(id, force) {
   const r = state.runs[id];
   const prev = state.inspect[id];
   const live = r && r.head.status === "live";
-  if (!force && prev && !(live && r.head.steps < 200000 && Date.now() - prev.at > 15000)) return;
+  const age = prev ? Date.now() - prev.at : Infinity;
+  // live runs: again every 15 s while short enough to re-read cheaply; after an error: every 3 s
+  const due = (live && r.head.steps < 200000 && age > 15000) || (prev && prev.error && age > 3000);
+  if (!force && prev && !due) return;
   state.inspect[id] = { at: Date.now(), rows: prev ? prev.rows : [], error: null };
   try {
     const res = await fetch("api/inspect?id=" + encodeURIComponent(id));
