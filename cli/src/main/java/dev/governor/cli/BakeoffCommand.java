@@ -324,6 +324,10 @@ public final class BakeoffCommand implements Callable<Integer> {
       stdout.println("  " + w.describe());
     }
     stdout.flush();
+    if (!quiet) {
+      stderr.println(DashboardCommand.hint(dir));
+      stderr.flush();
+    }
 
     // Plan: entries per (workload, gear); skipped ones carry their reason.
     Map<BakeoffWorkload, Map<String, List<Entry>>> plan = new LinkedHashMap<>();

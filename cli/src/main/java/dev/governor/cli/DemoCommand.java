@@ -289,6 +289,10 @@ public final class DemoCommand implements Callable<Integer> {
         plan.size(),
         dir);
     stdout.flush();
+    if (!quiet) {
+      stderr.println(DashboardCommand.hint(dir));
+      stderr.flush();
+    }
     List<TrainingResult> results = new ArrayList<>();
     try (ProgressBar pb = progress(plan.size() * total)) {
       long done = 0;

@@ -343,6 +343,10 @@ public final class TrainCommand implements Callable<Integer> {
       }
     }
 
+    if (!quiet) {
+      spec.commandLine().getErr().println(DashboardCommand.hint(folder.dir().getParent()));
+      spec.commandLine().getErr().flush();
+    }
     ProgressBar bar = quiet ? null : progressBar(steps);
     RunSpec run =
         RunSpec.builder(
@@ -440,6 +444,10 @@ public final class TrainCommand implements Callable<Integer> {
             trainLimit,
             100,
             DemoCommand.parseOptimizer(optimizer));
+    if (!quiet && out.toAbsolutePath().getParent() != null) {
+      stderr.println(DashboardCommand.hint(out.toAbsolutePath().getParent()));
+      stderr.flush();
+    }
     ProgressBar bar = quiet ? null : progressBar(-1);
     try {
       return Dl4jTrain.run(
