@@ -36,7 +36,7 @@ public final class BenchRunner {
   private BenchRunner() {}
 
   static final List<String> ALL =
-      List.of("pi", "append", "latency", "nqm", "suite", "loop", "cluster");
+      List.of("pi", "append", "latency", "nqm", "suite", "loop", "cluster", "dashboard");
 
   public static void main(String[] args) throws Exception {
     boolean quick = false;
@@ -143,6 +143,41 @@ public final class BenchRunner {
       rows.add(row("plain_fit_ms_per_step", r.plainMsPerStep(), "-", null));
       rows.add(ratioRow("loop_overhead_ratio", r.actor(), 1.01));
       rows.add(ratioRow("embedded_overhead_ratio", r.embedded(), 1.01));
+    }
+    if (only.contains("dashboard")) {
+      stage(
+          "dashboard: governed step watched by a dashboard + headless Chromium, page latency, 1M open");
+      DashboardBench.Result r = DashboardBench.measure(quick);
+      figures.put("dashboard_browser", r.browser());
+      figures.put("dashboard_overhead_ratio", r.overheadRatio());
+      figures.put("dashboard_without_ms_per_step", r.withoutMsPerStep());
+      figures.put("dashboard_with_ms_per_step", r.withMsPerStep());
+      figures.put("dashboard_rounds", r.rounds());
+      figures.put("append_to_page_p50_ms", r.appendToPageP50Ms());
+      figures.put("append_to_page_p99_ms", r.appendToPageP99Ms());
+      figures.put("append_to_page_max_ms", r.appendToPageMaxMs());
+      figures.put("append_to_page_samples", r.samples());
+      figures.put("open_1m_server_ms", r.open1mServerMs());
+      figures.put("open_1m_page_ms", r.open1mPageMs());
+      rows.add(
+          row(
+              "dashboard_overhead_ratio",
+              r.overheadRatio(),
+              "<= 1.01" + (r.browser() ? "" : " (no browser)"),
+              r.overheadRatio() <= 1.01));
+      rows.add(
+          row(
+              "append_to_page_p99_ms",
+              r.appendToPageP99Ms(),
+              "<= 250",
+              r.browser() ? r.appendToPageP99Ms() <= 250 : null));
+      rows.add(row("open_1m_server_ms", r.open1mServerMs(), "< 1000", r.open1mServerMs() < 1000));
+      rows.add(
+          row(
+              "open_1m_page_ms",
+              r.open1mPageMs(),
+              "< 1000",
+              r.browser() ? r.open1mPageMs() < 1000 : null));
     }
 
     if (only.contains("cluster")) {

@@ -49,10 +49,7 @@ final class LoopOverhead {
   }
 
   static Result measure(boolean quick) throws Exception {
-    LabeledData train =
-        Datasets.fashionMnistPresent(Datasets.DEFAULT_FASHION_MNIST_DIR)
-            ? Datasets.fashionMnist(Datasets.DEFAULT_FASHION_MNIST_DIR).train()
-            : Datasets.synthetic(1, 20_000, 1_000).train();
+    LabeledData train = data();
     int batch = 128;
     int warm = quick ? 30 : 60;
     int m = quick ? 120 : 300;
@@ -100,42 +97,65 @@ final class LoopOverhead {
         median(a1), median(b1), median(c1), PairedRatio.of(a, b, n), PairedRatio.of(a, c, n));
   }
 
+  /** Fashion-MNIST's training split when installed, else the seeded synthetic task. */
+  static LabeledData data() throws java.io.IOException {
+    return Datasets.fashionMnistPresent(Datasets.DEFAULT_FASHION_MNIST_DIR)
+        ? Datasets.fashionMnist(Datasets.DEFAULT_FASHION_MNIST_DIR).train()
+        : Datasets.synthetic(1, 20_000, 1_000).train();
+  }
+
+  /** Called with the run folder after it is created and before the run starts. */
+  interface BeforeRun {
+    void accept(Path runDir) throws Exception;
+  }
+
   /** One actor-path run of warm + m steps; ms per step over the last m. */
   private static double actorRound(LabeledData train, int batch, int warm, int m, int round)
       throws Exception {
     Path dir = Files.createTempDirectory("governor-bench-loop");
-    long[] marks = new long[2];
     try {
-      Path runDir = dir.resolve("run-" + round);
-      RunFolder.create(
-          runDir, RunHeader.of("bench-loop-" + round, PolicySpec.parse("pi"), Map.of(), 1L));
-      RunSpec spec =
-          RunSpec.builder(
-                  runDir,
-                  () ->
-                      Dl4jTrainer.builder(Models.create("mlp", train, 1), train)
-                          .batch(batch)
-                          .seed(1)
-                          .build(),
-                  PolicySpec.parse("pi"),
-                  warm + m)
-              .progress(
-                  done -> {
-                    if (done == warm) {
-                      marks[0] = System.nanoTime();
-                    } else if (done == warm + m) {
-                      marks[1] = System.nanoTime();
-                    }
-                  })
-              .build();
-      var result = ActorRuntime.run(spec);
-      if (!result.completed() || marks[0] == 0 || marks[1] == 0) {
-        throw new IllegalStateException("actor run did not complete: " + result.failure());
-      }
-      return (marks[1] - marks[0]) / 1e6 / m;
+      return actorRound(train, batch, warm, m, round, dir, runDir -> {});
     } finally {
       Files2.deleteTree(dir);
     }
+  }
+
+  /**
+   * As above, with the run folder under {@code parent} (kept) and {@code before} called once the
+   * folder exists.
+   */
+  static double actorRound(
+      LabeledData train, int batch, int warm, int m, int round, Path parent, BeforeRun before)
+      throws Exception {
+    long[] marks = new long[2];
+    Path runDir = parent.resolve("run-" + round);
+    RunFolder.create(
+        runDir, RunHeader.of("bench-loop-" + round, PolicySpec.parse("pi"), Map.of(), 1L));
+    before.accept(runDir);
+    RunSpec spec =
+        RunSpec.builder(
+                runDir,
+                () ->
+                    Dl4jTrainer.builder(Models.create("mlp", train, 1), train)
+                        .batch(batch)
+                        .seed(1)
+                        .build(),
+                PolicySpec.parse("pi"),
+                warm + m)
+            .progress(
+                done -> {
+                  if (done == warm) {
+                    marks[0] = System.nanoTime();
+                  } else if (done == warm + m) {
+                    marks[1] = System.nanoTime();
+                  }
+                })
+            .build();
+    var result = ActorRuntime.run(spec);
+    if (!result.completed() || marks[0] == 0 || marks[1] == 0) {
+      throw new IllegalStateException("actor run did not complete: " + result.failure());
+    }
+    return (marks[1] - marks[0]) / 1e6 / m;
   }
 
   /**

@@ -79,7 +79,16 @@ function connect() {
     conn.textContent = "connection lost; retrying…"; conn.className = "conn bad";
   };
   es.addEventListener("info", (ev) => showInfo(JSON.parse(ev.data)));
-  es.addEventListener("runs", (ev) => { state.listing = JSON.parse(ev.data); renderList(); });
+  es.addEventListener("runs", (ev) => {
+    state.listing = JSON.parse(ev.data);
+    // a selected run that did not exist yet: subscribe again once it is listed
+    const ids = new Set(state.listing.runs.map((r) => r.id));
+    if (state.selected.some((id) => state.runs[id] && state.runs[id].head.status === "missing" && ids.has(id))) {
+      connect();
+      return;
+    }
+    renderList();
+  });
   es.addEventListener("missing", (ev) => {
     const m = JSON.parse(ev.data);
     state.runs[m.id] = { head: { id: m.id, status: "missing", messages: [m.error], lastStep: -1 },
