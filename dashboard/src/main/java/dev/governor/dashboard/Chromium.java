@@ -262,17 +262,24 @@ public final class Chromium implements AutoCloseable {
   }
 
   /**
-   * Polls {@code expression} until it is {@code true}, at most {@code timeout}; returns whether.
+   * Polls {@code expression} every 20 ms until it is {@code true}, at most {@code timeout}; returns
+   * whether. An expression that throws (e.g. while the page is still loading) counts as false.
    */
   public boolean waitFor(String expression, Duration timeout)
       throws IOException, InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
-      JsonNode v = evaluate(expression);
-      if (v.isBoolean() && v.asBoolean()) {
-        return true;
+      try {
+        JsonNode v = evaluate(expression);
+        if (v.isBoolean() && v.asBoolean()) {
+          return true;
+        }
+      } catch (IOException e) {
+        if (!String.valueOf(e.getMessage()).startsWith("evaluate(")) {
+          throw e;
+        }
       }
-      Thread.sleep(100);
+      Thread.sleep(20);
     }
     return false;
   }

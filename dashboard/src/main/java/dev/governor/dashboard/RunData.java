@@ -128,9 +128,16 @@ final class RunData implements AutoCloseable {
 
         @Override
         public void event(Event e) {
-          addEvent(e);
+          if (decEvents != null) {
+            decEvents.add(e);
+          } else {
+            addEvent(e);
+          }
         }
       };
+
+  /** While {@link #catchUp} reads the decision queue on a second thread: its events. */
+  private List<Event> decEvents;
 
   private void addEvent(Event e) {
     counts.merge(e.kind(), 1L, Long::sum);
@@ -197,6 +204,44 @@ final class RunData implements AutoCloseable {
     }
     int rows = tele.size() + dec.size();
     int events = counts.values().stream().mapToInt(Long::intValue).sum();
+    if (parallel && dt != null && decError == null) {
+      // the first read of a long run: the decision queue on a second thread (2 cores: ~2x)
+      decEvents = new ArrayList<>();
+      Thread t = new Thread(() -> readDecisions(max), "dashboard-open-" + id);
+      t.start();
+      readTelemetry(max);
+      boolean interrupted = false;
+      while (true) {
+        try {
+          t.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      List<Event> de = decEvents;
+      decEvents = null;
+      de.forEach(this::addEvent);
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    } else {
+      readTelemetry(max);
+      readDecisions(max);
+    }
+    if (decError != null && !decErrorSeen) {
+      decErrorSeen = true;
+      version++;
+    }
+    int events2 = counts.values().stream().mapToInt(Long::intValue).sum();
+    if (tele.size() + dec.size() != rows || events2 != events) {
+      lastGrowthNanos = nowNanos;
+      version++;
+    }
+    return version != before;
+  }
+
+  private void readTelemetry(int max) {
     if (tt != null && teleError == null) {
       try {
         for (int i = 0; i < max && tt.poll(teleHandler); i++) {
@@ -207,6 +252,10 @@ final class RunData implements AutoCloseable {
         version++;
       }
     }
+  }
+
+  /** Reads the decision queue; on the second thread of {@link #catchUp} touches only its own. */
+  private void readDecisions(int max) {
     if (dt != null && decError == null) {
       try {
         for (int i = 0; i < max && dt.poll(decHandler); i++) {
@@ -214,21 +263,22 @@ final class RunData implements AutoCloseable {
         }
       } catch (TelemetryException e) {
         decError = e.getMessage();
-        version++;
       }
     }
-    int events2 = counts.values().stream().mapToInt(Long::intValue).sum();
-    if (tele.size() + dec.size() != rows || events2 != events) {
-      lastGrowthNanos = nowNanos;
-      version++;
-    }
-    return version != before;
   }
 
-  /** Reads everything there is now (the first open of a run). */
+  /** Reads everything there is now (the first open of a run), both queues at once. */
   synchronized void catchUp(long nowNanos) {
-    poll(Integer.MAX_VALUE, true, nowNanos);
+    parallel = true;
+    try {
+      poll(Integer.MAX_VALUE, true, nowNanos);
+    } finally {
+      parallel = false;
+    }
   }
+
+  private boolean parallel;
+  private boolean decErrorSeen;
 
   synchronized long version() {
     return version;

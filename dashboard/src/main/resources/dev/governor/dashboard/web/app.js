@@ -157,8 +157,16 @@ function toggle(id, on) {
   schedule();
 }
 
+// Renders at most every MIN_FRAME_MS: a fast run appends every tail tick (25 ms), and redrawing
+// every chart that often would take CPU from the training on a small machine.
+const MIN_FRAME_MS = 100;
+let lastFrame = 0;
+
 function schedule() {
-  if (!state.dirty) { state.dirty = true; requestAnimationFrame(render); }
+  if (state.dirty) return;
+  state.dirty = true;
+  const wait = Math.max(0, lastFrame + MIN_FRAME_MS - performance.now());
+  setTimeout(() => requestAnimationFrame(render), wait);
 }
 
 function colorOf(id) {
@@ -167,10 +175,12 @@ function colorOf(id) {
 
 function render() {
   state.dirty = false;
+  lastFrame = performance.now();
   renderHeads();
   renderCharts();
   renderDetails();
-  if (state.listing) renderList();
+  const listSig = state.listing ? state.selected.map((id) => id + ":" + (state.runs[id] ? state.runs[id].head.status : "")).join("|") : "";
+  if (state.listing && listSig !== state.listSig) { state.listSig = listSig; renderList(); }
   const now = performance.timeOrigin + performance.now();
   for (const id of state.selected) {
     const r = state.runs[id];
