@@ -249,11 +249,11 @@ public final class Chromium implements AutoCloseable {
     return r.path("result").path("value");
   }
 
-  /** Saves a PNG screenshot of the page's viewport. */
+  /** Saves a PNG screenshot of the page's viewport (the window size given to {@link #launch}). */
   public void screenshot(Path png) throws IOException, InterruptedException {
     ObjectNode p = JSON.createObjectNode();
     p.put("format", "png");
-    p.put("captureBeyondViewport", true);
+    p.put("captureBeyondViewport", false);
     JsonNode r = call("Page.captureScreenshot", p);
     if (png.getParent() != null) {
       Files.createDirectories(png.getParent());

@@ -515,7 +515,8 @@ public final class DashboardServer implements AutoCloseable {
     g.writeStartObject();
     g.writeStringField("root", config.runs().toString());
     InetSocketAddress a = address();
-    g.writeStringField("address", a.getAddress().getHostAddress() + ":" + a.getPort());
+    String h = a.getAddress().isAnyLocalAddress() ? config.host() : a.getAddress().getHostAddress();
+    g.writeStringField("address", h + ":" + a.getPort());
     g.writeBooleanField("loopback", loopback);
     if (!loopback) {
       g.writeStringField(

@@ -259,6 +259,14 @@ function chartData(def) {
   return { data: uPlot.join(tables), series };
 }
 
+// A log axis spans at most LOG_DECADES decades below its maximum (a decided LR of 1e-308 would
+// otherwise stretch it over 300 decades); smaller values are drawn at the bottom edge.
+const LOG_DECADES = 12;
+function logRange(u, min, max) {
+  if (min == null || max == null) return [1e-3, 1];
+  return uPlot.rangeLog(Math.max(min, max / 10 ** LOG_DECADES), max, 10, true);
+}
+
 // Tick labels: plain numbers in [1e-3, 1e5), otherwise 3 significant digits with an exponent.
 function fmt(v) {
   if (v == null) return "";
@@ -287,7 +295,7 @@ function renderCharts() {
       box.append(wrap);
       u = new uPlot({
         width, height: 220,
-        scales: { x: { time: false }, y: def.log ? { distr: 3 } : {} },
+        scales: { x: { time: false }, y: def.log ? { distr: 3, range: logRange } : {} },
         axes: [{ label: "step" }, { size: 64, values: (u, ticks) => ticks.map(fmt) }],
         series: d.series,
         legend: { live: true },
