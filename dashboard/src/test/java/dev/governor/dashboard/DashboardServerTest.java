@@ -435,6 +435,7 @@ class DashboardServerTest {
         info.get("warning").asText().startsWith("This dashboard listens on 0.0.0.0:"),
         info.toString());
     assertTrue(info.get("warning").asText().contains("no authentication"));
+    assertEquals("0.0.0.0:" + s.address().getPort(), info.get("address").asText());
   }
 
   @Test
