@@ -141,7 +141,7 @@ function renderList() {
     cb.checked = state.selected.includes(r.id);
     cb.addEventListener("change", () => toggle(r.id, cb.checked));
     const loaded = state.runs[r.id];
-    const status = loaded ? loaded.head.status : r.finished ? "finished" : "in progress";
+    const status = loaded ? shownStatus(loaded.head) : r.finished ? "finished" : "unfinished";
     return el("label", { class: "run", "data-run": r.id }, cb, el("span", { text: r.id }),
       el("span", { class: "badge " + status, text: status }));
   });
@@ -179,7 +179,7 @@ function render() {
   renderHeads();
   renderCharts();
   renderDetails();
-  const listSig = state.listing ? state.selected.map((id) => id + ":" + (state.runs[id] ? state.runs[id].head.status : "")).join("|") : "";
+  const listSig = state.listing ? state.selected.map((id) => id + ":" + (state.runs[id] ? shownStatus(state.runs[id].head) : "")).join("|") : "";
   if (state.listing && listSig !== state.listSig) { state.listSig = listSig; renderList(); }
   const now = performance.timeOrigin + performance.now();
   for (const id of state.selected) {
@@ -192,6 +192,11 @@ function render() {
   }
 }
 
+// "live" as the server last said, until 10 s pass without news (the run has stopped appending).
+function shownStatus(h) {
+  return h.status === "live" && Date.now() - h.at > 10000 ? "idle" : h.status;
+}
+
 function renderHeads() {
   const box = document.getElementById("selected");
   document.getElementById("empty").hidden = state.selected.length > 0;
@@ -202,7 +207,7 @@ function renderHeads() {
       el("span", { class: "swatch", style: "background:" + colorOf(id) }),
       el("span", { class: "id", text: id }),
       el("span", { class: "policy", text: h.policy || "" }),
-      el("span", { class: "badge " + h.status, text: h.status }),
+      el("span", { class: "badge " + shownStatus(h), text: shownStatus(h) }),
       el("span", { class: "step", text: h.lastStep >= 0 ? "step " + h.lastStep : "no steps yet" }));
     const notes = (h.messages || []).map((t) => el("div", { class: "notice error", text: id + ": " + t }));
     return el("div", {}, line, ...notes);
@@ -359,7 +364,10 @@ document.getElementById("filter").addEventListener("input", (() => {
   return () => { clearTimeout(t); t = setTimeout(connect, 300); };
 })());
 window.addEventListener("resize", () => { state.chartSig = ""; schedule(); });
-setInterval(() => { for (const id of state.selected) inspect(id, false); }, 2000);
+setInterval(() => {
+  for (const id of state.selected) inspect(id, false);
+  schedule(); // statuses age
+}, 2000);
 readHash();
 connect();
 schedule();
