@@ -272,6 +272,12 @@ function logRange(u, min, max) {
   return uPlot.rangeLog(Math.max(min, max / 10 ** LOG_DECADES), max, 10, true);
 }
 
+// At most 7 labels per axis (a log axis has one tick per decade): every k-th one, others blank.
+function thin(ticks) {
+  const k = Math.ceil(ticks.length / 7);
+  return ticks.map((v, i) => (i % k === 0 ? v : null));
+}
+
 // Tick labels: plain numbers in [1e-3, 1e5), otherwise 3 significant digits with an exponent.
 function fmt(v) {
   if (v == null) return "";
@@ -301,7 +307,7 @@ function renderCharts() {
       u = new uPlot({
         width, height: 220,
         scales: { x: { time: false }, y: def.log ? { distr: 3, range: logRange } : {} },
-        axes: [{ label: "step" }, { size: 64, values: (u, ticks) => ticks.map(fmt) }],
+        axes: [{ label: "step" }, { size: 64, values: (u, ticks) => thin(ticks).map(fmt) }],
         series: d.series,
         legend: { live: true },
         plugins: [markers()],
