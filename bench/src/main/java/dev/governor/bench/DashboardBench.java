@@ -82,6 +82,7 @@ final class DashboardBench {
           lat[2],
           (int) lat[3],
           open[0],
+          open[2],
           open[1]);
     } finally {
       Files2.deleteTree(tmp);
