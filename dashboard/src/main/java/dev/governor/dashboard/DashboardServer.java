@@ -381,7 +381,14 @@ public final class DashboardServer implements AutoCloseable {
         case "/api/runs" -> json(ex, g -> catalog.write(g, first(q, "q"), limit(q)));
         case "/api/run" -> json(ex, g -> writeRun(g, first(q, "id"), buckets(q)));
         case "/api/inspect" -> json(ex, g -> writeInspect(g, first(q, "id")));
-        case "/api/stream" -> stream(ex, q);
+        case "/api/stream" -> {
+          if ("HEAD".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+            ex.sendResponseHeaders(200, -1);
+          } else {
+            stream(ex, q);
+          }
+        }
         default -> {
           String res = STATIC.get(path);
           if (res == null) {
