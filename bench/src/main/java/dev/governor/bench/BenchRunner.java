@@ -153,6 +153,7 @@ public final class BenchRunner {
       figures.put("dashboard_without_ms_per_step", r.withoutMsPerStep());
       figures.put("dashboard_with_ms_per_step", r.withMsPerStep());
       figures.put("dashboard_rounds", r.rounds());
+      figures.put("dashboard_watch_cpu_share", r.watchCpuShare());
       figures.put("append_to_page_p50_ms", r.appendToPageP50Ms());
       figures.put("append_to_page_p99_ms", r.appendToPageP99Ms());
       figures.put("append_to_page_max_ms", r.appendToPageMaxMs());
@@ -166,6 +167,7 @@ public final class BenchRunner {
               r.overheadRatio(),
               "<= 1.01" + (r.browser() ? "" : " (no browser)"),
               r.overheadRatio() <= 1.01));
+      rows.add(row("dashboard_watch_cpu_share", r.watchCpuShare(), "- (1.0 = one core)", null));
       rows.add(
           row(
               "append_to_page_p99_ms",

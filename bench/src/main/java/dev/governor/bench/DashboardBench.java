@@ -50,6 +50,7 @@ final class DashboardBench {
       double withoutMsPerStep,
       double withMsPerStep,
       int rounds,
+      double watchCpuShare,
       double appendToPageP50Ms,
       double appendToPageP99Ms,
       double appendToPageMaxMs,
@@ -77,6 +78,7 @@ final class DashboardBench {
           o[1],
           o[2],
           (int) o[3],
+          o[4],
           lat[0],
           lat[1],
           lat[2],
@@ -120,8 +122,16 @@ final class DashboardBench {
     for (int r = 0; r < rounds; r++) {
       ratio[r] = with[r] / without[r];
     }
+    double[] share = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      share[r] = watchShare.get(watchShare.size() - rounds + r);
+    }
     return new double[] {
-      LoopOverhead.median(ratio), LoopOverhead.median(without), LoopOverhead.median(with), rounds
+      LoopOverhead.median(ratio),
+      LoopOverhead.median(without),
+      LoopOverhead.median(with),
+      rounds,
+      LoopOverhead.median(share)
     };
   }
 
@@ -133,6 +143,8 @@ final class DashboardBench {
       Chromium c = exe.isPresent() ? Chromium.launch(exe.get(), 1400, 1800) : null;
       try {
         String id = "run-" + round;
+        double[] cpu0 = new double[2];
+        long[] wall0 = new long[1];
         double ms =
             LoopOverhead.actorRound(
                 train,
@@ -149,8 +161,15 @@ final class DashboardBench {
                         Duration.ofSeconds(20))) {
                       throw new IllegalStateException("the page did not show " + id);
                     }
+                    cpu0[1] = c.cpuMillis();
                   }
+                  cpu0[0] = dashboardThreadsCpuMs();
+                  wall0[0] = System.nanoTime();
                 });
+        double wallMs = (System.nanoTime() - wall0[0]) / 1e6;
+        double watchCpu =
+            dashboardThreadsCpuMs() - cpu0[0] + (c != null ? c.cpuMillis() - cpu0[1] : 0);
+        watchShare.add(watchCpu / wallMs);
         if (c != null
             && !c.waitFor(
                 "(() => { const r = governorDashboard.runs['"
@@ -168,6 +187,22 @@ final class DashboardBench {
         }
       }
     }
+  }
+
+  /** CPU of the watched rounds' dashboard threads + browser over their wall time, per round. */
+  private static final java.util.List<Double> watchShare = new java.util.ArrayList<>();
+
+  /** CPU time of this JVM's live dashboard threads (server, tailer, scanner, handlers), in ms. */
+  private static double dashboardThreadsCpuMs() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long ns = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("dashboard-")) {
+        long v = mx.getThreadCpuTime(t.getId());
+        ns += Math.max(0, v);
+      }
+    }
+    return ns / 1e6;
   }
 
   private static RunFolder folder(Path dir) {

@@ -284,6 +284,34 @@ public final class Chromium implements AutoCloseable {
     return false;
   }
 
+  /**
+   * CPU time the browser has used so far (its process and every descendant: renderer, GPU, utility
+   * processes), in milliseconds, from {@code /proc/<pid>/stat}; NaN where there is no {@code /proc}
+   * (not Linux). Processes that already exited are not counted.
+   */
+  public double cpuMillis() {
+    List<ProcessHandle> all = new ArrayList<>();
+    all.add(process.toHandle());
+    process.toHandle().descendants().forEach(all::add);
+    double ticks = 0;
+    for (ProcessHandle h : all) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+        // fields after the parenthesised command name: state is field 3, utime 14, stime 15
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (IOException | RuntimeException e) {
+        if (!Files.isDirectory(Path.of("/proc", "self"))) {
+          return Double.NaN;
+        }
+      }
+    }
+    return ticks * 1000.0 / CLOCK_TICKS;
+  }
+
+  /** USER_HZ of /proc/<pid>/stat: 100 on every Linux architecture Governor runs on. */
+  private static final double CLOCK_TICKS = 100;
+
   @Override
   public void close() {
     try {
