@@ -154,6 +154,7 @@ public final class BenchRunner {
       figures.put("dashboard_with_ms_per_step", r.withMsPerStep());
       figures.put("dashboard_rounds", r.rounds());
       figures.put("dashboard_watch_cpu_share", r.watchCpuShare());
+      figures.put("dashboard_server_cpu_share", r.serverCpuShare());
       figures.put("append_to_page_p50_ms", r.appendToPageP50Ms());
       figures.put("append_to_page_p99_ms", r.appendToPageP99Ms());
       figures.put("append_to_page_max_ms", r.appendToPageMaxMs());
@@ -168,6 +169,7 @@ public final class BenchRunner {
               "<= 1.01" + (r.browser() ? "" : " (no browser)"),
               r.overheadRatio() <= 1.01));
       rows.add(row("dashboard_watch_cpu_share", r.watchCpuShare(), "- (1.0 = one core)", null));
+      rows.add(row("dashboard_server_cpu_share", r.serverCpuShare(), "- (of which server)", null));
       rows.add(
           row(
               "append_to_page_p99_ms",

@@ -51,6 +51,7 @@ final class DashboardBench {
       double withMsPerStep,
       int rounds,
       double watchCpuShare,
+      double serverCpuShare,
       double appendToPageP50Ms,
       double appendToPageP99Ms,
       double appendToPageMaxMs,
@@ -79,6 +80,7 @@ final class DashboardBench {
           o[2],
           (int) o[3],
           o[4],
+          o[5],
           lat[0],
           lat[1],
           lat[2],
@@ -123,15 +125,18 @@ final class DashboardBench {
       ratio[r] = with[r] / without[r];
     }
     double[] share = new double[rounds];
+    double[] server = new double[rounds];
     for (int r = 0; r < rounds; r++) {
       share[r] = watchShare.get(watchShare.size() - rounds + r);
+      server[r] = serverShare.get(serverShare.size() - rounds + r);
     }
     return new double[] {
       LoopOverhead.median(ratio),
       LoopOverhead.median(without),
       LoopOverhead.median(with),
       rounds,
-      LoopOverhead.median(share)
+      LoopOverhead.median(share),
+      LoopOverhead.median(server)
     };
   }
 
@@ -170,6 +175,7 @@ final class DashboardBench {
         double watchCpu =
             dashboardThreadsCpuMs() - cpu0[0] + (c != null ? c.cpuMillis() - cpu0[1] : 0);
         watchShare.add(watchCpu / wallMs);
+        serverShare.add((dashboardThreadsCpuMs() - cpu0[0]) / wallMs);
         if (c != null
             && !c.waitFor(
                 "(() => { const r = governorDashboard.runs['"
@@ -191,6 +197,9 @@ final class DashboardBench {
 
   /** CPU of the watched rounds' dashboard threads + browser over their wall time, per round. */
   private static final java.util.List<Double> watchShare = new java.util.ArrayList<>();
+
+  /** The dashboard threads' part of {@link #watchShare}. */
+  private static final java.util.List<Double> serverShare = new java.util.ArrayList<>();
 
   /** CPU time of this JVM's live dashboard threads (server, tailer, scanner, handlers), in ms. */
   private static double dashboardThreadsCpuMs() {

@@ -319,21 +319,33 @@ function renderCharts() {
   }
 }
 
+// Per run: events and the inspect table. A run's box is rebuilt only when its marked events or its
+// inspect table change; the counts line is updated in place (LATENCY grows every step).
+const detailCache = {};
+
 function renderDetails() {
   const box = document.getElementById("details");
-  box.replaceChildren(...state.selected.map((id) => {
+  const nodes = state.selected.map((id) => {
     const r = state.runs[id];
-    const parts = [el("h3", { text: id })];
-    if (r && r.head.eventCounts) {
-      const counts = Object.entries(r.head.eventCounts).map(([k, v]) => k + " " + v).join(", ");
-      parts.push(el("div", { text: "events: " + (counts || "none") }));
+    const ins = state.inspect[id];
+    const counts = r && r.head.eventCounts
+      ? "events: " + (Object.entries(r.head.eventCounts).map(([k, v]) => k + " " + v).join(", ") || "none")
+      : "";
+    const sig = (r ? r.events.length + ":" + r.head.status : "-") + "|" + (ins ? ins.at + ":" + ins.rows.length + ":" + ins.error : "-");
+    const cached = detailCache[id];
+    if (cached && cached.sig === sig) {
+      cached.counts.textContent = counts;
+      return cached.node;
+    }
+    const countsEl = el("div", { class: "counts", text: counts });
+    const parts = [el("h3", { text: id }), countsEl];
+    if (r) {
       const rows = r.events.slice(-20).reverse().map(([kind, step, detail]) =>
         el("tr", { class: "event kind-" + kind, "data-kind": kind, "data-step": String(step) },
           el("td", { text: kind }), el("td", { text: "step " + step }),
           el("td", { text: detail == null ? "" : String(detail) })));
       if (rows.length) parts.push(el("table", { class: "events" }, ...rows));
     }
-    const ins = state.inspect[id];
     if (ins && ins.error) parts.push(el("div", { class: "notice error", text: ins.error }));
     if (ins && ins.rows.length) {
       parts.push(el("table", { class: "inspect" }, ...ins.rows.slice(1).map(([k, v]) =>
@@ -342,8 +354,13 @@ function renderDetails() {
     const again = el("button", { text: "refresh inspect table" });
     again.addEventListener("click", () => inspect(id, true));
     parts.push(again);
-    return el("div", { class: "detail", "data-run": id }, ...parts);
-  }));
+    const node = el("div", { class: "detail", "data-run": id }, ...parts);
+    detailCache[id] = { sig, node, counts: countsEl };
+    return node;
+  });
+  const same = nodes.length === box.children.length && nodes.every((n, i) => box.children[i] === n);
+  if (!same) box.replaceChildren(...nodes);
+  for (const id of Object.keys(detailCache)) if (!state.selected.includes(id)) delete detailCache[id];
 }
 
 async function inspect(id, force) {
