@@ -157,9 +157,10 @@ function toggle(id, on) {
   schedule();
 }
 
-// Renders at most every MIN_FRAME_MS: a fast run appends every tail tick (25 ms), and redrawing
-// every chart that often would take CPU from the training on a small machine.
-const MIN_FRAME_MS = 100;
+// Renders at most every MIN_FRAME_MS: a fast run appends every tail tick (25 ms), and each redraw
+// of the charts costs the browser a few ms of CPU per chart (software raster in headless
+// Chromium), CPU the training may need; 150 ms keeps a new step on the page within 250 ms.
+const MIN_FRAME_MS = 150;
 let lastFrame = 0;
 
 function schedule() {
@@ -197,12 +198,29 @@ function shownStatus(h) {
   return h.status === "live" && Date.now() - h.at > 10000 ? "idle" : h.status;
 }
 
+// One line per selected run (colour, id, policy, status, step) and its messages; rebuilt only when
+// the selection, a status, a policy or the messages change, the step is updated in place.
+let headsSig = "";
+
 function renderHeads() {
   const box = document.getElementById("selected");
   document.getElementById("empty").hidden = state.selected.length > 0;
-  box.replaceChildren(...state.selected.map((id) => {
+  const heads = state.selected.map((id) => {
     const r = state.runs[id];
-    const h = r ? r.head : { id, status: "loading", lastStep: -1, messages: [] };
+    return r ? r.head : { id, status: "loading", lastStep: -1, messages: [] };
+  });
+  const sig = JSON.stringify(heads.map((h) => [h.id, h.policy, shownStatus(h), h.messages]));
+  if (sig === headsSig) {
+    box.querySelectorAll(".runhead .step").forEach((e, i) => {
+      const h = heads[i];
+      const t = h.lastStep >= 0 ? "step " + h.lastStep : "no steps yet";
+      if (e.textContent !== t) e.textContent = t;
+    });
+    return;
+  }
+  headsSig = sig;
+  box.replaceChildren(...heads.map((h) => {
+    const id = h.id;
     const line = el("div", { class: "runhead", "data-run": id },
       el("span", { class: "swatch", style: "background:" + colorOf(id) }),
       el("span", { class: "id", text: id }),
