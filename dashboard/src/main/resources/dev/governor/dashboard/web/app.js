@@ -304,24 +304,39 @@ function fmt(v) {
   return v.toExponential(1);
 }
 
+// Charts scrolled out of view are not redrawn (their data is set once they come back).
+const visible = {};
+const seen = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const key = e.target.dataset.chart;
+    const was = visible[key];
+    visible[key] = e.isIntersecting;
+    if (e.isIntersecting && !was) schedule();
+  }
+});
+
 function renderCharts() {
   const box = document.getElementById("charts");
   const width = Math.max(420, Math.floor((box.clientWidth - 20) / Math.max(1, Math.floor(box.clientWidth / 500))) - 12);
   const sig = state.selected.filter((id) => state.runs[id]).join("|") + "@" + width;
   const rebuild = sig !== state.chartSig;
   if (rebuild) {
+    seen.disconnect();
     for (const u of Object.values(state.charts)) u.destroy();
     state.charts = {};
     box.replaceChildren();
     state.chartSig = sig;
   }
   for (const def of CHARTS) {
+    let u = state.charts[def.key];
+    if (u && visible[def.key] === false) continue;
     const d = chartData(def);
     if (!d) continue;
-    let u = state.charts[def.key];
     if (!u) {
       const wrap = el("div", { class: "chart", "data-chart": def.key }, el("h3", { text: def.title }));
       box.append(wrap);
+      visible[def.key] = true;
+      seen.observe(wrap);
       u = new uPlot({
         width, height: 220,
         scales: { x: { time: false }, y: def.log ? { distr: 3, range: logRange } : {} },
