@@ -46,6 +46,9 @@ import java.util.function.Function;
  * every {@value #SCAN_MILLIS} ms. A damaged queue, a deleted folder, a run without decisions or a
  * root with very many folders become messages on the page; the server keeps serving.
  *
+ * <p>Values: NaN and ±Inf measurements (a missing validation loss, clipping off) are sent as JSON
+ * {@code null}, which the page draws as a gap; nothing is dropped or altered otherwise.
+ *
  * <p>Binds to the loopback address unless {@link Config#host()} says otherwise; when bound to
  * loopback, requests whose {@code Host} header names another host are refused (403), so a web page
  * elsewhere cannot read runs through DNS rebinding. There is no authentication: bind to another
