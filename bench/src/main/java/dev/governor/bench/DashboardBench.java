@@ -46,12 +46,7 @@ final class DashboardBench {
 
   record Result(
       boolean browser,
-      double overheadRatio,
-      double withoutMsPerStep,
-      double withMsPerStep,
-      int rounds,
-      double watchCpuShare,
-      double serverCpuShare,
+      Overhead overhead,
       double appendToPageP50Ms,
       double appendToPageP99Ms,
       double appendToPageMaxMs,
@@ -67,77 +62,65 @@ final class DashboardBench {
     }
     Path tmp = Files.createTempDirectory("governor-bench-dashboard");
     try {
-      double[] o = overhead(exe, tmp.resolve("overhead"), quick);
+      Overhead o = overhead(exe, tmp.resolve("overhead"), quick);
       double[] lat =
           exe.isPresent()
               ? appendToPage(exe.get(), tmp.resolve("latency"), quick ? 300 : 1000)
               : new double[] {Double.NaN, Double.NaN, Double.NaN, 0};
       double[] open = open1m(exe, tmp.resolve("big"));
       return new Result(
-          exe.isPresent(),
-          o[0],
-          o[1],
-          o[2],
-          (int) o[3],
-          o[4],
-          o[5],
-          lat[0],
-          lat[1],
-          lat[2],
-          (int) lat[3],
-          open[0],
-          open[2],
-          open[1]);
+          exe.isPresent(), o, lat[0], lat[1], lat[2], (int) lat[3], open[0], open[2], open[1]);
     } finally {
       Files2.deleteTree(tmp);
     }
   }
 
-  private static double[] overhead(Optional<Path> exe, Path dir, boolean quick) throws Exception {
+  /** The paired ratio with/without, the medians of both, and the CPU shares of watching. */
+  record Overhead(
+      PairedRatio ratio, double withoutMs, double withMs, double share, double serverShare) {}
+
+  /**
+   * Interleaved paired rounds (the order alternates), at least 3 (quick) or 7, at most 6 or 30,
+   * until the ratio's 95 % interval is narrower than {@link LoopOverhead#MARGIN}.
+   */
+  private static Overhead overhead(Optional<Path> exe, Path dir, boolean quick) throws Exception {
     LabeledData train = LoopOverhead.data();
     int batch = 128;
     int warm = quick ? 30 : 60;
     int m = quick ? 120 : 300;
-    int rounds = quick ? 3 : 7;
-    double[] without = new double[rounds];
-    double[] with = new double[rounds];
+    int minRounds = quick ? 3 : 7;
+    int maxRounds = quick ? 6 : 30;
+    double[] without = new double[maxRounds];
+    double[] with = new double[maxRounds];
     Path plain = Files.createDirectories(dir.resolve("without"));
     Path watched = Files.createDirectories(dir.resolve("with"));
     // one throw-away round of each first: JIT, DL4J workspaces and Chromium's disk cache warm up
-    for (int r = -1; r < rounds; r++) {
-      boolean withFirst = r >= 0 && r % 2 == 1;
-      double a = 0;
-      double b = 0;
-      for (int k = 0; k < 2; k++) {
-        if ((k == 0) != withFirst) {
-          a = LoopOverhead.actorRound(train, batch, warm, m, r + 1, plain, runDir -> {});
-        } else {
-          b = watchedRound(exe, train, batch, warm, m, r + 1, watched);
-        }
+    LoopOverhead.actorRound(train, batch, warm, m, 0, plain, runDir -> {});
+    watchedRound(exe, train, batch, warm, m, 0, watched);
+    watchShare.clear();
+    serverShare.clear();
+    int n = 0;
+    while (n < maxRounds) {
+      if (n % 2 == 0) {
+        without[n] = LoopOverhead.actorRound(train, batch, warm, m, n + 1, plain, runDir -> {});
+        with[n] = watchedRound(exe, train, batch, warm, m, n + 1, watched);
+      } else {
+        with[n] = watchedRound(exe, train, batch, warm, m, n + 1, watched);
+        without[n] = LoopOverhead.actorRound(train, batch, warm, m, n + 1, plain, runDir -> {});
       }
-      if (r >= 0) {
-        without[r] = a;
-        with[r] = b;
+      n++;
+      if (n >= minRounds && PairedRatio.of(without, with, n).width() < LoopOverhead.MARGIN) {
+        break;
       }
     }
-    double[] ratio = new double[rounds];
-    for (int r = 0; r < rounds; r++) {
-      ratio[r] = with[r] / without[r];
-    }
-    double[] share = new double[rounds];
-    double[] server = new double[rounds];
-    for (int r = 0; r < rounds; r++) {
-      share[r] = watchShare.get(watchShare.size() - rounds + r);
-      server[r] = serverShare.get(serverShare.size() - rounds + r);
-    }
-    return new double[] {
-      LoopOverhead.median(ratio),
-      LoopOverhead.median(without),
-      LoopOverhead.median(with),
-      rounds,
-      LoopOverhead.median(share),
-      LoopOverhead.median(server)
-    };
+    double[] share = watchShare.stream().mapToDouble(Double::doubleValue).toArray();
+    double[] server = serverShare.stream().mapToDouble(Double::doubleValue).toArray();
+    return new Overhead(
+        PairedRatio.of(without, with, n),
+        LoopOverhead.median(Arrays.copyOf(without, n)),
+        LoopOverhead.median(Arrays.copyOf(with, n)),
+        LoopOverhead.median(share),
+        LoopOverhead.median(server));
   }
 
   private static double watchedRound(
