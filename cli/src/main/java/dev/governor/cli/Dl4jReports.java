@@ -3,6 +3,7 @@ package dev.governor.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.governor.sim.Report;
+import dev.governor.trainers.Calibration;
 import dev.governor.trainers.TrainingResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +41,51 @@ final class Dl4jReports {
     m.put("steps_per_second", r.stepsPerSecond());
     m.put("epoch_test_accuracy", r.epochAccuracy());
     m.put("guard_events", r.events().size());
+    if (r.calibration() != null) {
+      m.put("calibration", calibration(r.calibration()));
+    }
     return m;
+  }
+
+  /**
+   * The {@code calibration} object of a summary: the test set's ECE (equal-width and equal-mass
+   * bins), NLL and Brier score of the model's probabilities, the temperature fitted on {@code
+   * fit_split}, and the same figures after dividing the logits by it.
+   */
+  static Map<String, Object> calibration(Calibration.Report c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ece", finiteOrText(c.before().ece()));
+    m.put("ece_equal_mass", finiteOrText(c.before().eceEqualMass()));
+    m.put("nll", finiteOrText(c.before().nll()));
+    m.put("brier", finiteOrText(c.before().brier()));
+    m.put("temperature", finiteOrText(c.temperature()));
+    m.put("ece_after", finiteOrText(c.after().ece()));
+    m.put("ece_equal_mass_after", finiteOrText(c.after().eceEqualMass()));
+    m.put("nll_after", finiteOrText(c.after().nll()));
+    m.put("brier_after", finiteOrText(c.after().brier()));
+    m.put("bins", c.bins());
+    m.put("test_examples", c.testExamples());
+    m.put("fit_split", c.fitSplit());
+    m.put("fit_examples", c.fitExamples());
+    m.put("fit_nll", finiteOrText(c.fitNllBefore()));
+    m.put("fit_nll_after", finiteOrText(c.fitNllAfter()));
+    return m;
+  }
+
+  /** One line for the terminal: ECE before and after temperature scaling. */
+  static String calibrationLine(Calibration.Report c) {
+    return String.format(
+        Locale.ROOT,
+        "calibration: ECE %.4f (equal-mass %.4f), NLL %.4f, Brier %.4f; temperature %.3f"
+            + " (fitted on %s) -> ECE %.4f, NLL %.4f",
+        c.before().ece(),
+        c.before().eceEqualMass(),
+        c.before().nll(),
+        c.before().brier(),
+        c.temperature(),
+        c.fitSplit(),
+        c.after().ece(),
+        c.after().nll());
   }
 
   /** JSON has no NaN/Infinity: such values are written as the strings "NaN", "Infinity". */

@@ -31,8 +31,8 @@ import java.util.function.LongConsumer;
  * Dl4jTrainer} driven through the actor runtime (TrainerActor, queues, ControllerActor in this
  * process or {@code governor control} in another), then evaluated on the test set; {@code
  * summary.json} with the fields {@code dataset, model, optimizer, policy, initial_lr, epochs,
- * steps, test_accuracy, final_train_loss, diverged, wall_seconds, steps_per_second}, and {@code
- * report.html} drawn from the telemetry queue.
+ * steps, test_accuracy, final_train_loss, diverged, wall_seconds, steps_per_second, calibration},
+ * and {@code report.html} drawn from the telemetry queue.
  */
 final class Dl4jTrain {
   private Dl4jTrain() {}
@@ -142,6 +142,9 @@ final class Dl4jTrain {
     Dl4jReports.plots(rep, policy.name(), List.of(res));
     folder.writeReport(rep.html());
     Dl4jReports.table(rows).forEach(stdout::println);
+    if (res.calibration() != null) {
+      stdout.println(Dl4jReports.calibrationLine(res.calibration()));
+    }
     stdout.println("wrote run folder " + folder.dir());
     stdout.flush();
     if (!r.completed()) {
@@ -207,7 +210,8 @@ final class Dl4jTrain {
         wd,
         new double[] {ev.accuracy()},
         new double[] {ev.loss()},
-        List.of());
+        List.of(),
+        trainer == null ? null : task.calibrate(trainer, data));
   }
 
   private static String runId(Path out) {

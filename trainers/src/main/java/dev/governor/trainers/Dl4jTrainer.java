@@ -177,6 +177,33 @@ public final class Dl4jTrainer implements Trainer {
   }
 
   /**
+   * The model's output rows on {@code data} at the evaluation parameters, one per example (the
+   * class probabilities of a softmax classifier; NaN where the model diverged); the mode is the
+   * same afterwards.
+   */
+  public double[][] outputs(LabeledData data) {
+    boolean was = core.inEvalMode();
+    core.evalMode();
+    try {
+      return Evaluation.outputs(core.net(), data);
+    } finally {
+      if (!was) {
+        core.trainMode();
+      }
+    }
+  }
+
+  /**
+   * Calibration of the model at the evaluation parameters: the figures on {@code test} before and
+   * after a temperature fitted on {@code fit} ({@link Calibration.Report#of}), with {@link
+   * Calibration#DEFAULT_BINS} bins; {@code fitSplit} names {@code fit} in words for the report.
+   */
+  public Calibration.Report calibration(LabeledData test, LabeledData fit, String fitSplit) {
+    return Calibration.Report.of(
+        outputs(test), test.y(), outputs(fit), fit.y(), Calibration.DEFAULT_BINS, fitSplit);
+  }
+
+  /**
    * The model's loss on {@code data} at the evaluation parameters (DL4J's score: the loss
    * function's mean over the examples, summed over time steps for recurrent outputs), without
    * training; the mode is the same afterwards.

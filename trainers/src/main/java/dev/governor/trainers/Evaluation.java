@@ -34,4 +34,18 @@ public record Evaluation(double accuracy, double loss, int examples) {
     }
     return new Evaluation((double) hits / n, lossSum / n, n);
   }
+
+  /** The network's output rows on {@code data} (class probabilities of a softmax output). */
+  static double[][] outputs(Net net, LabeledData data) {
+    int n = data.size();
+    double[][] p = new double[n][];
+    for (int from = 0; from < n; from += CHUNK) {
+      int to = Math.min(n, from + CHUNK);
+      INDArray out = net.output(BatchStream.all(data, from, to).getFeatures());
+      for (int k = 0; k < to - from; k++) {
+        p[from + k] = out.getRow(k).toDoubleVector();
+      }
+    }
+    return p;
+  }
 }

@@ -63,4 +63,18 @@ public record LabeledData(
     int[] hy = java.util.Arrays.copyOf(y, n);
     return new LabeledData(name + "[:" + n + "]", hx, hy, features, height, width, classes);
   }
+
+  /** The last {@code n} examples (all of them when {@code n >= size()}), sharing nothing. */
+  public LabeledData tail(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException(name + ": tail size must be >= 1, but was " + n);
+    }
+    if (n >= size()) {
+      return this;
+    }
+    int from = size() - n;
+    float[] tx = java.util.Arrays.copyOfRange(x, from * features, size() * features);
+    int[] ty = java.util.Arrays.copyOfRange(y, from, size());
+    return new LabeledData(name + "[-" + n + ":]", tx, ty, features, height, width, classes);
+  }
 }

@@ -25,6 +25,8 @@ import java.util.List;
  * @param epochAccuracy test accuracy after each epoch
  * @param epochTestLoss test loss after each epoch
  * @param events guard events carried out
+ * @param calibration the test-set calibration of the final model before and after temperature
+ *     scaling; null when not measured
  */
 public record TrainingResult(
     String dataset,
@@ -45,7 +47,52 @@ public record TrainingResult(
     double[] weightDecay,
     double[] epochAccuracy,
     double[] epochTestLoss,
-    List<TrainerEvent> events) {
+    List<TrainerEvent> events,
+    Calibration.Report calibration) {
+
+  /** A result without calibration figures. */
+  public TrainingResult(
+      String dataset,
+      String model,
+      String optimizer,
+      String policy,
+      double initialLr,
+      int epochs,
+      long steps,
+      double testAccuracy,
+      double finalTrainLoss,
+      boolean diverged,
+      double wallSeconds,
+      double stepsPerSecond,
+      double[] loss,
+      double[] lr,
+      double[] clip,
+      double[] weightDecay,
+      double[] epochAccuracy,
+      double[] epochTestLoss,
+      List<TrainerEvent> events) {
+    this(
+        dataset,
+        model,
+        optimizer,
+        policy,
+        initialLr,
+        epochs,
+        steps,
+        testAccuracy,
+        finalTrainLoss,
+        diverged,
+        wallSeconds,
+        stepsPerSecond,
+        loss,
+        lr,
+        clip,
+        weightDecay,
+        epochAccuracy,
+        epochTestLoss,
+        events,
+        null);
+  }
 
   /** A result of a run with the default optimizer ({@code adam}). */
   public TrainingResult(
@@ -87,5 +134,30 @@ public record TrainingResult(
         epochAccuracy,
         epochTestLoss,
         events);
+  }
+
+  /** This result with {@code c} as its calibration figures. */
+  public TrainingResult withCalibration(Calibration.Report c) {
+    return new TrainingResult(
+        dataset,
+        model,
+        optimizer,
+        policy,
+        initialLr,
+        epochs,
+        steps,
+        testAccuracy,
+        finalTrainLoss,
+        diverged,
+        wallSeconds,
+        stepsPerSecond,
+        loss,
+        lr,
+        clip,
+        weightDecay,
+        epochAccuracy,
+        epochTestLoss,
+        events,
+        c);
   }
 }

@@ -133,9 +133,31 @@ public record TrainingTask(
   }
 
   /**
+   * The calibration of {@code trainer}'s model on the test set, with the temperature fitted on the
+   * last {@link Calibration#FIT_EXAMPLES} training examples (all of them when there are fewer): the
+   * task has no validation split apart from the test set, whose head the validation loss reads. The
+   * fit examples were trained on, so a model that fits its training data more tightly than the test
+   * data gets a temperature below the test set's own optimum.
+   */
+  public Calibration.Report calibrate(Dl4jTrainer trainer, Datasets.Split data) {
+    LabeledData train = data.train();
+    LabeledData fit = train.tail(Calibration.FIT_EXAMPLES);
+    String split =
+        fit.size() < train.size()
+            ? "the last "
+                + fit.size()
+                + " training examples (no validation split apart from the test set)"
+            : "all "
+                + fit.size()
+                + " training examples (no validation split apart from the test set)";
+    return trainer.calibration(data.test(), fit, split);
+  }
+
+  /**
    * Trains a fresh model on {@code data} under {@code policy} for {@link #epochs()} epochs, in this
    * thread, recording into {@code folder} (null: nothing recorded), evaluating on the test set
-   * after every epoch, and calling {@code progress} with the number of steps done after each step.
+   * after every epoch, and calling {@code progress} with the number of steps done after each step;
+   * the result carries the final model's {@link #calibrate calibration}.
    */
   public TrainingResult run(
       Datasets.Split data, Policy policy, RunFolder folder, LongConsumer progress) {
@@ -174,6 +196,7 @@ public record TrainingTask(
         epochLoss[e] = ev.loss();
       }
     }
+    Calibration.Report calibration = calibrate(trainer, data);
     double wall = (System.nanoTime() - t0) / 1e9;
     int tail = (int) Math.min(total, Math.max(1, perEpoch / 4));
     double finalLoss = 0;
@@ -201,6 +224,7 @@ public record TrainingTask(
         wd,
         epochAcc,
         epochLoss,
-        events);
+        events,
+        calibration);
   }
 }
