@@ -175,6 +175,27 @@ class DemoCommandTest {
     }
     assertEquals(1e-4, first.get("initial_lr").asDouble(), 1e-12);
     assertEquals(10, first.get("steps").asLong()); // 640 / 64
+    // every run's calibration, the temperature fitted on all 640 training images (< 5000)
+    for (JsonNode run : s.get("runs")) {
+      JsonNode c = run.get("calibration");
+      assertTrue(c != null && c.isObject(), run.toString());
+      for (String f :
+          new String[] {"ece", "ece_equal_mass", "nll", "brier", "temperature", "ece_after"}) {
+        assertTrue(c.get(f).isNumber(), "calibration field " + f + ": " + c);
+      }
+      assertEquals(640, c.get("fit_examples").asInt());
+      assertTrue(c.get("fit_split").asText().startsWith("all 640 training examples"), c.toString());
+      assertTrue(c.get("fit_nll_after").asDouble() <= c.get("fit_nll").asDouble(), c.toString());
+    }
+    // the run folder's own summary has it too
+    JsonNode own = new ObjectMapper().readTree(out.resolve("cosine-lr1/summary.json").toFile());
+    JsonNode same = null;
+    for (JsonNode run : s.get("runs")) {
+      if (run.get("policy").equals(own.get("policy"))) {
+        same = run;
+      }
+    }
+    assertEquals(own.get("calibration"), same.get("calibration"));
     String html = Files.readString(out.resolve("report.html"));
     assertTrue(html.contains("data:image/png;base64,"));
     assertTrue(Files.isRegularFile(out.resolve("cosine-lr1").resolve("run.json")));

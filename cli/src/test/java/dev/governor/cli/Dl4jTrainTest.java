@@ -54,6 +54,18 @@ class Dl4jTrainTest {
     assertTrue(s.get("steps_per_second").asDouble() > 0);
     assertTrue(s.has("final_train_loss") && s.has("wall_seconds") && s.has("policy"));
     assertTrue(Files.readString(out.resolve("report.html")).contains("data:image/png;base64,"));
+    // calibration on the 5000 synthetic test images, temperature fitted on the 960 training ones
+    JsonNode c = s.get("calibration");
+    assertEquals(5000, c.get("test_examples").asInt());
+    assertEquals(960, c.get("fit_examples").asInt());
+    assertEquals(15, c.get("bins").asInt());
+    double t = c.get("temperature").asDouble();
+    assertTrue(t >= 0.01 && t <= 100, c.toString());
+    double ece = c.get("ece").asDouble();
+    assertTrue(ece >= 0 && ece <= 1 && c.get("ece_after").asDouble() >= 0, c.toString());
+    // a 10-class model that is not certain of every image has a positive NLL and Brier score
+    assertTrue(c.get("nll").asDouble() > 0 && c.get("brier").asDouble() > 0, c.toString());
+    assertTrue(so.toString().contains("calibration: ECE "), so.toString());
   }
 
   @Test
