@@ -3,6 +3,7 @@ package dev.governor.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.telemetry.Diagnosis;
 import dev.governor.telemetry.Inspection;
 import dev.governor.telemetry.RunFolder;
 import java.io.PrintWriter;
@@ -25,7 +26,11 @@ import picocli.CommandLine.Spec;
       "Summarize a run folder: steps, loss first/last/min, divergence, loss spikes (rolling "
           + "z-score > 4 over the previous 50 steps), clip rate, mean effective LR, LR/clip/WD "
           + "ranges (applied and decided), faults, guard actions and events, queue sizes and torn "
-          + "tails.",
+          + "tails, and a diagnosis from the telemetry: under-fitting (loss flat and high with "
+          + "the LR at its floor or tiny updates), over-fitting (validation loss rising while the "
+          + "training loss falls), instability (spikes, clip rate > 0.5, guard actions, NaN/Inf), "
+          + "LR too high for the curvature (median lr x secant sharpness > 2), each with its "
+          + "numbers and what to try next.",
       "",
       "Exit codes: 0 ok, 2 bad input (one line names it)."
     })
@@ -41,11 +46,14 @@ public final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Inspection.Summary s = Inspection.inspect(RunFolder.open(run));
+    RunFolder folder = RunFolder.open(run);
+    Inspection.Summary s = Inspection.inspect(folder);
+    List<Diagnosis.Verdict> diagnosis = Diagnosis.of(folder);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
       ObjectNode tree = m.valueToTree(s);
+      tree.set("diagnosis", m.valueToTree(diagnosis));
       // JSON has no NaN/Inf: write them as null / "inf" strings
       out.println(m.writeValueAsString(clean(m, tree)));
       out.flush();
@@ -53,6 +61,9 @@ public final class InspectCommand implements Callable<Integer> {
     }
     List<List<String>> rows = rows(s);
     for (List<String> r : rows.subList(1, rows.size())) {
+      row(out, r.get(0), r.get(1));
+    }
+    for (List<String> r : diagnosisRows(diagnosis)) {
       row(out, r.get(0), r.get(1));
     }
     out.flush();
@@ -100,6 +111,19 @@ public final class InspectCommand implements Callable<Integer> {
     rows.add(List.of("telemetry queue", queue(s.telemetryQueue())));
     rows.add(
         List.of("decision queue", s.decisionQueue() == null ? "none" : queue(s.decisionQueue())));
+    return rows;
+  }
+
+  /** The diagnosis as rows {field, value}: "diagnosis none", or each verdict and its advice. */
+  static List<List<String>> diagnosisRows(List<Diagnosis.Verdict> d) {
+    List<List<String>> rows = new ArrayList<>();
+    if (d.isEmpty()) {
+      rows.add(List.of("diagnosis", "none (no under-fitting, over-fitting, instability, LR edge)"));
+    }
+    for (Diagnosis.Verdict v : d) {
+      rows.add(List.of("diagnosis", v.kind() + ": " + v.finding()));
+      rows.add(List.of("", "try: " + v.advice()));
+    }
     return rows;
   }
 
