@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.governor.control.Observation;
 import dev.governor.control.PolicySpec;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.RunHeader;
+import dev.governor.telemetry.TelemetryLog;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +38,52 @@ class InspectCommandTest {
     assertEquals(45, n.get("spikeSteps").get(0).asLong());
     assertEquals(0.8, n.get("lossMin").asDouble());
     assertTrue(n.get("decidedWd").get("min").isNumber());
+    // the plant's loss halves and then stays flat with one spike: no verdict
+    assertTrue(n.get("diagnosis").isArray() && n.get("diagnosis").isEmpty(), j.out());
+    assertTrue(t.out().contains("diagnosis                none"), t.out());
+  }
+
+  @Test
+  void diagnosisOfARunWithTooHighALr() throws Exception {
+    // 100 steps of a falling loss at LR 0.01 with secant sharpness 300: η·λ̂ = 3 > 2
+    RunFolder run =
+        RunFolder.create(
+            tmp.resolve("hot"),
+            new RunHeader(
+                "hot",
+                PolicySpec.parse("constant(lr=0.01)"),
+                Map.of(),
+                7,
+                RunHeader.currentVersions(),
+                "2026-01-01T00:00:00Z"));
+    try (TelemetryLog tl = run.openTelemetry();
+        TelemetryLog.Appender ta = tl.appender()) {
+      for (int s = 0; s < 100; s++) {
+        ta.append(
+            Observation.builder(s)
+                .loss(2.0 / (1 + 0.05 * s))
+                .gradNorm(1)
+                .paramNorm(10)
+                .updateNorm(0.01)
+                .sharpness(300)
+                .batchSize(32)
+                .lr(0.01)
+                .clip(Double.POSITIVE_INFINITY)
+                .weightDecay(0)
+                .build());
+      }
+    }
+    TestRuns.Result t = TestRuns.run("inspect", "--run", tmp.resolve("hot").toString());
+    assertEquals(0, t.code(), t.err());
+    assertTrue(
+        t.out().contains("diagnosis                lr-too-high: median η·λ̂ 3.00 > 2"), t.out());
+    assertTrue(t.out().contains("try: lower the learning rate to about 0.00333"), t.out());
+    TestRuns.Result j = TestRuns.run("inspect", "--run", tmp.resolve("hot").toString(), "--json");
+    JsonNode d = new ObjectMapper().readTree(j.out()).get("diagnosis");
+    assertEquals(1, d.size(), j.out());
+    assertEquals("lr-too-high", d.get(0).get("kind").asText());
+    assertEquals(3.0, d.get(0).get("numbers").get("median_lr_sharpness").asDouble(), 1e-12);
+    assertEquals(100, d.get(0).get("numbers").get("steps_measured").asInt());
   }
 
   @Test
