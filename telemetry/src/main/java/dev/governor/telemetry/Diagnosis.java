@@ -30,8 +30,8 @@ import java.util.Map;
  *   <li><b>instability</b>: loss spikes (a loss more than {@value Inspection#SPIKE_Z} sample
  *       standard deviations above the mean of the previous {@value Inspection#WINDOW}, as {@link
  *       Inspection} counts them) at least {@value #MIN_SPIKES} and {@value #SPIKE_RATE} of the
- *       steps, or a clip rate above {@value #CLIP_RATE}, or a guard action, or a NaN/Inf loss or
- *       gradient norm.
+ *       steps, or a clip rate above {@value #CLIP_RATE}, or guard actions (decisions other than
+ *       NONE) as many and as frequent as that, or a NaN/Inf loss or gradient norm.
  *   <li><b>lr-too-high</b>: the median of η·λ̂ (applied LR times the secant sharpness of the step)
  *       over the steps where both are finite and positive exceeds {@value #EDGE}, the stability
  *       edge of gradient descent on a quadratic; needs {@value #MIN_SHARP} such steps.
@@ -305,7 +305,9 @@ public final class Diagnosis {
     double spikeRate = obs.isEmpty() ? 0 : (double) spikes / obs.size();
     boolean spiky = spikes >= MIN_SPIKES && spikeRate >= SPIKE_RATE;
     boolean clipped = clipRate > CLIP_RATE;
-    if (!spiky && !clipped && guardActions == 0 && faults == 0) {
+    double guardRate = obs.isEmpty() ? 0 : (double) guardActions / obs.size();
+    boolean guarded = guardActions >= MIN_SPIKES && guardRate >= SPIKE_RATE;
+    if (!spiky && !clipped && !guarded && faults == 0) {
       return java.util.Optional.empty();
     }
     Map<String, Double> m = new LinkedHashMap<>();
@@ -323,8 +325,13 @@ public final class Diagnosis {
     if (clipped) {
       parts.add(String.format(java.util.Locale.ROOT, "clip rate %.2f", clipRate));
     }
-    if (guardActions > 0) {
-      parts.add(guardActions + " guard action(s)");
+    if (guarded) {
+      parts.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "%d guard actions (%.2f %% of steps)",
+              guardActions,
+              100 * guardRate));
     }
     if (faults > 0) {
       parts.add(faults + " NaN/Inf step(s)");

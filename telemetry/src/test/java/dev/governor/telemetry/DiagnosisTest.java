@@ -138,10 +138,13 @@ class DiagnosisTest {
     Diagnosis.Verdict v = only(Diagnosis.diagnose(observations(spiky), 0), "instability");
     assertEquals(10, v.numbers().get("spikes"), 0);
     assertEquals(0.025, v.numbers().get("spike_rate"), 1e-15);
-    // a healthy run with two guard actions is unstable too
-    Diagnosis.Verdict g = only(Diagnosis.diagnose(observations(h), 2), "instability");
-    assertEquals(2, g.numbers().get("guard_actions"), 0);
+    // a healthy run with three guard actions (0.75 % of its steps) is unstable too; with two it
+    // is not
+    Diagnosis.Verdict g = only(Diagnosis.diagnose(observations(h), 3), "instability");
+    assertEquals(3, g.numbers().get("guard_actions"), 0);
     assertEquals(0, g.numbers().get("spikes"), 0);
+    assertTrue(g.finding().startsWith("3 guard actions (0.75 % of steps)"), g.finding());
+    assertEquals(List.of(), Diagnosis.diagnose(observations(h), 2));
   }
 
   @Test
