@@ -69,9 +69,10 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Budget: --quick (MLP 200 steps, CNN 50 steps of batch 64, LSTM 80 steps; gear on; 4"
-          + " tuning trials on 1 training seed) measured 18 min 52 s wall / 25.5 min CPU on a"
-          + " shared 2-core machine; the full default (5 MLP epochs, 3 CNN epochs, 3000 LSTM"
+      "Budget: --quick (MLP 200 steps, CNN 50 steps of batch 64, a 64-unit LSTM on windows of"
+          + " 32 for 160 steps; gear on; 4 tuning trials on 1 training seed) measured 24.7 min of"
+          + " CPU (--jobs 2; 1 h 41 min wall on a 2-core machine shared at load ~20); the full"
+          + " default (5 MLP epochs, 3 CNN epochs, 3000 LSTM"
           + " steps, gear on and off, 8 trials on 2 training seeds) runs for several hours"
           + " (docs/notes/dl4j-bakeoff.md).",
       "Output: DIR/summary.json (protocol, contenders, per-problem figures, aggregate, goals),"
