@@ -87,6 +87,13 @@ public final class Policies {
    * @throws IllegalArgumentException naming the policy or the first invalid option and its value
    */
   public static Policy create(PolicySpec spec) {
+    if (spec.has("lr")) {
+      double lr = spec.getDouble("lr", Double.NaN);
+      if (lr > MAX_LR) {
+        throw new IllegalArgumentException(
+            spec.name() + ".lr must be <= " + MAX_LR + ", but was " + lr);
+      }
+    }
     Policy p =
         switch (spec.name()) {
           case "constant", "step", "exponential", "cosine", "sgdr", "warmup", "onecycle" ->
@@ -105,6 +112,13 @@ public final class Policies {
     Gear gear = Gear.of(spec);
     return gear.inactive() ? p : new GearedPolicy(spec, gear, p);
   }
+
+  /**
+   * The largest initial LR a policy accepts: far above any usable step (Adam's LR is a step length
+   * in parameter units; SGD's times a curvature must stay below 2), low enough that a first update
+   * cannot overflow a double.
+   */
+  public static final double MAX_LR = 1e6;
 
   /** Parses and builds, e.g. {@code create("cosine(lr=0.1, t-max=1000)")}. */
   public static Policy create(String spec) {

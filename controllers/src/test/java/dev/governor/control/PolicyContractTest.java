@@ -343,6 +343,10 @@ class PolicyContractTest {
     assertEquals("plateau.factor must be in (0.0, 1.0), but was 1.0", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Policies.create("plateau(patience=-1)"));
     assertEquals("plateau.patience must be an integer >= 0, but was -1", e.getMessage());
+    for (String name : new String[] {"constant", "cosine", "pi", "polyak"}) {
+      e = assertThrows(IllegalArgumentException.class, () -> Policies.create(name + "(lr=1e308)"));
+      assertEquals(name + ".lr must be <= 1000000.0, but was 1.0E308", e.getMessage());
+    }
     e = assertThrows(IllegalArgumentException.class, () -> Policies.create("constant(wd=NaN)"));
     assertEquals("constant.wd must be finite and >= 0, but was NaN", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Policies.create("sgdr(clip=-2)"));
