@@ -571,6 +571,22 @@ public final class ForeignImport {
    */
   public static Interchange.ImportReport importTfEvents(
       Path in, Path runDir, Map<String, String> tags, boolean skipBadRecords) {
+    return importTfEvents(in, runDir, tags, skipBadRecords, false);
+  }
+
+  /**
+   * As {@link #importTfEvents(Path, Path, Map, boolean)}; with {@code stepBackIsRestart}, an event
+   * with a summary at a step below the run's latest one is also a restart from that step (its run's
+   * earlier values at steps {@code >=} it are discarded, every tag): what a PyTorch {@code
+   * SummaryWriter} run resumed from a checkpoint looks like, since it writes no {@code
+   * SessionLog.START}.
+   */
+  public static Interchange.ImportReport importTfEvents(
+      Path in,
+      Path runDir,
+      Map<String, String> tags,
+      boolean skipBadRecords,
+      boolean stepBackIsRestart) {
     List<Run> runs = discover(in);
     List<String> badList = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
@@ -580,7 +596,7 @@ public final class ForeignImport {
     // pass 1: restart points, tags, framing and encodings
     Bad bad1 = new Bad(skipBadRecords, true, badList);
     for (Run r : runs) {
-      scan(r, info, bad1, warnings, firstWall);
+      scan(r, info, bad1, warnings, firstWall, stepBackIsRestart);
       r.prepare();
     }
     Set<String> scalarTags = new TreeSet<>();
@@ -618,6 +634,7 @@ public final class ForeignImport {
     }
     config.put("import.runs", String.join(", ", names));
     config.put("import.purged", Long.toString(purged[0]));
+    config.put("import.restarts", stepBackIsRestart ? "step-back" : "tensorboard");
     m.describe(config, scalarTags);
     String start =
         Double.isFinite(firstWall[0]) && firstWall[0] > 0
@@ -714,7 +731,12 @@ public final class ForeignImport {
 
   /** Pass 1 over a run: restart points, tags and their plugins; damaged records reported. */
   private static void scan(
-      Run r, Map<String, TagInfo> info, Bad bad, List<String> warnings, double[] firstWall) {
+      Run r,
+      Map<String, TagInfo> info,
+      Bad bad,
+      List<String> warnings,
+      double[] firstWall,
+      boolean stepBack) {
     long index = 0;
     int version = 0;
     long mostRecent = Long.MIN_VALUE;
@@ -748,7 +770,14 @@ public final class ForeignImport {
             if (Double.isNaN(firstWall[0]) && rd.wallTime > 0) {
               firstWall[0] = rd.wallTime;
             }
-            if (version >= 2) {
+            if (stepBack && rd.hasSummary && rd.step < mostRecent) {
+              r.purgeIndex.add(index);
+              r.purgeStep.add(rd.step);
+              r.purgeTags.add(null);
+              mostRecent = rd.step;
+            } else if (stepBack && rd.hasSummary) {
+              mostRecent = rd.step;
+            } else if (version >= 2) {
               if (rd.sessionStatus == TfEventReader.SESSION_START) {
                 r.purgeIndex.add(index);
                 r.purgeStep.add(rd.step);

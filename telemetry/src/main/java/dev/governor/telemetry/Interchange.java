@@ -117,6 +117,20 @@ public final class Interchange {
    */
   public static ImportReport importAny(
       Path in, String format, Path runDir, Map<String, String> tags, boolean skipBadRows) {
+    return importAny(in, format, runDir, tags, skipBadRows, false);
+  }
+
+  /**
+   * As {@link #importAny(Path, String, Path, Map, boolean)}; {@code stepBackIsRestart} is passed to
+   * {@link ForeignImport#importTfEvents(Path, Path, Map, boolean, boolean)}.
+   */
+  public static ImportReport importAny(
+      Path in,
+      String format,
+      Path runDir,
+      Map<String, String> tags,
+      boolean skipBadRows,
+      boolean stepBackIsRestart) {
     if (!IMPORT_FORMATS.contains(format)) {
       throw new IllegalArgumentException(
           "--format must be one of " + IMPORT_FORMATS + ", but was '" + format + "'");
@@ -135,7 +149,7 @@ public final class Interchange {
     }
     switch (f) {
       case "tfevents":
-        return ForeignImport.importTfEvents(in, runDir, tags, skipBadRows);
+        return ForeignImport.importTfEvents(in, runDir, tags, skipBadRows, stepBackIsRestart);
       case "lightning-csv", "keras-csv":
         return ForeignImport.importLoggerCsv(in, f, runDir, tags, skipBadRows);
       default:
