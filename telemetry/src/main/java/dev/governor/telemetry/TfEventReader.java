@@ -607,7 +607,10 @@ final class TfEventReader implements AutoCloseable {
           need(8);
           pos += 8;
         }
-        case 2 -> pos += len();
+        case 2 -> {
+          int n = len(); // before the addition: it moves pos past the length
+          pos += n;
+        }
         case 5 -> {
           need(4);
           pos += 4;
