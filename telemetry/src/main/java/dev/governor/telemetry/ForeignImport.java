@@ -251,8 +251,11 @@ public final class ForeignImport {
       this.tagOf = tagOf;
     }
 
-    /** One value; {@code step} must not be below the previous value's. */
-    void accept(long step, int col, double v, Path file, String where) {
+    /**
+     * One value; {@code step} must not be below the previous value's. {@code unit} and {@code at}
+     * locate it for a message ({@code "offset", 1234} or {@code "line", 7}).
+     */
+    void accept(long step, int col, double v, Path file, String unit, long at) {
       if (inGroup && step != gStep) {
         closeGroup();
       }
@@ -263,14 +266,18 @@ public final class ForeignImport {
       }
       String problem = check(col, v);
       if (problem != null) {
-        bad.add(file, where + ": tag '" + tagOf[col] + "' (" + COLUMNS.get(col) + ") " + problem);
+        bad.add(
+            file,
+            unit + " " + at + ": tag '" + tagOf[col] + "' (" + COLUMNS.get(col) + ") " + problem);
         return;
       }
       if (gHas[col]) {
         if (Double.doubleToLongBits(g[col]) != Double.doubleToLongBits(v)) {
           bad.add(
               file,
-              where
+              unit
+                  + " "
+                  + at
                   + ": tag '"
                   + tagOf[col]
                   + "' has a second value "
@@ -748,10 +755,10 @@ public final class ForeignImport {
             if (!rd.next()) {
               break;
             }
-            List<String> eventTags = new ArrayList<>();
+            List<String> eventTags = new ArrayList<>(2);
             rd.decode(
                 (tag, kind, scalar, plug) -> {
-                  String q = r.prefix + tag;
+                  String q = r.prefix.isEmpty() ? tag : r.prefix + tag;
                   TagInfo t = info.computeIfAbsent(q, k -> new TagInfo());
                   if (plug != null && !plugin.containsKey(tag)) {
                     plugin.put(tag, plug);
@@ -834,7 +841,7 @@ public final class ForeignImport {
     // the current event's kept values
     long step;
     Path file;
-    String where;
+    long offset;
     int size;
     int[] colBuf = new int[16];
     double[] valBuf = new double[16];
@@ -892,7 +899,7 @@ public final class ForeignImport {
                 if (!isScalar(kind, pl)) {
                   return;
                 }
-                Integer c = m.colOf.get(run.prefix + tag);
+                Integer c = m.colOf.get(run.prefix.isEmpty() ? tag : run.prefix + tag);
                 if (c != null) {
                   add(c, scalar, tag);
                 }
@@ -901,9 +908,9 @@ public final class ForeignImport {
           continue; // reported by the first pass
         }
         file = rd.file();
-        where = "offset " + rd.recordOffset();
+        offset = rd.recordOffset();
         if (problem[0] != null) {
-          bad.add(file, where + ": " + problem[0]);
+          bad.add(file, "offset " + offset + ": " + problem[0]);
           size = 0;
           continue;
         }
@@ -925,7 +932,8 @@ public final class ForeignImport {
         if (step < lastStep) {
           bad.add(
               file,
-              where
+              "offset "
+                  + offset
                   + ": step "
                   + step
                   + " of tag '"
@@ -994,7 +1002,7 @@ public final class ForeignImport {
           }
         }
         for (int i = 0; i < best.size; i++) {
-          a.accept(best.step, best.colBuf[i], best.valBuf[i], best.file, best.where);
+          a.accept(best.step, best.colBuf[i], best.valBuf[i], best.file, "offset", best.offset);
         }
         if (!best.advance()) {
           heads.remove(best);
@@ -1239,7 +1247,7 @@ public final class ForeignImport {
             continue;
           }
           if (!f.get(i).trim().isEmpty()) {
-            a.accept(step, c, v[i], in, where);
+            a.accept(step, c, v[i], in, "line", lineNo);
           }
         }
       }

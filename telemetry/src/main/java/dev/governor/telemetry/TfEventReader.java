@@ -257,7 +257,7 @@ final class TfEventReader implements AutoCloseable {
         switch (f) {
           case (1 << 3) | 2 -> {
             int n = p.len();
-            tag = new String(data, p.pos, n, StandardCharsets.UTF_8);
+            tag = tag(p.pos, n);
             p.pos += n;
           }
           case (2 << 3) | 5 -> {
@@ -290,6 +290,26 @@ final class TfEventReader implements AutoCloseable {
       h.value(tag, kind, scalar, plugin);
     }
     p.expect(end);
+  }
+
+  private final byte[][] tagBytes = new byte[64][];
+  private final String[] tagStrings = new String[64];
+
+  /** The tag in {@code data[at, at + n)}, from a small cache (a file has few distinct tags). */
+  private String tag(int at, int n) {
+    int h = n;
+    for (int i = at; i < at + n; i++) {
+      h = 31 * h + data[i];
+    }
+    int slot = h & 63;
+    byte[] b = tagBytes[slot];
+    if (b != null && java.util.Arrays.equals(b, 0, b.length, data, at, at + n)) {
+      return tagStrings[slot];
+    }
+    String s = new String(data, at, n, StandardCharsets.UTF_8);
+    tagBytes[slot] = java.util.Arrays.copyOfRange(data, at, at + n);
+    tagStrings[slot] = s;
+    return s;
   }
 
   /** SummaryMetadata.plugin_data (1).plugin_name (1), or "" when there is none. */
