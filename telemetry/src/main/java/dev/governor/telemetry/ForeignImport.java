@@ -42,9 +42,9 @@ import java.util.stream.Stream;
  * change, or every N steps); {@code grad_norm, val_loss, param_norm, update_norm} are measurements
  * of their step: one logged at a step with no loss (a validation at the end of an epoch) goes to
  * the latest earlier observation that lacks it, else it is dropped and counted. {@code skip} and
- * {@code rollback} tags become SKIP / ROLLBACK events at their step. An lr of 0 (a warm-up's first
- * step) is imported as not measured (NaN) and counted. A NaN or infinite loss is kept (a diverged
- * step is data).
+ * {@code rollback} tags become SKIP / ROLLBACK events at their step (a value other than 0 or NaN).
+ * An lr of 0 (a warm-up's first step) is imported as not measured (NaN) and counted. A NaN or
+ * infinite loss is kept (a diverged step is data).
  *
  * <p><b>TensorBoard semantics.</b> A file or a folder: every file whose name contains {@code
  * tfevents}, grouped into runs by folder, read in name order as TensorBoard does. Scalars are
@@ -322,7 +322,8 @@ public final class ForeignImport {
           }
         }
         default -> {
-          // loss, val_loss: any value is data; skip / rollback: any value marks the event
+          // loss, val_loss: any value is data; skip / rollback: a value other than 0 or NaN marks
+          // one
         }
       }
       return null;
@@ -374,7 +375,7 @@ public final class ForeignImport {
         }
       }
       for (int c : new int[] {SKIP, ROLLBACK}) {
-        if (gHas[c]) {
+        if (gHas[c] && g[c] != 0 && !Double.isNaN(g[c])) {
           long[] e = {c, gStep};
           if (pending) {
             pEvents.add(e);
@@ -427,70 +428,13 @@ public final class ForeignImport {
     final List<String> notes = new ArrayList<>();
 
     Mapping(Set<String> available, Map<String, String> explicit, String source) {
-      for (int c = 0; c < NCOL; c++) {
-        String col = COLUMNS.get(c);
-        String tag;
-        if (explicit.containsKey(col)) {
-          tag = explicit.get(col);
-          if (tag.isEmpty()) {
-            continue;
-          }
-          if (!available.contains(tag)) {
-            throw new TelemetryException(
-                source
-                    + " has no scalar tag '"
-                    + tag
-                    + "' (--tag "
-                    + col
-                    + "="
-                    + tag
-                    + "); its scalar tags: "
-                    + list(available));
-          }
-        } else {
-          tag = null;
-          List<String> present = new ArrayList<>();
-          for (String d : DEFAULTS.get(col)) {
-            if (d.startsWith("~")) {
-              Pattern re = Pattern.compile(d.substring(1));
-              for (String a : available) {
-                if (re.matcher(a).matches() && !present.contains(a) && !colOf.containsKey(a)) {
-                  present.add(a);
-                }
-              }
-            } else if (available.contains(d) && !colOf.containsKey(d)) {
-              present.add(d);
-            }
-          }
-          if (present.isEmpty()) {
-            continue;
-          }
-          tag = present.get(0);
-          if (present.size() > 1) {
-            notes.add(
-                col
-                    + ": tag '"
-                    + tag
-                    + "' chosen; also present: "
-                    + String.join(", ", present.subList(1, present.size()))
-                    + " (choose with --tag "
-                    + col
-                    + "=TAG)");
+      // the explicit mappings first, so a default never takes a tag named with --tag
+      for (int round = 0; round < 2; round++) {
+        for (int c = 0; c < NCOL; c++) {
+          if (explicit.containsKey(COLUMNS.get(c)) == (round == 0)) {
+            resolve(c, available, explicit, source);
           }
         }
-        Integer other = colOf.put(tag, c);
-        if (other != null) {
-          throw new TelemetryException(
-              source
-                  + ": tag '"
-                  + tag
-                  + "' is mapped to both "
-                  + COLUMNS.get(other)
-                  + " and "
-                  + col
-                  + "; map one of them elsewhere with --tag");
-        }
-        tagOf[c] = tag;
       }
       if (tagOf[LOSS] == null) {
         throw new TelemetryException(
@@ -501,6 +445,72 @@ public final class ForeignImport {
                 + list(available)
                 + "; name one with --tag loss=TAG");
       }
+    }
+
+    private void resolve(
+        int c, Set<String> available, Map<String, String> explicit, String source) {
+      String col = COLUMNS.get(c);
+      String tag;
+      if (explicit.containsKey(col)) {
+        tag = explicit.get(col);
+        if (tag.isEmpty()) {
+          return;
+        }
+        if (!available.contains(tag)) {
+          throw new TelemetryException(
+              source
+                  + " has no scalar tag '"
+                  + tag
+                  + "' (--tag "
+                  + col
+                  + "="
+                  + tag
+                  + "); its scalar tags: "
+                  + list(available));
+        }
+      } else {
+        List<String> present = new ArrayList<>();
+        for (String d : DEFAULTS.get(col)) {
+          if (d.startsWith("~")) {
+            Pattern re = Pattern.compile(d.substring(1));
+            for (String a : available) {
+              if (re.matcher(a).matches() && !present.contains(a) && !colOf.containsKey(a)) {
+                present.add(a);
+              }
+            }
+          } else if (available.contains(d) && !colOf.containsKey(d)) {
+            present.add(d);
+          }
+        }
+        if (present.isEmpty()) {
+          return;
+        }
+        tag = present.get(0);
+        if (present.size() > 1) {
+          notes.add(
+              col
+                  + ": tag '"
+                  + tag
+                  + "' chosen; also present: "
+                  + String.join(", ", present.subList(1, present.size()))
+                  + " (choose with --tag "
+                  + col
+                  + "=TAG)");
+        }
+      }
+      Integer other = colOf.put(tag, c);
+      if (other != null) {
+        throw new TelemetryException(
+            source
+                + ": tag '"
+                + tag
+                + "' is mapped to both "
+                + COLUMNS.get(other)
+                + " and "
+                + col
+                + "; map one of them elsewhere with --tag");
+      }
+      tagOf[c] = tag;
     }
 
     /** {@code import.tag.<column>} entries and the ignored tags, for run.json. */
@@ -887,6 +897,10 @@ public final class ForeignImport {
                 if (plug != null && !plugin.containsKey(tag)) {
                   plugin.put(tag, plug);
                 }
+                Integer c = m.colOf.get(run.prefix.isEmpty() ? tag : run.prefix + tag);
+                if (c == null) {
+                  return; // a tag no column reads: whatever it holds is not our business
+                }
                 String pl = plugin.get(tag);
                 if ("scalars".equals(pl) && kind == TfEventReader.ValueKind.TENSOR_OTHER) {
                   problem[0] =
@@ -894,13 +908,7 @@ public final class ForeignImport {
                           + tag
                           + "' belongs to the scalars plugin, but holds a tensor that is not one"
                           + " numeric element";
-                  return;
-                }
-                if (!isScalar(kind, pl)) {
-                  return;
-                }
-                Integer c = m.colOf.get(run.prefix.isEmpty() ? tag : run.prefix + tag);
-                if (c != null) {
+                } else if (isScalar(kind, pl)) {
                   add(c, scalar, tag);
                 }
               });

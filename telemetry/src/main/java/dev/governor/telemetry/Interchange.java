@@ -26,12 +26,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Telemetry from and to other tools: import of CSV / JSON-lines files into a run folder, export of
- * a run folder to CSV, JSON lines or a TensorBoard event file.
+ * Telemetry from and to other tools: import of CSV / JSON-lines files into a run folder (and, via
+ * {@link #importAny}, of TensorBoard event files and Lightning / Keras CSVLogger files: {@link
+ * ForeignImport}), export of a run folder to CSV, JSON lines or a TensorBoard event file.
  *
  * <p>Import columns: {@code step, loss, grad_norm} required; {@code epoch, lr, clip, wd, val_loss,
  * param_norm, update_norm} optional. A CSV needs a header line; a JSONL line is an object with
- * those keys. Unknown columns are ignored with a warning. A bad row — a non-numeric value, NaN (or
+ * those keys (a key twice in one object is a bad row). A UTF-8 byte-order mark before the header is
+ * dropped. Unknown columns are ignored with a warning. A bad row — a non-numeric value, NaN (or
  * empty) where a value is required, a negative norm, a step that repeats or decreases, a wrong
  * number of fields — is reported with its line number and either skipped or fatal. Values: numbers
  * in Java/C syntax, {@code nan}, {@code inf}, {@code -inf} (any case, also {@code Infinity}); empty

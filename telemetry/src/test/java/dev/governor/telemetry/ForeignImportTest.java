@@ -260,6 +260,16 @@ class ForeignImportTest {
             IllegalArgumentException.class, () -> ForeignImport.parseTags(List.of("los=x")));
     assertTrue(bad.getMessage().startsWith("--tag column must be one of [loss, grad_norm"));
     assertFalse(Files.exists(tmp.resolve("x")));
+    // an explicit mapping wins over a default: grad_norm's only default is taken, so it has none
+    Interchange.ImportReport v =
+        Interchange.importAny(
+            tmp.resolve("events.out.tfevents.1"),
+            "tfevents",
+            tmp.resolve("v"),
+            ForeignImport.parseTags(List.of("val_loss=grad_norm")),
+            false);
+    assertEquals(Map.of("loss", "Loss/train", "lr", "lr", "val_loss", "grad_norm"), v.tags());
+    assertEquals(2 + 3, observations(v.run()).get(3).valLoss(), 0.0);
   }
 
   @Test
