@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
       "tfevents writes a TensorBoard event file: file_version brain.Event:2 first, then one "
           + "event per step (wall_time = the run's start), float32 simple_values tagged loss, "
           + "grad_norm, lr, clip, wd, effective_lr, val_loss, param_norm, update_norm, epoch, "
-          + "decided/lr, decided/clip, decided/wd, guard/skip, guard/rollback (1 at the step the "
+          + "decided/lr, decided/clip, decided/wd, guard/skip, guard/rollback, guard/reset (1 at the step the "
           + "trainer carried it out). Not measured (NaN) and clip = inf (off) are left out. Steps "
           + "strictly increase and no SessionLog.START is written, so TensorBoard neither purges "
           + "nor duplicates any step. When --out is a folder the file is named "

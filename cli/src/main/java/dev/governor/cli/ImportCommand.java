@@ -75,7 +75,7 @@ public final class ImportCommand implements Callable<Integer> {
       paramLabel = "COLUMN=TAG",
       description =
           "Read COLUMN (loss, grad_norm, lr, clip, wd, epoch, val_loss, param_norm, update_norm,"
-              + " skip, rollback) from TAG; COLUMN= reads it from nothing. Repeatable.")
+              + " skip, rollback, reset) from TAG; COLUMN= reads it from nothing. Repeatable.")
   List<String> tags = new ArrayList<>();
 
   @Option(

@@ -41,10 +41,10 @@ import java.util.stream.Stream;
  * epoch} hold from the step they are logged at until the next value (loggers write them when they
  * change, or every N steps); {@code grad_norm, val_loss, param_norm, update_norm} are measurements
  * of their step: one logged at a step with no loss (a validation at the end of an epoch) goes to
- * the latest earlier observation that lacks it, else it is dropped and counted. {@code skip} and
- * {@code rollback} tags become SKIP / ROLLBACK events at their step (a value other than 0 or NaN).
- * An lr of 0 (a warm-up's first step) is imported as not measured (NaN) and counted. A NaN or
- * infinite loss is kept (a diverged step is data).
+ * the latest earlier observation that lacks it, else it is dropped and counted. {@code skip},
+ * {@code rollback} and {@code reset} tags become SKIP / ROLLBACK / RESET events at their step (a
+ * value other than 0 or NaN). An lr of 0 (a warm-up's first step) is imported as not measured (NaN)
+ * and counted. A NaN or infinite loss is kept (a diverged step is data).
  *
  * <p><b>TensorBoard semantics.</b> A file or a folder: every file whose name contains {@code
  * tfevents}, grouped into runs by folder, read in name order as TensorBoard does. Scalars are
@@ -82,7 +82,8 @@ public final class ForeignImport {
           "param_norm",
           "update_norm",
           "skip",
-          "rollback");
+          "rollback",
+          "reset");
 
   private static final int LOSS = 0;
   private static final int GRAD = 1;
@@ -95,7 +96,8 @@ public final class ForeignImport {
   private static final int UPDATE = 8;
   private static final int SKIP = 9;
   private static final int ROLLBACK = 10;
-  private static final int NCOL = 11;
+  private static final int RESET = 11;
+  private static final int NCOL = 12;
 
   /**
    * The default tags of each column, in order of preference. An entry starting with {@code ~} is a
@@ -157,6 +159,7 @@ public final class ForeignImport {
     d.put("update_norm", List.of("update_norm", "train/update_norm"));
     d.put("skip", List.of("guard/skip"));
     d.put("rollback", List.of("guard/rollback"));
+    d.put("reset", List.of("guard/reset"));
     return Collections.unmodifiableMap(d);
   }
 
@@ -374,13 +377,13 @@ public final class ForeignImport {
           }
         }
       }
-      for (int c : new int[] {SKIP, ROLLBACK}) {
+      for (int c : new int[] {SKIP, ROLLBACK, RESET}) {
         if (gHas[c] && g[c] != 0 && !Double.isNaN(g[c])) {
           long[] e = {c, gStep};
           if (pending) {
             pEvents.add(e);
           } else {
-            sink.event(c == SKIP ? EventKind.SKIP : EventKind.ROLLBACK, gStep);
+            sink.event(guardKind(c), gStep);
             events++;
           }
         }
@@ -405,11 +408,15 @@ public final class ForeignImport {
               .build());
       rows++;
       for (long[] e : pEvents) {
-        sink.event(e[0] == SKIP ? EventKind.SKIP : EventKind.ROLLBACK, e[1]);
+        sink.event(guardKind((int) e[0]), e[1]);
         events++;
       }
       pEvents.clear();
       pending = false;
+    }
+
+    private static EventKind guardKind(int col) {
+      return col == SKIP ? EventKind.SKIP : col == ROLLBACK ? EventKind.ROLLBACK : EventKind.RESET;
     }
 
     /** Closes the last step and writes the pending observation. */

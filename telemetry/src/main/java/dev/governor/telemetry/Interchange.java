@@ -523,7 +523,7 @@ public final class Interchange {
    * The TensorBoard tags of an export, in the order written at each step: the observation's {@code
    * loss, grad_norm, lr, clip, wd, effective_lr, val_loss, param_norm, update_norm, epoch}, the
    * decision made after the step {@code decided/lr, decided/clip, decided/wd}, and the guard events
-   * the trainer carried out at the step {@code guard/skip, guard/rollback} (value 1).
+   * the trainer carried out at the step {@code guard/skip, guard/rollback, guard/reset} (value 1).
    */
   public static final List<String> TF_TAGS =
       List.of(
@@ -541,7 +541,8 @@ public final class Interchange {
           "decided/clip",
           "decided/wd",
           "guard/skip",
-          "guard/rollback");
+          "guard/rollback",
+          "guard/reset");
 
   /**
    * Exports a run folder: one row (or one TensorBoard event) per observation, joined with the
@@ -668,8 +669,7 @@ public final class Interchange {
     private final TfEvents tf;
     private Observation pending;
     private long step = -1;
-    private boolean skip;
-    private boolean rollback;
+    private final boolean[] guard = new boolean[3];
     private long written = -1;
     private IOException failed;
     long rows;
@@ -690,7 +690,14 @@ public final class Interchange {
 
     @Override
     public void event(Event e) {
-      if (e.kind() != EventKind.SKIP && e.kind() != EventKind.ROLLBACK) {
+      int g =
+          switch (e.kind()) {
+            case SKIP -> 0;
+            case ROLLBACK -> 1;
+            case RESET -> 2;
+            default -> -1;
+          };
+      if (g < 0) {
         return;
       }
       if (e.step() != step) {
@@ -700,11 +707,7 @@ public final class Interchange {
         }
         step = e.step();
       }
-      if (e.kind() == EventKind.SKIP) {
-        skip = true;
-      } else {
-        rollback = true;
-      }
+      guard[g] = true;
     }
 
     void flush() {
@@ -714,11 +717,14 @@ public final class Interchange {
             tfRow(tf, pending, j.at(step));
             rows++;
           }
-          if (skip) {
+          if (guard[0]) {
             tf.scalar("guard/skip", 1);
           }
-          if (rollback) {
+          if (guard[1]) {
             tf.scalar("guard/rollback", 1);
+          }
+          if (guard[2]) {
+            tf.scalar("guard/reset", 1);
           }
           tf.endStep(step);
           written = step;
@@ -728,8 +734,7 @@ public final class Interchange {
       }
       pending = null;
       step = -1;
-      skip = false;
-      rollback = false;
+      java.util.Arrays.fill(guard, false);
     }
 
     void rethrow() throws IOException {

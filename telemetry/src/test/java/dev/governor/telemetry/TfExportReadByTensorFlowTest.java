@@ -29,8 +29,8 @@ class TfExportReadByTensorFlowTest {
    * datetime(2026,1,1,tzinfo=timezone.utc).timestamp() = 1767225600.0, plus 0.25; exact in a
    * double). loss = 2 - 0.1 s (step 9: +inf, a diverged step), grad_norm = 1 + 0.5 s, lr 0.01,
    * clip +inf (no clipping) for s < 5 then 2.0, wd 0, val_loss 1.5 at steps 4 and 9, param_norm
-   * 10, update_norm not measured, epoch = s / 5. The trainer carried out a SKIP at step 4 and a
-   * ROLLBACK at step 7. Decision after step s: lr 0.01 (s + 1), clip 2, wd 0; step 5 was decided
+   * 10, update_norm not measured, epoch = s / 5. The trainer carried out a SKIP at step 4, a
+   * ROLLBACK at step 7 and a RESET at step 8. Decision after step s: lr 0.01 (s + 1), clip 2, wd 0; step 5 was decided
    * again after a controller restart with lr 0.5 (the latest decision counts, as in replay).
    */
   static final double WALL = 1767225600.25;
@@ -57,6 +57,10 @@ class TfExportReadByTensorFlowTest {
         }
         if (s == 7) {
           ta.appendEvent(EventKind.ROLLBACK, 7, Double.NaN);
+        }
+        if (s == 8) {
+          ta.appendEvent(EventKind.RESET, 8, 8);
+          ta.appendEvent(EventKind.FAULT, 8, Double.NaN); // not a guard action: not exported
         }
         da.append(decision(s, 0.01 * (s + 1)));
         if (s == 6) {
@@ -158,6 +162,7 @@ class TfExportReadByTensorFlowTest {
     assertEquals((float) (0.01 * 7), s.get(6L).get("decided/lr"));
     assertEquals(1.0f, s.get(7L).get("guard/rollback"));
     assertFalse(s.get(7L).containsKey("guard/skip"));
+    assertEquals(1.0f, s.get(8L).get("guard/reset"));
     assertEquals(Float.POSITIVE_INFINITY, s.get(9L).get("loss"), "a diverged step is data");
     for (Map.Entry<Long, Map<String, Float>> e : s.entrySet()) {
       for (String tag : e.getValue().keySet()) {
@@ -173,19 +178,15 @@ class TfExportReadByTensorFlowTest {
     Interchange.ImportReport ia =
         Interchange.importAny(a, "auto", tmp.resolve("ia"), Map.of(), false);
     assertEquals(10, ia.imported());
-    assertEquals(
-        Map.of(
-            "loss", "loss",
-            "grad_norm", "grad_norm",
-            "lr", "lr",
-            "clip", "clip",
-            "wd", "wd",
-            "epoch", "epoch",
-            "val_loss", "val_loss",
-            "param_norm", "param_norm",
-            "skip", "guard/skip",
-            "rollback", "guard/rollback"),
-        ia.tags());
+    Map<String, String> want = new TreeMap<>();
+    for (String c :
+        List.of("loss", "grad_norm", "lr", "clip", "wd", "epoch", "val_loss", "param_norm")) {
+      want.put(c, c);
+    }
+    want.put("skip", "guard/skip");
+    want.put("rollback", "guard/rollback");
+    want.put("reset", "guard/reset");
+    assertEquals(want, new TreeMap<>(ia.tags()), "update_norm is never measured here");
     Path b = Interchange.export(ia.run(), "tfevents", tmp.resolve("b.tfevents")).getKey();
     Interchange.ImportReport ib =
         Interchange.importAny(b, "tfevents", tmp.resolve("ib"), Map.of(), false);
