@@ -614,7 +614,7 @@ public final class ForeignImport {
     List<Run> runs = discover(in);
     List<String> badList = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
-    TreeMap<String, TagInfo> info = new TreeMap<>();
+    Map<String, TagInfo> info = new HashMap<>();
     double[] firstWall = {Double.NaN};
     long[] purged = {0};
     // pass 1: restart points, tags, framing and encodings
@@ -772,7 +772,8 @@ public final class ForeignImport {
             if (!rd.next()) {
               break;
             }
-            List<String> eventTags = new ArrayList<>(2);
+            // the tags of the event matter only to brain.Event:1's per-tag purge
+            List<String> eventTags = version < 2 ? new ArrayList<>(2) : null;
             rd.decode(
                 (tag, kind, scalar, plug) -> {
                   String q = r.prefix.isEmpty() ? tag : r.prefix + tag;
@@ -786,7 +787,9 @@ public final class ForeignImport {
                   } else {
                     t.others++;
                   }
-                  eventTags.add(tag);
+                  if (eventTags != null) {
+                    eventTags.add(tag);
+                  }
                 });
             if (rd.fileVersion != null) {
               version = fileVersion(rd.fileVersion, f, rd.recordOffset());
@@ -807,7 +810,7 @@ public final class ForeignImport {
                 r.purgeStep.add(rd.step);
                 r.purgeTags.add(null);
               }
-            } else if (rd.hasSummary && rd.step < mostRecent) {
+            } else if (rd.hasSummary && rd.step < mostRecent && eventTags != null) {
               r.purgeIndex.add(index);
               r.purgeStep.add(rd.step);
               r.purgeTags.add(new java.util.HashSet<>(eventTags));
