@@ -136,6 +136,12 @@ class ImportExportCommandTest {
     assertTrue(s.out().contains("import tags"), s.out());
     assertTrue(s.out().contains("lr <- decided/lr"), s.out());
     assertTrue(s.out().contains("import tags ignored      decided/wd, effective_lr, lr"), s.out());
+    TestRuns.Result j = TestRuns.run("inspect", "--run", tmp.resolve("imp").toString(), "--json");
+    assertEquals(0, j.code(), j.err());
+    com.fasterxml.jackson.databind.JsonNode imp =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out()).get("import");
+    assertEquals("decided/lr", imp.get("tag.lr").asText());
+    assertEquals("tfevents", imp.get("format").asText());
   }
 
   @Test

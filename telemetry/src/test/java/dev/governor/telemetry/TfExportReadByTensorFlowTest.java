@@ -216,4 +216,28 @@ class TfExportReadByTensorFlowTest {
     List<Event> evB = TbFiles.read(b);
     assertEquals(1.0f, scalars(evB).get(7L).get("guard/rollback"));
   }
+
+  @Test
+  void aStepTheTelemetryHoldsTwiceIsWrittenOnceSoTensorBoardShowsNoDuplicate() throws Exception {
+    RunFolder run =
+        RunFolder.create(
+            tmp.resolve("d"),
+            new RunHeader(
+                "d",
+                PolicySpec.of("constant"),
+                Map.of(),
+                1,
+                RunHeader.currentVersions(),
+                "2026-01-01T00:00:00Z"));
+    try (TelemetryLog tl = run.openTelemetry();
+        TelemetryLog.Appender ta = tl.appender()) {
+      for (int s : new int[] {0, 1, 2, 2, 1, 3}) {
+        ta.append(Observation.builder(s).loss(s).gradNorm(1).build());
+      }
+    }
+    Path f = Interchange.export(run, "tfevents", tmp.resolve("d.tfevents")).getKey();
+    List<Event> ev = TbFiles.read(f);
+    assertEquals(List.of(0L, 1L, 2L, 3L), ev.stream().skip(1).map(Event::getStep).toList());
+    assertEquals(2.0f, scalars(ev).get(2L).get("loss"), "the first record of the step");
+  }
 }
