@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  * SummaryWriter} scripts, Lightning (its loggers and {@code LearningRateMonitor}), Keras (its
  * {@code TensorBoard} and {@code CSVLogger} callbacks) and Governor's own export write. {@code
  * --tag column=} (empty) maps nothing. In a log folder with several runs (sub-folders holding event
- * files, as Keras' {@code train} and {@code validation}), a tag is named {@code run/tag}. {@code
- * loss} must be found; every other column is optional.
+ * files, as Keras' {@code train} and {@code validation}), a tag is named {@code run/tag} (the tags
+ * of files directly in the folder keep their names). {@code loss} must be found; every other column
+ * is optional.
  *
  * <p><b>Steps to observations.</b> One observation per step with a loss value. {@code lr, clip, wd,
  * epoch} hold from the step they are logged at until the next value (loggers write them when they
@@ -1091,6 +1092,9 @@ public final class ForeignImport {
           "format must be lightning-csv or keras-csv, but was '" + format + "'");
     }
     List<String> header = csvHeader(in);
+    if (header.isEmpty()) {
+      throw new TelemetryException(in + " is empty (a header line is required)");
+    }
     String stepCol = format.equals("lightning-csv") ? "step" : "epoch";
     if (!header.contains(stepCol)) {
       throw new TelemetryException(
@@ -1144,7 +1148,7 @@ public final class ForeignImport {
         run, dry.rows, badList.size(), warnings, badList, mappingOf(m));
   }
 
-  /** The header of a CSV file (a UTF-8 byte-order mark is dropped). */
+  /** The header of a CSV file (a UTF-8 byte-order mark is dropped); empty for an empty file. */
   static List<String> csvHeader(Path in) {
     try (BufferedReader r = reader(in)) {
       String line;
@@ -1165,7 +1169,7 @@ public final class ForeignImport {
     } catch (IOException e) {
       throw new TelemetryException("cannot read " + in + ": " + e.getMessage(), e);
     }
-    throw new TelemetryException(in + " is empty (a header line is required)");
+    return List.of();
   }
 
   private static BufferedReader reader(Path in) throws IOException {

@@ -175,6 +175,12 @@ class InterchangeTest {
             () -> Interchange.importFile(empty, "csv", tmp.resolve("x"), true));
     assertEquals(
         empty + " is empty (a header line with step,loss,grad_norm is required)", e.getMessage());
+    e =
+        assertThrows(
+            TelemetryException.class,
+            () -> Interchange.importAny(empty, "auto", tmp.resolve("x"), java.util.Map.of(), true));
+    assertEquals(
+        empty + " is empty (a header line with step,loss,grad_norm is required)", e.getMessage());
 
     Path headless = write("headless.csv", lines.subList(1, lines.size()));
     e =
