@@ -696,7 +696,7 @@ public final class ForeignImport {
                 + m.tagOf[c]
                 + "' ("
                 + COLUMNS.get(c)
-                + ") at steps with no loss and no earlier observation to attach them to dropped");
+                + ") at steps with no loss dropped (no earlier observation lacked one)");
       }
     }
     if (a.lrZero > 0) {
