@@ -62,8 +62,10 @@ public final class ExportCommand implements Callable<Integer> {
       throw new UserException(
           "--out " + out.toAbsolutePath().normalize() + " is a folder; give a file name");
     }
-    Outputs.requireNewFile(out, force);
-    Map.Entry<Path, Long> r = Interchange.export(RunFolder.open(run), format, out);
+    RunFolder folder = RunFolder.open(run);
+    Outputs.requireNewFile(
+        "tfevents".equals(format) ? Interchange.exportFile(folder, format, out) : out, force);
+    Map.Entry<Path, Long> r = Interchange.export(folder, format, out);
     spec.commandLine().getOut().println("exported " + r.getValue() + " steps to " + r.getKey());
     spec.commandLine().getOut().flush();
     return 0;

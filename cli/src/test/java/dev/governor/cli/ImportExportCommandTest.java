@@ -114,6 +114,20 @@ class ImportExportCommandTest {
             "--out",
             tmp.resolve("tb").toString());
     assertEquals(0, e.code(), e.err());
+    // the file in the folder exists now: a second export refuses to replace it without --force
+    TestRuns.Result again =
+        TestRuns.run(
+            "export",
+            "--run",
+            tmp.resolve("r").toString(),
+            "--format",
+            "tfevents",
+            "--out",
+            tmp.resolve("tb").toString());
+    assertEquals(2, again.code());
+    assertTrue(
+        again.err().contains("events.out.tfevents.1767225600.governor already exists"),
+        again.err());
     TestRuns.Result i =
         TestRuns.run(
             "import",

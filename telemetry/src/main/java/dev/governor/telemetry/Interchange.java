@@ -560,10 +560,7 @@ public final class Interchange {
           "--format must be csv, jsonl or tfevents, but was '" + format + "'");
     }
     double wallTime = startSeconds(run.header().startTime());
-    Path file = out;
-    if (format.equals("tfevents") && Files.isDirectory(out)) {
-      file = out.resolve("events.out.tfevents." + (long) Math.floor(wallTime) + ".governor");
-    }
+    Path file = exportFile(run, format, out);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     long rows = 0;
     try {
@@ -609,6 +606,18 @@ public final class Interchange {
       }
     }
     return Map.entry(file, rows);
+  }
+
+  /**
+   * The file {@link #export} writes for {@code out}: {@code out} itself, or for {@code tfevents}
+   * into a folder {@code out/events.out.tfevents.<start-seconds>.governor}.
+   */
+  public static Path exportFile(RunFolder run, String format, Path out) {
+    if (format.equals("tfevents") && Files.isDirectory(out)) {
+      long start = (long) Math.floor(startSeconds(run.header().startTime()));
+      return out.resolve("events.out.tfevents." + start + ".governor");
+    }
+    return out;
   }
 
   /** The decision made after each step, read forward along the decision queue. */
