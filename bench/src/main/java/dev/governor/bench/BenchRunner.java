@@ -36,7 +36,8 @@ public final class BenchRunner {
   private BenchRunner() {}
 
   static final List<String> ALL =
-      List.of("pi", "append", "latency", "nqm", "suite", "loop", "cluster", "dashboard");
+      List.of(
+          "pi", "append", "latency", "nqm", "suite", "loop", "cluster", "dashboard", "tfimport");
 
   public static void main(String[] args) throws Exception {
     boolean quick = false;
@@ -187,6 +188,26 @@ public final class BenchRunner {
               r.open1mPageMs(),
               "< 1000",
               r.browser() ? r.open1mPageMs() < 1000 : null));
+    }
+    if (only.contains("tfimport")) {
+      stage("tfimport: import of a 1,000,000-scalar TensorBoard event file, child JVM -Xmx64m");
+      TfImportBench.Result r = TfImportBench.measure(250_000, 64);
+      figures.put("tfevents_import_scalars", r.scalars());
+      figures.put("tfevents_import_file_mb", r.fileBytes() / 1048576.0);
+      figures.put("tfevents_import_seconds", r.seconds());
+      figures.put("tfevents_import_cpu_seconds", r.cpuSeconds());
+      figures.put("tfevents_import_load_average", r.loadAverage());
+      figures.put("tfevents_import_peak_heap_mb", r.peakHeapMb());
+      figures.put("tfevents_import_xmx_mb", r.xmxMb());
+      rows.add(row("tfevents_import_seconds", r.seconds(), "< 5 (1M scalars)", r.seconds() < 5));
+      rows.add(row("tfevents_import_cpu_seconds", r.cpuSeconds(), "-", null));
+      rows.add(row("tfevents_import_load_average", r.loadAverage(), "-", null));
+      rows.add(
+          row(
+              "tfevents_import_peak_heap_mb",
+              r.peakHeapMb(),
+              "bounded (completes in -Xmx64m)",
+              true));
     }
 
     if (only.contains("cluster")) {

@@ -21,8 +21,14 @@ import picocli.CommandLine.Spec;
           + "there is none). A counterfactual run folder (replay --out) exports the other "
           + "policy's decisions.",
       "",
-      "tfevents writes a TensorBoard event file (one scalar per tag per step); when --out is a "
-          + "folder the file is named events.out.tfevents.<start>.governor inside it.",
+      "tfevents writes a TensorBoard event file: file_version brain.Event:2 first, then one "
+          + "event per step (wall_time = the run's start), float32 simple_values tagged loss, "
+          + "grad_norm, lr, clip, wd, effective_lr, val_loss, param_norm, update_norm, epoch, "
+          + "decided/lr, decided/clip, decided/wd, guard/skip, guard/rollback, guard/reset (1 at the step the "
+          + "trainer carried it out). Not measured (NaN) and clip = inf (off) are left out. Steps "
+          + "strictly increase and no SessionLog.START is written, so TensorBoard neither purges "
+          + "nor duplicates any step. When --out is a folder the file is named "
+          + "events.out.tfevents.<start>.governor inside it; import reads it back.",
       "",
       "Exit codes: 0 ok, 2 bad input (one line names it)."
     })
@@ -56,8 +62,10 @@ public final class ExportCommand implements Callable<Integer> {
       throw new UserException(
           "--out " + out.toAbsolutePath().normalize() + " is a folder; give a file name");
     }
-    Outputs.requireNewFile(out, force);
-    Map.Entry<Path, Long> r = Interchange.export(RunFolder.open(run), format, out);
+    RunFolder folder = RunFolder.open(run);
+    Outputs.requireNewFile(
+        "tfevents".equals(format) ? Interchange.exportFile(folder, format, out) : out, force);
+    Map.Entry<Path, Long> r = Interchange.export(folder, format, out);
     spec.commandLine().getOut().println("exported " + r.getValue() + " steps to " + r.getKey());
     spec.commandLine().getOut().flush();
     return 0;

@@ -50,10 +50,19 @@ public final class InspectCommand implements Callable<Integer> {
     Inspection.Summary s = Inspection.inspect(folder);
     List<Diagnosis.Verdict> diagnosis = Diagnosis.of(folder);
     PrintWriter out = spec.commandLine().getOut();
+    List<List<String>> imported = importRows(folder.header().config());
     if (json) {
       ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
       ObjectNode tree = m.valueToTree(s);
       tree.set("diagnosis", m.valueToTree(diagnosis));
+      if (!imported.isEmpty()) {
+        ObjectNode imp = tree.putObject("import");
+        for (Map.Entry<String, String> e : folder.header().config().entrySet()) {
+          if (e.getKey().startsWith("import.")) {
+            imp.put(e.getKey().substring("import.".length()), e.getValue());
+          }
+        }
+      }
       // JSON has no NaN/Inf: write them as null / "inf" strings
       out.println(m.writeValueAsString(clean(m, tree)));
       out.flush();
@@ -63,11 +72,55 @@ public final class InspectCommand implements Callable<Integer> {
     for (List<String> r : rows.subList(1, rows.size())) {
       row(out, r.get(0), r.get(1));
     }
+    for (List<String> r : imported) {
+      row(out, r.get(0), r.get(1));
+    }
     for (List<String> r : diagnosisRows(diagnosis)) {
       row(out, r.get(0), r.get(1));
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * Where an imported run came from, as rows {field, value}: the source and format, which tag each
+   * column was read from ({@code import.tag.*}), the tags left out, the TensorBoard runs and the
+   * values restarts discarded. Empty for a run that was not imported from another tool.
+   */
+  static List<List<String>> importRows(Map<String, String> config) {
+    List<List<String>> rows = new ArrayList<>();
+    if (!config.containsKey("import.source")) {
+      return rows;
+    }
+    rows.add(
+        List.of(
+            "imported from",
+            config.get("import.source") + " (" + config.getOrDefault("import.format", "?") + ")"));
+    List<String> tags = new ArrayList<>();
+    for (Map.Entry<String, String> e : config.entrySet()) {
+      if (e.getKey().startsWith("import.tag.")) {
+        tags.add(e.getKey().substring("import.tag.".length()) + " <- " + e.getValue());
+      }
+    }
+    if (!tags.isEmpty()) {
+      rows.add(List.of("import tags", String.join(", ", tags)));
+    }
+    if (config.containsKey("import.tags.ignored")) {
+      rows.add(List.of("import tags ignored", config.get("import.tags.ignored")));
+    }
+    if (config.containsKey("import.runs")) {
+      rows.add(List.of("import runs", config.get("import.runs")));
+    }
+    if (config.containsKey("import.purged")) {
+      rows.add(
+          List.of(
+              "import restarts",
+              config.get("import.purged")
+                  + " values discarded ("
+                  + config.getOrDefault("import.restarts", "tensorboard")
+                  + " rule)"));
+    }
+    return rows;
   }
 
   /** The summary as rows {field, value} under a header row (the terminal table and reports). */

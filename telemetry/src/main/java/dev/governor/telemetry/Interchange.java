@@ -26,12 +26,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Telemetry from and to other tools: import of CSV / JSON-lines files into a run folder, export of
- * a run folder to CSV, JSON lines or a TensorBoard event file.
+ * Telemetry from and to other tools: import of CSV / JSON-lines files into a run folder (and, via
+ * {@link #importAny}, of TensorBoard event files and Lightning / Keras CSVLogger files: {@link
+ * ForeignImport}), export of a run folder to CSV, JSON lines or a TensorBoard event file.
  *
  * <p>Import columns: {@code step, loss, grad_norm} required; {@code epoch, lr, clip, wd, val_loss,
  * param_norm, update_norm} optional. A CSV needs a header line; a JSONL line is an object with
- * those keys. Unknown columns are ignored with a warning. A bad row — a non-numeric value, NaN (or
+ * those keys (a key twice in one object is a bad row). A UTF-8 byte-order mark before the header is
+ * dropped. Unknown columns are ignored with a warning. A bad row — a non-numeric value, NaN (or
  * empty) where a value is required, a negative norm, a step that repeats or decreases, a wrong
  * number of fields — is reported with its line number and either skipped or fatal. Values: numbers
  * in Java/C syntax, {@code nan}, {@code inf}, {@code -inf} (any case, also {@code Infinity}); empty
@@ -46,7 +48,13 @@ import java.util.TreeMap;
 public final class Interchange {
   private Interchange() {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  /** Every import format; {@code auto} picks one from the input (see {@link #detect}). */
+  public static final List<String> IMPORT_FORMATS =
+      List.of("auto", "csv", "jsonl", "tfevents", "lightning-csv", "keras-csv");
 
   /** Required import columns. */
   public static final List<String> REQUIRED = List.of("step", "loss", "grad_norm");
@@ -80,10 +88,116 @@ public final class Interchange {
    * @param imported observations written
    * @param skipped bad rows skipped
    * @param warnings unknown columns and other remarks
-   * @param badRows the bad rows, each {@code "line N: reason"}
+   * @param badRows the bad rows, each {@code "line N: reason"} (foreign formats: {@code "FILE
+   *     offset N: reason"} or {@code "FILE line N: reason"})
+   * @param tags which tag (or column) each Governor column was read from; empty for Governor's own
+   *     CSV / JSONL
    */
   public record ImportReport(
-      RunFolder run, long imported, long skipped, List<String> warnings, List<String> badRows) {}
+      RunFolder run,
+      long imported,
+      long skipped,
+      List<String> warnings,
+      List<String> badRows,
+      Map<String, String> tags) {
+    /** A report with no tag mapping (Governor's own columns). */
+    public ImportReport(
+        RunFolder run, long imported, long skipped, List<String> warnings, List<String> badRows) {
+      this(run, imported, skipped, warnings, badRows, Map.of());
+    }
+  }
+
+  /**
+   * Imports {@code in} in any format: Governor's {@code csv} / {@code jsonl}, or a foreign one
+   * ({@link ForeignImport}: {@code tfevents}, {@code lightning-csv}, {@code keras-csv}). {@code
+   * auto} detects it; {@code csv} also reads a Lightning or Keras CSVLogger file recognised by its
+   * header.
+   *
+   * @param tags {@code column -> tag} mappings for the foreign formats (must be empty for
+   *     Governor's own, whose columns are named already)
+   * @throws TelemetryException naming the file (and line or offset) when it cannot be imported
+   */
+  public static ImportReport importAny(
+      Path in, String format, Path runDir, Map<String, String> tags, boolean skipBadRows) {
+    return importAny(in, format, runDir, tags, skipBadRows, false);
+  }
+
+  /**
+   * As {@link #importAny(Path, String, Path, Map, boolean)}; {@code stepBackIsRestart} is passed to
+   * {@link ForeignImport#importTfEvents(Path, Path, Map, boolean, boolean)}.
+   */
+  public static ImportReport importAny(
+      Path in,
+      String format,
+      Path runDir,
+      Map<String, String> tags,
+      boolean skipBadRows,
+      boolean stepBackIsRestart) {
+    if (!IMPORT_FORMATS.contains(format)) {
+      throw new IllegalArgumentException(
+          "--format must be one of " + IMPORT_FORMATS + ", but was '" + format + "'");
+    }
+    String f = format.equals("auto") ? detect(in) : format;
+    if (f.equals("csv") && Files.isRegularFile(in)) {
+      List<String> header = ForeignImport.csvHeader(in);
+      List<String> lower = new ArrayList<>();
+      for (String h : header) {
+        lower.add(h.toLowerCase(Locale.ROOT));
+      }
+      String kind = ForeignImport.csvKind(header);
+      if (kind != null && !lower.containsAll(REQUIRED)) {
+        f = kind;
+      }
+    }
+    switch (f) {
+      case "tfevents":
+        return ForeignImport.importTfEvents(in, runDir, tags, skipBadRows, stepBackIsRestart);
+      case "lightning-csv", "keras-csv":
+        return ForeignImport.importLoggerCsv(in, f, runDir, tags, skipBadRows);
+      default:
+        if (!tags.isEmpty()) {
+          throw new IllegalArgumentException(
+              "--tag applies to tfevents, lightning-csv and keras-csv imports; a Governor "
+                  + f
+                  + " file names its columns (step, loss, grad_norm, ...)");
+        }
+        return importFile(in, f, runDir, skipBadRows);
+    }
+  }
+
+  /**
+   * The format of {@code in}: {@code tfevents} for a folder or a file whose name contains {@code
+   * tfevents}, {@code jsonl} for {@code .jsonl} / {@code .ndjson}, else {@code csv} (whose header
+   * then tells Governor's columns from a CSVLogger's).
+   */
+  public static String detect(Path in) {
+    String name =
+        in.getFileName() == null ? "" : in.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (Files.isDirectory(in) || name.contains("tfevents")) {
+      return "tfevents";
+    }
+    if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
+      return "jsonl";
+    }
+    return "csv";
+  }
+
+  /** A line without its leading UTF-8 byte-order mark (U+FEFF), if it has one. */
+  static String stripBom(String line) {
+    return !line.isEmpty() && line.charAt(0) == '\uFEFF' ? line.substring(1) : line;
+  }
+
+  /** Creates the run folder of an import. */
+  static RunFolder newImportRun(Path runDir, TreeMap<String, String> config, String startTime) {
+    String id = runDir.toAbsolutePath().normalize().getFileName().toString();
+    if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      id = "imported";
+    }
+    return RunFolder.create(
+        runDir,
+        new RunHeader(
+            id, PolicySpec.of("imported"), config, 0, RunHeader.currentVersions(), startTime));
+  }
 
   /**
    * Reads {@code in} ({@code csv} or {@code jsonl}) and writes its rows as observations into a new
@@ -107,6 +221,9 @@ public final class Interchange {
     } catch (IOException e) {
       throw new TelemetryException("cannot read " + in + ": " + e.getMessage(), e);
     }
+    if (!lines.isEmpty()) {
+      lines.set(0, stripBom(lines.get(0)));
+    }
     Parsed p =
         format.equals("csv")
             ? parseCsv(in, lines, skipBadRows)
@@ -119,12 +236,7 @@ public final class Interchange {
     config.put("import.source", in.toAbsolutePath().toString());
     config.put("import.format", format);
     config.put("import.columns", String.join(",", p.columns));
-    String id = runDir.toAbsolutePath().normalize().getFileName().toString();
-    if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-      id = "imported";
-    }
-    RunFolder run =
-        RunFolder.create(runDir, RunHeader.of(id, PolicySpec.of("imported"), config, 0));
+    RunFolder run = newImportRun(runDir, config, Instant.now().toString());
     try (TelemetryLog log = run.openTelemetry();
         TelemetryLog.Appender a = log.appender()) {
       for (Observation o : p.rows) {
@@ -230,7 +342,12 @@ public final class Interchange {
         try {
           n = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new BadRow("is not JSON: " + e.getOriginalMessage().replace('\n', ' '));
+          String m = e.getOriginalMessage();
+          if (m.startsWith("Duplicate field '")) {
+            String key = m.substring("Duplicate field '".length(), m.indexOf('\'', 17));
+            throw new BadRow("key '" + key + "' appears twice");
+          }
+          throw new BadRow("is not JSON: " + m.replace('\n', ' '));
         }
         if (n == null || !n.isObject()) {
           throw new BadRow("is not a JSON object");
@@ -246,7 +363,9 @@ public final class Interchange {
           if (!v.isValueNode()) {
             throw new BadRow(k + " must be a number, but was " + v);
           }
-          row.put(k, v.isNull() ? "" : v.asText());
+          if (row.put(k, v.isNull() ? "" : v.asText()) != null) {
+            throw new BadRow("key '" + k + "' appears twice (keys are case-insensitive)");
+          }
           if (!p.columns.contains(k)) {
             p.columns.add(k);
           }
@@ -368,6 +487,20 @@ public final class Interchange {
     return d;
   }
 
+  /**
+   * Parses a value: a number in Java/C syntax, {@code nan}, {@code inf}, {@code -inf} (any case,
+   * also {@code Infinity}).
+   *
+   * @throws IllegalArgumentException {@code "KEY must be a number, but was 'V'"}
+   */
+  static double parseValue(String key, String v) {
+    try {
+      return parse(key, v);
+    } catch (BadRow e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+  }
+
   private static double parse(String key, String v) throws BadRow {
     String s = v.trim().toLowerCase(Locale.ROOT);
     switch (s) {
@@ -387,9 +520,36 @@ public final class Interchange {
   }
 
   /**
+   * The TensorBoard tags of an export, in the order written at each step: the observation's {@code
+   * loss, grad_norm, lr, clip, wd, effective_lr, val_loss, param_norm, update_norm, epoch}, the
+   * decision made after the step {@code decided/lr, decided/clip, decided/wd}, and the guard events
+   * the trainer carried out at the step {@code guard/skip, guard/rollback, guard/reset} (value 1).
+   */
+  public static final List<String> TF_TAGS =
+      List.of(
+          "loss",
+          "grad_norm",
+          "lr",
+          "clip",
+          "wd",
+          "effective_lr",
+          "val_loss",
+          "param_norm",
+          "update_norm",
+          "epoch",
+          "decided/lr",
+          "decided/clip",
+          "decided/wd",
+          "guard/skip",
+          "guard/rollback",
+          "guard/reset");
+
+  /**
    * Exports a run folder: one row (or one TensorBoard event) per observation, joined with the
-   * decision made after it. For {@code tfevents}, when {@code out} is a folder, the file is {@code
-   * out/events.out.tfevents.<start-seconds>.governor}.
+   * decision made after it (for a step decided more than once, after a controller restart, the
+   * latest decision, as replay counts it). For {@code tfevents}, when {@code out} is a folder, the
+   * file is {@code out/events.out.tfevents.<start-seconds>.governor}; see {@link #TF_TAGS} and
+   * {@link TfEvents} for what it holds.
    *
    * @return the file written and the number of rows
    * @throws TelemetryException naming the file when the run cannot be read or the output written
@@ -400,46 +560,38 @@ public final class Interchange {
           "--format must be csv, jsonl or tfevents, but was '" + format + "'");
     }
     double wallTime = startSeconds(run.header().startTime());
-    Path file = out;
-    if (format.equals("tfevents") && Files.isDirectory(out)) {
-      file = out.resolve("events.out.tfevents." + (long) wallTime + ".governor");
-    }
+    Path file = exportFile(run, format, out);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     long rows = 0;
     try {
       if (file.getParent() != null) {
         Files.createDirectories(file.toAbsolutePath().getParent());
       }
+      Replay.Redecisions re = null;
+      if (run.hasDecisions()) {
+        try (DecisionLog dl = run.readDecisions()) {
+          re = Replay.Redecisions.scan(dl);
+        }
+      }
       try (TelemetryLog tl = run.readTelemetry();
           TelemetryLog.Tailer tt = tl.tailer();
           DecisionLog dl = run.hasDecisions() ? run.readDecisions() : null;
           DecisionLog.Tailer dt = dl == null ? null : dl.tailer();
           OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        Writer w =
-            format.equals("tfevents")
-                ? null
-                : new BufferedWriter(new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8));
-        TfEvents tf = format.equals("tfevents") ? new TfEvents(os, wallTime) : null;
-        if (format.equals("csv")) {
-          w.write(String.join(",", EXPORT_COLUMNS));
-          w.write('\n');
-        }
-        Decision d = new Decision();
-        boolean haveD = dt != null && dt.poll(d);
-        Observation o;
-        while ((o = tt.poll()) != null) {
-          while (haveD && d.step < o.step()) {
-            haveD = dt.poll(d);
+        Joiner j = new Joiner(dt, re);
+        if (format.equals("tfevents")) {
+          rows = tfExport(tt, j, new TfEvents(os, wallTime));
+        } else {
+          Writer w = new BufferedWriter(new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8));
+          if (format.equals("csv")) {
+            w.write(String.join(",", EXPORT_COLUMNS));
+            w.write('\n');
           }
-          boolean joined = haveD && d.step == o.step();
-          if (tf != null) {
-            tfRow(tf, o, joined ? d : null);
-          } else {
-            textRow(w, format.equals("csv"), o, joined ? d : null);
+          Observation o;
+          while ((o = tt.poll()) != null) {
+            textRow(w, format.equals("csv"), o, j.at(o.step()));
+            rows++;
           }
-          rows++;
-        }
-        if (w != null) {
           w.flush();
         }
       }
@@ -456,30 +608,171 @@ public final class Interchange {
     return Map.entry(file, rows);
   }
 
-  private static double startSeconds(String startTime) {
+  /**
+   * The file {@link #export} writes for {@code out}: {@code out} itself, or for {@code tfevents}
+   * into a folder {@code out/events.out.tfevents.<start-seconds>.governor}.
+   */
+  public static Path exportFile(RunFolder run, String format, Path out) {
+    if (format.equals("tfevents") && Files.isDirectory(out)) {
+      long start = (long) Math.floor(startSeconds(run.header().startTime()));
+      return out.resolve("events.out.tfevents." + start + ".governor");
+    }
+    return out;
+  }
+
+  /** The decision made after each step, read forward along the decision queue. */
+  private static final class Joiner {
+    private final DecisionLog.Tailer dt;
+    private final Replay.Redecisions re;
+    private final Decision d = new Decision();
+    private boolean have;
+
+    Joiner(DecisionLog.Tailer dt, Replay.Redecisions re) {
+      this.dt = dt;
+      this.re = re;
+      this.have = dt != null && dt.poll(d);
+    }
+
+    /** The (latest) decision for {@code step}, or null; steps must be asked in increasing order. */
+    Decision at(long step) {
+      while (have && d.step < step) {
+        have = dt.poll(d);
+      }
+      if (!have || d.step != step) {
+        return null;
+      }
+      List<Decision> later = re == null ? null : re.later.get(step);
+      return later == null ? d : later.get(later.size() - 1);
+    }
+  }
+
+  /** Seconds since the epoch of an ISO-8601 start time, to the microsecond; 0 when unreadable. */
+  static double startSeconds(String startTime) {
     try {
-      return Instant.parse(startTime).getEpochSecond();
+      Instant t = Instant.parse(startTime);
+      return t.getEpochSecond() + (t.getNano() / 1000) / 1e6;
     } catch (DateTimeParseException e) {
       return 0;
     }
   }
 
-  private static void tfRow(TfEvents tf, Observation o, Decision d) throws IOException {
+  /**
+   * Writes the telemetry as TensorBoard events: one event per step (strictly increasing steps: a
+   * step already written is not written again, so TensorBoard shows no duplicates, and no {@code
+   * SessionLog.START} is ever written, so it purges nothing). Guard events go to the step they were
+   * carried out at.
+   */
+  private static long tfExport(TelemetryLog.Tailer tt, Joiner j, TfEvents tf) throws IOException {
+    TfWriter w = new TfWriter(j, tf);
+    while (tt.poll(w)) {
+      w.rethrow();
+    }
+    w.flush();
+    w.rethrow();
+    return w.rows;
+  }
+
+  /** Gathers an observation and the guard events of its step, then writes them as one event. */
+  private static final class TfWriter implements RecordHandler {
+    private final Joiner j;
+    private final TfEvents tf;
+    private Observation pending;
+    private long step = -1;
+    private final boolean[] guard = new boolean[3];
+    private long written = -1;
+    private IOException failed;
+    long rows;
+
+    TfWriter(Joiner j, TfEvents tf) {
+      this.j = j;
+      this.tf = tf;
+    }
+
+    @Override
+    public void observation(Observation o) {
+      flush();
+      if (o.step() > written) {
+        pending = o;
+        step = o.step();
+      }
+    }
+
+    @Override
+    public void event(Event e) {
+      int g =
+          switch (e.kind()) {
+            case SKIP -> 0;
+            case ROLLBACK -> 1;
+            case RESET -> 2;
+            default -> -1;
+          };
+      if (g < 0) {
+        return;
+      }
+      if (e.step() != step) {
+        flush();
+        if (e.step() <= written) {
+          return;
+        }
+        step = e.step();
+      }
+      guard[g] = true;
+    }
+
+    void flush() {
+      if (failed == null && step >= 0) {
+        try {
+          if (pending != null) {
+            tfRow(tf, pending, j.at(step));
+            rows++;
+          }
+          if (guard[0]) {
+            tf.scalar("guard/skip", 1);
+          }
+          if (guard[1]) {
+            tf.scalar("guard/rollback", 1);
+          }
+          if (guard[2]) {
+            tf.scalar("guard/reset", 1);
+          }
+          tf.endStep(step);
+          written = step;
+        } catch (IOException e) {
+          failed = e;
+        }
+      }
+      pending = null;
+      step = -1;
+      java.util.Arrays.fill(guard, false);
+    }
+
+    void rethrow() throws IOException {
+      if (failed != null) {
+        throw failed;
+      }
+    }
+  }
+
+  private static void tfRow(TfEvents tf, Observation o, Decision d) {
     tf.scalar("loss", o.loss());
     tf.scalar("grad_norm", o.gradNorm());
     tf.scalar("lr", o.lr());
-    tf.scalar("clip", o.clip());
+    if (o.clip() != Double.POSITIVE_INFINITY) {
+      tf.scalar("clip", o.clip());
+    }
     tf.scalar("wd", o.weightDecay());
     tf.scalar("effective_lr", o.effectiveLr());
     tf.scalar("val_loss", o.valLoss());
     tf.scalar("param_norm", o.paramNorm());
     tf.scalar("update_norm", o.updateNorm());
+    tf.scalar("epoch", o.epoch());
     if (d != null) {
-      tf.scalar("decided_lr", d.lr);
-      tf.scalar("decided_clip", d.clip);
-      tf.scalar("decided_wd", d.weightDecay);
+      tf.scalar("decided/lr", d.lr);
+      if (d.clip != Double.POSITIVE_INFINITY) {
+        tf.scalar("decided/clip", d.clip);
+      }
+      tf.scalar("decided/wd", d.weightDecay);
     }
-    tf.endStep(o.step());
   }
 
   private static void textRow(Writer w, boolean csv, Observation o, Decision d) throws IOException {

@@ -15,7 +15,10 @@ import java.util.zip.CRC32C;
  * (TensorFlow {@code crc32c.h}). Event: {@code double wall_time = 1; int64 step = 2; string
  * file_version = 3; Summary summary = 5}; Summary: {@code repeated Value value = 1}; Value: {@code
  * string tag = 1; float simple_value = 2}. The first event carries {@code file_version =
- * "brain.Event:2"}. Not thread-safe.
+ * "brain.Event:2"} (so TensorBoard purges earlier values only on a {@code SessionLog.START}, which
+ * is never written); then one event per step, each value a {@code simple_value} (float32; the CSV
+ * and JSONL exports are the lossless ones). Every event's {@code wall_time} is the one given (the
+ * run's recorded start). Not thread-safe.
  */
 final class TfEvents implements AutoCloseable {
   private final OutputStream out;
@@ -33,9 +36,12 @@ final class TfEvents implements AutoCloseable {
     record(out, ev.toByteArray());
   }
 
-  /** Adds one scalar to the current step's summary; NaN and infinite values are left out. */
+  /**
+   * Adds one scalar to the current step's summary. NaN (not measured) is left out; an infinity is
+   * written as the float infinity (a diverged step is data).
+   */
   void scalar(String tag, double value) {
-    if (!Double.isFinite(value)) {
+    if (Double.isNaN(value)) {
       return;
     }
     ByteArrayOutputStream v = new ByteArrayOutputStream();

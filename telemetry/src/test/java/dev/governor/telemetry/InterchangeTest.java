@@ -175,6 +175,12 @@ class InterchangeTest {
             () -> Interchange.importFile(empty, "csv", tmp.resolve("x"), true));
     assertEquals(
         empty + " is empty (a header line with step,loss,grad_norm is required)", e.getMessage());
+    e =
+        assertThrows(
+            TelemetryException.class,
+            () -> Interchange.importAny(empty, "auto", tmp.resolve("x"), java.util.Map.of(), true));
+    assertEquals(
+        empty + " is empty (a header line with step,loss,grad_norm is required)", e.getMessage());
 
     Path headless = write("headless.csv", lines.subList(1, lines.size()));
     e =
@@ -222,5 +228,47 @@ class InterchangeTest {
     assertEquals(
         "0,0,2.0,2.5,0.05,2.5,0.01,,10.0,0.005000000000000001,0.05,2.5,0.01,NONE", lines.get(1));
     assertEquals(6, lines.size());
+  }
+
+  @Test
+  void aCsvWithAUtf8ByteOrderMarkIsAccepted() throws Exception {
+    List<String> lines = good();
+    Path in = tmp.resolve("bom.csv");
+    // what Excel's "CSV UTF-8" writes: EF BB BF before the header
+    byte[] body = String.join("\n", lines).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] withBom = new byte[body.length + 3];
+    withBom[0] = (byte) 0xef;
+    withBom[1] = (byte) 0xbb;
+    withBom[2] = (byte) 0xbf;
+    System.arraycopy(body, 0, withBom, 3, body.length);
+    Files.write(in, withBom);
+    Interchange.ImportReport r = Interchange.importFile(in, "csv", tmp.resolve("a"), false);
+    assertEquals(lines.size() - 1, r.imported());
+    assertEquals(List.of(), r.warnings(), "the first column is 'step', not '\\uFEFFstep'");
+  }
+
+  @Test
+  void aDuplicateKeyInAJsonlRecordIsRefusedNamingKeyAndLine() throws Exception {
+    Path in =
+        write(
+            "dup.jsonl",
+            List.of(
+                "{\"step\": 0, \"loss\": 1, \"grad_norm\": 1}",
+                "{\"step\": 1, \"loss\": 1, \"loss\": 2, \"grad_norm\": 1}",
+                "{\"step\": 2, \"Loss\": 1, \"loss\": 2, \"grad_norm\": 1}"));
+    TelemetryException e =
+        assertThrows(
+            TelemetryException.class,
+            () -> Interchange.importFile(in, "jsonl", tmp.resolve("x"), false));
+    assertEquals(
+        in + " line 2: key 'loss' appears twice (use --on-error skip to skip bad rows)",
+        e.getMessage());
+    Interchange.ImportReport r = Interchange.importFile(in, "jsonl", tmp.resolve("y"), true);
+    assertEquals(
+        List.of(
+            "line 2: key 'loss' appears twice",
+            "line 3: key 'loss' appears twice (keys are case-insensitive)"),
+        r.badRows());
+    assertEquals(1, r.imported());
   }
 }

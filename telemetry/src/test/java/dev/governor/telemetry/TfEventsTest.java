@@ -100,7 +100,7 @@ class TfEventsTest {
     Map<String, Float> s0 = scalars.get(0L);
     assertEquals(2.0f, s0.get("loss"));
     assertEquals(0.05f, s0.get("lr"));
-    assertEquals(0.05f, s0.get("decided_lr"));
+    assertEquals(0.05f, s0.get("decided/lr"));
     assertTrue(!s0.containsKey("clip"), "infinite clip is left out");
   }
 
