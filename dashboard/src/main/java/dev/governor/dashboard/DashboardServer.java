@@ -200,6 +200,16 @@ public final class DashboardServer implements AutoCloseable {
     return http.getAddress();
   }
 
+  /** The page's warning when the server listens on {@code host:port}, which is not loopback. */
+  static String exposureWarning(String host, int port) {
+    return "This dashboard listens on "
+        + host
+        + ":"
+        + port
+        + " (not loopback): anyone who can reach this machine can read these runs; it has"
+        + " no authentication.";
+  }
+
   /** Whether the server listens on a loopback address only. */
   public boolean loopback() {
     return loopback;
@@ -529,14 +539,7 @@ public final class DashboardServer implements AutoCloseable {
     g.writeStringField("address", h + ":" + a.getPort());
     g.writeBooleanField("loopback", loopback);
     if (!loopback) {
-      g.writeStringField(
-          "warning",
-          "This dashboard listens on "
-              + config.host()
-              + ":"
-              + a.getPort()
-              + " (not loopback): anyone who can reach this machine can read these runs; it has"
-              + " no authentication.");
+      g.writeStringField("warning", exposureWarning(config.host(), a.getPort()));
     }
     g.writeEndObject();
   }
