@@ -1,6 +1,5 @@
 package dev.governor.trainers;
 
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -90,15 +89,7 @@ public final class SequenceStream implements Batches {
 
   @Override
   public void seek(int epoch, int cursor) {
-    if (epoch < 0 || cursor < 0 || cursor >= batchesPerEpoch()) {
-      throw new IllegalArgumentException(
-          "batch position must be epoch >= 0 and cursor in [0, "
-              + batchesPerEpoch()
-              + "), but was "
-              + epoch
-              + "/"
-              + cursor);
-    }
+    Batches.checkPosition(epoch, cursor, batchesPerEpoch());
     this.epoch = epoch;
     this.cursor = cursor;
   }
@@ -155,18 +146,9 @@ public final class SequenceStream implements Batches {
     return windows(text, length, w);
   }
 
-  /** Fisher–Yates with a generator seeded from (seed, epoch), as {@link BatchStream}. */
+  /** The epoch's order ({@link Batches#shuffle}, as {@link BatchStream}). */
   private void shuffle(int e) {
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + e);
-    for (int i = order.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    Batches.shuffle(order, seed, e);
     orderEpoch = e;
   }
 }
