@@ -119,6 +119,15 @@ public final class BakeoffCommand implements Callable<Integer> {
   int seeds = 3;
 
   @Option(
+      names = "--score-on",
+      paramLabel = "held-out|training",
+      description =
+          "Which seeds the reported entries run on: held-out (1..N, the default; the only"
+              + " figures to report) or training (100..99+N: for choosing a policy's defaults"
+              + " on the training split without looking at held-out seeds).")
+  String scoreOn = "held-out";
+
+  @Option(
       names = "--train-seeds",
       paramLabel = "N",
       description = "Training seeds 100.. per tuning trial (default 2; 1 with --quick).")
@@ -234,6 +243,9 @@ public final class BakeoffCommand implements Callable<Integer> {
           default ->
               throw new UserException("--gear must be on, off or both, but was '" + gear + "'");
         };
+    if (!scoreOn.equals("held-out") && !scoreOn.equals("training")) {
+      throw new UserException("--score-on must be held-out or training, but was '" + scoreOn + "'");
+    }
     if (seeds < 2) {
       throw new UserException("--seeds must be >= 2 (for a confidence interval), but was " + seeds);
     }
@@ -312,11 +324,13 @@ public final class BakeoffCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     stdout.printf(
         Locale.ROOT,
-        "bakeoff: %s, gear %s, held-out seeds 1..%d, %d tuning trials x %d training seeds, %d"
+        "bakeoff: %s, gear %s, %s seeds %d..%d, %d tuning trials x %d training seeds, %d"
             + " jobs -> %s%n",
         quick ? "quick" : "full",
         gearMode,
-        seeds,
+        scoreOn.equals("training") ? "scored on TRAINING" : "held-out",
+        firstScoredSeed(),
+        firstScoredSeed() + seeds - 1,
         nTrials,
         nTrain,
         jobs,
@@ -453,7 +467,7 @@ public final class BakeoffCommand implements Callable<Integer> {
           if (e.skipped != null) {
             continue;
           }
-          for (int s = 1; s <= seeds; s++) {
+          for (int s = firstScoredSeed(); s < firstScoredSeed() + seeds; s++) {
             heldout.add(
                 new Task(
                     w, e.gear, e.name, "heldout", s, e.spec, e.contender.optimizer(), Map.of()));
@@ -765,7 +779,7 @@ public final class BakeoffCommand implements Callable<Integer> {
     return Double.isFinite(v) ? v : w.worst();
   }
 
-  private static Map<String, Object> figures(BakeoffWorkload w, Entry e, double bestTuned) {
+  private Map<String, Object> figures(BakeoffWorkload w, Entry e, double bestTuned) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("contender", e.contender.label());
     m.put("gear", e.gear);
@@ -808,7 +822,7 @@ public final class BakeoffCommand implements Callable<Integer> {
     m.put(
         "ratio_to_best_tuned",
         Double.isFinite(med) && Double.isFinite(bestTuned) ? med / bestTuned : null);
-    m.put("heldout", heldoutSeeds(e));
+    m.put("heldout", heldoutSeeds(e, firstScoredSeed()));
     if (w.text) {
       m.put("val_bpc_mean", mean(val));
       m.put("val_bpc_ci95", Dl4jReports.finiteOrText(ci95(val)));
@@ -834,9 +848,9 @@ public final class BakeoffCommand implements Callable<Integer> {
     return m;
   }
 
-  private static List<Integer> heldoutSeeds(Entry e) {
+  private static List<Integer> heldoutSeeds(Entry e, int first) {
     List<Integer> s = new ArrayList<>();
-    for (int i = 1; i <= e.runs.size(); i++) {
+    for (int i = first; i < first + e.runs.size(); i++) {
       s.add(i);
     }
     return s;
@@ -1052,6 +1066,7 @@ public final class BakeoffCommand implements Callable<Integer> {
     trialsM.put("selected_by", "mean validation metric over the training seeds");
     p.put("trials", trialsM);
     Map<String, Object> seedsM = new LinkedHashMap<>();
+    seedsM.put("scored_on", scoreOn);
     seedsM.put("heldout", heldoutList());
     seedsM.put("training", trainingSeeds(nTrain));
     seedsM.put("lr_grid", Arrays.stream(LR_GRID).boxed().toList());
@@ -1078,9 +1093,14 @@ public final class BakeoffCommand implements Callable<Integer> {
     return p;
   }
 
+  /** The first seed of the scored runs: 1 (held out) or 100 (the training seeds). */
+  private int firstScoredSeed() {
+    return scoreOn.equals("training") ? 100 : 1;
+  }
+
   private List<Integer> heldoutList() {
     List<Integer> s = new ArrayList<>();
-    for (int i = 1; i <= seeds; i++) {
+    for (int i = firstScoredSeed(); i < firstScoredSeed() + seeds; i++) {
       s.add(i);
     }
     return s;
