@@ -273,4 +273,35 @@ class LrLoopStabilityTest {
             () -> LrLoopStability.analyze(LrLoopStability.staticGain(1), 0, 1, 1, 1, -1, true));
     assertEquals("delay must be >= 0, but was -1", e.getMessage());
   }
+
+  /**
+   * The shipped adaptive loop ({@code pi(optimizer=adaptive)}): PI with EMA filter α around Adam's
+   * static gain g = 1/ln 10. Closed loop (z − 1)(z − 1 + α) + gα(Kp(z − 1) + Ki z) = 0, i.e. z² +
+   * (−2 + α + gα(Kp + Ki)) z + (1 − α − gαKp) = 0; with Kp 0.5, Ki 0.3, α 0.3 NumPy's {@code
+   * np.roots([1, -1.5957693243432196, 0.6348558277145122])} gives 0.83988593 and 0.7558834.
+   */
+  @Test
+  void theShippedAdaptiveLoopHasItsDesignedPoles() {
+    PiPolicyConfig.LrLoop c = PiPolicyConfig.from(PolicySpec.parse("pi(optimizer=adaptive)")).lr();
+    assertEquals(0.5, c.kp());
+    assertEquals(0.3, c.ki());
+    assertEquals(0.3, c.alpha());
+    LrLoopStability.Result r =
+        LrLoopStability.analyze(
+            LrLoopStability.staticGain(1 / Math.log(10)), c.kp(), c.ki(), c.alpha(), 1, 0, false);
+    assertEquals(0.83988593, r.spectralRadius(), 1e-8);
+    // the state-space form carries one more state (the applied u), whose pole is 0
+    int n = r.polesRe().length;
+    double[] mod = new double[n];
+    for (int i = 0; i < n; i++) {
+      assertEquals(0, r.polesIm()[i], 1e-9); // both poles are real
+      mod[i] = Math.abs(r.polesRe()[i]);
+    }
+    java.util.Arrays.sort(mod);
+    assertEquals(0.7558834, mod[n - 2], 1e-7);
+    assertEquals(0.83988593, mod[n - 1], 1e-8);
+    for (int i = 0; i < n - 2; i++) {
+      assertEquals(0, mod[i], 1e-9);
+    }
+  }
 }

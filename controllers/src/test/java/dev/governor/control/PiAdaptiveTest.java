@@ -12,15 +12,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code pi(optimizer=adaptive)}: the update-ratio LR loop for Adam-family optimizers.
  *
  * <p>Plant: an adaptive optimizer's update ratio is proportional to the learning rate, {@code
- * ‖Δθ‖/‖θ‖ = k·η} (here k = 2, no noise). The loop regulates log10(k·η) to the setpoint −2.5, so
- * its fixed point is η* = 10^−2.5 / k = 0.00158113883… (10^−2.5 = 0.0031622776601683794, halved),
+ * ‖Δθ‖/‖θ‖ = k·η} (here k = 2, no noise). The loop regulates log10(k·η) to the setpoint −1.5, so
+ * its fixed point is η* = 10^−1.5 / k = 0.0158113883… (10^−1.5 = 0.03162277660168379, halved),
  * whatever the initial LR. With a cosine base of horizon T and lr-min 0 the setpoint follows the
- * base's shape, so at step t the ratio settles at 10^−2.5 · ½(1 + cos(π t/T)) and η_t = η* · ½(1 +
+ * base's shape, so at step t the ratio settles at 10^−1.5 · ½(1 + cos(π t/T)) and η_t = η* · ½(1 +
  * cos(π t/T)).
  */
 class PiAdaptiveTest {
   static final double K = 2.0;
-  static final double ETA_STAR = 0.0031622776601683794 / K;
+  static final double ETA_STAR = 0.03162277660168379 / K;
 
   private static Observation obs(long t, double lr) {
     return Observation.builder(t)

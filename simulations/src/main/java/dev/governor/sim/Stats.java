@@ -12,6 +12,36 @@ public final class Stats {
   private Stats() {}
 
   /** The median (mean of the middle two for even n); NaN for an empty array. */
+  /**
+   * The residual standard deviation of {@code y} about its least-squares line on the index, {@code
+   * √(SSR/(n−2))}: the fluctuation of a series with its trend removed. NaN for fewer than 3 values
+   * or when a value is not finite.
+   */
+  public static double detrendedStd(double[] y) {
+    int n = y.length;
+    if (n < 3) {
+      return Double.NaN;
+    }
+    double mk = (n - 1) / 2.0;
+    double my = 0;
+    for (double v : y) {
+      my += v;
+    }
+    my /= n;
+    double skk = 0;
+    double sky = 0;
+    double syy = 0;
+    for (int k = 0; k < n; k++) {
+      double dk = k - mk;
+      double dy = y[k] - my;
+      skk += dk * dk;
+      sky += dk * dy;
+      syy += dy * dy;
+    }
+    double res = syy - sky * sky / skk;
+    return Double.isFinite(res) ? Math.sqrt(Math.max(0, res / (n - 2))) : Double.NaN;
+  }
+
   public static double median(double[] v) {
     return quantile(v, 0.5);
   }
