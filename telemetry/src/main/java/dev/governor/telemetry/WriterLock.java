@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,38 +161,44 @@ final class WriterLock implements AutoCloseable {
    */
   static Optional<String> holder(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
+    // The JVM refuses a second lock on a file that one of its channels already holds
+    // (OverlappingFileLockException), so two threads of this process must never lock the file at
+    // the same time: the probe, like acquire, runs under HELD. Two queues opened at once by two
+    // actors of one process (a trainer and its cluster link, after a resume) probe the same file.
     synchronized (HELD) {
       if (HELD.containsKey(abs)) {
         return Optional.empty();
       }
-    }
-    Path file = abs.resolve(FILE);
-    if (!Files.isRegularFile(file)) {
-      return Optional.empty();
-    }
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      if (read(ch).isEmpty()) {
-        // a holder writes itself in after locking and empties the file when it is done: nobody
-        // holds it (a writer locking right now is found by the next look); no probe that could
-        // make that writer wait
+      Path file = abs.resolve(FILE);
+      if (!Files.isRegularFile(file)) {
         return Optional.empty();
       }
-      FileLock lock;
-      try {
-        lock = ch.tryLock();
+      try (FileChannel ch =
+          FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        if (read(ch).isEmpty()) {
+          // a holder writes itself in after locking and empties the file when it is done: nobody
+          // holds it (a writer locking right now is found by the next look); no probe that could
+          // make that writer wait
+          return Optional.empty();
+        }
+        FileLock lock;
+        try {
+          lock = ch.tryLock();
+        } catch (IOException e) {
+          String holder = read(ch);
+          return holder.isEmpty() || provablyGone(holder) ? Optional.empty() : Optional.of(holder);
+        } catch (OverlappingFileLockException e) {
+          return Optional.empty(); // held through another channel of this process
+        }
+        if (lock == null) {
+          String holder = read(ch);
+          return Optional.of(holder.isEmpty() ? "holder unknown" : holder);
+        }
+        lock.release();
+        return Optional.empty();
       } catch (IOException e) {
-        String holder = read(ch);
-        return holder.isEmpty() || provablyGone(holder) ? Optional.empty() : Optional.of(holder);
+        return Optional.empty(); // unreadable lock file: the writer's own open reports it
       }
-      if (lock == null) {
-        String holder = read(ch);
-        return Optional.of(holder.isEmpty() ? "holder unknown" : holder);
-      }
-      lock.release();
-      return Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty(); // unreadable lock file: the writer's own open reports it
     }
   }
 

@@ -137,6 +137,49 @@ class FaultTest {
     assertEquals(Optional.empty(), WriterLock.holder(dir));
   }
 
+  /**
+   * Threads of one process probing the same lock file at once (a trainer and its cluster link
+   * opening one resumed run's queues): the JVM refuses a second lock on a file one of its channels
+   * holds, which escaped the probe as OverlappingFileLockException and failed the open. The lock
+   * file names a holder that is gone, so each probe takes the lock for a moment.
+   */
+  @Test
+  void threadsOfOneProcessProbeTheSameLockFileAtOnce() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("probed"));
+    Files.writeString(dir.resolve(WriterLock.FILE), "pid 2147483646 host gone\n");
+    int threads = 4;
+    int probes = 2000;
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger answered =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> all = new java.util.ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  for (int k = 0; k < probes; k++) {
+                    if (WriterLock.holder(dir).isEmpty()) {
+                      answered.incrementAndGet();
+                    }
+                  }
+                } catch (Throwable e) {
+                  failure.compareAndSet(null, e);
+                }
+              });
+      t.start();
+      all.add(t);
+    }
+    for (Thread t : all) {
+      t.join();
+    }
+    assertNull(failure.get());
+    assertEquals(threads * probes, answered.get()); // nobody holds it: every probe says so
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"zeroed", "emptied", "deleted", "head-zeroed", "truncated"})
   void aDamagedCycleFileIsRefusedInOneLineNotReadAsAShorterRun(String damage) throws Exception {
