@@ -77,9 +77,27 @@ final class ClusterBench {
       double failureDetectionSeconds,
       double unreachableAfterSeconds,
       double removedAfterSeconds,
-      boolean failoverCompleted) {}
+      double removalMarginSeconds,
+      boolean failoverCompleted) {
 
-  static Result measure(boolean quick) throws Exception {
+    /**
+     * The failure-detection time as observed: from the kill until the cluster removed the node,
+     * plus the removal margin the shard coordinator waits before it moves the node's shards. NaN
+     * when the removal was not seen.
+     */
+    double observedDetectionSeconds() {
+      return removedAfterSeconds + removalMarginSeconds;
+    }
+  }
+
+  /**
+   * Runs the measurements.
+   *
+   * @param quick shorter runs
+   * @param fleet also the fleet and the single-run comparison (else only the failover; their
+   *     figures are NaN / 0)
+   */
+  static Result measure(boolean quick, boolean fleet) throws Exception {
     Path tmp = Files.createTempDirectory("governor-bench-cluster");
     List<Process> processes = new ArrayList<>();
     try {
@@ -112,55 +130,62 @@ final class ClusterBench {
                   false)
               .withFailureTimes(DOWN_AFTER, DETECTION_PAUSE);
 
-      // single run: external controller process vs cluster
-      long singleSteps = quick ? 2000 : 5000;
-      Path ext = tmp.resolve("external");
-      RunSpec extSpec = spec(ext, 1, singleSteps, RunSpec.ControllerPlacement.EXTERNAL, s -> {});
-      start(processes, tmp.resolve("control.log"), "control", "--run", ext.toString());
-      RunResult extResult = ActorRuntime.run(extSpec);
-      Path one = tmp.resolve("single");
-      RunResult clusterOne =
-          ClusterRuntime.runAll(
-                  List.of(spec(one, 1, singleSteps, RunSpec.ControllerPlacement.EXTERNAL, s -> {})),
-                  List.of("bench-single"),
-                  trainer,
-                  Duration.ofSeconds(60))
-              .get(0);
-
-      // fleet
-      int runs = 200;
-      long steps = quick ? 100 : 400;
-      AtomicLong first = new AtomicLong(Long.MAX_VALUE);
-      AtomicLong last = new AtomicLong(Long.MIN_VALUE);
-      LongConsumer marks =
-          done -> {
-            long now = System.nanoTime();
-            if (done == 1) {
-              first.accumulateAndGet(now, Math::min);
-            }
-            last.accumulateAndGet(now, Math::max);
-          };
-      List<RunSpec> fleet = new ArrayList<>();
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < runs; i++) {
-        fleet.add(
-            spec(
-                tmp.resolve("fleet-" + i),
-                100 + i,
-                steps,
-                RunSpec.ControllerPlacement.EXTERNAL,
-                marks));
-        ids.add("bench-fleet-" + i);
-      }
-      List<RunResult> fleetResults =
-          ClusterRuntime.runAll(fleet, ids, trainer, Duration.ofSeconds(60));
-      boolean fleetOk = fleetResults.stream().allMatch(RunResult::completed);
+      RunResult extResult = null;
+      RunResult clusterOne = null;
+      boolean fleetOk = false;
       Histogram h = new Histogram(3);
       long decisions = 0;
-      for (RunSpec s : fleet) {
-        decisions += latencies(s.dir(), h);
+      double span = Double.NaN;
+      int runs = 200;
+      if (fleet) {
+        // single run: external controller process vs cluster
+        long singleSteps = quick ? 2000 : 5000;
+        Path ext = tmp.resolve("external");
+        RunSpec extSpec = spec(ext, 1, singleSteps, RunSpec.ControllerPlacement.EXTERNAL, s -> {});
+        start(processes, tmp.resolve("control.log"), "control", "--run", ext.toString());
+        extResult = ActorRuntime.run(extSpec);
+        Path one = tmp.resolve("single");
+        clusterOne =
+            ClusterRuntime.runAll(
+                    List.of(
+                        spec(one, 1, singleSteps, RunSpec.ControllerPlacement.EXTERNAL, s -> {})),
+                    List.of("bench-single"),
+                    trainer,
+                    Duration.ofSeconds(60))
+                .get(0);
+
+        // fleet
+        long steps = quick ? 100 : 400;
+        AtomicLong first = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong last = new AtomicLong(Long.MIN_VALUE);
+        LongConsumer marks =
+            done -> {
+              long now = System.nanoTime();
+              if (done == 1) {
+                first.accumulateAndGet(now, Math::min);
+              }
+              last.accumulateAndGet(now, Math::max);
+            };
+        List<RunSpec> fleetSpecs = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+          fleetSpecs.add(
+              spec(
+                  tmp.resolve("fleet-" + i),
+                  100 + i,
+                  steps,
+                  RunSpec.ControllerPlacement.EXTERNAL,
+                  marks));
+          ids.add("bench-fleet-" + i);
+        }
+        List<RunResult> fleetResults =
+            ClusterRuntime.runAll(fleetSpecs, ids, trainer, Duration.ofSeconds(60));
+        fleetOk = fleetResults.stream().allMatch(RunResult::completed);
+        for (RunSpec s : fleetSpecs) {
+          decisions += latencies(s.dir(), h);
+        }
+        span = (last.get() - first.get()) / 1e9;
       }
-      double span = (last.get() - first.get()) / 1e9;
 
       // failover: kill one controller node while runs are in flight
       int fRuns = quick ? 12 : 24;
@@ -228,20 +253,21 @@ final class ClusterBench {
         failover = Math.max(failover, r.latencyMaxMicros() / 1e6);
       }
       return new Result(
-          runs,
+          fleet ? runs : 0,
           decisions,
           fleetOk,
           decisions / span,
-          h.getValueAtPercentile(50) / 1e3,
-          h.getValueAtPercentile(99) / 1e3,
-          clusterOne.latencyP50Micros(),
-          clusterOne.latencyP99Micros(),
-          extResult.latencyP50Micros(),
-          extResult.latencyP99Micros(),
+          fleet ? h.getValueAtPercentile(50) / 1e3 : Double.NaN,
+          fleet ? h.getValueAtPercentile(99) / 1e3 : Double.NaN,
+          fleet ? clusterOne.latencyP50Micros() : Double.NaN,
+          fleet ? clusterOne.latencyP99Micros() : Double.NaN,
+          fleet ? extResult.latencyP50Micros() : Double.NaN,
+          fleet ? extResult.latencyP99Micros() : Double.NaN,
           failover,
           trainer.failureDetectionTime().toMillis() / 1e3,
           unreachableAt.get() == 0 ? Double.NaN : (unreachableAt.get() - killedAt.get()) / 1e9,
           removedAt.get() == 0 ? Double.NaN : (removedAt.get() - killedAt.get()) / 1e9,
+          DOWN_AFTER.toMillis() / 1e3, // the resolver's removal margin is its stable-after
           foResults.stream().allMatch(RunResult::completed));
     } finally {
       for (Process p : processes) {

@@ -21,6 +21,7 @@ import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -155,11 +156,13 @@ public final class ClusterRuntime {
                     "link-" + i);
             ctx.watch(link);
             links.add(link);
-            supervisors.add(
+            ActorRef<RunSupervisor.Command> supervisor =
                 ctx.spawn(
                     RunSupervisor.createTelling(
                         withLink(s, link), results, t -> link.tell(new TrainerLink.TrainerRef(t))),
-                    "run-" + i));
+                    "run-" + i);
+            ctx.watch(supervisor);
+            supervisors.add(supervisor);
           }
           return running(ctx, specs, index, links, supervisors, done);
         });
@@ -215,6 +218,31 @@ public final class ClusterRuntime {
         .onSignal(
             Terminated.class,
             t -> {
+              // a link or a supervisor that stops before its run has a result (it failed, e.g.
+              // when its run folder could not be opened) fails that run at once: without its link
+              // the trainer would wait out the decision time-out at every step, without its
+              // supervisor the run would never report
+              int i = links.indexOf(t.getRef());
+              boolean link = i >= 0;
+              if (!link) {
+                i = supervisors.indexOf(t.getRef());
+              }
+              if (i >= 0 && out[i] == null) {
+                String why =
+                    t instanceof ChildFailed f ? ": " + f.getCause() : " before the run ended";
+                out[i] =
+                    failed(
+                        specs.get(i),
+                        (link ? "the link to the run's controller" : "the run's supervisor")
+                            + " stopped"
+                            + why);
+                resultsLeft[0]--;
+                if (link) {
+                  ctx.stop(supervisors.get(i));
+                } else {
+                  ctx.stop(links.get(i));
+                }
+              }
               linksLeft.remove(t.getRef());
               check.run();
               return done.isDone() ? Behaviors.stopped() : Behaviors.same();

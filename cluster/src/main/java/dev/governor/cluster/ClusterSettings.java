@@ -46,6 +46,13 @@ public record ClusterSettings(
   /** The role of nodes running trainers. */
   public static final String TRAINER_ROLE = "trainer";
 
+  /**
+   * How often a shard region or proxy repeats an unanswered request to the shard coordinator (a
+   * shard's home, its registration): after a failover, how long past the removal margin a run may
+   * wait for its entity's new home.
+   */
+  public static final Duration SHARD_RETRY = Duration.ofMillis(200);
+
   /** Validates; names the bad value. */
   public ClusterSettings {
     Objects.requireNonNull(bind, "bind");
@@ -169,6 +176,10 @@ public record ClusterSettings(
                 + heartbeatPause.toMillis()
                 + "ms",
             "pekko.cluster.sharding.number-of-shards = 64",
+            // a region or proxy asks the coordinator again for a shard's new home after this; the
+            // coordinator ignores the request while the dead node's removal margin runs, so with
+            // Pekko's 2 s the first decision after a failover waited up to 2 s past the margin
+            "pekko.cluster.sharding.retry-interval = " + SHARD_RETRY.toMillis() + "ms",
             "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 10m",
             // after a failover the new entity gets the unconfirmed observations within ~0.5 s
             // (Pekko's defaults wait 10 s and 2 s, which would dominate the failover time)

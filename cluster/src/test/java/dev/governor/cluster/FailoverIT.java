@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FailoverIT {
   static final int RUNS_PER_TRAINER = 25;
-  static final long STEPS = 600;
+  static final long STEPS = 300;
 
   final List<Process> processes = new ArrayList<>();
 
@@ -57,6 +57,7 @@ class FailoverIT {
       }
     }
     cmd.add("-Xmx256m");
+    cmd.add("-Dlogback.configurationFile=logback-node.xml");
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-cp");
     cmd.add(testClassPath());
@@ -105,6 +106,46 @@ class FailoverIT {
   @Test
   @Timeout(value = 115, unit = TimeUnit.SECONDS)
   void runsSurviveAKilledControllerNodeAndAKilledTrainer(@TempDir Path tmp) throws Exception {
+    try {
+      killAControllerAndATrainer(tmp);
+      if (Boolean.getBoolean("failover.keepLogs")) {
+        keepLogs(tmp);
+      }
+    } catch (Throwable e) {
+      keepLogs(tmp);
+      throw e;
+    }
+  }
+
+  /**
+   * Copies the node logs and each run's decision count to {@code target/failover-it/} so that a
+   * failure can be read after the temporary folder is gone.
+   */
+  static void keepLogs(Path tmp) throws IOException {
+    Path out =
+        Files.createDirectories(
+            Path.of("target", "failover-it", Long.toString(System.currentTimeMillis())));
+    try (var files = Files.list(tmp)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (f.getFileName().toString().endsWith(".log")) {
+          Files.copy(f, out.resolve(f.getFileName()));
+        }
+      }
+    }
+    StringBuilder counts = new StringBuilder();
+    for (long first : new long[] {1000, 2000}) {
+      for (int i = 0; i < RUNS_PER_TRAINER; i++) {
+        Path run = tmp.resolve("runs").resolve("run-" + (first + i));
+        if (Files.isDirectory(run)) {
+          counts.append(run.getFileName()).append(' ').append(Runs.decisionCount(run)).append('\n');
+        }
+      }
+    }
+    Files.writeString(out.resolve("decisions.txt"), counts);
+    System.out.println("FailoverIT logs kept in " + out.toAbsolutePath());
+  }
+
+  private void killAControllerAndATrainer(Path tmp) throws Exception {
     int[] ports = {Runs.freePort(), Runs.freePort(), Runs.freePort()};
     String seeds = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
     List<Process> controllers = new ArrayList<>();
@@ -127,9 +168,10 @@ class FailoverIT {
     Process b =
         start(tmp.resolve("trainer-b.log"), "trainer", seeds, runs.toString(), "2000", n, steps);
 
-    // kill mid-run: once a fifth of trainer b's decisions are in
+    // kill mid-run: once a quarter of trainer b's decisions are in (past the first policy snapshot
+    // and trainer checkpoint of most runs)
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (decided(runs, 2000) < RUNS_PER_TRAINER * STEPS / 5 && System.nanoTime() < deadline) {
+    while (decided(runs, 2000) < RUNS_PER_TRAINER * STEPS / 4 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
     int atKill = decided(runs, 2000);
