@@ -295,11 +295,11 @@ public final class ClusterRuntime {
         };
     LongConsumer both =
         n -> {
+          boolean ranked = plant.get() instanceof RankedTrainer r && r.ranks() > 1;
           List<Observation> ranks =
-              plant.get() instanceof RankedTrainer r && r.ranks() > 1
-                  ? r.rankObservations()
-                  : List.of();
-          link.tell(new TrainerLink.Appended(n - 1, ranks));
+              ranked ? ((RankedTrainer) plant.get()).rankObservations() : List.of();
+          int expected = ranked ? ((RankedTrainer) plant.get()).ranks() : 0;
+          link.tell(new TrainerLink.Appended(n - 1, ranks, expected));
           user.accept(n);
         };
     return new RunSpec(

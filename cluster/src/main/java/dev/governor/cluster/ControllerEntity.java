@@ -147,14 +147,14 @@ public final class ControllerEntity extends AbstractBehavior<ControllerEntity.Co
     }
     long step = o.observation().step();
     if (policy != null && step == lastDecided + 1) {
-      decide(observed(o), true);
+      decide(observed(o), true, o.missingRanks());
     } else if (policy != null && step <= lastDecided) {
       if (step == lastDecided && last != null) {
-        link.tell(new Protocol.Decided(runId, new Decision().copyFrom(last), null, null));
+        link.tell(new Protocol.Decided(runId, new Decision().copyFrom(last), null, null, 0));
       }
     } else if (step == 0) {
       fresh();
-      decide(observed(o), true);
+      decide(observed(o), true, o.missingRanks());
     } else {
       held = d;
       askState(step - 1);
@@ -216,7 +216,7 @@ public final class ControllerEntity extends AbstractBehavior<ControllerEntity.Co
       if (obs.step() != lastDecided + 1 || obs.step() > upTo) {
         break;
       }
-      decide(obs, obs.step() > r.lastDecided());
+      decide(obs, obs.step() > r.lastDecided(), 0);
     }
     if (lastDecided != upTo) {
       getContext()
@@ -242,7 +242,7 @@ public final class ControllerEntity extends AbstractBehavior<ControllerEntity.Co
             r.since().size());
     ConsumerController.Delivery<Command> d = held;
     held = null;
-    decide(observed(o), true);
+    decide(observed(o), true, o.missingRanks());
     d.confirmTo().tell(ConsumerController.confirmed());
     return this;
   }
@@ -267,8 +267,11 @@ public final class ControllerEntity extends AbstractBehavior<ControllerEntity.Co
     return agg;
   }
 
-  /** Decides one observation (the next step) and, when {@code send}, sends the decision. */
-  private void decide(Observation obs, boolean send) {
+  /**
+   * Decides one observation (the next step) and, when {@code send}, sends the decision, telling the
+   * link how many ranks were missing from it.
+   */
+  private void decide(Observation obs, boolean send, int missingRanks) {
     policy.decide(obs, scratch);
     scratch.step = obs.step();
     scratch.hyperparameters(); // validates before anything leaves
@@ -287,7 +290,8 @@ public final class ControllerEntity extends AbstractBehavior<ControllerEntity.Co
             runId,
             new Decision().copyFrom(scratch),
             snap == null ? null : snap.policy(),
-            snap == null ? null : snap.bytes()));
+            snap == null ? null : snap.bytes(),
+            missingRanks));
   }
 
   private Behavior<Command> onTerminated(Terminated t) {

@@ -45,6 +45,8 @@ public final class Protocol {
    *     their aggregate, {@link RankAggregation})
    * @param ranks the ranks' observations of the step in rank order, which the controller aggregates
    *     itself; empty for a single-rank run and for re-sent steps
+   * @param expectedRanks how many ranks the run has ({@code ranks} holds fewer when a rank did not
+   *     report the step); 0 for a single-rank run and for re-sent steps
    */
   public record Observe(
       String runId,
@@ -53,7 +55,8 @@ public final class Protocol {
       String policy,
       long snapshotEvery,
       Observation observation,
-      List<Observation> ranks)
+      List<Observation> ranks,
+      int expectedRanks)
       implements ToController, WireMessage {
     public Observe {
       Objects.requireNonNull(runId, "runId");
@@ -62,6 +65,18 @@ public final class Protocol {
       Objects.requireNonNull(policy, "policy");
       Objects.requireNonNull(observation, "observation");
       ranks = List.copyOf(ranks);
+      if (expectedRanks < ranks.size()) {
+        throw new IllegalArgumentException(
+            "expectedRanks must be >= the ranks reported ("
+                + ranks.size()
+                + "), but was "
+                + expectedRanks);
+      }
+    }
+
+    /** How many of the run's ranks did not report this step (0 for a single-rank run). */
+    public int missingRanks() {
+      return expectedRanks > 1 ? expectedRanks - ranks.size() : 0;
     }
   }
 
@@ -101,8 +116,11 @@ public final class Protocol {
    * @param decision a copy owned by this message (every field, as appended to the decision queue)
    * @param snapshotPolicy the snapshot's policy name, or null
    * @param snapshot the snapshot's bytes, or null
+   * @param missingRanks how many of a data-parallel run's ranks had not reported the step the
+   *     decision was made on (recorded as a {@code RANK_MISSING} event); 0 otherwise
    */
-  public record Decided(String runId, Decision decision, String snapshotPolicy, byte[] snapshot)
+  public record Decided(
+      String runId, Decision decision, String snapshotPolicy, byte[] snapshot, int missingRanks)
       implements ToTrainer, WireMessage {}
 
   /**

@@ -56,9 +56,12 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   /**
    * The trainer appended the observation of step {@code step}.
    *
-   * @param ranks the data-parallel ranks' observations of that step (empty for one rank)
+   * @param ranks the data-parallel ranks' observations of that step (empty for one rank), fewer
+   *     than {@code expectedRanks} when a rank did not report it
+   * @param expectedRanks how many ranks the run has (0 or 1 for a single-rank run)
    */
-  public record Appended(long step, List<Observation> ranks) implements Command {}
+  public record Appended(long step, List<Observation> ranks, int expectedRanks)
+      implements Command {}
 
   /** The run finished after step {@code lastStep}: send the rest, end the entity, stop. */
   public record Finish(long lastStep) implements Command {}
@@ -106,6 +109,7 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   private Hyperparameters unsent;
   private long unsentStep = -1;
   private final java.util.Map<Long, List<Observation>> rankObservations = new java.util.HashMap<>();
+  private int expectedRanks;
   private long lastDecided;
   private long lastSent;
   private long duplicates;
@@ -225,8 +229,9 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   }
 
   private Behavior<Command> onAppended(Appended m) {
-    if (!m.ranks().isEmpty()) {
+    if (m.expectedRanks() > 1) {
       rankObservations.put(m.step(), m.ranks());
+      expectedRanks = m.expectedRanks();
     }
     return pump();
   }
@@ -259,7 +264,8 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
                   policy,
                   snapshotEvery,
                   o,
-                  rankObservations.getOrDefault(o.step(), List.of()))));
+                  rankObservations.getOrDefault(o.step(), List.of()),
+                  rankObservations.containsKey(o.step()) ? expectedRanks : 0)));
       rankObservations.remove(o.step());
       sendNext = null;
       lastSent = o.step();
@@ -311,6 +317,17 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
     } else {
       unsent = h;
       unsentStep = d.step;
+    }
+    if (m.missingRanks() > 0) {
+      out.appendEvent(EventKind.RANK_MISSING, d.step, m.missingRanks());
+      getContext()
+          .getLog()
+          .warn(
+              "run {} step {}: decided without {} of its {} ranks (they did not report)",
+              runId,
+              d.step,
+              m.missingRanks(),
+              expectedRanks);
     }
     if (m.snapshot() != null) {
       checkpoints.savePolicy(new PolicyState(m.snapshotPolicy(), m.snapshot()), d.step);

@@ -80,6 +80,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
         out.writeLong(m.snapshotEvery());
         Wire.writeObservation(out, m.observation());
         writeObservations(out, m.ranks());
+        out.writeInt(m.expectedRanks());
       } else if (o instanceof Protocol.EndRun m) {
         out.writeUTF(m.runId());
         out.writeUTF(m.trainer());
@@ -96,6 +97,7 @@ public final class WireSerializer extends SerializerWithStringManifest {
         Wire.writeDecision(out, m.decision());
         out.writeUTF(m.snapshotPolicy() == null ? "" : m.snapshotPolicy());
         Wire.writeBytes(out, m.snapshot());
+        out.writeInt(m.missingRanks());
       } else if (o instanceof Protocol.NeedState m) {
         out.writeUTF(m.runId());
         out.writeUTF(m.trainer());
@@ -125,7 +127,8 @@ public final class WireSerializer extends SerializerWithStringManifest {
               in.readUTF(),
               in.readLong(),
               Wire.readObservation(in),
-              readObservations(in));
+              readObservations(in),
+              in.readInt());
         case END:
           return new Protocol.EndRun(in.readUTF(), in.readUTF(), in.readLong());
         case RESTORE:
@@ -140,7 +143,11 @@ public final class WireSerializer extends SerializerWithStringManifest {
           }
         case DECIDED:
           return new Protocol.Decided(
-              in.readUTF(), Wire.readDecision(in), emptyToNull(in.readUTF()), Wire.readBytes(in));
+              in.readUTF(),
+              Wire.readDecision(in),
+              emptyToNull(in.readUTF()),
+              Wire.readBytes(in),
+              in.readInt());
         case NEED:
           return new Protocol.NeedState(
               in.readUTF(), in.readUTF(), resolver().resolveActorRef(in.readUTF()), in.readLong());

@@ -133,6 +133,107 @@ class ClusterRunTest {
     assertTrue(Replay.verify(RunFolder.open(dir)).ok());
   }
 
+  /**
+   * A data-parallel plant of 4 ranks whose rank 2 does not report step {@code silentStep}: that
+   * step's observation is the aggregate of the three that did (what the trainer records).
+   */
+  static final class SilentRank implements RankedTrainer {
+    final DataParallelPlant plant = new DataParallelPlant(DataParallelPlantTest.nqm(4), 4, 7);
+    final long silentStep;
+    List<Observation> reported = List.of();
+
+    SilentRank(long silentStep) {
+      this.silentStep = silentStep;
+    }
+
+    @Override
+    public int ranks() {
+      return 4;
+    }
+
+    @Override
+    public List<Observation> rankObservations() {
+      return reported;
+    }
+
+    @Override
+    public Observation step(long step, Hyperparameters h) {
+      Observation all = plant.step(step, h);
+      if (step != silentStep) {
+        reported = plant.rankObservations();
+        return all;
+      }
+      List<Observation> three = new ArrayList<>(plant.rankObservations());
+      three.remove(2);
+      reported = List.copyOf(three);
+      return RankAggregation.aggregate(reported);
+    }
+
+    @Override
+    public int layerCount() {
+      return plant.layerCount();
+    }
+
+    @Override
+    public void saveCheckpoint(Path dir) throws IOException {
+      plant.saveCheckpoint(dir);
+    }
+
+    @Override
+    public void loadCheckpoint(Path dir) throws IOException {
+      plant.loadCheckpoint(dir);
+    }
+  }
+
+  @Test
+  void aRankThatDoesNotReportAStepIsAnEventAndTheStepIsDecidedOnTheOthers(@TempDir Path tmp)
+      throws Exception {
+    long steps = 60;
+    long silent = 37;
+    Path dir = tmp.resolve("silent");
+    Runs.spec(dir, 7, steps, RunSpec.Mode.SYNC); // creates the folder
+    RunSpec spec =
+        RunSpec.builder(dir, () -> new SilentRank(silent), Runs.PI, steps)
+            .controller(RunSpec.ControllerPlacement.EXTERNAL)
+            .decisionTimeout(Duration.ofSeconds(60))
+            .build();
+    RunResult r =
+        ClusterRuntime.runAll(List.of(spec), List.of("silent-7"), trainer(), Duration.ofSeconds(30))
+            .get(0);
+    assertTrue(r.completed(), r.failure());
+    // reference: the plain loop over the same plant, deciding step 37 on the three reporting ranks
+    List<Decision> want =
+        Runs.plainLoop(
+            new SilentRank(silent), dev.governor.control.Policies.create(Runs.PI), steps);
+    List<Decision> got = Runs.decisions(dir);
+    assertEquals(steps, got.size());
+    for (int t = 0; t < steps; t++) {
+      assertNull(Runs.difference(want.get(t), got.get(t)), "step " + t);
+    }
+    assertEquals(12, Runs.observations(dir).get((int) silent).batchSize(), "3 ranks x batch 4");
+    List<dev.governor.telemetry.Event> missing = new ArrayList<>();
+    try (dev.governor.telemetry.DecisionLog log =
+            dev.governor.telemetry.DecisionLog.openReadOnly(dir.resolve("decisions"));
+        dev.governor.telemetry.DecisionLog.Tailer t = log.tailer()) {
+      dev.governor.telemetry.RecordHandler h =
+          new dev.governor.telemetry.RecordHandler() {
+            @Override
+            public void event(dev.governor.telemetry.Event e) {
+              if (e.kind() == dev.governor.telemetry.EventKind.RANK_MISSING) {
+                missing.add(e);
+              }
+            }
+          };
+      while (t.poll(h)) {
+        // read all
+      }
+    }
+    assertEquals(1, missing.size(), missing.toString());
+    assertEquals(silent, missing.get(0).step());
+    assertEquals(1.0, missing.get(0).detail(), 0.0, "one of the four ranks was missing");
+    assertTrue(Replay.verify(RunFolder.open(dir)).ok());
+  }
+
   @Test
   void aSecondLiveTrainerOfTheSameRunIdIsRefused(@TempDir Path tmp) throws Exception {
     CountDownLatch release = new CountDownLatch(1);

@@ -146,6 +146,7 @@ class FailoverIT {
   }
 
   private void killAControllerAndATrainer(Path tmp) throws Exception {
+    long t0 = System.nanoTime();
     int[] ports = {Runs.freePort(), Runs.freePort(), Runs.freePort()};
     String seeds = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
     List<Process> controllers = new ArrayList<>();
@@ -160,6 +161,7 @@ class FailoverIT {
     for (int i = 0; i < 3; i++) {
       awaitLine(tmp.resolve("controller-" + i + ".log"), "UP", 60);
     }
+    long up = System.nanoTime();
     Path runs = Files.createDirectories(tmp.resolve("runs"));
     String n = Integer.toString(RUNS_PER_TRAINER);
     String steps = Long.toString(STEPS);
@@ -176,6 +178,7 @@ class FailoverIT {
     }
     int atKill = decided(runs, 2000);
     assertTrue(atKill < RUNS_PER_TRAINER * STEPS, "killed before trainer b finished");
+    long killed = System.nanoTime();
     controllers.get(0).destroyForcibly(); // SIGKILL: the oldest node, the shard coordinator's
     b.destroyForcibly();
     b.waitFor(10, TimeUnit.SECONDS);
@@ -198,6 +201,7 @@ class FailoverIT {
         b2.waitFor(60, TimeUnit.SECONDS),
         "trainer b finished:\n" + tail(tmp.resolve("trainer-b2.log")));
     assertEquals(0, b2.exitValue(), tail(tmp.resolve("trainer-b2.log")));
+    long ended = System.nanoTime();
 
     for (long first : new long[] {1000, 2000}) {
       for (int i = 0; i < RUNS_PER_TRAINER; i++) {
@@ -214,6 +218,13 @@ class FailoverIT {
       }
     }
     System.out.println("decisions of trainer b at the kill: " + atKill);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "controllers up %.1f s, kill at %.1f s, trainers done %.1f s, checked %.1f s%n",
+        (up - t0) / 1e9,
+        (killed - t0) / 1e9,
+        (ended - t0) / 1e9,
+        (System.nanoTime() - t0) / 1e9);
     System.out.println(
         Files.readString(tmp.resolve("trainer-a.log"))
             .lines()

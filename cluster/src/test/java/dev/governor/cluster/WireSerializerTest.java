@@ -88,7 +88,9 @@ class WireSerializerTest {
     d.lrIntegral = Double.longBitsToDouble(0x7ff8_0000_0000_0001L);
     d.faults = 3;
     d.gradZ = 4.5;
-    Protocol.Decided back = (Protocol.Decided) roundTrip(new Protocol.Decided("r", d, null, null));
+    Protocol.Decided back =
+        (Protocol.Decided) roundTrip(new Protocol.Decided("r", d, null, null, 3));
+    assertEquals(3, back.missingRanks());
     Decision e = back.decision();
     assertNull(Runs.difference(d, e));
     assertEquals(

@@ -33,7 +33,13 @@ public enum EventKind {
    * The trainer restored the state the run started from (guard action {@code RESET}, e.g. after an
    * LR range test's sweep); detail = the step whose state was discarded.
    */
-  RESET;
+  RESET,
+  /**
+   * A step of a data-parallel run was decided without every rank's observation (a rank did not
+   * report it); detail = how many of the ranks were missing. The decision is the one made on the
+   * ranks that reported.
+   */
+  RANK_MISSING;
 
   /** The stable on-disk code. */
   public byte code() {
