@@ -228,17 +228,19 @@ public final class BenchRunner {
               : "failover: 3 controller JVMs on loopback, one killed while runs are in flight");
       ClusterBench.Result r = ClusterBench.measure(quick, fleet);
       double ratio = r.singleP99us() / r.externalP99us();
-      figures.put("cluster_fleet_runs", r.fleetRuns());
-      figures.put("cluster_fleet_completed", r.fleetCompleted());
-      figures.put("cluster_fleet_decisions", r.fleetDecisions());
-      figures.put("cluster_decisions_per_s", r.decisionsPerSecond());
-      figures.put("cluster_fleet_latency_p50_us", r.fleetP50us());
-      figures.put("cluster_fleet_latency_p99_us", r.fleetP99us());
-      figures.put("cluster_single_latency_p50_us", r.singleP50us());
-      figures.put("cluster_single_latency_p99_us", r.singleP99us());
-      figures.put("external_single_latency_p50_us", r.externalP50us());
-      figures.put("external_single_latency_p99_us", r.externalP99us());
-      figures.put("cluster_vs_external_p99_ratio", ratio);
+      if (fleet) {
+        figures.put("cluster_fleet_runs", r.fleetRuns());
+        figures.put("cluster_fleet_completed", r.fleetCompleted());
+        figures.put("cluster_fleet_decisions", r.fleetDecisions());
+        figures.put("cluster_decisions_per_s", r.decisionsPerSecond());
+        figures.put("cluster_fleet_latency_p50_us", r.fleetP50us());
+        figures.put("cluster_fleet_latency_p99_us", r.fleetP99us());
+        figures.put("cluster_single_latency_p50_us", r.singleP50us());
+        figures.put("cluster_single_latency_p99_us", r.singleP99us());
+        figures.put("external_single_latency_p50_us", r.externalP50us());
+        figures.put("external_single_latency_p99_us", r.externalP99us());
+        figures.put("cluster_vs_external_p99_ratio", ratio);
+      }
       figures.put("cluster_failover_s", r.failoverSeconds());
       figures.put("cluster_failure_detection_s", r.failureDetectionSeconds());
       figures.put("cluster_killed_unreachable_after_s", r.unreachableAfterSeconds());

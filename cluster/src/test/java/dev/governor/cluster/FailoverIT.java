@@ -174,7 +174,7 @@ class FailoverIT {
     // and trainer checkpoint of most runs)
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (decided(runs, 2000) < RUNS_PER_TRAINER * STEPS / 4 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+      Thread.sleep(250); // each look reads 25 decision queues
     }
     int atKill = decided(runs, 2000);
     assertTrue(atKill < RUNS_PER_TRAINER * STEPS, "killed before trainer b finished");
