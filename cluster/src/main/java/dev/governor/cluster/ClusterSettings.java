@@ -178,7 +178,7 @@ public record ClusterSettings(
             "pekko.cluster.sharding.number-of-shards = 64",
             // a region or proxy asks the coordinator again for a shard's new home after this; the
             // coordinator ignores the request while the dead node's removal margin runs, so with
-            // Pekko's 2 s the first decision after a failover waited up to 2 s past the margin
+            // Pekko's default of 2 s the first decision after a failover can come 2 s past it
             "pekko.cluster.sharding.retry-interval = " + SHARD_RETRY.toMillis() + "ms",
             "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 10m",
             // after a failover the new entity gets the unconfirmed observations within ~0.5 s
