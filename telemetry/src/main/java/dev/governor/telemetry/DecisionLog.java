@@ -2,6 +2,7 @@ package dev.governor.telemetry;
 
 import dev.governor.control.Decision;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * The decision queue of a run ({@code runs/<id>/decisions}): one record per decision a policy made
@@ -14,7 +15,7 @@ import java.nio.file.Path;
  * file. Decisions are validated on append and on read: a decision outside the {@code
  * Hyperparameters} domain is never written nor returned.
  */
-public interface DecisionLog extends AutoCloseable {
+public interface DecisionLog extends RecordLog {
 
   /**
    * Opens the decision queue in {@code dir} for appending and tailing, creating it when needed.
@@ -34,9 +35,6 @@ public interface DecisionLog extends AutoCloseable {
     return new DecisionLogImpl(ChronicleLog.open(dir, "decision", true));
   }
 
-  /** The queue folder (absolute). */
-  Path path();
-
   /**
    * A new appender. The first appender of this log takes the queue's writer lock ({@code
    * writer.lock}) for this process until the log is closed: one process writes a queue at a time.
@@ -47,29 +45,46 @@ public interface DecisionLog extends AutoCloseable {
    * @throws TelemetryException naming the lock file and its holder when another live process writes
    *     the queue
    */
+  @Override
   Appender appender();
 
   /** A tailer from the first record. */
+  @Override
   Tailer tailer();
 
   /** A tailer whose first record is the first one with step {@code >= step}. */
+  @Override
   Tailer tailerFromStep(long step);
 
   /** A tailer that returns only records appended after this call. */
+  @Override
   Tailer tailerFromEnd();
 
   /**
-   * Reads and checks every record and reports counts, step range, size and a torn tail.
-   *
-   * @throws TelemetryException naming the file at the first damaged or foreign record
+   * Every decision (events skipped) in queue order, from the first to the queue's current end, each
+   * a copy the caller owns; close the stream. A decision made again for a step already decided (a
+   * controller restart) appears again, where it was written.
    */
-  LogScan scan();
+  default Stream<Decision> decisions() {
+    return RecordStreams.decisions(tailer());
+  }
 
-  @Override
-  void close();
+  /** Every decision with step {@code >= step}; close the stream. */
+  default Stream<Decision> decisionsFrom(long step) {
+    return RecordStreams.decisions(step <= 0 ? tailer() : tailerFromStep(step))
+        .filter(d -> d.step >= step);
+  }
+
+  /** The step of the newest decision (the last one written), or -1 when there is none. */
+  default long lastDecidedStep() {
+    try (DecisionLog.Tailer t = tailer()) {
+      Decision d = new Decision();
+      return RecordStreams.lastDecidedStep(t, d);
+    }
+  }
 
   /** Appends records; allocation-free. Not thread-safe: one thread at a time. */
-  interface Appender extends AutoCloseable {
+  interface Appender extends RecordLog.Appender {
 
     /**
      * Appends a decision: its step, hyperparameters, multipliers, action and internals (NaN
@@ -79,19 +94,10 @@ public interface DecisionLog extends AutoCloseable {
      *     of their domain (NaN or non-positive lr, …); nothing is written then
      */
     void append(Decision decision);
-
-    /** Appends an event at {@code step}; {@code detail} is stored as given (NaN = none). */
-    void appendEvent(EventKind kind, long step, double detail);
-
-    /** Forces what was appended so far to the disk (msync). */
-    void sync();
-
-    @Override
-    void close();
   }
 
   /** Reads records in order without blocking. Not thread-safe: one thread at a time. */
-  interface Tailer extends AutoCloseable {
+  interface Tailer extends RecordLog.Tailer {
 
     /**
      * Copies the next decision (skipping events) into the caller's holder {@code into}; {@code
@@ -105,12 +111,7 @@ public interface DecisionLog extends AutoCloseable {
      * Hands the next record of any kind to {@code handler} (the decision holder passed to it is
      * reused: see {@link RecordHandler#decision}); {@code false} when there is nothing new.
      */
-    boolean poll(RecordHandler handler);
-
-    /** Step of the last record read, or -1 before the first. */
-    long lastStep();
-
     @Override
-    void close();
+    boolean poll(RecordHandler handler);
   }
 }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A diagnosis of a run from its telemetry alone ({@code governor inspect}): which of four problems
@@ -80,33 +81,16 @@ public final class Diagnosis {
    * @throws TelemetryException naming the file when a queue is missing, damaged or foreign
    */
   public static List<Verdict> of(RunFolder run) {
-    List<Observation> obs = new ArrayList<>();
+    List<Observation> obs;
     try (TelemetryLog tl = run.readTelemetry();
-        TelemetryLog.Tailer t = tl.tailer()) {
-      Observation o;
-      while ((o = t.poll()) != null) {
-        obs.add(o);
-      }
+        Stream<Observation> observations = tl.observations()) {
+      obs = observations.toList();
     }
-    long[] guard = {0};
-    if (run.hasDecisions()) {
-      try (DecisionLog dl = run.readDecisions();
-          DecisionLog.Tailer t = dl.tailer()) {
-        RecordHandler h =
-            new RecordHandler() {
-              @Override
-              public void decision(Decision d) {
-                if (d.action != GuardAction.NONE) {
-                  guard[0]++;
-                }
-              }
-            };
-        while (t.poll(h)) {
-          // read on
-        }
-      }
+    long guard;
+    try (Stream<Decision> decisions = run.decisions()) {
+      guard = decisions.filter(d -> d.action != GuardAction.NONE).count();
     }
-    return diagnose(obs, guard[0]);
+    return diagnose(obs, guard);
   }
 
   /** The verdicts of the observations {@code obs} (in step order) and {@code guardActions}. */

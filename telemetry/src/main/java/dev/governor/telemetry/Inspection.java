@@ -4,8 +4,10 @@ import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A summary of one run folder for people and scripts ({@code governor inspect}): steps, loss
@@ -155,27 +157,19 @@ public final class Inspection {
     MinMax clip = new MinMax();
     MinMax wd = new MinMax();
     EnumMap<EventKind, Long> events = new EnumMap<>(EventKind.class);
-    List<Observation> pending = new ArrayList<>(1);
-    RecordHandler h =
-        new RecordHandler() {
-          @Override
-          public void observation(Observation o) {
-            pending.add(o);
-          }
-
-          @Override
-          public void event(Event e) {
-            events.merge(e.kind(), 1L, Long::sum);
-          }
-        };
     QueueSize tq;
     try (TelemetryLog tl = run.readTelemetry();
-        TelemetryLog.Tailer t = tl.tailer()) {
-      while (t.poll(h)) {
-        if (pending.isEmpty()) {
+        Stream<LogRecord> records = tl.records()) {
+      for (Iterator<LogRecord> it = records.iterator(); it.hasNext(); ) {
+        LogRecord r = it.next();
+        if (r instanceof LogRecord.Occurred e) {
+          events.merge(e.event().kind(), 1L, Long::sum);
           continue;
         }
-        Observation o = pending.remove(0);
+        if (!(r instanceof LogRecord.Observed observed)) {
+          continue;
+        }
+        Observation o = observed.observation();
         steps++;
         if (firstStep < 0) {
           firstStep = o.step();
@@ -239,30 +233,22 @@ public final class Inspection {
     QueueSize dq = null;
     if (run.hasDecisions()) {
       try (DecisionLog dl = run.readDecisions();
-          DecisionLog.Tailer t = dl.tailer()) {
-        long[] n = {0};
-        RecordHandler dh =
-            new RecordHandler() {
-              @Override
-              public void decision(Decision d) {
-                n[0]++;
-                dlr.add(d.lr);
-                dclip.add(d.clip);
-                dwd.add(d.weightDecay);
-                if (d.action != dev.governor.control.GuardAction.NONE) {
-                  actions.merge(d.action.name(), 1L, Long::sum);
-                }
-              }
-
-              @Override
-              public void event(Event e) {
-                events.merge(e.kind(), 1L, Long::sum);
-              }
-            };
-        while (t.poll(dh)) {
-          // read on
+          Stream<LogRecord> records = dl.records()) {
+        for (Iterator<LogRecord> it = records.iterator(); it.hasNext(); ) {
+          LogRecord r = it.next();
+          if (r instanceof LogRecord.Occurred e) {
+            events.merge(e.event().kind(), 1L, Long::sum);
+          } else if (r instanceof LogRecord.Decided decided) {
+            Decision d = decided.decision();
+            decisions++;
+            dlr.add(d.lr);
+            dclip.add(d.clip);
+            dwd.add(d.weightDecay);
+            if (d.action != dev.governor.control.GuardAction.NONE) {
+              actions.merge(d.action.name(), 1L, Long::sum);
+            }
+          }
         }
-        decisions = n[0];
         LogScan s = dl.scan();
         dq = new QueueSize(s.records(), s.files(), s.bytesOnDisk(), s.tornTail().orElse(null));
       }

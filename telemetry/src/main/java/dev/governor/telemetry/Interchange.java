@@ -18,12 +18,14 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Telemetry from and to other tools: import of CSV / JSON-lines files into a run folder (and, via
@@ -574,11 +576,11 @@ public final class Interchange {
         }
       }
       try (TelemetryLog tl = run.readTelemetry();
-          TelemetryLog.Tailer tt = tl.tailer();
-          DecisionLog dl = run.hasDecisions() ? run.readDecisions() : null;
-          DecisionLog.Tailer dt = dl == null ? null : dl.tailer();
+          Stream<LogRecord> records = tl.records();
+          Stream<Decision> decisions = run.decisions();
           OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        Joiner j = new Joiner(dt, re);
+        Joiner j = new Joiner(decisions.iterator(), re);
+        Iterator<LogRecord> tt = records.iterator();
         if (format.equals("tfevents")) {
           rows = tfExport(tt, j, new TfEvents(os, wallTime));
         } else {
@@ -587,10 +589,12 @@ public final class Interchange {
             w.write(String.join(",", EXPORT_COLUMNS));
             w.write('\n');
           }
-          Observation o;
-          while ((o = tt.poll()) != null) {
-            textRow(w, format.equals("csv"), o, j.at(o.step()));
-            rows++;
+          while (tt.hasNext()) {
+            if (tt.next() instanceof LogRecord.Observed observed) {
+              Observation o = observed.observation();
+              textRow(w, format.equals("csv"), o, j.at(o.step()));
+              rows++;
+            }
           }
           w.flush();
         }
@@ -622,23 +626,22 @@ public final class Interchange {
 
   /** The decision made after each step, read forward along the decision queue. */
   private static final class Joiner {
-    private final DecisionLog.Tailer dt;
+    private final Iterator<Decision> dt;
     private final Replay.Redecisions re;
-    private final Decision d = new Decision();
-    private boolean have;
+    private Decision d;
 
-    Joiner(DecisionLog.Tailer dt, Replay.Redecisions re) {
+    Joiner(Iterator<Decision> dt, Replay.Redecisions re) {
       this.dt = dt;
       this.re = re;
-      this.have = dt != null && dt.poll(d);
+      this.d = dt.hasNext() ? dt.next() : null;
     }
 
     /** The (latest) decision for {@code step}, or null; steps must be asked in increasing order. */
     Decision at(long step) {
-      while (have && d.step < step) {
-        have = dt.poll(d);
+      while (d != null && d.step < step) {
+        d = dt.hasNext() ? dt.next() : null;
       }
-      if (!have || d.step != step) {
+      if (d == null || d.step != step) {
         return null;
       }
       List<Decision> later = re == null ? null : re.later.get(step);
@@ -662,9 +665,15 @@ public final class Interchange {
    * SessionLog.START} is ever written, so it purges nothing). Guard events go to the step they were
    * carried out at.
    */
-  private static long tfExport(TelemetryLog.Tailer tt, Joiner j, TfEvents tf) throws IOException {
+  private static long tfExport(Iterator<LogRecord> tt, Joiner j, TfEvents tf) throws IOException {
     TfWriter w = new TfWriter(j, tf);
-    while (tt.poll(w)) {
+    while (tt.hasNext()) {
+      LogRecord r = tt.next();
+      if (r instanceof LogRecord.Observed o) {
+        w.observation(o.observation());
+      } else if (r instanceof LogRecord.Occurred e) {
+        w.event(e.event());
+      }
       w.rethrow();
     }
     w.flush();
@@ -673,7 +682,7 @@ public final class Interchange {
   }
 
   /** Gathers an observation and the guard events of its step, then writes them as one event. */
-  private static final class TfWriter implements RecordHandler {
+  private static final class TfWriter {
     private final Joiner j;
     private final TfEvents tf;
     private Observation pending;
@@ -688,8 +697,7 @@ public final class Interchange {
       this.tf = tf;
     }
 
-    @Override
-    public void observation(Observation o) {
+    void observation(Observation o) {
       flush();
       if (o.step() > written) {
         pending = o;
@@ -697,8 +705,7 @@ public final class Interchange {
       }
     }
 
-    @Override
-    public void event(Event e) {
+    void event(Event e) {
       int g =
           switch (e.kind()) {
             case SKIP -> 0;

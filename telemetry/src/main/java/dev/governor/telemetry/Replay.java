@@ -9,10 +9,12 @@ import dev.governor.control.PolicySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Replays a run's recorded telemetry through a policy: {@link #verify} checks that the run's own
@@ -183,8 +185,8 @@ public final class Replay {
     List<String> notes = new ArrayList<>();
     try (TelemetryLog tl = run.readTelemetry();
         DecisionLog dl = run.readDecisions();
-        TelemetryLog.Tailer tt = tl.tailer();
-        DecisionLog.Tailer dt = dl.tailer()) {
+        Stream<Observation> observed = tl.observations();
+        Stream<Decision> decided = dl.decisions()) {
       tl.scan().tornTail().ifPresent(t -> notes.add("telemetry: " + t));
       dl.scan().tornTail().ifPresent(t -> notes.add("decisions: " + t));
       Redecisions again = Redecisions.scan(dl);
@@ -196,18 +198,21 @@ public final class Replay {
                 + " decision(s) were made again for steps already decided"
                 + (again.count > 0 ? " (each compared with the first; the latest counts)" : ""));
       }
-      Decision recorded = new Decision();
+      Iterator<Observation> tt = observed.iterator();
+      Iterator<Decision> dt = decided.iterator();
+      Decision recorded;
       Decision replayed = new Decision();
       long verified = 0;
       long observations = 0;
       long decisions = 0;
       long lastDecided = -1;
-      Observation o;
-      while ((o = tt.poll()) != null) {
+      while (tt.hasNext()) {
+        Observation o = tt.next();
         observations++;
-        if (!nextFirst(dt, recorded, lastDecided)) {
+        recorded = nextFirst(dt, lastDecided);
+        if (recorded == null) {
           long extra = 1;
-          while (tt.poll() != null) {
+          for (; tt.hasNext(); tt.next()) {
             extra++;
           }
           observations += extra - 1;
@@ -238,7 +243,8 @@ public final class Replay {
         }
         verified++;
       }
-      if (nextFirst(dt, recorded, lastDecided)) {
+      recorded = nextFirst(dt, lastDecided);
+      if (recorded != null) {
         decisions++;
         Mismatch m =
             new Mismatch(
@@ -251,15 +257,16 @@ public final class Replay {
 
   /**
    * The next decision for a step after {@code after}, skipping decisions made again for steps
-   * already decided ({@link Redecisions} holds those).
+   * already decided ({@link Redecisions} holds those); null when there is none.
    */
-  private static boolean nextFirst(DecisionLog.Tailer dt, Decision into, long after) {
-    while (dt.poll(into)) {
-      if (into.step > after) {
-        return true;
+  private static Decision nextFirst(Iterator<Decision> dt, long after) {
+    while (dt.hasNext()) {
+      Decision d = dt.next();
+      if (d.step > after) {
+        return d;
       }
     }
-    return false;
+    return null;
   }
 
   /**
@@ -277,9 +284,7 @@ public final class Replay {
     static Redecisions scan(DecisionLog log) {
       Redecisions r = new Redecisions();
       try (DecisionLog.Tailer t = log.tailer()) {
-        while (t.poll(r)) {
-          // read on
-        }
+        t.drain(r);
       }
       return r;
     }
@@ -398,38 +403,33 @@ public final class Replay {
     config.put("replay.mode", "open-loop counterfactual");
     RunHeader header = RunHeader.of(id, spec, config, run.header().seed());
     try (TelemetryLog in = run.readTelemetry();
-        TelemetryLog.Tailer t = in.tailer()) {
+        Stream<LogRecord> records = in.records()) {
       RunFolder out = RunFolder.create(outDir, header);
       ClipAccumulator rec = new ClipAccumulator();
       ClipAccumulator cf = new ClipAccumulator();
-      long[] decisions = {0};
+      long decisions = 0;
       try (TelemetryLog ot = out.openTelemetry();
           DecisionLog od = out.openDecisions();
           TelemetryLog.Appender ta = ot.appender();
           DecisionLog.Appender da = od.appender()) {
         Decision d = new Decision().set(policy.initial());
-        RecordHandler h =
-            new RecordHandler() {
-              @Override
-              public void observation(Observation o) {
-                rec.add(o.lr(), o.clip(), o.gradNorm());
-                cf.add(d.lr, d.clip, o.gradNorm());
-                ta.append(o);
-                policy.decide(o, d);
-                da.append(d);
-                decisions[0]++;
-              }
-
-              @Override
-              public void event(Event e) {
-                ta.appendEvent(e.kind(), e.step(), e.detail());
-              }
-            };
-        while (t.poll(h)) {
-          // replay on
+        for (Iterator<LogRecord> it = records.iterator(); it.hasNext(); ) {
+          LogRecord r = it.next();
+          if (r instanceof LogRecord.Observed observed) {
+            Observation o = observed.observation();
+            rec.add(o.lr(), o.clip(), o.gradNorm());
+            cf.add(d.lr, d.clip, o.gradNorm());
+            ta.append(o);
+            policy.decide(o, d);
+            da.append(d);
+            decisions++;
+          } else if (r instanceof LogRecord.Occurred occurred) {
+            Event e = occurred.event();
+            ta.appendEvent(e.kind(), e.step(), e.detail());
+          }
         }
       }
-      return new WhatIf(out.dir(), spec, decisions[0], rec.stats(), cf.stats());
+      return new WhatIf(out.dir(), spec, decisions, rec.stats(), cf.stats());
     }
   }
 
@@ -446,12 +446,8 @@ public final class Replay {
       throw new IllegalArgumentException("clip must be > 0 (or inf for none), but was " + clip);
     }
     ClipAccumulator acc = new ClipAccumulator();
-    try (TelemetryLog in = run.readTelemetry();
-        TelemetryLog.Tailer t = in.tailer()) {
-      Observation o;
-      while ((o = t.poll()) != null) {
-        acc.add(o.lr(), clip, o.gradNorm());
-      }
+    try (Stream<Observation> observations = run.observations()) {
+      observations.forEach(o -> acc.add(o.lr(), clip, o.gradNorm()));
     }
     return acc.stats();
   }

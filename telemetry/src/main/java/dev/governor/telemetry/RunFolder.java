@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.control.Decision;
+import dev.governor.control.Observation;
 import dev.governor.control.PolicySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * One run's folder (docs/design.md, "On disk"):
@@ -216,6 +220,87 @@ public final class RunFolder {
   /** Opens the decision queue read-only. */
   public DecisionLog readDecisions() {
     return DecisionLog.openReadOnly(decisionsDir());
+  }
+
+  /**
+   * The run's observations in step order, from its telemetry queue opened read-only; closing the
+   * stream closes the queue. Empty when the run has no telemetry queue.
+   *
+   * @throws TelemetryException naming the file, from the stream operation that reaches a damaged or
+   *     foreign record
+   */
+  public Stream<Observation> observations() {
+    return hasTelemetry() ? reading(readTelemetry(), TelemetryLog::observations) : Stream.empty();
+  }
+
+  /** Every record of the telemetry queue (observations and events); close the stream. */
+  public Stream<LogRecord> telemetryRecords() {
+    return hasTelemetry() ? reading(readTelemetry(), RecordLog::records) : Stream.empty();
+  }
+
+  /**
+   * The run's decisions in queue order (copies), from its decision queue opened read-only; closing
+   * the stream closes the queue. Empty when the run has no decision queue.
+   */
+  public Stream<Decision> decisions() {
+    return hasDecisions() ? reading(readDecisions(), DecisionLog::decisions) : Stream.empty();
+  }
+
+  /** Every record of the decision queue (decisions and events); close the stream. */
+  public Stream<LogRecord> decisionRecords() {
+    return hasDecisions() ? reading(readDecisions(), RecordLog::records) : Stream.empty();
+  }
+
+  /** The step of the run's newest observation, or -1 when there is none. */
+  public long lastObservedStep() {
+    if (!hasTelemetry()) {
+      return -1;
+    }
+    try (TelemetryLog log = readTelemetry()) {
+      return log.lastObservedStep();
+    }
+  }
+
+  /** The step of the run's newest decision, or -1 when there is none. */
+  public long lastDecidedStep() {
+    if (!hasDecisions()) {
+      return -1;
+    }
+    try (DecisionLog log = readDecisions()) {
+      return log.lastDecidedStep();
+    }
+  }
+
+  /**
+   * The step after which the run's telemetry is marked ended ({@link RecordLog#endedAfter}), or
+   * empty when it is not (also when the run has no telemetry queue yet).
+   */
+  public OptionalLong endedAfter() {
+    if (!hasTelemetry()) {
+      return OptionalLong.empty();
+    }
+    try (TelemetryLog log = readTelemetry()) {
+      return log.endedAfter();
+    }
+  }
+
+  /**
+   * Where the run stands for continuing it: its live writer, end mark and last observed and decided
+   * steps, read now.
+   */
+  public ResumePoint resumePoint() {
+    return new ResumePoint(dir, liveWriter(), endedAfter(), lastObservedStep(), lastDecidedStep());
+  }
+
+  /** {@code read} of {@code log}, closing the log with the stream (or at once if it fails). */
+  private static <L extends RecordLog, T> Stream<T> reading(
+      L log, java.util.function.Function<L, Stream<T>> read) {
+    try {
+      return read.apply(log).onClose(log::close);
+    } catch (RuntimeException e) {
+      log.close();
+      throw e;
+    }
   }
 
   /**

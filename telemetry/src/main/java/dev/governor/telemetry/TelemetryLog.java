@@ -2,6 +2,7 @@ package dev.governor.telemetry;
 
 import dev.governor.control.Observation;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * The telemetry queue of a run ({@code runs/<id>/telemetry}): one {@link Observation} per training
@@ -21,7 +22,7 @@ import java.nio.file.Path;
  * <p>Errors: a missing, damaged or foreign queue or record raises a {@link TelemetryException}
  * whose one-line message names the file.
  */
-public interface TelemetryLog extends AutoCloseable {
+public interface TelemetryLog extends RecordLog {
 
   /**
    * Opens the telemetry queue in {@code dir} for appending and tailing, creating it when needed.
@@ -41,9 +42,6 @@ public interface TelemetryLog extends AutoCloseable {
     return new TelemetryLogImpl(ChronicleLog.open(dir, "telemetry", true));
   }
 
-  /** The queue folder (absolute). */
-  Path path();
-
   /**
    * A new appender. Use one per writing thread (or hand it between threads, one at a time). The
    * first appender of this log takes the queue's writer lock ({@code writer.lock}) for this process
@@ -55,53 +53,57 @@ public interface TelemetryLog extends AutoCloseable {
    * @throws TelemetryException naming the lock file and its holder when another live process writes
    *     the queue
    */
+  @Override
   Appender appender();
 
   /** A tailer from the first record. */
+  @Override
   Tailer tailer();
 
   /**
    * A tailer whose first record is the first one with step {@code >= step} (binary search; assumes
    * the steps along the queue do not decrease, which holds for a run's telemetry).
    */
+  @Override
   Tailer tailerFromStep(long step);
 
   /** A tailer that returns only records appended after this call. */
+  @Override
   Tailer tailerFromEnd();
 
   /**
-   * Reads and checks every record and reports counts, step range, size and a torn tail.
-   *
-   * @throws TelemetryException naming the file at the first damaged or foreign record
+   * Every observation (events skipped), from the first to the queue's current end, each a fresh
+   * immutable object; close the stream.
    */
-  LogScan scan();
+  default Stream<Observation> observations() {
+    return RecordStreams.observations(tailer());
+  }
 
-  /** Closes every appender and tailer of this log (syncing the appenders), then the queue. */
-  @Override
-  void close();
+  /** Every observation with step {@code >= step}; close the stream. */
+  default Stream<Observation> observationsFrom(long step) {
+    return RecordStreams.observations(step <= 0 ? tailer() : tailerFromStep(step))
+        .filter(o -> o.step() >= step);
+  }
+
+  /** The step of the newest observation, or -1 when there is none. */
+  default long lastObservedStep() {
+    try (Stream<Observation> s = observations()) {
+      return s.mapToLong(Observation::step).reduce((a, b) -> b).orElse(-1);
+    }
+  }
 
   /** Appends records; allocation-free. Not thread-safe: one thread at a time. */
-  interface Appender extends AutoCloseable {
+  interface Appender extends RecordLog.Appender {
 
     /**
      * Appends one observation. Measurements are stored as given — NaN and Inf included, bit for bit
      * — because telemetry records what happened; consumers decide what NaN means.
      */
     void append(Observation observation);
-
-    /** Appends an event at {@code step}; {@code detail} is stored as given (NaN = none). */
-    void appendEvent(EventKind kind, long step, double detail);
-
-    /** Forces what was appended so far to the disk (msync); call at checkpoints. */
-    void sync();
-
-    /** Closes this appender (syncing it); the log stays open. */
-    @Override
-    void close();
   }
 
   /** Reads records in order without blocking. Not thread-safe: one thread at a time. */
-  interface Tailer extends AutoCloseable {
+  interface Tailer extends RecordLog.Tailer {
 
     /**
      * The next observation, skipping events; {@code null} when there is nothing new (yet). A fresh,
@@ -110,19 +112,5 @@ public interface TelemetryLog extends AutoCloseable {
      * @throws TelemetryException naming the file when the next record is damaged or foreign
      */
     Observation poll();
-
-    /**
-     * Hands the next record of any kind to {@code handler}; {@code false} when there is nothing new
-     * (yet).
-     *
-     * @throws TelemetryException naming the file when the next record is damaged or foreign
-     */
-    boolean poll(RecordHandler handler);
-
-    /** Step of the last record read, or -1 before the first. */
-    long lastStep();
-
-    @Override
-    void close();
   }
 }

@@ -93,10 +93,9 @@ class DamageTest {
       child.process.waitFor();
     }
     try (TelemetryLog log = TelemetryLog.openReadOnly(dir);
-        TelemetryLog.Tailer t = log.tailer()) {
+        var observations = log.observations()) {
       long got = 0;
-      Observation o;
-      while ((o = t.poll()) != null) {
+      for (Observation o : (Iterable<Observation>) observations::iterator) {
         assertEquals(Fixtures.observation(got, 8), o, "record " + got);
         got++;
       }
@@ -146,10 +145,8 @@ class DamageTest {
   }
 
   private static void readAll(TelemetryLog log) {
-    try (TelemetryLog.Tailer t = log.tailer()) {
-      while (t.poll() != null) {
-        // read on
-      }
+    try (var observations = log.observations()) {
+      observations.forEach(o -> {});
     }
   }
 

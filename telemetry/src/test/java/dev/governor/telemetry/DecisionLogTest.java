@@ -65,9 +65,8 @@ class DecisionLogTest {
                 seen.add("event " + e.kind() + " " + e.step());
               }
             };
-        while (t.poll(h)) {
-          // drain
-        }
+        assertEquals(2, t.drain(h));
+        assertEquals(0, t.drain(h));
       }
       assertEquals(
           List.of("decision 0 " + Fixtures.decision(0, 0).hyperparameters(), "event FAULT 1"),

@@ -205,10 +205,8 @@ class FaultTest {
             TelemetryException.class,
             () -> {
               try (TelemetryLog log = TelemetryLog.openReadOnly(dir)) {
-                try (TelemetryLog.Tailer t = log.tailer()) {
-                  while (t.poll() != null) {
-                    // read to the end
-                  }
+                try (var observations = log.observations()) {
+                  observations.forEach(o -> {});
                 }
                 log.scan();
               }

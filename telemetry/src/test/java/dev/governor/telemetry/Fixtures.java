@@ -8,6 +8,27 @@ import dev.governor.control.Observation;
 final class Fixtures {
   private Fixtures() {}
 
+  /**
+   * The observations, decisions and events of {@code records} as themselves, in order; closes the
+   * stream.
+   */
+  static java.util.List<Object> values(java.util.stream.Stream<LogRecord> records) {
+    try (records) {
+      return records
+          .<Object>map(
+              r -> {
+                if (r instanceof LogRecord.Observed o) {
+                  return o.observation();
+                }
+                if (r instanceof LogRecord.Decided d) {
+                  return d.decision();
+                }
+                return ((LogRecord.Occurred) r).event();
+              })
+          .toList();
+    }
+  }
+
   /** Step {@code s} of a made-up run with {@code layers} layers (8 in the benchmarks' shape). */
   static Observation observation(long s, int layers) {
     double[] g = new double[layers];

@@ -145,33 +145,16 @@ class ForeignImportTest {
   }
 
   static List<Observation> observations(RunFolder run) {
-    List<Observation> l = new ArrayList<>();
-    try (TelemetryLog log = run.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      Observation o;
-      while ((o = t.poll()) != null) {
-        l.add(o);
-      }
+    try (var observations = run.observations()) {
+      return observations.toList();
     }
-    return l;
   }
 
   static List<Event2> events(RunFolder run) {
-    List<Event2> l = new ArrayList<>();
     try (TelemetryLog log = run.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void event(dev.governor.telemetry.Event e) {
-              l.add(new Event2(e.kind(), e.step()));
-            }
-          };
-      while (t.poll(h)) {
-        // read on
-      }
+        var events = log.events()) {
+      return events.map(e -> new Event2(e.kind(), e.step())).toList();
     }
-    return l;
   }
 
   record Event2(EventKind kind, long step) {}

@@ -81,16 +81,11 @@ class InterchangeTest {
     Interchange.importFile(tmp.resolve("a.jsonl"), "jsonl", tmp.resolve("b"), false);
     try (TelemetryLog x = RunFolder.open(tmp.resolve("a")).readTelemetry();
         TelemetryLog y = RunFolder.open(tmp.resolve("b")).readTelemetry();
-        TelemetryLog.Tailer tx = x.tailer();
-        TelemetryLog.Tailer ty = y.tailer()) {
-      Observation o;
-      int n = 0;
-      while ((o = tx.poll()) != null) {
-        assertEquals(o, ty.poll());
-        n++;
-      }
-      assertEquals(120, n);
-      assertEquals(null, ty.poll());
+        var tx = x.observations();
+        var ty = y.observations()) {
+      List<Observation> a = tx.toList();
+      assertEquals(120, a.size());
+      assertEquals(a, ty.toList());
     }
   }
 

@@ -230,24 +230,9 @@ class RecordFormatTest {
       }
       writeV1(a, Fixtures.observation(1, 0));
     }
-    List<Object> got = new ArrayList<>();
-    try (TelemetryLog log = TelemetryLog.openReadOnly(dir);
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void observation(Observation o) {
-              got.add(o);
-            }
-
-            @Override
-            public void event(Event e) {
-              got.add(e);
-            }
-          };
-      while (t.poll(h)) {
-        // read on
-      }
+    List<Object> got;
+    try (TelemetryLog log = TelemetryLog.openReadOnly(dir)) {
+      got = Fixtures.values(log.records());
       assertEquals(2, log.scan().observations());
     }
     assertEquals(
