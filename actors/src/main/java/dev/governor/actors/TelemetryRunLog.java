@@ -3,9 +3,8 @@ package dev.governor.actors;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import dev.governor.telemetry.DecisionLog;
-import dev.governor.telemetry.Event;
 import dev.governor.telemetry.EventKind;
-import dev.governor.telemetry.RecordHandler;
+import dev.governor.telemetry.LogRecord;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.TelemetryException;
 import dev.governor.telemetry.TelemetryLog;
@@ -151,34 +150,12 @@ final class TelemetryRunLog implements RunLog {
 
   @Override
   public long lastObservationStep() {
-    try (TelemetryLog.Tailer t = telemetry.tailer()) {
-      LastStep h = new LastStep();
-      while (t.poll(h)) {
-        // read to the end
-      }
-      return h.observation;
-    }
+    return telemetry.lastObservedStep();
   }
 
   @Override
   public long lastDecisionStep() {
-    try (DecisionLog.Tailer t = decisions.tailer()) {
-      Decision d = new Decision();
-      long last = -1;
-      while (t.poll(d)) {
-        last = d.step;
-      }
-      return last;
-    }
-  }
-
-  private static final class LastStep implements RecordHandler {
-    long observation = -1;
-
-    @Override
-    public void observation(Observation o) {
-      observation = o.step();
-    }
+    return decisions.lastDecidedStep();
   }
 
   @Override
@@ -192,21 +169,13 @@ final class TelemetryRunLog implements RunLog {
   public DecisionCursor decisionsFrom(long step) {
     DecisionLog.Tailer t = step <= 0 ? decisions.tailer() : decisions.tailerFromStep(step);
     tailers.add(t);
-    return into -> {
-      while (t.poll(into)) {
-        if (into.step >= step) {
-          return true;
-        }
-      }
-      return false;
-    };
+    return into -> t.pollFrom(step, into);
   }
 
   /** Observations from a step on; notes the end mark when it passes it. */
-  private static final class Observations implements ObservationCursor, RecordHandler {
+  private static final class Observations implements ObservationCursor {
     private final TelemetryLog.Tailer tailer;
     private final long from;
-    private Observation found;
     private long endedAfter = -2;
 
     Observations(TelemetryLog.Tailer tailer, long from) {
@@ -216,12 +185,13 @@ final class TelemetryRunLog implements RunLog {
 
     @Override
     public Observation next() {
-      found = null;
-      while (tailer.poll(this)) {
-        if (found != null && found.step() >= from) {
-          return found;
+      for (LogRecord r = tailer.next(); r != null; r = tailer.next()) {
+        if (r instanceof LogRecord.Observed o && o.step() >= from) {
+          return o.observation();
         }
-        found = null;
+        if (r instanceof LogRecord.Occurred e && e.event().kind() == EventKind.END) {
+          endedAfter = (long) e.event().detail();
+        }
       }
       return null;
     }
@@ -229,18 +199,6 @@ final class TelemetryRunLog implements RunLog {
     @Override
     public long endedAfter() {
       return endedAfter;
-    }
-
-    @Override
-    public void observation(Observation o) {
-      found = o;
-    }
-
-    @Override
-    public void event(Event e) {
-      if (e.kind() == EventKind.END) {
-        endedAfter = (long) e.detail();
-      }
     }
   }
 

@@ -1,9 +1,9 @@
 package dev.governor.actors;
 
 import static dev.governor.actors.Fixtures.FEEDBACK;
-import static dev.governor.actors.Fixtures.decided;
-import static dev.governor.actors.Fixtures.decisions;
-import static dev.governor.actors.Fixtures.steps;
+import static dev.governor.testkit.RunContents.decided;
+import static dev.governor.testkit.RunContents.decisions;
+import static dev.governor.testkit.RunContents.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -7,19 +7,15 @@ import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
 import dev.governor.control.Trainer;
 import dev.governor.sim.SimulatedTrainer;
-import dev.governor.telemetry.DecisionLog;
-import dev.governor.telemetry.Event;
-import dev.governor.telemetry.RecordHandler;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
-import dev.governor.telemetry.TelemetryLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** Run folders, the reference plain loop, and readers of what a run wrote. */
+/** Run folders and the reference plain loop (readers of what a run wrote: {@code RunContents}). */
 final class Fixtures {
   private Fixtures() {}
 
@@ -59,65 +55,5 @@ final class Fixtures {
       }
     }
     return new Reference(obs, dec);
-  }
-
-  static List<Observation> observations(Path run) {
-    List<Observation> out = new ArrayList<>();
-    try (TelemetryLog log = TelemetryLog.openReadOnly(run.resolve("telemetry"));
-        TelemetryLog.Tailer t = log.tailer()) {
-      for (Observation o = t.poll(); o != null; o = t.poll()) {
-        out.add(o);
-      }
-    }
-    return out;
-  }
-
-  static List<Decision> decisions(Path run) {
-    List<Decision> out = new ArrayList<>();
-    try (DecisionLog log = DecisionLog.openReadOnly(run.resolve("decisions"));
-        DecisionLog.Tailer t = log.tailer()) {
-      Decision d = new Decision();
-      while (t.poll(d)) {
-        out.add(new Decision().copyFrom(d));
-      }
-    }
-    return out;
-  }
-
-  /** Every event of the telemetry queue (trainer side) or the decision queue (controller side). */
-  static List<Event> events(Path run, boolean decisionQueue) {
-    List<Event> out = new ArrayList<>();
-    RecordHandler h =
-        new RecordHandler() {
-          @Override
-          public void event(Event e) {
-            out.add(e);
-          }
-        };
-    if (decisionQueue) {
-      try (DecisionLog log = DecisionLog.openReadOnly(run.resolve("decisions"));
-          DecisionLog.Tailer t = log.tailer()) {
-        while (t.poll(h)) {
-          // collect
-        }
-      }
-    } else {
-      try (TelemetryLog log = TelemetryLog.openReadOnly(run.resolve("telemetry"));
-          TelemetryLog.Tailer t = log.tailer()) {
-        while (t.poll(h)) {
-          // collect
-        }
-      }
-    }
-    return out;
-  }
-
-  /** The decided hyperparameters of each decision (what the trainer applies). */
-  static List<Hyperparameters> decided(List<Decision> ds) {
-    return ds.stream().map(Decision::hyperparameters).toList();
-  }
-
-  static List<Long> steps(List<Decision> ds) {
-    return ds.stream().map(d -> d.step).toList();
   }
 }

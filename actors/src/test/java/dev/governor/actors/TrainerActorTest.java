@@ -1,8 +1,8 @@
 package dev.governor.actors;
 
 import static dev.governor.actors.Fixtures.FEEDBACK;
-import static dev.governor.actors.Fixtures.events;
-import static dev.governor.actors.Fixtures.observations;
+import static dev.governor.testkit.RunContents.events;
+import static dev.governor.testkit.RunContents.observations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.governor.control.Hyperparameters;

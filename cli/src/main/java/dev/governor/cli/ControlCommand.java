@@ -1,20 +1,15 @@
 package dev.governor.cli;
 
 import dev.governor.actors.ActorRuntime;
-import dev.governor.control.Decision;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
-import dev.governor.telemetry.DecisionLog;
-import dev.governor.telemetry.Event;
-import dev.governor.telemetry.EventKind;
-import dev.governor.telemetry.RecordHandler;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.TelemetryException;
-import dev.governor.telemetry.TelemetryLog;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -100,8 +95,9 @@ public final class ControlCommand implements Callable<Integer> {
               throw new UserException(
                   "run " + folder.dir() + " already has a controller: " + w + "; one per run");
             });
-    long endStep = endedAfter(folder);
-    if (endStep > -2 && lastDecided(folder) >= endStep) {
+    OptionalLong endMark = folder.endedAfter();
+    if (endMark.isPresent() && folder.lastDecidedStep() >= endMark.getAsLong()) {
+      long endStep = endMark.getAsLong();
       out.println(
           "control: run "
               + folder.dir()
@@ -125,45 +121,5 @@ public final class ControlCommand implements Callable<Integer> {
     out.println("control: run " + folder.dir() + " ended; every observation has its decision");
     out.flush();
     return 0;
-  }
-
-  /** The step after which the run's telemetry is marked ended, or -2 when it is not (yet). */
-  private static long endedAfter(RunFolder f) {
-    if (!f.hasTelemetry()) {
-      return -2;
-    }
-    long[] end = {-2};
-    try (TelemetryLog log = f.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void event(Event e) {
-              if (e.kind() == EventKind.END) {
-                end[0] = (long) e.detail();
-              }
-            }
-          };
-      while (t.poll(h)) {
-        // read all
-      }
-    }
-    return end[0];
-  }
-
-  /** The step of the newest decision, or -1 when there is none. */
-  private static long lastDecided(RunFolder f) {
-    if (!f.hasDecisions()) {
-      return -1;
-    }
-    long last = -1;
-    Decision d = new Decision();
-    try (DecisionLog log = f.readDecisions();
-        DecisionLog.Tailer t = log.tailer()) {
-      while (t.poll(d)) {
-        last = d.step;
-      }
-    }
-    return last;
   }
 }

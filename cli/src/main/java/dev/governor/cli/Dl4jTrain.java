@@ -10,7 +10,6 @@ import dev.governor.sim.Report;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryException;
-import dev.governor.telemetry.TelemetryLog;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jTrainer;
 import dev.governor.trainers.Evaluation;
@@ -25,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
+import java.util.stream.Stream;
 
 /**
  * The Deeplearning4j side of {@code governor train --dataset ...}: a {@link TrainingTask}'s {@link
@@ -170,18 +170,17 @@ final class Dl4jTrain {
     double[] clip = new double[n];
     double[] wd = new double[n];
     java.util.Arrays.fill(loss, Double.NaN);
-    try (TelemetryLog log = folder.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      Observation o;
-      while ((o = t.poll()) != null) {
-        int i = (int) o.step();
-        if (i >= 0 && i < n) {
-          loss[i] = o.loss();
-          lr[i] = o.lr();
-          clip[i] = o.clip();
-          wd[i] = o.weightDecay();
-        }
-      }
+    try (Stream<Observation> observations = folder.observations()) {
+      observations
+          .filter(o -> o.step() >= 0 && o.step() < n)
+          .forEach(
+              o -> {
+                int i = (int) o.step();
+                loss[i] = o.loss();
+                lr[i] = o.lr();
+                clip[i] = o.clip();
+                wd[i] = o.weightDecay();
+              });
     }
     Evaluation ev =
         trainer == null ? new Evaluation(Double.NaN, Double.NaN, 0) : trainer.evaluate(data.test());

@@ -1,16 +1,13 @@
 package dev.governor.cli;
 
 import dev.governor.control.Decision;
-import dev.governor.control.GuardAction;
 import dev.governor.control.Observation;
 import dev.governor.sim.Report;
-import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.Event;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.Inspection;
-import dev.governor.telemetry.RecordHandler;
+import dev.governor.telemetry.LogRecord;
 import dev.governor.telemetry.RunFolder;
-import dev.governor.telemetry.TelemetryLog;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +16,10 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -175,55 +174,25 @@ public final class ReportCommand implements Callable<Integer> {
     Inspection.Summary summary = Inspection.inspect(run);
     Columns c = new Columns();
     List<Event> events = new ArrayList<>();
-    try (TelemetryLog log = run.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void observation(Observation o) {
-              c.add(o);
+    try (Stream<LogRecord> records = run.telemetryRecords()) {
+      records.forEach(
+          r -> {
+            if (r instanceof LogRecord.Observed o) {
+              c.add(o.observation());
+            } else if (r instanceof LogRecord.Occurred e) {
+              events.add(e.event());
             }
-
-            @Override
-            public void event(Event e) {
-              events.add(e);
-            }
-          };
-      while (t.poll(h)) {
-        // read to the end
-      }
+          });
     }
-    if (run.hasDecisions()) {
-      try (DecisionLog log = run.readDecisions();
-          DecisionLog.Tailer t = log.tailer()) {
-        RecordHandler h =
-            new RecordHandler() {
-              @Override
-              public void decision(Decision d) {
-                if (d.action == GuardAction.SKIP
-                    || d.action == GuardAction.ROLLBACK
-                    || d.action == GuardAction.RESET) {
-                  events.add(
-                      new Event(
-                          switch (d.action) {
-                            case SKIP -> EventKind.SKIP;
-                            case ROLLBACK -> EventKind.ROLLBACK;
-                            default -> EventKind.RESET;
-                          },
-                          Math.max(0, d.step + 1),
-                          Double.NaN));
-                }
-              }
-
-              @Override
-              public void event(Event e) {
-                events.add(e);
-              }
-            };
-        while (t.poll(h)) {
-          // read to the end
-        }
-      }
+    try (Stream<LogRecord> records = run.decisionRecords()) {
+      records.forEach(
+          r -> {
+            if (r instanceof LogRecord.Decided d) {
+              guardEvent(d.decision()).ifPresent(events::add);
+            } else if (r instanceof LogRecord.Occurred e) {
+              events.add(e.event());
+            }
+          });
     }
     return new Series(
         run.header().runId(),
@@ -240,6 +209,20 @@ public final class ReportCommand implements Callable<Integer> {
   }
 
   /** Growable columns step, loss, val loss, grad norm, lr, clip, wd. */
+  /** The event a skip, rollback or reset decision stands for, at the step it is carried out. */
+  private static Optional<Event> guardEvent(Decision d) {
+    EventKind kind =
+        switch (d.action) {
+          case SKIP -> EventKind.SKIP;
+          case ROLLBACK -> EventKind.ROLLBACK;
+          case RESET -> EventKind.RESET;
+          default -> null;
+        };
+    return kind == null
+        ? Optional.empty()
+        : Optional.of(new Event(kind, Math.max(0, d.step + 1), Double.NaN));
+  }
+
   private static final class Columns {
     double[][] cols = new double[7][1024];
     int n;

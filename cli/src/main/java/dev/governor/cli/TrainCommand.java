@@ -1,7 +1,5 @@
 package dev.governor.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.actors.ActorRuntime;
 import dev.governor.actors.RunResult;
 import dev.governor.actors.RunSpec;
@@ -14,13 +12,11 @@ import dev.governor.sim.OptimizerSpec;
 import dev.governor.sim.ProblemConfig;
 import dev.governor.sim.Report;
 import dev.governor.sim.SimulatedTrainer;
-import dev.governor.telemetry.Event;
 import dev.governor.telemetry.EventKind;
-import dev.governor.telemetry.RecordHandler;
+import dev.governor.telemetry.LogRecord;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryException;
-import dev.governor.telemetry.TelemetryLog;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
@@ -32,19 +28,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.knowm.xchart.XYChart;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -180,19 +174,6 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--run", description = "--resume: the run folder to continue.")
   Path run;
 
-  /** Options that name the run's folder or its display, not what it computes (not in run.json). */
-  private static final Set<String> NOT_IDENTITY =
-      Set.of(
-          "--out", "--run", "--resume", "--force", "--quiet", "--verbose", "--help", "--version");
-
-  /**
-   * run.json keys a resumed run may differ in: display only, or compared already under their own
-   * name ({@code plant}, {@code steps}; a run written before they were configuration keys lacks
-   * them).
-   */
-  private static final Set<String> NOT_COMPARED =
-      Set.of("args", "governor.train.quiet", "governor.train.plant", "governor.train.steps");
-
   @Option(
       names = "--controller",
       description = "in-process | external | cluster (default in-process).")
@@ -271,9 +252,9 @@ public final class TrainCommand implements Callable<Integer> {
       if (run == null && out == null) {
         throw new UserException("--resume needs the run folder to continue: --run DIR");
       }
-      RunFolder existing = openResumable(run != null ? run : out);
-      if (identityOptions().isEmpty()) { // only the folder: the run's own options
-        return resumeWithStoredOptions(existing);
+      RunFolder existing = TrainResume.openResumable(run != null ? run : out);
+      if (TrainResume.identityOptions(spec).isEmpty()) { // only the folder: the run's own options
+        return TrainResume.rerunWithStoredOptions(existing, quiet, spec);
       }
       out = existing.dir();
     } else if (out == null) {
@@ -321,8 +302,8 @@ public final class TrainCommand implements Callable<Integer> {
     long resumeAfter = -1;
     if (resume) {
       folder = RunFolder.open(out);
-      requireSameOptions(folder, policySpec, config);
-      resumeAfter = lastObservedStep(folder);
+      TrainResume.requireSameOptions(folder, policySpec, seed, config);
+      resumeAfter = folder.lastObservedStep();
       if (!quiet) {
         System.err.println(
             "train: resuming "
@@ -330,7 +311,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + (resumeAfter < 0 ? " from the start" : " after step " + resumeAfter));
       }
     } else {
-      config.put("args", JSON.writeValueAsString(identityOptions()));
+      config.put("args", TrainResume.argsJson(spec));
       try {
         folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed), force);
       } catch (TelemetryException e) {
@@ -464,159 +445,6 @@ public final class TrainCommand implements Callable<Integer> {
         bar.close();
       }
     }
-  }
-
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  /**
-   * The options given that determine what the run computes, as name/value pairs in the order given
-   * ({@code run.json}'s {@code args}: {@code --resume} with only a folder re-reads them).
-   */
-  private List<String> identityOptions() {
-    List<String> a = new ArrayList<>();
-    for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-      if (NOT_IDENTITY.contains(o.longestName())) {
-        continue;
-      }
-      for (String v : o.originalStringValues()) {
-        a.add(o.longestName());
-        a.add(v);
-      }
-    }
-    return a;
-  }
-
-  /** Opens a run folder to continue, or says in one line why it cannot be continued. */
-  private static RunFolder openResumable(Path dir) {
-    RunFolder f;
-    try {
-      f = RunFolder.open(dir);
-    } catch (TelemetryException e) {
-      throw new UserException("--resume: " + e.getMessage(), e);
-    }
-    if (!"train".equals(f.header().config().get("command"))
-        || !f.header().config().containsKey("args")) {
-      throw new UserException(
-          "--resume: "
-              + f.dir()
-              + " is not a resumable run (its run.json was not written by 'governor train"
-              + " --plant' of this version)");
-    }
-    f.liveWriter()
-        .ifPresent(
-            w -> {
-              throw new UserException(
-                  "--resume: run " + f.dir() + " is still being written: " + w + "; wait for it");
-            });
-    long ended = endedAfter(f);
-    if (ended > -2) {
-      throw new UserException(
-          "--resume: run " + f.dir() + " has already ended (after step " + ended + ")");
-    }
-    return f;
-  }
-
-  /**
-   * {@code --resume} with only the folder: runs {@code governor train} again with the options the
-   * run was started with (run.json's {@code args}), the same error handling and output.
-   */
-  private int resumeWithStoredOptions(RunFolder f) {
-    List<String> args = new ArrayList<>(List.of("train"));
-    try {
-      args.addAll(
-          JSON.readValue(
-              f.header().config().get("args"),
-              JSON.getTypeFactory().constructCollectionType(List.class, String.class)));
-    } catch (JsonProcessingException e) {
-      throw new UserException(
-          "--resume: run.json of " + f.dir() + " has unreadable args: " + e.getOriginalMessage(),
-          e);
-    }
-    args.addAll(List.of("--out", f.dir().toString(), "--resume"));
-    if (quiet) {
-      args.add("--quiet");
-    }
-    CommandLine cl = Main.commandLine();
-    cl.setOut(spec.commandLine().getOut());
-    cl.setErr(spec.commandLine().getErr());
-    return cl.execute(args.toArray(String[]::new));
-  }
-
-  /** Refuses (one line) when the options of this command differ from the run's. */
-  private void requireSameOptions(RunFolder f, PolicySpec policySpec, Map<String, String> config) {
-    RunHeader h = f.header();
-    List<String> diffs = new ArrayList<>();
-    if (!h.policy().toString().equals(policySpec.toString())) {
-      diffs.add("policy " + policySpec + " (run: " + h.policy() + ")");
-    }
-    if (h.seed() != seed) {
-      diffs.add("seed " + seed + " (run: " + h.seed() + ")");
-    }
-    for (Map.Entry<String, String> e : config.entrySet()) {
-      if (NOT_COMPARED.contains(e.getKey())) {
-        continue;
-      }
-      String had = h.config().get(e.getKey());
-      if (!e.getValue().equals(had)) {
-        diffs.add(e.getKey() + " " + e.getValue() + " (run: " + had + ")");
-      }
-    }
-    if (!diffs.isEmpty()) {
-      throw new UserException(
-          "--resume: the options differ from run.json of "
-              + f.dir()
-              + ": "
-              + String.join(", ", diffs));
-    }
-  }
-
-  /**
-   * The step after which the run's telemetry is marked ended, or -2 when it is not (also when the
-   * run was stopped before its queues were created: it starts from step 0).
-   */
-  private static long endedAfter(RunFolder f) {
-    long[] end = {-2};
-    if (!f.hasTelemetry()) {
-      return end[0];
-    }
-    try (TelemetryLog log = f.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void event(Event e) {
-              if (e.kind() == EventKind.END) {
-                end[0] = (long) e.detail();
-              }
-            }
-          };
-      while (t.poll(h)) {
-        // read all
-      }
-    }
-    return end[0];
-  }
-
-  /** The step of the run's newest observation, or -1 when there is none. */
-  private static long lastObservedStep(RunFolder f) {
-    long[] last = {-1};
-    if (!f.hasTelemetry()) {
-      return last[0];
-    }
-    try (TelemetryLog log = f.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void observation(Observation o) {
-              last[0] = o.step();
-            }
-          };
-      while (t.poll(h)) {
-        // read all
-      }
-    }
-    return last[0];
   }
 
   private static String runId(Path out) {
@@ -790,25 +618,17 @@ public final class TrainCommand implements Callable<Integer> {
   private String report(RunFolder folder, RunResult r, PolicySpec policySpec) {
     List<double[]> rows = new ArrayList<>();
     List<double[]> latency = new ArrayList<>();
-    try (TelemetryLog log = folder.readTelemetry();
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void observation(Observation o) {
+    try (Stream<LogRecord> records = folder.telemetryRecords()) {
+      records.forEach(
+          rec -> {
+            if (rec instanceof LogRecord.Observed ob) {
+              Observation o = ob.observation();
               rows.add(new double[] {o.step(), o.loss(), o.lr()});
+            } else if (rec instanceof LogRecord.Occurred oc
+                && oc.event().kind() == EventKind.LATENCY) {
+              latency.add(new double[] {oc.event().step(), oc.event().detail() / 1000.0});
             }
-
-            @Override
-            public void event(Event e) {
-              if (e.kind() == EventKind.LATENCY) {
-                latency.add(new double[] {e.step(), e.detail() / 1000.0});
-              }
-            }
-          };
-      while (t.poll(h)) {
-        // read all
-      }
+          });
     }
     double[] step = rows.stream().mapToDouble(a -> a[0]).toArray();
     Report rep = new Report("governor train: " + folder.dir().getFileName());

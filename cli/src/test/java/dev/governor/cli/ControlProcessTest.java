@@ -1,12 +1,12 @@
 package dev.governor.cli;
 
-import static dev.governor.cli.RunQueues.cli;
-import static dev.governor.cli.RunQueues.decided;
-import static dev.governor.cli.RunQueues.decisions;
-import static dev.governor.cli.RunQueues.events;
-import static dev.governor.cli.RunQueues.observations;
-import static dev.governor.cli.RunQueues.observedSteps;
-import static dev.governor.cli.RunQueues.steps;
+import static dev.governor.cli.TestRuns.run;
+import static dev.governor.testkit.RunContents.decided;
+import static dev.governor.testkit.RunContents.decisions;
+import static dev.governor.testkit.RunContents.events;
+import static dev.governor.testkit.RunContents.observations;
+import static dev.governor.testkit.RunContents.observedSteps;
+import static dev.governor.testkit.RunContents.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +18,7 @@ import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.Policy;
 import dev.governor.telemetry.EventKind;
+import dev.governor.testkit.RunContents;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -104,12 +105,12 @@ class ControlProcessTest {
   @Test
   void twoJvmsDecideBitForBitWhatOneDoes() throws Exception {
     Path inProcess = tmp.resolve("one");
-    assertEquals(0, cli(train(inProcess, 1500, 10_000, "in-process")).code());
+    assertEquals(0, run(train(inProcess, 1500, 10_000, "in-process")).code());
 
     Path external = tmp.resolve("two");
     Path log = tmp.resolve("control.log");
     Process control = controlProcess(external, log); // started first: waits for the run
-    RunQueues.Result r = cli(train(external, 1500, 10_000, "external"));
+    TestRuns.Result r = run(train(external, 1500, 10_000, "external"));
     assertEquals(0, r.code(), r.err());
     assertEquals(0, exit(control, log));
 
@@ -133,12 +134,12 @@ class ControlProcessTest {
     long steps = 12_000;
     Path log1 = tmp.resolve("control-1.log");
     Process first = controlProcess(dir, log1);
-    CompletableFuture<RunQueues.Result> training =
-        CompletableFuture.supplyAsync(() -> cli(train(dir, steps, 150, "external")));
+    CompletableFuture<TestRuns.Result> training =
+        CompletableFuture.supplyAsync(() -> run(train(dir, steps, 150, "external")));
 
     awaitCondition(
         "2000 decisions",
-        () -> Files.exists(dir.resolve("run.json")) && RunQueues.countDecisions(dir) >= 2000);
+        () -> Files.exists(dir.resolve("run.json")) && RunContents.decisionCount(dir) >= 2000);
     long before = events(dir, EventKind.TIMEOUT, false).size(); // e.g. while the JVM started
     first.destroyForcibly(); // SIGKILL, mid-run
     assertTrue(first.waitFor(60, TimeUnit.SECONDS));
@@ -146,7 +147,7 @@ class ControlProcessTest {
         "2 more time-outs", () -> events(dir, EventKind.TIMEOUT, false).size() >= before + 2);
     Path log2 = tmp.resolve("control-2.log");
     Process second = controlProcess(dir, log2);
-    RunQueues.Result r = training.get(180, TimeUnit.SECONDS);
+    TestRuns.Result r = training.get(180, TimeUnit.SECONDS);
     assertEquals(0, r.code(), r.err());
     assertEquals(0, exit(second, log2));
 
@@ -172,7 +173,7 @@ class ControlProcessTest {
       replayed.add(d.hyperparameters());
     }
     assertEquals(replayed, decided(ds));
-    RunQueues.Result replay = cli("replay", "--run", dir.toString(), "--verify");
+    TestRuns.Result replay = run("replay", "--run", dir.toString(), "--verify");
     assertEquals(0, replay.code(), replay.out() + replay.err());
     assertTrue(replay.out().contains("verified " + steps + "/" + steps), replay.out());
   }

@@ -1,9 +1,9 @@
 package dev.governor.cli;
 
-import static dev.governor.cli.RunQueues.cli;
-import static dev.governor.cli.RunQueues.decisions;
-import static dev.governor.cli.RunQueues.observations;
-import static dev.governor.cli.RunQueues.steps;
+import static dev.governor.cli.TestRuns.run;
+import static dev.governor.testkit.RunContents.decisions;
+import static dev.governor.testkit.RunContents.observations;
+import static dev.governor.testkit.RunContents.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.control.Decision;
 import dev.governor.telemetry.EventKind;
+import dev.governor.testkit.RunContents;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ class ResumeTest {
     Process p = child(tmp.resolve("train.log"), train(dir, STEPS));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     // handshake with the other process: wait (bounded) until it is past two checkpoints
-    while (!(Files.exists(dir.resolve("run.json")) && RunQueues.countDecisions(dir) >= 1200)) {
+    while (!(Files.exists(dir.resolve("run.json")) && RunContents.decisionCount(dir) >= 1200)) {
       assertTrue(p.isAlive(), "the training process ended before it was killed");
       assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for 1200 decisions");
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
@@ -83,7 +84,7 @@ class ResumeTest {
     assertFalse(Files.exists(dir.resolve("summary.json")));
 
     // other options than the run's: refused in one line, nothing changed
-    RunQueues.Result differ = cli(withResume(train(dir, STEPS + 1)));
+    TestRuns.Result differ = run(withResume(train(dir, STEPS + 1)));
     assertEquals(2, differ.code());
     assertEquals(
         "train: --resume: the options differ from run.json of "
@@ -96,11 +97,11 @@ class ResumeTest {
         differ.err().strip());
     assertEquals(killedAt, observations(dir).size());
 
-    RunQueues.Result resumed = cli("train", "--run", dir.toString(), "--resume", "--quiet");
+    TestRuns.Result resumed = run("train", "--run", dir.toString(), "--resume", "--quiet");
     assertEquals(0, resumed.code(), resumed.err());
 
     Path ref = tmp.resolve("uninterrupted");
-    assertEquals(0, cli(train(ref, STEPS).toArray(String[]::new)).code());
+    assertEquals(0, run(train(ref, STEPS).toArray(String[]::new)).code());
     List<Decision> one = decisions(ref);
     List<Decision> two = decisions(dir);
     assertEquals(LongStream.range(0, STEPS).boxed().toList(), steps(two), "no gap, no duplicate");
@@ -111,17 +112,17 @@ class ResumeTest {
           Double.doubleToRawLongBits(two.get(i).lrMeasurement));
     }
     assertEquals(observations(ref), observations(dir), "each step once, as in one go");
-    assertEquals(0, RunQueues.events(dir, EventKind.FAULT, false).size(), "re-runs matched");
-    assertEquals(0, RunQueues.events(dir, EventKind.FAULT, true).size(), "re-feeds matched");
+    assertEquals(0, RunContents.events(dir, EventKind.FAULT, false).size(), "re-runs matched");
+    assertEquals(0, RunContents.events(dir, EventKind.FAULT, true).size(), "re-feeds matched");
     JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
     assertTrue(s.get("completed").asBoolean());
     assertTrue(s.get("resumed_after_step").asLong() >= 1199, s.toString());
 
-    RunQueues.Result replay = cli("replay", "--run", dir.toString(), "--verify");
+    TestRuns.Result replay = run("replay", "--run", dir.toString(), "--verify");
     assertEquals(0, replay.code(), replay.out() + replay.err());
     assertTrue(replay.out().contains("verified " + STEPS + "/" + STEPS), replay.out());
 
-    RunQueues.Result again = cli("train", "--run", dir.toString(), "--resume", "--quiet");
+    TestRuns.Result again = run("train", "--run", dir.toString(), "--resume", "--quiet");
     assertEquals(2, again.code());
     assertEquals(
         "train: --resume: run "
@@ -142,7 +143,7 @@ class ResumeTest {
   void foldersThatAreNotResumableRunsAreRefusedInOneLine() throws Exception {
     Path none = tmp.resolve("none");
     Files.createDirectories(none);
-    RunQueues.Result r = cli("train", "--run", none.toString(), "--resume");
+    TestRuns.Result r = run("train", "--run", none.toString(), "--resume");
     assertEquals(2, r.code());
     assertEquals(
         "train: --resume: not a run folder: " + none.toAbsolutePath() + " has no run.json",
@@ -150,7 +151,7 @@ class ResumeTest {
 
     Path other = tmp.resolve("recorded"); // a run folder another command wrote
     TestRuns.record(other, dev.governor.control.PolicySpec.parse("pi"), 5, d -> d);
-    r = cli("train", "--run", other.toString(), "--resume");
+    r = run("train", "--run", other.toString(), "--resume");
     assertEquals(2, r.code());
     assertTrue(
         r.err()
@@ -161,10 +162,10 @@ class ResumeTest {
         r.err());
     assertEquals(1, r.err().strip().lines().count());
 
-    r = cli("train", "--run", other.toString());
+    r = run("train", "--run", other.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--run names a run to continue and needs --resume"), r.err());
-    r = cli("train", "--plant", "nqm", "--steps", "5");
+    r = run("train", "--plant", "nqm", "--steps", "5");
     assertEquals(2, r.code());
     assertEquals("train: --out (the run folder to create) must be given", r.err().strip());
   }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.RunFolder;
+import dev.governor.testkit.RunContents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -283,7 +284,7 @@ class RobustnessTest {
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       // bounded wait until the other process writes both queues
-      while (!(Files.exists(run.resolve("run.json")) && RunQueues.countDecisions(run) >= 100)) {
+      while (!(Files.exists(run.resolve("run.json")) && RunContents.decisionCount(run) >= 100)) {
         assertTrue(p.isAlive(), "the training process ended early");
         assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for 100 decisions");
         Thread.sleep(20);

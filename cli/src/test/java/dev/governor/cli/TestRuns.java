@@ -4,16 +4,12 @@ import dev.governor.control.Decision;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Policies;
-import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
-import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.RunFolder;
-import dev.governor.telemetry.RunHeader;
-import dev.governor.telemetry.TelemetryLog;
+import dev.governor.testkit.RunBuilder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /** Small recorded runs and a command-line runner for the CLI tests. */
@@ -30,32 +26,8 @@ final class TestRuns {
   }
 
   static RunFolder record(Path dir, PolicySpec spec, int steps, UnaryOperator<Decision> tamper) {
-    RunFolder run =
-        RunFolder.create(
-            dir,
-            new RunHeader(
-                "test-run",
-                spec,
-                Map.of(),
-                7,
-                RunHeader.currentVersions(),
-                "2026-01-01T00:00:00Z"));
-    Policy p = Policies.create(spec);
-    Hyperparameters h = p.initial();
-    Decision d = new Decision();
-    try (TelemetryLog tl = run.openTelemetry();
-        DecisionLog dl = run.openDecisions();
-        TelemetryLog.Appender ta = tl.appender();
-        DecisionLog.Appender da = dl.appender()) {
-      for (int s = 0; s < steps; s++) {
-        Observation o = plant(s, h);
-        ta.append(o);
-        p.decide(o, d);
-        da.append(tamper.apply(d));
-        h = d.hyperparameters();
-      }
-    }
-    return run;
+    RunFolder run = RunBuilder.at(dir).id("test-run").policy(spec).seed(7).create();
+    return RunBuilder.record(run, Policies.create(spec), steps, TestRuns::plant, tamper);
   }
 
   /** loss 2/(1 + 0.05 t) until t = 30, then flat at 0.8 with a spike of +3 at t = 45. */

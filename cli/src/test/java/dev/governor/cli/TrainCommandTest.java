@@ -1,10 +1,10 @@
 package dev.governor.cli;
 
-import static dev.governor.cli.RunQueues.cli;
-import static dev.governor.cli.RunQueues.decided;
-import static dev.governor.cli.RunQueues.decisions;
-import static dev.governor.cli.RunQueues.observations;
-import static dev.governor.cli.RunQueues.steps;
+import static dev.governor.cli.TestRuns.run;
+import static dev.governor.testkit.RunContents.decided;
+import static dev.governor.testkit.RunContents.decisions;
+import static dev.governor.testkit.RunContents.observations;
+import static dev.governor.testkit.RunContents.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +16,7 @@ import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.Policy;
 import dev.governor.sim.SimulatedTrainer;
+import dev.governor.testkit.RunContents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,8 +35,8 @@ class TrainCommandTest {
   @Test
   void datasetRunsTakeTheDl4jOptimizerAndItsDefaultLr() throws Exception {
     Path dir = tmp.resolve("dog");
-    RunQueues.Result r =
-        cli(
+    TestRuns.Result r =
+        run(
             "train",
             "--dataset",
             "synthetic",
@@ -55,8 +56,8 @@ class TrainCommandTest {
     assertEquals("dog(reps-rel=1.0E-4)", s.get("optimizer").asText());
     assertEquals(1.0, s.get("initial_lr").asDouble(), 0.0); // DoG's multiplier, not Adam's 1e-3
     assertEquals(5, s.get("steps").asLong());
-    RunQueues.Result bad =
-        cli(
+    TestRuns.Result bad =
+        run(
             "train",
             "--dataset",
             "synthetic",
@@ -78,8 +79,8 @@ class TrainCommandTest {
   @Test
   void trainsASimulatedPlantThroughTheActorsIntoACompleteRunFolder() throws Exception {
     Path dir = tmp.resolve("t1");
-    RunQueues.Result r =
-        cli(
+    TestRuns.Result r =
+        run(
             "train",
             "--plant",
             "nqm",
@@ -128,7 +129,7 @@ class TrainCommandTest {
     assertTrue(Files.isRegularFile(dir.resolve("run.json")));
 
     // a complete run folder for the telemetry commands
-    RunQueues.Result replay = cli("replay", "--run", dir.toString(), "--verify");
+    TestRuns.Result replay = run("replay", "--run", dir.toString(), "--verify");
     assertEquals(0, replay.code(), replay.out() + replay.err());
     assertTrue(replay.out().contains("verified 400/400 decisions"), replay.out());
   }
@@ -165,7 +166,7 @@ class TrainCommandTest {
       args.add(flag);
       args.add(value);
     }
-    RunQueues.Result r = cli(args.toArray(String[]::new));
+    TestRuns.Result r = run(args.toArray(String[]::new));
     assertEquals(2, r.code(), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains(message), r.err());
@@ -189,21 +190,21 @@ class TrainCommandTest {
       dir.toString(),
       "--quiet"
     };
-    assertEquals(0, cli(args).code());
+    assertEquals(0, run(args).code());
     byte[] header = Files.readAllBytes(dir.resolve("run.json"));
-    long decided = RunQueues.countDecisions(dir);
-    RunQueues.Result again = cli(args);
+    long decided = RunContents.decisionCount(dir);
+    TestRuns.Result again = run(args);
     assertEquals(2, again.code());
     assertTrue(again.err().contains("already holds a run"), again.err());
     assertEquals(1, again.err().strip().lines().count(), again.err());
     assertTrue(java.util.Arrays.equals(header, Files.readAllBytes(dir.resolve("run.json"))));
-    assertEquals(decided, RunQueues.countDecisions(dir));
+    assertEquals(decided, RunContents.decisionCount(dir));
   }
 
   @Test
   void aPlantAndADatasetExcludeEachOther() {
-    RunQueues.Result both =
-        cli(
+    TestRuns.Result both =
+        run(
             "train",
             "--plant",
             "nqm",
@@ -216,8 +217,8 @@ class TrainCommandTest {
             "--quiet");
     assertEquals(2, both.code());
     assertTrue(both.err().contains("--plant and --dataset exclude each other"), both.err());
-    RunQueues.Result steps =
-        cli(
+    TestRuns.Result steps =
+        run(
             "train",
             "--dataset",
             "synthetic",
@@ -230,8 +231,8 @@ class TrainCommandTest {
             "--quiet");
     assertEquals(2, steps.code());
     assertTrue(steps.err().contains("--steps does not apply to --dataset"), steps.err());
-    RunQueues.Result none =
-        cli("train", "--policy", "constant", "--out", tmp.resolve("none").toString());
+    TestRuns.Result none =
+        run("train", "--policy", "constant", "--out", tmp.resolve("none").toString());
     assertEquals(2, none.code());
     assertTrue(none.err().contains("--plant (nqm, rosenbrock or logreg) or --dataset"), none.err());
     assertTrue(!Files.exists(tmp.resolve("both")) && !Files.exists(tmp.resolve("steps")));
@@ -239,7 +240,7 @@ class TrainCommandTest {
 
   @Test
   void controlWithoutARunFolderGivesUpAfterItsWait() {
-    RunQueues.Result r = cli("control", "--run", tmp.resolve("none").toString(), "--wait", "0");
+    TestRuns.Result r = run("control", "--run", tmp.resolve("none").toString(), "--wait", "0");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("did not appear within 0.0 s"), r.err());
   }

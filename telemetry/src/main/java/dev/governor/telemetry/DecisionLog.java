@@ -113,5 +113,14 @@ public interface DecisionLog extends RecordLog {
      */
     @Override
     boolean poll(RecordHandler handler);
+
+    /**
+     * Copies the next decision with step {@code >= step} into {@code into}, skipping earlier ones
+     * (a decision made again for a step already decided, after a controller restart); {@code false}
+     * when there is none (yet).
+     */
+    default boolean pollFrom(long step, Decision into) {
+      return RecordStreams.pollFrom(this, step, into);
+    }
   }
 }

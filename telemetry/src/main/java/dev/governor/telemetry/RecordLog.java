@@ -111,6 +111,17 @@ public interface RecordLog extends AutoCloseable {
       return RecordStreams.drain(this, handler);
     }
 
+    /**
+     * The next record of any kind as an owned value (a decision is a copy), or null when there is
+     * nothing new (yet); a later call reads on. For a tailer kept open across time; a read to the
+     * current end is {@link RecordLog#records()}.
+     *
+     * @throws TelemetryException naming the file when the next record is damaged or foreign
+     */
+    default LogRecord next() {
+      return RecordStreams.next(this);
+    }
+
     /** Step of the last record read, or -1 before the first. */
     long lastStep();
 

@@ -37,12 +37,18 @@ final class RecordStreams {
 
     @Override
     public boolean tryAdvance(Consumer<? super LogRecord> action) {
-      found = null;
-      if (!tailer.poll(this)) {
+      LogRecord r = read();
+      if (r == null) {
         return false;
       }
-      action.accept(found);
+      action.accept(r);
       return true;
+    }
+
+    /** The next record, or null when there is nothing new. */
+    LogRecord read() {
+      found = null;
+      return tailer.poll(this) ? found : null;
     }
 
     @Override
@@ -110,6 +116,21 @@ final class RecordStreams {
       n++;
     }
     return n;
+  }
+
+  /** The next record {@code t} reads as an owned value, or null when there is nothing new. */
+  static LogRecord next(RecordLog.Tailer t) {
+    return new RecordSpliterator(t).read();
+  }
+
+  /** The next decision with step {@code >= step} into {@code into}; false when there is none. */
+  static boolean pollFrom(DecisionLog.Tailer t, long step, Decision into) {
+    while (t.poll(into)) {
+      if (into.step >= step) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The step of the last decision {@code t} reads to the current end (into {@code d}), or -1. */

@@ -17,6 +17,7 @@ import dev.governor.telemetry.LogScan;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryLog;
+import dev.governor.testkit.RunContents;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -219,21 +220,12 @@ class GovernedRunTest {
     }
     RunFolder f = RunFolder.open(dir);
     assertEquals("cosine", f.header().policy().name());
-    try (TelemetryLog log = f.readTelemetry();
-        TelemetryLog.Tailer tail = log.tailer()) {
-      int n = 0;
-      Observation o;
-      double firstLr = Double.NaN;
-      while ((o = tail.poll()) != null) {
-        if (n == 0) {
-          firstLr = o.lr();
-        }
-        assertEquals(n, o.step());
-        n++;
-      }
-      assertEquals(40, n);
-      assertEquals(0.003, firstLr, 0.0);
+    List<Observation> observed = RunContents.observations(dir);
+    assertEquals(40, observed.size());
+    for (int n = 0; n < observed.size(); n++) {
+      assertEquals(n, observed.get(n).step());
     }
+    assertEquals(0.003, observed.get(0).lr(), 0.0);
   }
 
   @Test
