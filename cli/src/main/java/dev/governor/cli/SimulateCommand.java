@@ -11,9 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,28 +44,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
   String optimizer = "sgd";
 
-  @Option(
-      names = "--policy",
-      description =
-          "Policy name or name(key=value, ...), e.g. pi, cosine(lr=0.5), cosine(gear=standard,"
-              + " clip=zclip), polyak, lrfind(t-max=2000) (default pi). Every policy but pi takes"
-              + " the safety gear: gear=standard|off, guard, safety-cut, clip=zclip|autoclip (see"
-              + " governor config --path governor.policy.constant --docs).")
-  String policy = "pi";
-
-  @Option(names = "--lr", description = "Shortcut for the policy option lr (initial LR).")
-  Double lr;
-
-  @Option(names = "--clip", description = "Shortcut for the policy option clip.")
-  Double clip;
-
-  @Option(names = "--wd", description = "Shortcut for the policy option wd.")
-  Double wd;
-
-  @Option(
-      names = {"-P", "--policy-option"},
-      description = "A policy option key=value (repeatable), e.g. -P t-max=2000.")
-  Map<String, String> policyOptions = new LinkedHashMap<>();
+  @Mixin PolicyOptions policyOptions = new PolicyOptions();
 
   @Option(names = "--steps", description = "Steps per run (default 1000).")
   long steps = 1000;
@@ -159,16 +136,16 @@ public final class SimulateCommand implements Callable<Integer> {
       {"--noise-scale", problemOptions.noiseScale},
       {"--batch", problemOptions.batch},
       {"--examples", problemOptions.examples},
-      {"--lr", lr},
-      {"--clip", clip},
-      {"--wd", wd}
+      {"--lr", policyOptions.lr},
+      {"--clip", policyOptions.clip},
+      {"--wd", policyOptions.wd}
     };
     for (Object[] g : given) {
       if (g[1] != null) {
         throw new UserException(g[0] + " does not apply to --suite (was " + g[1] + ")");
       }
     }
-    if (!policyOptions.isEmpty()) {
+    if (!policyOptions.options.isEmpty()) {
       throw new UserException("--policy-option does not apply to --suite");
     }
   }
@@ -185,20 +162,7 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   PolicySpec policySpec() {
-    PolicySpec p = Settings.of(spec).policy(PolicySpec.parse(policy));
-    if (lr != null) {
-      p = p.with("lr", lr);
-    }
-    if (clip != null) {
-      p = p.with("clip", clip);
-    }
-    if (wd != null) {
-      p = p.with("wd", wd);
-    }
-    for (Map.Entry<String, String> e : policyOptions.entrySet()) {
-      p = p.with(e.getKey(), e.getValue());
-    }
-    return p;
+    return policyOptions.spec(spec);
   }
 
   ProblemConfig problemConfig() {

@@ -122,28 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "noise-burst: steps (default: a tenth of the steps); spikes: period.")
   Long disturbanceLength;
 
-  @Option(
-      names = "--policy",
-      description =
-          "Policy name or name(key=value, ...), e.g. pi, cosine(lr=0.5), cosine(gear=standard,"
-              + " clip=zclip), polyak, lrfind(t-max=2000) (default pi). Every policy but pi takes"
-              + " the safety gear: gear=standard|off, guard, safety-cut, clip=zclip|autoclip (see"
-              + " governor config --path governor.policy.constant --docs).")
-  String policy = "pi";
-
-  @Option(names = "--lr", description = "Shortcut for the policy option lr (initial LR).")
-  Double lr;
-
-  @Option(names = "--clip", description = "Shortcut for the policy option clip.")
-  Double clip;
-
-  @Option(names = "--wd", description = "Shortcut for the policy option wd.")
-  Double wd;
-
-  @Option(
-      names = {"-P", "--policy-option"},
-      description = "A policy option key=value (repeatable), e.g. -P t-max=2000.")
-  Map<String, String> policyOptions = new LinkedHashMap<>();
+  @Mixin PolicyOptions policyOptions = new PolicyOptions();
 
   @Option(names = "--steps", description = "Training steps (a plant; required with --plant).")
   long steps;
@@ -472,20 +451,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   PolicySpec policySpec() {
-    PolicySpec p = Settings.of(spec).policy(PolicySpec.parse(policy));
-    if (lr != null) {
-      p = p.with("lr", lr);
-    }
-    if (clip != null) {
-      p = p.with("clip", clip);
-    }
-    if (wd != null) {
-      p = p.with("wd", wd);
-    }
-    for (Map.Entry<String, String> e : policyOptions.entrySet()) {
-      p = p.with(e.getKey(), e.getValue());
-    }
-    return p;
+    return policyOptions.spec(spec);
   }
 
   ProblemConfig problemConfig() {

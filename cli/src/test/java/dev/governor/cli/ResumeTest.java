@@ -52,8 +52,15 @@ class ResumeTest {
         "--quiet");
   }
 
+  /**
+   * The telemetry append at which the child's trainer stalls for good (an observation and a LATENCY
+   * event per step: about step 1500), past the checkpoints at 500 and 1000.
+   */
+  static final long STALL_AT = 3000;
+
   /** {@code governor} in a child JVM with this JVM's flags and classpath. */
-  private static Process child(Path log, List<String> args) throws IOException {
+  private static Process child(Path log, List<String> args, String... properties)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -61,6 +68,7 @@ class ResumeTest {
         cmd.add(a);
       }
     }
+    cmd.addAll(List.of(properties));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(args);
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -69,18 +77,21 @@ class ResumeTest {
   @Test
   void aRunKilledMidWayAndResumedDecidesExactlyWhatAnUninterruptedRunDoes() throws Exception {
     Path dir = tmp.resolve("crashed");
-    Process p = child(tmp.resolve("train.log"), train(dir, STEPS));
+    Path log = tmp.resolve("train.log");
+    // the child's trainer stalls for good at a fixed telemetry append (injected), so it is killed
+    // mid-run at a point that does not depend on the machine's speed
+    Process p =
+        child(log, train(dir, STEPS), "-Dgovernor.telemetry.faults=telemetry:stall@" + STALL_AT);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    // handshake with the other process: wait (bounded) until it is past two checkpoints
-    while (!(Files.exists(dir.resolve("run.json")) && RunContents.decisionCount(dir) >= 1200)) {
-      assertTrue(p.isAlive(), "the training process ended before it was killed");
-      assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for 1200 decisions");
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+    while (!(Files.exists(log) && Files.readString(log).contains("governor: injected stall"))) {
+      assertTrue(p.isAlive(), "the training process ended before it stalled: " + readLog(log));
+      assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for the stall");
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
     p.destroyForcibly(); // SIGKILL, mid-run
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     long killedAt = observations(dir).size();
-    assertTrue(killedAt < STEPS, "killed mid-way, at " + killedAt);
+    assertTrue(killedAt > 1000 && killedAt < STEPS, "killed past two checkpoints, at " + killedAt);
     assertFalse(Files.exists(dir.resolve("summary.json")));
 
     // other options than the run's: refused in one line, nothing changed
@@ -116,7 +127,7 @@ class ResumeTest {
     assertEquals(0, RunContents.events(dir, EventKind.FAULT, true).size(), "re-feeds matched");
     JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
     assertTrue(s.get("completed").asBoolean());
-    assertTrue(s.get("resumed_after_step").asLong() >= 1199, s.toString());
+    assertEquals(killedAt - 1, s.get("resumed_after_step").asLong(), s.toString());
 
     TestRuns.Result replay = run("replay", "--run", dir.toString(), "--verify");
     assertEquals(0, replay.code(), replay.out() + replay.err());
@@ -131,6 +142,10 @@ class ResumeTest {
             + (STEPS - 1)
             + ")",
         again.err().strip());
+  }
+
+  private static String readLog(Path log) throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "(no log)";
   }
 
   private static String[] withResume(List<String> args) {

@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link Policies#options}: exactly the keys {@link Policies#create} accepts. */
+/**
+ * {@link Policies#options}: exactly the keys {@link Policies#create} accepts, and each of them
+ * validates its value.
+ */
 class PolicyOptionsTest {
 
   private static List<String> all() {
@@ -16,21 +19,27 @@ class PolicyOptionsTest {
   }
 
   @Test
-  void everyListedOptionIsAcceptedByCreate() {
+  void everyListedOptionIsReadAndValidatedByCreate() {
     for (String name : all()) {
       for (String key : Policies.options(name)) {
-        // an unparsable value: the error must be about the value, never "has no option"
+        // an unparsable value: refused, by a message about the value, never "has no option"
         PolicySpec s = PolicySpec.of(name).with(key, "@bad");
         if (name.equals("warmup") && !key.equals("schedule")) {
-          // warmup accepts a wrapped schedule's options only with that schedule
+          // warmup reads a wrapped schedule's options only with that schedule
           s = s.with("schedule", wrapping(key));
         }
-        PolicySpec spec = s;
-        try {
-          Policies.create(spec);
-        } catch (IllegalArgumentException e) {
-          assertFalse(e.getMessage().contains("has no option"), name + "." + key + ": " + e);
+        if (name.equals("pi") && !key.equals("base")) {
+          // pi reads a base schedule's options only with that base schedule
+          s = s.with("base", wrapping(key));
         }
+        PolicySpec spec = s;
+        IllegalArgumentException e =
+            assertThrows(
+                IllegalArgumentException.class,
+                () -> Policies.create(spec),
+                name + "." + key + " accepted the unparsable value @bad");
+        assertFalse(e.getMessage().contains("has no option"), name + "." + key + ": " + e);
+        assertTrue(e.getMessage().contains("@bad"), name + "." + key + ": " + e.getMessage());
       }
     }
   }

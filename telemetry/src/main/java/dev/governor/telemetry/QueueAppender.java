@@ -19,8 +19,11 @@ import net.openhft.chronicle.queue.ExcerptAppender;
  * later append, so nothing is written after a failed record.
  *
  * <p>Fault injection for tests: the system property {@value #FAULTS_PROPERTY} = {@code
- * <queue>:enospc@<n>} (e.g. {@code telemetry:enospc@100}) makes the n-th append (1-based) of each
- * appender of the {@code telemetry} or {@code decision} queue fail as a refused reservation.
+ * <queue>:<fault>@<n>} acts at the n-th append (1-based) of each appender of the {@code telemetry}
+ * or {@code decision} queue: {@code enospc} (e.g. {@code telemetry:enospc@100}) fails it as a
+ * refused reservation; {@code stall} prints {@value #STALL_LINE} and the append number to standard
+ * error and blocks the appending thread for good, before anything of that record is written, so a
+ * test can kill the process at a known point of the run.
  */
 final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender {
   private final ChronicleLog log;
@@ -28,17 +31,22 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
   private final Records.Writer writer = new Records.Writer();
   private final SpaceReserve reserve;
   private final long faultAt;
+  private final boolean stall;
   private long appends;
   private TelemetryException failed;
   private boolean closed;
 
   static final String FAULTS_PROPERTY = "governor.telemetry.faults";
 
+  /** What a stalled append prints first (followed by the queue and the append number). */
+  static final String STALL_LINE = "governor: injected stall";
+
   QueueAppender(ChronicleLog log, ExcerptAppender appender) {
     this.log = log;
     this.appender = appender;
     this.reserve = new SpaceReserve(log.what(), log.indexCount());
     this.faultAt = faultAt(log.what());
+    this.stall = faultAt > 0 && System.getProperty(FAULTS_PROPERTY).contains(":stall@");
   }
 
   /** The append (1-based) that fails by injection on the queue {@code what}, or -1. */
@@ -48,11 +56,14 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
       return -1;
     }
     java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(telemetry|decision):(enospc)@([1-9][0-9]{0,17})")
+        java.util.regex.Pattern.compile("(telemetry|decision):(enospc|stall)@([1-9][0-9]{0,17})")
             .matcher(p.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          FAULTS_PROPERTY + " must be <telemetry|decision>:enospc@<n>, but was '" + p + "'");
+          FAULTS_PROPERTY
+              + " must be <telemetry|decision>:<enospc|stall>@<n>, but was '"
+              + p
+              + "'");
     }
     return m.group(1).equals(what) ? Long.parseLong(m.group(3)) : -1;
   }
@@ -66,10 +77,22 @@ final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender
     }
   }
 
+  /** The injected stall: says so on standard error, then parks this thread until it is killed. */
+  private void stallForGood(long n) {
+    System.err.println(STALL_LINE + " of the " + log.what() + " queue at append " + n);
+    System.err.flush();
+    while (true) {
+      java.util.concurrent.locks.LockSupport.park(this);
+    }
+  }
+
   /** Writes one encoded record: reserves space, copies it in, records the promise. */
   private void write(Bytes<Void> record) {
     long n = ++appends;
     try {
+      if (n == faultAt && stall) {
+        stallForGood(n);
+      }
       if (n == faultAt) {
         throw new DiskFullException(
             "disk full: cannot reserve space for the "

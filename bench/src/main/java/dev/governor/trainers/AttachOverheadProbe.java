@@ -6,21 +6,22 @@ import java.lang.management.ThreadMXBean;
 import org.apache.commons.math3.distribution.TDistribution;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * A throwaway measurement (not a test): plain {@code net.fit} against {@code net.fit} with Governor
- * attached ({@code pi}), on the MLP (784-256-128-10, batch 128), in paired rounds of {@code
- * governor.block} steps each (order swapped every round), wall and calling-thread CPU time. Prints
- * the geometric-mean ratio with its 95 % t interval over the rounds. Run with {@code
- * -Dgovernor.measure=true} and {@code OMP_NUM_THREADS=1}.
+ * A measurement: plain {@code net.fit} against {@code net.fit} with Governor attached ({@code pi}),
+ * on the MLP (784-256-128-10, batch 128), in paired rounds of {@code governor.block} steps each
+ * (order swapped every round), wall and calling-thread CPU time. Prints the geometric-mean ratio
+ * with its 95 % t interval over the rounds. Run with {@code bench/probe AttachOverheadProbe}
+ * ({@code OMP_NUM_THREADS=1} by default).
  */
-@EnabledIfSystemProperty(named = "governor.measure", matches = "true")
-class AttachOverheadProbe {
+public final class AttachOverheadProbe {
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
-  @Test
+  /** Runs the measurement and prints its lines to standard output. */
+  public static void main(String[] args) throws Exception {
+    new AttachOverheadProbe().attachedVersusPlainFit();
+  }
+
   void attachedVersusPlainFit() {
     int rounds = Integer.getInteger("governor.rounds", 16);
     int block = Integer.getInteger("governor.block", 40);

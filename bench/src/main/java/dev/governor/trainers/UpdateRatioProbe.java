@@ -7,20 +7,20 @@ import java.util.TreeMap;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A throwaway measurement (not a test): Governor's update ratio log10(‖Δθ‖₂/‖θ‖₂) against the one
- * DL4J's training UI shows, log10(mean|Δθ|/mean|θ|) per layer and parameter, on the MLP with Adam
- * at 1e-3 (steps 100..199 averaged). Run with {@code -Dgovernor.measure=true}; prints {@code RATIO}
- * lines.
+ * A measurement: Governor's update ratio log10(‖Δθ‖₂/‖θ‖₂) against the one DL4J's training UI
+ * shows, log10(mean|Δθ|/mean|θ|) per layer and parameter, on the MLP with Adam at 1e-3 (steps
+ * 100..199 averaged). Run with {@code bench/probe UpdateRatioProbe}; prints {@code RATIO} lines.
  */
-@EnabledIfSystemProperty(named = "governor.measure", matches = "true")
-class UpdateRatioProbe {
+public final class UpdateRatioProbe {
 
-  @Test
+  /** Runs the measurement and prints its lines to standard output. */
+  public static void main(String[] args) throws Exception {
+    new UpdateRatioProbe().governorVersusDl4jUiRatio();
+  }
+
   void governorVersusDl4jUiRatio() {
     Datasets.Split split = Datasets.synthetic(1, 6400, 100);
     MultiLayerNetwork net = Models.create("mlp", split.train(), 7);

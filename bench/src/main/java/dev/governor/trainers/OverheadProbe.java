@@ -3,19 +3,20 @@ package dev.governor.trainers;
 import dev.governor.control.Hyperparameters;
 import java.util.Arrays;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * A throwaway measurement (not a test): wall time per step of governed training against a plain
- * {@code fit} loop on the same model and batches, interleaved in one JVM. Run with {@code
- * -Dgovernor.measure=true}; prints ratios. JMH benchmarks come with a later issue.
+ * A measurement: wall time per step of governed training against a plain {@code fit} loop on the
+ * same model and batches, interleaved in one JVM. Run with {@code bench/probe OverheadProbe};
+ * prints ratios.
  */
-@EnabledIfSystemProperty(named = "governor.measure", matches = "true")
-class OverheadProbe {
+public final class OverheadProbe {
 
-  @Test
+  /** Runs the measurement and prints its lines to standard output. */
+  public static void main(String[] args) throws Exception {
+    new OverheadProbe().governedVersusPlainFit();
+  }
+
   void governedVersusPlainFit() {
     String model = System.getProperty("governor.model", "mlp");
     int batch = Integer.getInteger("governor.batch", 128);

@@ -4,19 +4,20 @@ import dev.governor.control.Hyperparameters;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * A measurement (not a test): per-step cost of each optimizer against Adam on the built-in model,
- * governed steps with the default gear (undo buffer, snapshots, alignment), interleaved in one JVM
- * in rotating order. Run with {@code -Dgovernor.measure=true} (and {@code OMP_NUM_THREADS=1});
- * prints medians and paired ratios to Adam.
+ * A measurement: per-step cost of each optimizer against Adam on the built-in model, governed steps
+ * with the default gear (undo buffer, snapshots, alignment), interleaved in one JVM in rotating
+ * order. Run with {@code bench/probe OptimizerCostProbe} (and {@code OMP_NUM_THREADS=1}); prints
+ * medians and paired ratios to Adam.
  */
-@EnabledIfSystemProperty(named = "governor.measure", matches = "true")
-class OptimizerCostProbe {
+public final class OptimizerCostProbe {
 
-  @Test
+  /** Runs the measurement and prints its lines to standard output. */
+  public static void main(String[] args) throws Exception {
+    new OptimizerCostProbe().perStepCostAgainstAdam();
+  }
+
   void perStepCostAgainstAdam() {
     String model = System.getProperty("governor.model", "mlp");
     int batch = Integer.getInteger("governor.batch", 128);

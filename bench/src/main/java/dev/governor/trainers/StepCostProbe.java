@@ -4,22 +4,19 @@ import dev.governor.control.Hyperparameters;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.nd4j.linalg.api.blas.Level1;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A throwaway measurement (not a test): the calling-thread CPU cost of each piece of work the
- * governed step adds to a plain {@code fit} step, on the MLP's real parameter, gradient and Adam
- * state arrays (235k parameters). Run with {@code -Dgovernor.measure=true} and {@code
- * OMP_NUM_THREADS=1}; prints {@code COST} lines (µs per call) and the norms' accuracy against a
- * double-precision reference. The step-level A/B is {@link OverheadProbe}.
+ * A measurement: the calling-thread CPU cost of each piece of work the governed step adds to a
+ * plain {@code fit} step, on the MLP's real parameter, gradient and Adam state arrays (235k
+ * parameters). Run with {@code bench/probe StepCostProbe} and {@code OMP_NUM_THREADS=1}; prints
+ * {@code COST} lines (µs per call) and the norms' accuracy against a double-precision reference.
+ * The step-level A/B is {@link OverheadProbe}.
  */
-@EnabledIfSystemProperty(named = "governor.measure", matches = "true")
-class StepCostProbe {
+public final class StepCostProbe {
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
   private static void time(String name, int n, Runnable r) {
@@ -33,7 +30,11 @@ class StepCostProbe {
     System.out.printf("COST %-34s %8.1f us%n", name, (MX.getCurrentThreadCpuTime() - c0) / 1e3 / n);
   }
 
-  @Test
+  /** Runs the measurement and prints its lines to standard output. */
+  public static void main(String[] args) throws Exception {
+    new StepCostProbe().costs();
+  }
+
   void costs() {
     Datasets.Split split = Datasets.synthetic(1, 4000, 100);
     MultiLayerNetwork net = Models.create("mlp", split.train(), 7);
