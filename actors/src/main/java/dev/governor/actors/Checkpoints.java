@@ -2,9 +2,7 @@ package dev.governor.actors;
 
 import dev.governor.control.PolicyState;
 import dev.governor.control.Trainer;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import dev.governor.telemetry.PolicyStateCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,6 +20,8 @@ import java.util.zip.CRC32;
  * so a crash never leaves a half-written checkpoint under a real name; the newest {@link #KEEP} of
  * each are kept.
  *
+ * <p>A policy snapshot is encoded by {@link PolicyStateCodec} (with a CRC-32 of the state).
+ *
  * <p>A trainer checkpoint folder carries a manifest, {@value #MANIFEST}: one line per file of the
  * checkpoint, {@code <crc32 hex> <bytes> <name>}, written after the trainer's files. {@link
  * #checkTrainer} compares the files with it, so a damaged checkpoint is recognised before it is
@@ -30,7 +30,6 @@ import java.util.zip.CRC32;
 public final class Checkpoints {
   static final int KEEP = 2;
   static final String MANIFEST = "checkpoint.crc32";
-  private static final int MAGIC = 0x47505331; // "GPS1"
 
   private final Path trainerDir;
   private final Path controllerDir;
@@ -134,20 +133,8 @@ public final class Checkpoints {
   public void savePolicy(PolicyState state, long step) {
     try {
       Files.createDirectories(controllerDir);
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (DataOutputStream out = new DataOutputStream(bytes)) {
-        byte[] b = state.bytes();
-        out.writeInt(MAGIC);
-        out.writeLong(step);
-        out.writeUTF(state.policy());
-        out.writeInt(b.length);
-        out.write(b);
-        CRC32 crc = new CRC32();
-        crc.update(b);
-        out.writeLong(crc.getValue());
-      }
       Path tmp = controllerDir.resolve(String.format("policy-%012d.tmp", step));
-      Files.write(tmp, bytes.toByteArray());
+      Files.write(tmp, PolicyStateCodec.encode(state, step));
       Files.move(
           tmp,
           controllerDir.resolve(String.format("policy-%012d.state", step)),
@@ -172,22 +159,11 @@ public final class Checkpoints {
         continue;
       }
       Path f = controllerDir.resolve(String.format("policy-%012d.state", step));
-      try (DataInputStream in = new DataInputStream(Files.newInputStream(f))) {
-        if (in.readInt() != MAGIC || in.readLong() != step) {
-          continue;
+      try {
+        PolicyStateCodec.Snapshot snap = PolicyStateCodec.decode(Files.readAllBytes(f));
+        if (snap.step() == step) {
+          return new Snapshot(step, snap.state());
         }
-        String name = in.readUTF();
-        int n = in.readInt();
-        if (n < 0 || n > (1 << 26)) {
-          continue;
-        }
-        byte[] b = in.readNBytes(n);
-        CRC32 crc = new CRC32();
-        crc.update(b);
-        if (b.length != n || in.readLong() != crc.getValue()) {
-          continue;
-        }
-        return new Snapshot(step, new PolicyState(name, b));
       } catch (IOException | IllegalArgumentException e) {
         // damaged: try an older one
       }

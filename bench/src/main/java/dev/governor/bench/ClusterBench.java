@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -302,24 +303,18 @@ final class ClusterBench {
 
   /** Adds the run's loop latencies (ns) to {@code h}; returns how many there were. */
   private static long latencies(Path dir, Histogram h) {
-    long[] n = {0};
     try (TelemetryLog log = TelemetryLog.openReadOnly(dir.resolve("telemetry"));
-        TelemetryLog.Tailer t = log.tailer()) {
-      RecordHandler handler =
-          new RecordHandler() {
-            @Override
-            public void event(Event e) {
-              if (e.kind() == EventKind.LATENCY && e.detail() >= 0) {
-                h.recordValue((long) e.detail());
-                n[0]++;
-              }
-            }
-          };
-      while (t.poll(handler)) {
-        // read all
+        Stream<Event> events = log.events()) {
+      long[] latencies =
+          events
+              .filter(e -> e.kind() == EventKind.LATENCY && e.detail() >= 0)
+              .mapToLong(e -> (long) e.detail())
+              .toArray();
+      for (long ns : latencies) {
+        h.recordValue(ns);
       }
+      return latencies.length;
     }
-    return n[0];
   }
 
   private static Process start(List<Process> processes, Path log, String... args)

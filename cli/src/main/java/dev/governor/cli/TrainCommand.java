@@ -17,8 +17,6 @@ import dev.governor.telemetry.LogRecord;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryException;
-import dev.governor.trainers.Datasets;
-import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,26 +65,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Simulated plant: nqm | rosenbrock | logreg (or a DL4J model: --dataset).")
   String plant;
 
-  @Option(
-      names = "--dataset",
-      description =
-          "Train a DL4J model instead of a plant: fashion-mnist | synthetic | auto (Fashion-MNIST"
-              + " when installed).")
-  String dataset;
-
-  @Option(names = "--data-dir", description = "--dataset: where the Fashion-MNIST IDX files are.")
-  Path dataDir = Datasets.DEFAULT_FASHION_MNIST_DIR;
-
-  @Option(names = "--model", description = "--dataset: mlp (default) or cnn.")
-  String model = "mlp";
-
-  @Option(names = "--epochs", description = "--dataset: epochs (default 1); sets the steps.")
-  int epochs = 1;
-
-  @Option(
-      names = "--train-limit",
-      description = "--dataset: use only the first N training examples (default all).")
-  int trainLimit;
+  @Mixin DatasetOptions datasetOptions = new DatasetOptions();
 
   @Mixin ProblemOptions problemOptions = new ProblemOptions();
 
@@ -100,27 +79,7 @@ public final class TrainCommand implements Callable<Integer> {
               + " (0.0025, 1, 1).")
   String optimizer;
 
-  @Option(
-      names = "--disturbance",
-      description =
-          "none | curvature-jump | noise-burst | batch-halving | spikes (default none); at"
-              + " --disturbance-at with --disturbance-factor.")
-  String disturbance = "none";
-
-  @Option(
-      names = "--disturbance-at",
-      description = "Step of the disturbance (default: half the steps).")
-  Long disturbanceAt;
-
-  @Option(
-      names = "--disturbance-factor",
-      description = "Curvature / noise / spike factor (default 10).")
-  double disturbanceFactor = 10;
-
-  @Option(
-      names = "--disturbance-length",
-      description = "noise-burst: steps (default: a tenth of the steps); spikes: period.")
-  Long disturbanceLength;
+  @Mixin DisturbanceOptions disturbanceOptions = new DisturbanceOptions();
 
   @Mixin PolicyOptions policyOptions = new PolicyOptions();
 
@@ -224,9 +183,11 @@ public final class TrainCommand implements Callable<Integer> {
         throw new UserException(
             "--resume takes the run folder from --run or --out, but both were given");
       }
-      if (dataset != null) {
+      if (datasetOptions.dataset != null) {
         throw new UserException(
-            "--resume continues --plant runs only, but --dataset was given (" + dataset + ")");
+            "--resume continues --plant runs only, but --dataset was given ("
+                + datasetOptions.dataset
+                + ")");
       }
       if (run == null && out == null) {
         throw new UserException("--resume needs the run folder to continue: --run DIR");
@@ -239,8 +200,8 @@ public final class TrainCommand implements Callable<Integer> {
     } else if (out == null) {
       throw new UserException("--out (the run folder to create) must be given");
     }
-    if (dataset != null) {
-      return trainModel(m, placement, cluster);
+    if (datasetOptions.dataset != null) {
+      return datasetOptions.train(this, m, placement, cluster);
     }
     if (plant == null) {
       throw new UserException("--plant (nqm, rosenbrock or logreg) or --dataset must be given");
@@ -250,7 +211,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     ProblemConfig problem = problemConfig();
     OptimizerSpec opt = OptimizerSpec.parse(optimizer == null ? "sgd" : optimizer);
-    Disturbance dist = disturbance();
+    Disturbance dist = disturbanceOptions.disturbance(steps, problemOptions.batch);
     SimulatedTrainer.Config plantConfig =
         SimulatedTrainer.Config.of(problem, opt, seed).withDisturbance(dist);
     if (!(ranks >= 1) || (ranks > 1 && (optimizer != null && !optimizer.equals("sgd")))) {
@@ -258,7 +219,8 @@ public final class TrainCommand implements Callable<Integer> {
           "--ranks must be >= 1 (and > 1 only with the sgd optimizer), but was " + ranks);
     }
     if (ranks > 1 && !dist.equals(Disturbance.NONE)) {
-      throw new UserException("--ranks > 1 takes no --disturbance, but was " + disturbance);
+      throw new UserException(
+          "--ranks > 1 takes no --disturbance, but was " + disturbanceOptions.disturbance);
     }
     PolicySpec policySpec = policySpec();
     Policies.create(policySpec); // validates the policy and its options before anything is written
@@ -267,7 +229,7 @@ public final class TrainCommand implements Callable<Integer> {
     config.put("command", "train");
     config.put("plant", plantConfig.problem().toString());
     config.put("optimizer", opt.toString());
-    config.put("disturbance", disturbanceText(dist));
+    config.put("disturbance", disturbanceOptions.text(dist));
     config.put("steps", Long.toString(steps));
     config.put("mode", mode);
     config.put("controller", controller);
@@ -374,58 +336,6 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code --dataset}: a DL4J model through the same actor path (the trainers' Dl4jTrain). */
-  private int trainModel(
-      RunSpec.Mode m,
-      RunSpec.ControllerPlacement placement,
-      dev.governor.cluster.ClusterSettings cluster)
-      throws Exception {
-    if (plant != null) {
-      throw new UserException("--plant and --dataset exclude each other, but both were given");
-    }
-    if (force) {
-      throw new UserException(
-          "--force applies to --plant runs; a --dataset run needs a new or empty --out folder");
-    }
-    if (steps != 0) {
-      throw new UserException(
-          "--steps does not apply to --dataset (use --epochs), but was given (" + steps + ")");
-    }
-    PrintWriter stderr = spec.commandLine().getErr();
-    String ds = DemoCommand.resolveDataset(dataset, dataDir, stderr);
-    TrainingTask task =
-        new TrainingTask(
-            ds,
-            dataDir,
-            model,
-            problemOptions.batch != null ? problemOptions.batch : 128,
-            epochs,
-            seed,
-            trainLimit,
-            100,
-            DemoCommand.parseOptimizer(optimizer));
-    if (!quiet && out.toAbsolutePath().getParent() != null) {
-      stderr.println(DashboardCommand.hint(out.toAbsolutePath().getParent()));
-      stderr.flush();
-    }
-    ProgressBar bar = quiet ? null : progressBar(-1);
-    try {
-      return Dl4jTrain.run(
-          task,
-          policySpec(),
-          out,
-          new Dl4jTrain.Runtime(
-              m, placement, Duration.ofMillis(decisionTimeoutMs), checkpointEvery, cluster),
-          bar == null ? null : bar::stepTo,
-          spec.commandLine().getOut(),
-          stderr);
-    } finally {
-      if (bar != null) {
-        bar.close();
-      }
-    }
-  }
-
   private static String runId(Path out) {
     String name = out.toAbsolutePath().normalize().getFileName().toString();
     String id = name.replaceAll("[^A-Za-z0-9._-]", "-");
@@ -458,41 +368,7 @@ public final class TrainCommand implements Callable<Integer> {
     return problemOptions.config("--plant", plant);
   }
 
-  Disturbance disturbance() {
-    long at = disturbanceAt != null ? disturbanceAt : steps / 2;
-    if (at < 0) {
-      throw new UserException("--disturbance-at must be >= 0, but was " + at);
-    }
-    if (!(disturbanceFactor > 0) || !Double.isFinite(disturbanceFactor)) {
-      throw new UserException(
-          "--disturbance-factor must be finite and > 0, but was " + disturbanceFactor);
-    }
-    long length = disturbanceLength != null ? disturbanceLength : Math.max(1, steps / 10);
-    if (length < 1) {
-      throw new UserException("--disturbance-length must be >= 1, but was " + length);
-    }
-    return switch (disturbance) {
-      case "none" -> Disturbance.NONE;
-      case "curvature-jump" -> Disturbance.curvatureJump(at, disturbanceFactor);
-      case "noise-burst" -> Disturbance.noiseBurst(at, length, disturbanceFactor);
-      case "batch-halving" ->
-          Disturbance.batchChange(
-              at, Math.max(1, (problemOptions.batch != null ? problemOptions.batch : 16) / 2));
-      case "spikes" -> Disturbance.spikes(at, length, disturbanceFactor);
-      default ->
-          throw new UserException(
-              "--disturbance must be none, curvature-jump, noise-burst, batch-halving or spikes,"
-                  + " but was '"
-                  + disturbance
-                  + "'");
-    };
-  }
-
-  private String disturbanceText(Disturbance d) {
-    return d.equals(Disturbance.NONE) ? "none" : disturbance + " " + d;
-  }
-
-  private ProgressBar progressBar(long max) {
+  ProgressBar progressBar(long max) {
     return new ProgressBarBuilder()
         .setTaskName("train")
         .setInitialMax(max)

@@ -3,12 +3,10 @@ package dev.governor.telemetry;
 import dev.governor.control.Decision;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -24,6 +22,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
+import net.openhft.chronicle.wire.Wires;
 
 /**
  * One Chronicle queue of Governor records: opening, appending, tailing, searching by step and
@@ -44,11 +43,6 @@ final class ChronicleLog implements AutoCloseable {
   }
 
   static final RollCycle ROLL_CYCLE = LargeRollCycles.HUGE_DAILY;
-
-  private static final int NOT_COMPLETE = 0x8000_0000;
-  private static final int META_DATA = 0x4000_0000;
-  private static final int END_OF_DATA = NOT_COMPLETE | META_DATA;
-  private static final int LENGTH_MASK = 0x3FFF_FFFF;
 
   private final Path path;
   private final String what;
@@ -276,7 +270,7 @@ final class ChronicleLog implements AutoCloseable {
   private int headerLength(File f, long pos) {
     try (FileChannel ch = FileChannel.open(f.toPath(), StandardOpenOption.READ)) {
       ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-      return ch.read(b, pos) == 4 ? b.getInt(0) & LENGTH_MASK : 0;
+      return ch.read(b, pos) == 4 ? b.getInt(0) & Wires.LENGTH_MASK : 0;
     } catch (IOException e) {
       throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
     }
@@ -634,7 +628,7 @@ final class ChronicleLog implements AutoCloseable {
           lastFile != null && lastFile.toPath().toAbsolutePath().equals(newest.toAbsolutePath())
               ? lastEnd
               : 0;
-      torn = tornTail(newest, from);
+      torn = TornTail.find(newest, from);
     }
     return new LogScan(
         path, obs, dec, ev, firstStep, lastStep, increasing, files.size(), bytes, torn);
@@ -656,69 +650,6 @@ final class ChronicleLog implements AutoCloseable {
     } catch (IOException e) {
       return 0;
     }
-  }
-
-  /**
-   * Walks the record headers of {@code file} from byte {@code from} (a header boundary) and reports
-   * the first header that was never completed. Complete metadata headers are skipped; a zero header
-   * is the clean end; an end-of-data marker is a cycle that was rolled cleanly.
-   */
-  private Optional<String> tornTail(Path file, long from) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-      long pos = (from + 3) & ~3L;
-      long size = ch.size();
-      while (pos + 4 <= size) {
-        buf.clear();
-        if (ch.read(buf, pos) < 4) {
-          return Optional.empty();
-        }
-        int h = buf.getInt(0);
-        if (h == END_OF_DATA) {
-          return Optional.empty();
-        }
-        if (h == 0) {
-          // Chronicle reserves a record's header as 0 and fills it in when the record completes: a
-          // zero header followed by written bytes is a record that was begun and never finished.
-          return nonZeroAfter(ch, pos + 4)
-              ? Optional.of(
-                  file
-                      + " at byte "
-                      + pos
-                      + ": an incomplete record (the writer stopped mid-record or is still writing"
-                      + " it; it is not returned)")
-              : Optional.empty();
-        }
-        if ((h & NOT_COMPLETE) != 0) {
-          return Optional.of(
-              file
-                  + " at byte "
-                  + pos
-                  + ": an incomplete record (the writer stopped mid-record; it is not returned)");
-        }
-        if ((h & META_DATA) == 0 && from > 0) {
-          // a complete data record after the last one read: the writer is still going
-          return Optional.empty();
-        }
-        pos = (pos + 4 + (h & LENGTH_MASK) + 3) & ~3L;
-      }
-      return Optional.empty();
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static boolean nonZeroAfter(FileChannel ch, long pos) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(64);
-    int n = ch.read(b, pos);
-    for (int i = 0; i < n; i++) {
-      if (b.get(i) != 0) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
@@ -820,14 +751,14 @@ final class ChronicleLog implements AutoCloseable {
       throw new TelemetryException("cannot read " + what + " queue file " + f + ": " + e, e);
     }
     int h = n < 4 ? 0 : ByteBuffer.wrap(head, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-    if (h == 0 || (h & NOT_COMPLETE) != 0) {
+    if (h == 0 || (h & Wires.NOT_COMPLETE) != 0) {
       // Another process may be creating this file right now: Chronicle reserves the header,
       // then writes "header: !SCQStore {...}". Only that beginning (or zeros) is accepted.
       return maybeInCreation && beingCreated(head, n);
     }
     return n >= 32
-        && (h & META_DATA) != 0
-        && 4L + (h & LENGTH_MASK) <= size
+        && (h & Wires.META_DATA) != 0
+        && 4L + (h & Wires.LENGTH_MASK) <= size
         && new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1).contains(type);
   }
 
