@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * file. Decisions are validated on append and on read: a decision outside the {@code
  * Hyperparameters} domain is never written nor returned.
  */
-public interface DecisionLog extends RecordLog {
+public interface DecisionLog extends RecordLog<DecisionLog.Appender, DecisionLog.Tailer> {
 
   /**
    * Opens the decision queue in {@code dir} for appending and tailing, creating it when needed.
@@ -34,31 +34,6 @@ public interface DecisionLog extends RecordLog {
   static DecisionLog openReadOnly(Path dir) {
     return new DecisionLogImpl(ChronicleLog.open(dir, "decision", true));
   }
-
-  /**
-   * A new appender. The first appender of this log takes the queue's writer lock ({@code
-   * writer.lock}) for this process until the log is closed: one process writes a queue at a time.
-   * An append that finds the disk full raises {@link DiskFullException} before writing; that
-   * appender then refuses further appends.
-   *
-   * @throws IllegalStateException when the log is read-only or closed
-   * @throws TelemetryException naming the lock file and its holder when another live process writes
-   *     the queue
-   */
-  @Override
-  Appender appender();
-
-  /** A tailer from the first record. */
-  @Override
-  Tailer tailer();
-
-  /** A tailer whose first record is the first one with step {@code >= step}. */
-  @Override
-  Tailer tailerFromStep(long step);
-
-  /** A tailer that returns only records appended after this call. */
-  @Override
-  Tailer tailerFromEnd();
 
   /**
    * Every decision (events skipped) in queue order, from the first to the queue's current end, each

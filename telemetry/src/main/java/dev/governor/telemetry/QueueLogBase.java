@@ -4,8 +4,9 @@ import java.nio.file.Path;
 import net.openhft.chronicle.queue.ExcerptTailer;
 
 /**
- * What {@link TelemetryLogImpl} and {@link DecisionLogImpl} share: a {@link ChronicleLog} holding
- * records of one main kind, with tailers from the start, a step or the end.
+ * A {@link RecordLog} on a {@link ChronicleLog} holding records of one main kind: {@link
+ * TelemetryLogImpl} and {@link DecisionLogImpl} are this with their kind. Its appenders and tailers
+ * implement both typed interfaces.
  */
 abstract class QueueLogBase implements AutoCloseable {
   final ChronicleLog log;
@@ -20,21 +21,21 @@ abstract class QueueLogBase implements AutoCloseable {
     return log.path();
   }
 
-  QueueAppender newAppender() {
+  public QueueAppender appender() {
     return new QueueAppender(log, log.createAppender());
   }
 
-  QueueTailer newTailer() {
+  public QueueTailer tailer() {
     return new QueueTailer(log, log.createTailer(), kind);
   }
 
-  QueueTailer newTailerFromStep(long step) {
+  public QueueTailer tailerFromStep(long step) {
     ExcerptTailer t = log.createTailer();
     log.seekStep(t, step);
     return new QueueTailer(log, t, kind);
   }
 
-  QueueTailer newTailerFromEnd() {
+  public QueueTailer tailerFromEnd() {
     ExcerptTailer t = log.createTailer();
     try {
       t.toEnd();

@@ -17,25 +17,36 @@ import java.util.stream.Stream;
  * TelemetryException} naming the file from the stream operation that reaches it; a torn tail ends
  * the stream (and {@link #scan()} reports it).
  */
-public interface RecordLog extends AutoCloseable {
+public interface RecordLog<A extends RecordLog.Appender, T extends RecordLog.Tailer>
+    extends AutoCloseable {
 
   /** The queue folder (absolute). */
   Path path();
 
-  /** A new appender (see the typed logs for the writer lock and a full disk). */
-  Appender appender();
+  /**
+   * A new appender. Use one per writing thread (or hand it between threads, one at a time). The
+   * first appender of this log takes the queue's writer lock ({@code writer.lock}) for this process
+   * until the log is closed: one process writes a queue at a time. An append that finds the disk
+   * full raises {@link DiskFullException} before writing; that appender then refuses further
+   * appends.
+   *
+   * @throws IllegalStateException when the log is read-only or closed
+   * @throws TelemetryException naming the lock file and its holder when another live process writes
+   *     the queue
+   */
+  A appender();
 
   /** A tailer from the first record. */
-  Tailer tailer();
+  T tailer();
 
   /**
    * A tailer whose first record is the first one with step {@code >= step} (binary search; assumes
    * the steps along the queue do not decrease).
    */
-  Tailer tailerFromStep(long step);
+  T tailerFromStep(long step);
 
   /** A tailer that returns only records appended after this call. */
-  Tailer tailerFromEnd();
+  T tailerFromEnd();
 
   /**
    * Reads and checks every record and reports counts, step range, size and a torn tail.

@@ -293,7 +293,7 @@ public final class RunFolder {
   }
 
   /** {@code read} of {@code log}, closing the log with the stream (or at once if it fails). */
-  private static <L extends RecordLog, T> Stream<T> reading(
+  private static <L extends RecordLog<?, ?>, T> Stream<T> reading(
       L log, java.util.function.Function<L, Stream<T>> read) {
     try {
       return read.apply(log).onClose(log::close);

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * <p>Errors: a missing, damaged or foreign queue or record raises a {@link TelemetryException}
  * whose one-line message names the file.
  */
-public interface TelemetryLog extends RecordLog {
+public interface TelemetryLog extends RecordLog<TelemetryLog.Appender, TelemetryLog.Tailer> {
 
   /**
    * Opens the telemetry queue in {@code dir} for appending and tailing, creating it when needed.
@@ -41,35 +41,6 @@ public interface TelemetryLog extends RecordLog {
   static TelemetryLog openReadOnly(Path dir) {
     return new TelemetryLogImpl(ChronicleLog.open(dir, "telemetry", true));
   }
-
-  /**
-   * A new appender. Use one per writing thread (or hand it between threads, one at a time). The
-   * first appender of this log takes the queue's writer lock ({@code writer.lock}) for this process
-   * until the log is closed: one process writes a queue at a time. An append that finds the disk
-   * full raises {@link DiskFullException} before writing; that appender then refuses further
-   * appends.
-   *
-   * @throws IllegalStateException when the log is read-only or closed
-   * @throws TelemetryException naming the lock file and its holder when another live process writes
-   *     the queue
-   */
-  @Override
-  Appender appender();
-
-  /** A tailer from the first record. */
-  @Override
-  Tailer tailer();
-
-  /**
-   * A tailer whose first record is the first one with step {@code >= step} (binary search; assumes
-   * the steps along the queue do not decrease, which holds for a run's telemetry).
-   */
-  @Override
-  Tailer tailerFromStep(long step);
-
-  /** A tailer that returns only records appended after this call. */
-  @Override
-  Tailer tailerFromEnd();
 
   /**
    * Every observation (events skipped), from the first to the queue's current end, each a fresh
