@@ -9,7 +9,8 @@ import java.util.Optional;
  *
  * <p>A torn tail is a record whose header was written but never completed — the writer was killed
  * mid-record (or is still writing it). It is never returned by a tailer; the scan reports it so a
- * user learns that the run ended abruptly. Every complete record before it reads back.
+ * user learns that the run ended abruptly. Every complete record before it reads back. The walker
+ * that finds it is {@code TornTail}.
  *
  * @param path the queue directory
  * @param observations number of observation records
