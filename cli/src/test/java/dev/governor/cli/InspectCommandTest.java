@@ -8,10 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.control.Observation;
 import dev.governor.control.PolicySpec;
 import dev.governor.telemetry.RunFolder;
-import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryLog;
+import dev.governor.testkit.RunBuilder;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,16 +45,7 @@ class InspectCommandTest {
   @Test
   void diagnosisOfARunWithTooHighALr() throws Exception {
     // 100 steps of a falling loss at LR 0.01 with secant sharpness 300: η·λ̂ = 3 > 2
-    RunFolder run =
-        RunFolder.create(
-            tmp.resolve("hot"),
-            new RunHeader(
-                "hot",
-                PolicySpec.parse("constant(lr=0.01)"),
-                Map.of(),
-                7,
-                RunHeader.currentVersions(),
-                "2026-01-01T00:00:00Z"));
+    RunFolder run = RunBuilder.at(tmp.resolve("hot")).policy("constant(lr=0.01)").seed(7).create();
     try (TelemetryLog tl = run.openTelemetry();
         TelemetryLog.Appender ta = tl.appender()) {
       for (int s = 0; s < 100; s++) {

@@ -10,17 +10,15 @@ import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.Policy;
-import dev.governor.control.PolicySpec;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.RunFolder;
-import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryLog;
+import dev.governor.testkit.RunBuilder;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -32,16 +30,7 @@ class ReportCommandTest {
 
   /** A 60-step run written with the telemetry API, with one skip and one rollback event. */
   private static Path makeRun(Path dir, String id, String policy) {
-    RunFolder run =
-        RunFolder.create(
-            dir,
-            new RunHeader(
-                id,
-                PolicySpec.parse(policy),
-                Map.of(),
-                3,
-                RunHeader.currentVersions(),
-                "2026-01-01T00:00:00Z"));
+    RunFolder run = RunBuilder.at(dir).id(id).policy(policy).seed(3).create();
     Policy p = Policies.create(policy);
     Hyperparameters h = p.initial();
     Decision d = new Decision();

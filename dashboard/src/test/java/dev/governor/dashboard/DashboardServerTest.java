@@ -10,12 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
-import dev.governor.control.PolicySpec;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.RunFolder;
-import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryLog;
+import dev.governor.testkit.RunBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -103,16 +102,7 @@ class DashboardServerTest {
   }
 
   private RunFolder writeRun(Path dir, long steps, boolean decisions) {
-    RunFolder f =
-        RunFolder.create(
-            dir,
-            new RunHeader(
-                dir.getFileName().toString(),
-                PolicySpec.parse("pi"),
-                Map.of(),
-                1,
-                RunHeader.currentVersions(),
-                "2026-01-01T00:00:00Z"));
+    RunFolder f = RunBuilder.at(dir).policy("pi").seed(1).create();
     append(f, 0, steps, decisions);
     return f;
   }

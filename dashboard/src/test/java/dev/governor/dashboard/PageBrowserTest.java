@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
-import dev.governor.control.PolicySpec;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.RunFolder;
-import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryLog;
+import dev.governor.testkit.RunBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -29,16 +27,7 @@ class PageBrowserTest {
   @TempDir Path tmp;
 
   private static void run(Path dir, double base, double lastLr, boolean timeout) {
-    RunFolder f =
-        RunFolder.create(
-            dir,
-            new RunHeader(
-                dir.getFileName().toString(),
-                PolicySpec.parse("pi"),
-                Map.of(),
-                1,
-                RunHeader.currentVersions(),
-                "2026-01-01T00:00:00Z"));
+    RunFolder f = RunBuilder.at(dir).policy("pi").seed(1).create();
     int n = 400;
     Decision d = new Decision();
     try (TelemetryLog tl = f.openTelemetry();
