@@ -95,7 +95,8 @@ final class Dl4jTrain {
     config.put("controller", rt.controller().toString());
     RunFolder folder;
     try {
-      folder = RunFolder.create(out, RunHeader.of(runId(out), policy, config, task.seed()));
+      folder =
+          RunFolder.create(out, RunHeader.of(RunHeader.idFor(out), policy, config, task.seed()));
     } catch (TelemetryException e) {
       throw new UserException(e.getMessage(), e);
     }
@@ -211,11 +212,5 @@ final class Dl4jTrain {
         new double[] {ev.loss()},
         List.of(),
         trainer == null ? null : task.calibrate(trainer, data));
-  }
-
-  private static String runId(Path out) {
-    String name = out.toAbsolutePath().normalize().getFileName().toString();
-    String id = name.replaceAll("[^A-Za-z0-9._-]", "-");
-    return id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0)) ? "run-" + id : id;
   }
 }

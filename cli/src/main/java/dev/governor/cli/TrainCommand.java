@@ -254,7 +254,9 @@ public final class TrainCommand implements Callable<Integer> {
     } else {
       config.put("args", TrainResume.argsJson(spec));
       try {
-        folder = RunFolder.create(out, RunHeader.of(runId(out), policySpec, config, seed), force);
+        folder =
+            RunFolder.create(
+                out, RunHeader.of(RunHeader.idFor(out), policySpec, config, seed), force);
       } catch (TelemetryException e) {
         throw new UserException(
             e.getMessage()
@@ -334,12 +336,6 @@ public final class TrainCommand implements Callable<Integer> {
       return Main.EXIT_CHECK_FAILED;
     }
     return 0;
-  }
-
-  private static String runId(Path out) {
-    String name = out.toAbsolutePath().normalize().getFileName().toString();
-    String id = name.replaceAll("[^A-Za-z0-9._-]", "-");
-    return id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0)) ? "run-" + id : id;
   }
 
   private static RunSpec.Mode parseMode(String s) {

@@ -1,6 +1,7 @@
 package dev.governor.telemetry;
 
 import dev.governor.control.PolicySpec;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
@@ -31,6 +32,18 @@ public record RunHeader(
 
   /** The schema version of {@code run.json} this code writes and reads. */
   public static final int SCHEMA = 1;
+
+  /**
+   * A valid run id made from the name of the folder {@code dir}: each character other than an ASCII
+   * letter, digit, '.', '_' or '-' becomes '-', and {@code run-} is put in front when the result
+   * does not start with a letter or digit ({@code runs/my run} → {@code my-run}, {@code _x} →
+   * {@code run-_x}).
+   */
+  public static String idFor(Path dir) {
+    Path name = dir.toAbsolutePath().normalize().getFileName();
+    String id = (name == null ? "" : name.toString()).replaceAll("[^A-Za-z0-9._-]", "-");
+    return id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0)) ? "run-" + id : id;
+  }
 
   /** Validates and copies. */
   public RunHeader {

@@ -82,4 +82,18 @@ class RunFolderTest {
             () -> new RunHeader("a b", PolicySpec.of("constant"), Map.of(), 1, Map.of(), "t"));
     assertEquals("run id must be letters, digits, '.', '_' or '-', but was 'a b'", e.getMessage());
   }
+
+  @Test
+  void idForMakesAValidRunIdOfTheFolderName() {
+    assertEquals("t1", RunHeader.idFor(Path.of("runs", "t1")));
+    assertEquals("a.b_c-d", RunHeader.idFor(Path.of("a.b_c-d")));
+    assertEquals("my-run", RunHeader.idFor(Path.of("runs", "my run")));
+    assertEquals("run-_x", RunHeader.idFor(Path.of("_x")));
+    assertEquals("run--", RunHeader.idFor(Path.of("runs", "\u00e9")));
+    for (String name : new String[] {"t1", "my run", "_x", "\u00e9", ".hidden"}) {
+      String id = RunHeader.idFor(tmp.resolve(name));
+      // the header accepts every id made this way
+      assertEquals(id, RunHeader.of(id, PolicySpec.parse("pi"), Map.of(), 1).runId());
+    }
+  }
 }

@@ -38,11 +38,10 @@ public final class RunBuilder {
 
   private RunBuilder(Path dir) {
     this.dir = Objects.requireNonNull(dir, "dir must not be null");
-    Path name = dir.toAbsolutePath().normalize().getFileName();
-    this.id = name == null ? "test-run" : name.toString();
+    this.id = RunHeader.idFor(dir);
   }
 
-  /** A builder of the run folder {@code dir}; the run id defaults to the folder's name. */
+  /** A builder of the run folder {@code dir}; the run id defaults to {@link RunHeader#idFor}. */
   public static RunBuilder at(Path dir) {
     return new RunBuilder(dir);
   }
