@@ -192,14 +192,7 @@ public final class TrainerLink extends AbstractBehavior<TrainerLink.Command> {
   }
 
   private static long lastDecision(DecisionLog log) {
-    try (DecisionLog.Tailer t = log.tailer()) {
-      Decision d = new Decision();
-      long last = -1;
-      while (t.poll(d)) {
-        last = d.step;
-      }
-      return last;
-    }
+    return log.lastDecidedStep();
   }
 
   @Override

@@ -212,22 +212,9 @@ class ClusterRunTest {
     }
     assertEquals(12, Runs.observations(dir).get((int) silent).batchSize(), "3 ranks x batch 4");
     List<dev.governor.telemetry.Event> missing = new ArrayList<>();
-    try (dev.governor.telemetry.DecisionLog log =
-            dev.governor.telemetry.DecisionLog.openReadOnly(dir.resolve("decisions"));
-        dev.governor.telemetry.DecisionLog.Tailer t = log.tailer()) {
-      dev.governor.telemetry.RecordHandler h =
-          new dev.governor.telemetry.RecordHandler() {
-            @Override
-            public void event(dev.governor.telemetry.Event e) {
-              if (e.kind() == dev.governor.telemetry.EventKind.RANK_MISSING) {
-                missing.add(e);
-              }
-            }
-          };
-      while (t.poll(h)) {
-        // read all
-      }
-    }
+    missing.addAll(
+        dev.governor.testkit.RunContents.events(
+            dir, dev.governor.telemetry.EventKind.RANK_MISSING, true));
     assertEquals(1, missing.size(), missing.toString());
     assertEquals(silent, missing.get(0).step());
     assertEquals(1.0, missing.get(0).detail(), 0.0, "one of the four ranks was missing");

@@ -8,12 +8,10 @@ import com.typesafe.config.ConfigFactory;
 import dev.governor.actors.RunResult;
 import dev.governor.actors.RunSpec;
 import dev.governor.control.Decision;
-import dev.governor.telemetry.DecisionLog;
-import dev.governor.telemetry.Event;
 import dev.governor.telemetry.EventKind;
-import dev.governor.telemetry.RecordHandler;
 import dev.governor.telemetry.Replay;
 import dev.governor.telemetry.RunFolder;
+import dev.governor.testkit.RunContents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,22 +166,6 @@ class InProcessFailoverTest {
 
   /** RESTART events the link recorded in the run's decision queue (one per rebuild). */
   private static int restarts(Path run) {
-    int[] n = {0};
-    try (DecisionLog log = DecisionLog.openReadOnly(run.resolve("decisions"));
-        DecisionLog.Tailer t = log.tailer()) {
-      RecordHandler h =
-          new RecordHandler() {
-            @Override
-            public void event(Event e) {
-              if (e.kind() == EventKind.RESTART) {
-                n[0]++;
-              }
-            }
-          };
-      while (t.poll(h)) {
-        // read all
-      }
-    }
-    return n[0];
+    return RunContents.events(run, EventKind.RESTART, true).size();
   }
 }

@@ -9,10 +9,9 @@ import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
 import dev.governor.control.Trainer;
 import dev.governor.sim.SimulatedTrainer;
-import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
-import dev.governor.telemetry.TelemetryLog;
+import dev.governor.testkit.RunContents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -75,26 +74,11 @@ final class Runs {
   }
 
   static List<Observation> observations(Path run) {
-    List<Observation> out = new ArrayList<>();
-    try (TelemetryLog log = TelemetryLog.openReadOnly(run.resolve("telemetry"));
-        TelemetryLog.Tailer t = log.tailer()) {
-      for (Observation o = t.poll(); o != null; o = t.poll()) {
-        out.add(o);
-      }
-    }
-    return out;
+    return RunContents.observations(run);
   }
 
   static List<Decision> decisions(Path run) {
-    List<Decision> out = new ArrayList<>();
-    try (DecisionLog log = DecisionLog.openReadOnly(run.resolve("decisions"));
-        DecisionLog.Tailer t = log.tailer()) {
-      Decision d = new Decision();
-      while (t.poll(d)) {
-        out.add(new Decision().copyFrom(d));
-      }
-    }
-    return out;
+    return RunContents.decisions(run);
   }
 
   /** How many decisions the run's queue holds (0 while the queue does not exist yet). */
