@@ -14,8 +14,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * The character-level LSTM language model: one-hot input over the {@link TextCorpus#VOCAB} symbols,
  * {@code layers} LSTM layers of {@code hidden} units (tanh, Xavier initialization, DL4J's default
  * forget-gate bias 1), and a softmax {@code RnnOutputLayer} with the multi-class cross-entropy
- * (MCXENT) at every time step. Adam (β₁ 0.9, β₂ 0.999, ε 1e-8) at the unit rate {@link
- * Models#UNIT_LR}, as the other built-in models, so the governed step sets the effective rate.
+ * (MCXENT) at every time step. Adam (β₁ 0.9, β₂ 0.999, ε 1e-8) configured at {@link
+ * Models#UNIT_LR}, as the other built-in models; governed, Adam runs at the decided rate.
  *
  * <p>DL4J's score of a batch of windows is the cross-entropy summed over the time steps and
  * averaged over the windows (nats per window); {@link #bitsPerChar} turns it into bits per

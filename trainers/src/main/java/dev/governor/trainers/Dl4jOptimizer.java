@@ -22,8 +22,8 @@ import org.nd4j.linalg.learning.config.Sgd;
  *
  * <ul>
  *   <li>{@code adam} — the network's configured updater (Adam in the built-in models), run at its
- *       configured rate η₀ and scaled by η/η₀; the policy's lr is Adam's step size (default 1e-3).
- *       No options.
+ *       decided rate (DL4J's own updater, its learning rate set by the policy); the policy's lr is
+ *       Adam's step size (default 1e-3). No options.
  *   <li>{@code sf-adamw} — Schedule-Free AdamW (Defazio et al. 2024; facebookresearch/schedule_free
  *       {@code AdamWScheduleFree}): {@code beta1=0.9, beta2=0.999, eps=1e-8, warmup=0} (steps of
  *       linear warm-up), {@code r=0}, {@code weight-lr-power=2}. The policy's lr is γ (default

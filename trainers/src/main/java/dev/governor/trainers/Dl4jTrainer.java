@@ -23,8 +23,14 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The {@link Trainer} plant for a Deeplearning4j {@link MultiLayerNetwork} or {@link
  * ComputationGraph} trained on an in-memory {@link LabeledData}: each {@link #step} takes the next
- * mini-batch of a seeded, per-epoch shuffled stream and runs one governed step (see the class
- * comment of {@code GovernedStep} for what is measured and how a decision is applied).
+ * mini-batch of a seeded, per-epoch shuffled stream and runs one governed step through the
+ * network's own {@code fit}, attached exactly as {@link Governor} attaches (see the class comment
+ * of {@code GovernedStep} for what is measured and how a decision is applied): DL4J's updater runs
+ * at the decided rate, masks, weight constraints, BatchNorm statistics and iteration counts are
+ * DL4J's, and the network's epoch count is its count at build plus the stream's epoch.
+ *
+ * <p>While the trainer is open the network trains only through {@link #step} (its own {@code fit}
+ * throws); {@link #close()} detaches, after which it is a plain DL4J network again.
  *
  * <p>The optimizer is the network's own updater (default, {@link Dl4jOptimizer#adam()}) or a
  * learning-rate-free method chosen with {@link Builder#optimizer}; the policy's lr is then the
@@ -102,6 +108,15 @@ public final class Dl4jTrainer implements Trainer {
   @Override
   public int layerCount() {
     return core.layerCount();
+  }
+
+  /**
+   * Detaches from the network (DL4J's own updater and listeners are put back); the model stays
+   * usable for evaluation and plain DL4J training, {@link #step} throws. Idempotent.
+   */
+  @Override
+  public void close() {
+    core.close();
   }
 
   /** Names of the trainable layers, in the order of the per-layer measurements. */

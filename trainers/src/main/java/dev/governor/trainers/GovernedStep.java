@@ -1,101 +1,84 @@
 package dev.governor.trainers;
 
-import dev.governor.control.GuardAction;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.telemetry.EventKind;
+import java.lang.reflect.Method;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.blas.Level1;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
- * One governed optimization step on a DL4J network, done by hand instead of {@code fit}: forward
- * and backward pass, measurements, global-norm clipping, the network's own updater (Adam, ...), the
- * decided learning rate (per layer), decoupled weight decay, and the parameter update.
+ * The governed step on a DL4J network, attached through DL4J's own extension points: a {@link
+ * TrainingListener} plus a learning-rate actuator inside each of the network's updater blocks, so
+ * that the network's own {@code fit} runs the governed step. Both ways of governing a network use
+ * it: {@link Governor} (the user's {@code fit} drives; the policy answers in {@code iterationDone})
+ * and {@link Dl4jTrainer} (the control loop drives; {@link #step} runs one {@code fit} per step).
  *
- * <p>Why by hand (measured; see the issue-6 note): DL4J applies learning rates through per-layer
- * updater configurations — {@code setLearningRate} rebuilds them and drops schedules — and it has
- * no global-norm clipping before the updater and no hook between gradient and update. Here the
- * updater runs with its configured rate {@code η₀} (the "unit", 1 for the built-in models) and its
- * output is scaled by {@code η_l / η₀}; for every DL4J updater whose step is proportional to its
- * learning rate (SGD, Adam, AdaMax, RMSProp, AdaGrad, Nesterov momentum in the PyTorch form) this
- * is the same as running it at {@code η_l}. Nothing in the network's configuration changes, so the
- * model saves, loads and keeps training as usual.
- *
- * <p>Per step {@code t} with hyperparameters {@code h}:
+ * <p>Where each part of a step happens inside DL4J's {@code fit} (StochasticGradientDescent):
  *
  * <ol>
- *   <li>carry out {@code h.action()}: {@code SKIP} restores parameters, updater state and iteration
- *       count to what they were before step {@code t−1}; {@code ROLLBACK} restores the newest
- *       snapshot in the ring;
- *   <li>every {@code snapshotEvery} steps, when the parameters are finite, push a snapshot;
- *   <li>g = ∇L(θ) averaged over the batch; measure ‖g‖, per-layer ‖g_l‖, ‖θ_l‖, cos(g, g_prev), the
- *       secant sharpness ‖g − g_prev‖ / ‖θ − θ_prev‖;
- *   <li>clip: g ← g · min(1, c / ‖g‖);
- *   <li>u = updater(g) (in place); Δθ_l = (η_l/η₀) u_l + η_l λ θ_l; θ ← θ − Δθ (without decay, one
- *       BLAS axpy per layer; with unit scales, DL4J's own θ ← θ − u).
+ *   <li>forward and backward pass (DL4J; masks, dropout, BatchNorm statistics as DL4J does them);
+ *   <li>{@code onGradientCalculation}: the undo buffer and snapshots are taken; the summed gradient
+ *       is measured as the mean over the batch (‖g‖, per layer ‖g_l‖ and ‖θ_l‖, cos(g, g_prev), the
+ *       secant sharpness ‖g − g_prev‖ / ‖Δθ_prev‖) and clipped: g ← g · min(1, c / ‖g‖);
+ *   <li>DL4J's updater: division by the batch size, its own per-layer gradient normalization, then
+ *       per updater block the {@link GovernedUpdater}: DL4J's own {@code GradientUpdater} of that
+ *       block (Adam, Nesterovs, ...) built from a copy of the block's configuration whose learning
+ *       rate is a {@link DecidedRate} schedule, so the updater runs <em>at</em> the decided rate
+ *       (no scaling after the fact; Nesterovs' velocity sees the rate as DL4J's would); then the
+ *       per-layer multipliers that differ inside a block and the decoupled weight decay η_l λ θ_l
+ *       are added to the update; a learning-rate-free method computes the whole update after the
+ *       last block;
+ *   <li>DL4J subtracts the update and calls {@code iterationDone}: the update is measured and the
+ *       step's observation is complete;
+ *   <li>a decision's guard action ({@link #apply}): SKIP restores parameters, updater state (and a
+ *       learning-rate-free optimizer's state) and iteration count to what they were before the last
+ *       step; ROLLBACK the newest snapshot of the ring; RESET the state at construction.
  * </ol>
+ *
+ * <p>Measured parameters are those DL4J divides by the batch size ({@link
+ * Trainable#updaterDivideByMinibatch}): a BatchNormalization layer's running mean and variance are
+ * not gradients and are neither measured, clipped, decayed nor scaled. The network's configuration
+ * is never changed: the actuator lives in the updater object only and {@link #close()} puts DL4J's
+ * own gradient updaters back, so the model saves (also while attached), loads and trains with plain
+ * DL4J. With a policy that decides the configured rate, no clip and no decay, a step is bit for bit
+ * plain DL4J's.
  *
  * <p>With a learning-rate-free {@link Dl4jOptimizer} (Schedule-Free AdamW, Prodigy, DoG) the
  * network's updater is {@code Sgd(1.0)} and only averages the batch; the method ({@link
  * FlatOptimizer}) then computes Δθ from the clipped mean gradient with the decided lr, weight decay
  * and multipliers in its own form, and its whole state is part of the undo buffer, the snapshots
  * and the checkpoints. For Schedule-Free the parameters during training are y; {@link #evalMode()}
- * switches them to the evaluation point x (the validation loss is measured there) and {@link
- * #trainMode()} back, bit for bit.
+ * switches them to the evaluation point x and {@link #trainMode()} back, bit for bit.
  *
  * <p>A non-finite gradient is applied as it is (a trainer never changes a decision); the loss and
  * norms report it as NaN/Inf so a guard can skip or roll back. Not thread-safe.
  */
-final class GovernedStep {
-  private final Net net;
-  private final int layerCount;
-  private final INDArray params;
-  private final INDArray grad;
-  private final INDArray[] layerParams;
-  private final INDArray[] layerGrads;
-  private final boolean measureAlignment;
-  private final int snapshotEvery;
-  private final int ringSize;
-  private final boolean undo;
-
-  private INDArray prevGrad;
-  private boolean havePrev;
-  private double prevUpdateNorm = Double.NaN;
-
-  private final INDArray undoParams;
-  private final INDArray undoState;
-  private int undoIteration;
-  private boolean undoValid;
-
-  private final Dl4jOptimizer optimizer;
-  private final FlatOptimizer method;
-  private final INDArray params1d;
-  private final INDArray grad1d;
-  private final INDArray[] paramSegments;
-  private final INDArray[] gradSegments;
-  private final double[] mult;
-  private final FlatOptimizer.State undoMethod;
-  private boolean eval;
-
-  private final ArrayDeque<Snapshot> ring = new ArrayDeque<>();
-
-  /** The state at construction (the run's start), restored by a {@code RESET}. */
-  private final Snapshot origin;
-
-  private final List<TrainerEvent> events = new ArrayList<>();
-
-  private final double[] lg;
-  private final double[] lp;
-  private final double[] lu;
-  private final double[] scales;
+final class GovernedStep implements AutoCloseable {
+  /** Receives each step's observation from {@code iterationDone}, after DL4J's update. */
+  interface Sink {
+    void stepDone(Observation o);
+  }
 
   /**
    * A saved state of the network: parameters, updater state, iteration count, and the state of a
@@ -108,13 +91,96 @@ final class GovernedStep {
       int iteration,
       FlatOptimizer.State optimizerState) {}
 
+  private final Model model;
+  private final Net net;
+  private final Listener listener = new Listener();
+  private final BaseMultiLayerUpdater<?> updater;
+  private final List<UpdaterBlock> blocks;
+  private final GradientUpdater<?>[] originals;
+  private final GovernedUpdater[] actuators;
+  private final GovernedUpdater lastActuator;
+
+  private final int layerCount;
+  private final INDArray params;
+  // per trainable layer: the views of its measured parameters and of their gradients
+  private final INDArray[][] layerParams;
+  private final INDArray[][] layerGrads;
+  // the previous step's measured gradient (the batch SUM), one copy per view of layerGrads
+  private INDArray[][] prevGrads;
+
+  private final Dl4jOptimizer optimizer;
+  private final FlatOptimizer method;
+  private final INDArray params1d;
+  private final INDArray grad1d;
+  private final INDArray[] paramSegments;
+  private final INDArray[] gradSegments;
+  private final double[] mult;
+
+  private final boolean undo;
+  private final boolean measureAlignment;
+  private final int snapshotEvery;
+  private final int ringSize;
+  private final ArrayDeque<Snapshot> ring = new ArrayDeque<>();
+
+  /** The state at construction, restored by a {@code RESET}. */
+  private final Snapshot origin;
+
+  /** The network's epoch count at construction: {@link #step}'s epochs count from it. */
+  private final int epochBase;
+
+  private final INDArray undoParams;
+  private final INDArray undoState;
+  private final FlatOptimizer.State undoMethod;
+  private int undoIteration;
+  private boolean undoValid;
+
+  private final List<TrainerEvent> events = new ArrayList<>();
+  private final double[] lg;
+  private final double[] lp;
+  private final double[] lu;
+
+  private Sink sink;
+  private Hyperparameters h;
+  private double[] multipliers;
+  private long step;
+  private boolean measured;
+  private boolean eval;
+  private boolean closed;
+  private boolean inStep;
+  private boolean inIterationDone;
+  private int stepEpoch = -1;
+  private double valLoss = Double.NaN;
+  private Observation observed;
+
+  private int batchSize;
+  private double loss;
+  private double gradNorm;
+  private double paramNorm;
+  private double alignment;
+  private double sharpness;
+  private boolean havePrev;
+  private double prevGradNormSq = Double.NaN;
+  private double prevInv = Double.NaN;
+  private double prevUpdateNorm = Double.NaN;
+
   GovernedStep(Net net, boolean measureAlignment, int snapshotEvery, int ringSize, boolean undo) {
     this(net, measureAlignment, snapshotEvery, ringSize, undo, Dl4jOptimizer.adam());
   }
 
   /**
+   * Attaches to {@code net}: its updater blocks get the governed gradient updaters and its
+   * listeners this step's listener (after the others). Until {@link #sink} is set the network
+   * trains only through {@link #step}.
+   *
+   * @param measureAlignment measure cos(g, g_prev) and the secant sharpness (needs a copy of the
+   *     previous gradient)
+   * @param snapshotEvery snapshot period in steps (≥ 1)
+   * @param ringSize snapshots kept for ROLLBACK (≥ 0)
+   * @param undo keep the undo buffer that SKIP restores (without it SKIP restores the newest
+   *     snapshot)
    * @throws IllegalArgumentException when {@code optimizer} is learning-rate-free and a layer's
-   *     updater is not {@code Sgd(1.0)}
+   *     updater is not {@code Sgd(1.0)}, when an updater has no learning rate or a learning-rate
+   *     schedule of its own, or when the network is already governed
    */
   GovernedStep(
       Net net,
@@ -130,36 +196,69 @@ final class GovernedStep {
       throw new IllegalArgumentException("ringSize must be >= 0, but was " + ringSize);
     }
     this.net = net;
-    this.layerCount = net.layers.length;
-    this.params = net.params();
-    this.grad = net.gradientView().reshape(params.shape());
-    this.layerParams = new INDArray[layerCount];
-    this.layerGrads = new INDArray[layerCount];
-    for (int i = 0; i < layerCount; i++) {
-      Trainable t = net.layers[i];
-      layerParams[i] = t.params();
-      layerGrads[i] = t.getGradientsViewArray();
-    }
+    this.model = net.model;
+    this.undo = undo;
     this.measureAlignment = measureAlignment;
     this.snapshotEvery = snapshotEvery;
     this.ringSize = ringSize;
-    this.undo = undo;
-    INDArray state = net.updater().getStateViewArray();
-    this.undoParams = undo ? params.dup() : null;
-    this.undoState = undo && state != null ? state.dup() : null;
-    this.lg = new double[layerCount];
-    this.lp = new double[layerCount];
-    this.lu = new double[layerCount];
-    this.scales = new double[layerCount];
     this.optimizer = optimizer == null ? Dl4jOptimizer.adam() : optimizer;
+    this.layerCount = net.layers.length;
+    this.params = net.params();
+    this.updater = net.updater();
+    this.blocks = updater.getUpdaterBlocks();
+    for (UpdaterBlock b : blocks) {
+      if (b.getGradientUpdater() instanceof GovernedUpdater) {
+        throw new IllegalArgumentException(
+            "the network is already governed (a Governor or a Dl4jTrainer is attached to it);"
+                + " close that one first");
+      }
+    }
+
+    // the measured parameters, per trainable layer, from DL4J's own updater blocks
+    Map<Trainable, Integer> index = new IdentityHashMap<>();
+    for (int i = 0; i < layerCount; i++) {
+      index.put(net.layers[i], i);
+    }
+    List<List<INDArray>> ps = new ArrayList<>();
+    List<List<INDArray>> gs = new ArrayList<>();
+    int[] allParams = new int[layerCount];
+    for (int i = 0; i < layerCount; i++) {
+      ps.add(new ArrayList<>());
+      gs.add(new ArrayList<>());
+    }
+    for (UpdaterBlock b : blocks) {
+      for (UpdaterBlock.ParamState s : b.getLayersAndVariablesInBlock()) {
+        int l = layerIndex(index, s);
+        allParams[l]++;
+        if (s.getLayer().updaterDivideByMinibatch(s.getParamName())) {
+          ps.get(l).add(s.getParamView());
+          gs.get(l).add(s.getGradView());
+        }
+      }
+    }
+    this.layerParams = new INDArray[layerCount][];
+    this.layerGrads = new INDArray[layerCount][];
+    for (int i = 0; i < layerCount; i++) {
+      Trainable t = net.layers[i];
+      if (ps.get(i).size() == allParams[i] && allParams[i] == t.paramTable(false).size()) {
+        // every parameter of the layer is measured: one contiguous view each
+        layerParams[i] = new INDArray[] {t.params()};
+        layerGrads[i] = new INDArray[] {t.getGradientsViewArray()};
+      } else {
+        layerParams[i] = ps.get(i).toArray(new INDArray[0]);
+        layerGrads[i] = gs.get(i).toArray(new INDArray[0]);
+      }
+    }
+
     long[] lengths = new long[layerCount];
     for (int i = 0; i < layerCount; i++) {
-      lengths[i] = layerParams[i].length();
+      lengths[i] = net.layers[i].params().length();
     }
     this.method = this.optimizer.create(lengths, params.dataType());
     if (method != null) {
       net.requireUnitSgd(this.optimizer.name());
-      requireContiguousLayers(lengths);
+      INDArray grad = net.gradientView().reshape(params.shape());
+      requireContiguousLayers(lengths, grad);
       this.params1d = params.reshape(params.length());
       this.grad1d = grad.reshape(grad.length());
       this.paramSegments = method.segments(params1d);
@@ -173,6 +272,29 @@ final class GovernedStep {
       this.undoMethod = null;
     }
     this.mult = new double[layerCount];
+
+    // the actuators: every block's own gradient updater, rebuilt around a decided rate
+    this.originals = new GradientUpdater<?>[blocks.size()];
+    this.actuators = new GovernedUpdater[blocks.size()];
+    for (int b = 0; b < blocks.size(); b++) {
+      UpdaterBlock ub = blocks.get(b);
+      originals[b] = ub.getGradientUpdater();
+      actuators[b] = actuator(ub, originals[b], index);
+    }
+    this.lastActuator = actuators.length == 0 ? null : actuators[actuators.length - 1];
+    if (method == null && Arrays.stream(actuators).noneMatch(a -> a.rate != null)) {
+      throw new IllegalArgumentException(
+          "the network has no trained parameter whose updater has a learning rate; Governor"
+              + " decides the learning rate and needs one (Adam, Sgd, Nesterovs, ...)");
+    }
+
+    INDArray state = updater.getStateViewArray();
+    this.undoParams = undo ? params.dup() : null;
+    this.undoState = undo && state != null ? state.dup() : null;
+    this.lg = new double[layerCount];
+    this.lp = new double[layerCount];
+    this.lu = new double[layerCount];
+    this.epochBase = net.epochCount();
     this.origin =
         new Snapshot(
             -1,
@@ -180,18 +302,112 @@ final class GovernedStep {
             state == null ? null : state.dup(),
             net.iteration(),
             method == null ? null : method.copy());
+
+    for (int b = 0; b < blocks.size(); b++) {
+      blocks.get(b).setGradientUpdater(actuators[b]);
+    }
+    model.addListeners(listener);
+  }
+
+  /**
+   * The trainable layer a block's parameter belongs to: the layer itself in a MultiLayerNetwork's
+   * updater, its vertex (same name) in a ComputationGraph's.
+   */
+  private int layerIndex(Map<Trainable, Integer> index, UpdaterBlock.ParamState s) {
+    Integer l = index.get(s.getLayer());
+    if (l == null) {
+      String name = s.getLayer().getConfig().getLayerName();
+      for (int i = 0; i < layerCount && name != null; i++) {
+        if (name.equals(net.layers[i].getConfig().getLayerName())) {
+          index.put(s.getLayer(), i);
+          return i;
+        }
+      }
+    }
+    if (l == null) {
+      throw new IllegalArgumentException(
+          "parameter "
+              + s.getParamName()
+              + " of an updater block belongs to no trainable layer of the "
+              + model.getClass().getSimpleName());
+    }
+    return l;
+  }
+
+  /** The governed wrapper of block {@code ub}; validates its updater for the decided rate. */
+  private GovernedUpdater actuator(
+      UpdaterBlock ub, GradientUpdater<?> original, Map<Trainable, Integer> index) {
+    List<UpdaterBlock.ParamState> trained = new ArrayList<>();
+    for (UpdaterBlock.ParamState s : ub.getLayersAndVariablesInBlock()) {
+      if (s.getLayer().updaterDivideByMinibatch(s.getParamName())) {
+        trained.add(s);
+      }
+    }
+    int n = trained.size();
+    int[] layer = new int[n];
+    INDArray[] p = new INDArray[n];
+    INDArray[] g = new INDArray[n];
+    for (int k = 0; k < n; k++) {
+      layer[k] = layerIndex(index, trained.get(k));
+      p[k] = trained.get(k).getParamView();
+      g[k] = trained.get(k).getGradView();
+    }
+    IUpdater config = original.getConfig();
+    if (method != null || n == 0 || config instanceof NoOp) {
+      // learning-rate-free method (the block is Sgd(1.0), checked), running statistics, or
+      // parameters the user froze with NoOp: DL4J's own updater as it is
+      return new GovernedUpdater(original, null, layer, p, g);
+    }
+    String where =
+        "layer " + net.layerNames[layer[0]] + " parameter " + trained.get(0).getParamName();
+    if (!config.hasLearningRate()) {
+      throw new IllegalArgumentException(
+          where
+              + " uses updater "
+              + config
+              + ", which has no learning rate; Governor decides the learning rate and needs one"
+              + " (Adam, Sgd, Nesterovs, ...)");
+    }
+    ISchedule own = ownSchedule(config);
+    if (own != null) {
+      throw new IllegalArgumentException(
+          where
+              + ": the updater's own learning-rate schedule "
+              + own
+              + " would be overridden by the policy's decisions; remove it from the updater (or"
+              + " express it as the policy) before Governor.attach");
+    }
+    DecidedRate rate = new DecidedRate(config.getLearningRate(0, 0));
+    IUpdater copy = config.clone();
+    copy.setLrAndSchedule(rate.value, rate);
+    GradientUpdater<?> delegate = copy.instantiate(ub.getUpdaterView(), false);
+    return new GovernedUpdater(delegate, rate, layer, p, g);
+  }
+
+  /** The updater configuration's learning-rate schedule, or null (DL4J updaters name it alike). */
+  private static ISchedule ownSchedule(IUpdater config) {
+    try {
+      Method m = config.getClass().getMethod("getLearningRateSchedule");
+      Object s = m.invoke(config);
+      return s instanceof ISchedule sch ? sch : null;
+    } catch (NoSuchMethodException e) {
+      return null;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot read the learning-rate schedule of " + config, e);
+    }
   }
 
   /**
    * The flat optimizers address layer l as the range [offset_l, offset_l + length_l) of the flat
    * parameter and gradient vectors; DL4J lays the trainable layers out in this order (checked).
    */
-  private void requireContiguousLayers(long[] lengths) {
+  private void requireContiguousLayers(long[] lengths, INDArray grad) {
     long off = 0;
     for (int i = 0; i < layerCount; i++) {
-      if (layerParams[i].offset() - params.offset() != off
-          || layerGrads[i].offset() - grad.offset() != off
-          || layerParams[i].elementWiseStride() != 1) {
+      Trainable t = net.layers[i];
+      if (t.params().offset() - params.offset() != off
+          || t.getGradientsViewArray().offset() - grad.offset() != off
+          || t.params().elementWiseStride() != 1) {
         throw new IllegalArgumentException(
             "optimizer "
                 + optimizer.name()
@@ -214,6 +430,553 @@ final class GovernedStep {
     }
   }
 
+  // ---- the decided rate and the governed gradient updater ----
+
+  /**
+   * A learning-rate schedule whose value is the current decision: the policy sets it after every
+   * step; DL4J's updater reads it at the next. It exists only inside the governed updater (never in
+   * the network's configuration, so it is never serialized).
+   */
+  static final class DecidedRate implements ISchedule {
+    double value;
+
+    DecidedRate(double value) {
+      this.value = value;
+    }
+
+    @Override
+    public double valueAt(int iteration, int epoch) {
+      return value;
+    }
+
+    /** The same live rate: DL4J clones schedules with their configuration. */
+    @Override
+    public ISchedule clone() {
+      return this;
+    }
+
+    @Override
+    public String toString() {
+      return "DecidedRate(" + value + ")";
+    }
+  }
+
+  /**
+   * One updater block's gradient updater: DL4J's own (at the decided rate when {@code rate} is
+   * set), then Governor's additions to the block's update.
+   */
+  final class GovernedUpdater implements GradientUpdater<IUpdater> {
+    final GradientUpdater<?> delegate;
+    final DecidedRate rate;
+    final int[] layer;
+    final INDArray[] paramViews;
+    final INDArray[] gradViews;
+    double baseMultiplier = 1.0;
+
+    GovernedUpdater(
+        GradientUpdater<?> delegate,
+        DecidedRate rate,
+        int[] layer,
+        INDArray[] paramViews,
+        INDArray[] gradViews) {
+      this.delegate = delegate;
+      this.rate = rate;
+      this.layer = layer;
+      this.paramViews = paramViews;
+      this.gradViews = gradViews;
+    }
+
+    @Override
+    public IUpdater getConfig() {
+      return delegate.getConfig();
+    }
+
+    @Override
+    public void setState(Map<String, INDArray> stateMap, boolean initialize) {
+      delegate.setState(stateMap, initialize);
+    }
+
+    @Override
+    public Map<String, INDArray> getState() {
+      return delegate.getState();
+    }
+
+    @Override
+    public void setStateViewArray(
+        INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
+      delegate.setStateViewArray(viewArray, gradientShape, gradientOrder, initialize);
+    }
+
+    @Override
+    public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+      if (!measured) {
+        throw new IllegalStateException(
+            "Governor's listener did not see this step's gradient: it was removed from the"
+                + " network's listeners (setListeners replaces them all; add yours with"
+                + " addListeners) or the network is trained by another optimizer; close() the"
+                + " Governor to train without it");
+      }
+      delegate.applyUpdater(gradient, iteration, epoch);
+      if (rate != null) {
+        addToUpdate();
+      }
+      if (method != null && this == lastActuator) {
+        methodUpdate();
+      }
+    }
+
+    /** Per-layer multipliers that differ from the block's, and decoupled weight decay. */
+    private void addToUpdate() {
+      double wd = h.weightDecay();
+      boolean layered = h.layerCount() != 0;
+      if (!layered && !(wd > 0)) {
+        return;
+      }
+      for (int k = 0; k < gradViews.length; k++) {
+        double m = layered ? multipliers[layer[k]] : 1.0;
+        INDArray u = gradViews[k];
+        if (m != baseMultiplier) {
+          // DL4J's updaters are proportional to their rate (Nesterovs at a constant rate too)
+          u.muli(m / baseMultiplier);
+        }
+        if (wd > 0) {
+          Nd4j.getBlasWrapper()
+              .level1()
+              .axpy(u.length(), h.layerLr(layer[k]) * wd, paramViews[k], u);
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "GovernedUpdater(" + delegate + ")";
+    }
+  }
+
+  /**
+   * The learning-rate-free optimizer's step: Δθ from the mean clipped gradient (now in the gradient
+   * view); DL4J then subtracts it.
+   */
+  private void methodUpdate() {
+    if (h.layerCount() == 0) {
+      Arrays.fill(mult, 1.0);
+    } else {
+      System.arraycopy(multipliers, 0, mult, 0, layerCount);
+    }
+    method.step(params1d, grad1d, paramSegments, gradSegments, h.lr(), mult, h.weightDecay());
+  }
+
+  // ---- the listener ----
+
+  private final class Listener extends BaseTrainingListener {
+    @Override
+    public void onGradientCalculation(Model m) {
+      if (m == model && !closed) {
+        measureGradient();
+      }
+    }
+
+    @Override
+    public void iterationDone(Model m, int iteration, int epoch) {
+      if (m == model && !closed && measured) {
+        finishStep(epoch);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Governor";
+    }
+  }
+
+  private static double sq(double x) {
+    return x * x;
+  }
+
+  private void measureGradient() {
+    if (sink == null && !inStep) {
+      throw new IllegalStateException(
+          "this network is trained by a Dl4jTrainer, whose step() runs its fit; close() the"
+              + " trainer to train the network otherwise");
+    }
+    if (eval) {
+      throw new IllegalStateException(
+          "step "
+              + step
+              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
+              + " trainMode() first");
+    }
+    if (updater != net.updater()) {
+      throw new IllegalStateException(
+          "the network's updater was replaced while Governor was attached (setLearningRate,"
+              + " setUpdater or a new solver rebuild it), so the decided rates cannot reach it;"
+              + " close() the Governor before changing the updater");
+    }
+    batchSize = model.batchSize();
+    loss = model.score();
+    double psq = 0;
+    for (int i = 0; i < layerCount; i++) {
+      double s = 0;
+      for (INDArray a : layerParams[i]) {
+        s += sq(norm(a));
+      }
+      lp[i] = Math.sqrt(s);
+      psq += s;
+    }
+    paramNorm = Math.sqrt(psq);
+    if (ringSize > 0 && step % snapshotEvery == 0 && Double.isFinite(paramNorm)) {
+      pushSnapshot(step);
+    }
+    if (undo) {
+      undoParams.assign(params);
+      if (undoState != null) {
+        undoState.assign(updater.getStateViewArray());
+      }
+      undoIteration = net.iteration();
+      if (method != null) {
+        method.copyTo(undoMethod);
+      }
+      undoValid = true;
+    }
+
+    // the gradient views hold the batch SUM (DL4J's updater divides); norms are of the mean
+    double inv = 1.0 / batchSize;
+    double gsq = 0;
+    for (int i = 0; i < layerCount; i++) {
+      double s = 0;
+      for (INDArray a : layerGrads[i]) {
+        s += sq(norm(a) * inv);
+      }
+      lg[i] = Math.sqrt(s);
+      gsq += s;
+    }
+    gradNorm = Math.sqrt(gsq);
+
+    alignment = Double.NaN;
+    sharpness = Double.NaN;
+    if (measureAlignment) {
+      if (prevGrads == null) {
+        prevGrads = new INDArray[layerCount][];
+        for (int i = 0; i < layerCount; i++) {
+          prevGrads[i] = new INDArray[layerGrads[i].length];
+          for (int k = 0; k < layerGrads[i].length; k++) {
+            prevGrads[i][k] = layerGrads[i][k].dup();
+          }
+        }
+      } else {
+        double dotSum = 0;
+        for (int i = 0; i < layerCount; i++) {
+          for (int k = 0; k < layerGrads[i].length; k++) {
+            if (havePrev) {
+              dotSum += Nd4j.getBlasWrapper().dot(layerGrads[i][k], prevGrads[i][k]);
+            }
+            prevGrads[i][k].assign(layerGrads[i][k]);
+          }
+        }
+        if (havePrev) {
+          double dot = dotSum * inv * prevInv;
+          alignment = dot / (gradNorm * Math.sqrt(prevGradNormSq));
+          sharpness = Math.sqrt(Math.max(0, gsq + prevGradNormSq - 2 * dot)) / prevUpdateNorm;
+        }
+      }
+      prevInv = inv;
+      prevGradNormSq = gsq;
+      havePrev = true;
+    }
+
+    if (h.clipping() && gradNorm > h.clip()) {
+      double f = h.clip() / gradNorm;
+      for (INDArray[] l : layerGrads) {
+        for (INDArray a : l) {
+          a.muli(f);
+        }
+      }
+    }
+    measured = true;
+  }
+
+  private void finishStep(int epoch) {
+    Observation o;
+    try {
+      double usq = 0;
+      for (int i = 0; i < layerCount; i++) {
+        double s = 0;
+        for (INDArray a : layerGrads[i]) {
+          s += sq(norm(a));
+        }
+        lu[i] = Math.sqrt(s);
+        usq += s;
+      }
+      double updateNorm = Math.sqrt(usq);
+      prevUpdateNorm = updateNorm;
+      o =
+          Observation.builder(step)
+              .epoch(stepEpoch >= 0 ? stepEpoch : epoch)
+              .loss(loss)
+              .gradNorm(gradNorm)
+              .paramNorm(paramNorm)
+              .updateNorm(updateNorm)
+              .alignment(alignment)
+              .sharpness(sharpness)
+              .valLoss(valLoss)
+              .batchSize(batchSize)
+              .applied(h)
+              .layerGradNorms(lg)
+              .layerParamNorms(lp)
+              .layerUpdateNorms(lu)
+              .build();
+    } finally {
+      measured = false;
+      valLoss = Double.NaN;
+    }
+    if (sink == null) {
+      observed = o;
+      return;
+    }
+    inIterationDone = true;
+    try {
+      sink.stepDone(o);
+    } finally {
+      inIterationDone = false;
+    }
+  }
+
+  // ---- driving it ----
+
+  /**
+   * Makes the network trainable by its own {@code fit}: every step's observation goes to {@code s}
+   * from {@code iterationDone}, which may call {@link #apply} there for the next step.
+   */
+  void sink(Sink s) {
+    this.sink = s;
+  }
+
+  /**
+   * Sets the rates of step {@code next} to {@code hp} and carries out its guard action now (inside
+   * {@code iterationDone} or between steps).
+   *
+   * @throws IllegalArgumentException when {@code hp} has per-layer multipliers for another number
+   *     of layers (nothing changes then)
+   */
+  void apply(long next, Hyperparameters hp) {
+    if (hp.layerCount() != 0 && hp.layerCount() != layerCount) {
+      throw new IllegalArgumentException(
+          "layerLrMultipliers must have "
+              + layerCount
+              + " entries (one per trainable layer), but had "
+              + hp.layerCount());
+    }
+    this.h = hp;
+    this.step = next;
+    this.multipliers = hp.layerLrMultipliers();
+    if (method == null) {
+      for (GovernedUpdater a : actuators) {
+        if (a.rate != null) {
+          double m = hp.layerCount() == 0 ? 1.0 : multipliers[a.layer[0]];
+          a.baseMultiplier = m;
+          a.rate.value = hp.lr() * m;
+        }
+      }
+    }
+    switch (hp.action()) {
+      case SKIP -> skip(next);
+      case ROLLBACK -> rollback(next);
+      case RESET -> {
+        restore(origin);
+        ring.clear();
+        events.add(
+            new TrainerEvent(
+                next,
+                EventKind.RESET,
+                next - 1,
+                "restored the start state (discarded steps 0.." + (next - 1) + ")"));
+      }
+      default -> {}
+    }
+  }
+
+  /**
+   * Runs step {@code step} on {@code batch} with {@code hp} (its guard action first) through the
+   * network's own {@code fit} and returns its observation.
+   *
+   * @param epoch the epoch of the step; the network's epoch count is set to its count at
+   *     construction plus {@code epoch} before the step (as DL4J's {@code fit(iterator)} counts)
+   * @param val a validation batch whose loss is measured before the update, or null
+   * @throws IllegalArgumentException when {@code hp} has per-layer multipliers for another number
+   *     of layers
+   */
+  Observation step(long step, int epoch, DataSet batch, Hyperparameters hp, DataSet val) {
+    if (closed) {
+      throw new IllegalStateException("this trainer is closed");
+    }
+    if (eval) {
+      throw new IllegalStateException(
+          "step "
+              + step
+              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
+              + " trainMode() first");
+    }
+    apply(step, hp);
+    double v = Double.NaN;
+    if (val != null) {
+      boolean swap = optimizer.hasEvalPoint();
+      if (swap) {
+        evalMode();
+      }
+      v = net.score(val);
+      if (swap) {
+        trainMode();
+      }
+    }
+    int e = epochBase + epoch;
+    if (net.epochCount() != e) {
+      net.setEpochCount(e);
+    }
+    valLoss = v;
+    stepEpoch = epoch;
+    observed = null;
+    inStep = true;
+    try {
+      net.fit(batch);
+    } finally {
+      inStep = false;
+      stepEpoch = -1;
+      valLoss = Double.NaN;
+    }
+    Observation o = observed;
+    observed = null;
+    if (o == null) {
+      throw new IllegalStateException(
+          "the network's fit ran no step on batch " + step + " (its listeners were replaced?)");
+    }
+    return o;
+  }
+
+  /** The step that runs next (its index in the observations). */
+  long nextStep() {
+    return step;
+  }
+
+  /** The hyperparameters the next step runs with (null before the first {@link #apply}). */
+  Hyperparameters hyperparameters() {
+    return h;
+  }
+
+  /**
+   * Sets the iteration count that the next step runs with: inside {@code iterationDone} DL4J adds
+   * one afterwards.
+   */
+  private void setNextIteration(int iteration) {
+    net.setIteration(inIterationDone ? iteration - 1 : iteration);
+  }
+
+  private void skip(long at) {
+    if (undoValid) {
+      params.assign(undoParams);
+      if (undoState != null) {
+        updater.getStateViewArray().assign(undoState);
+      }
+      if (method != null) {
+        method.restore(undoMethod);
+      }
+      setNextIteration(undoIteration);
+      undoValid = false;
+      prevUpdateNorm = Double.NaN;
+      events.add(
+          new TrainerEvent(at, EventKind.SKIP, at - 1, "undid the update of step " + (at - 1)));
+    } else if (!ring.isEmpty()) {
+      Snapshot s = ring.peekLast();
+      restore(s);
+      events.add(
+          new TrainerEvent(
+              at,
+              EventKind.ROLLBACK,
+              s.step(),
+              "skip without an undo buffer: restored the snapshot of step " + s.step()));
+    } else {
+      events.add(new TrainerEvent(at, EventKind.SKIP, Double.NaN, "nothing to undo"));
+    }
+  }
+
+  private void rollback(long at) {
+    if (ring.isEmpty()) {
+      events.add(
+          new TrainerEvent(at, EventKind.ROLLBACK, Double.NaN, "no snapshot to roll back to"));
+    } else {
+      Snapshot s = ring.peekLast();
+      restore(s);
+      events.add(
+          new TrainerEvent(
+              at, EventKind.ROLLBACK, s.step(), "restored the snapshot of step " + s.step()));
+    }
+  }
+
+  private void restore(Snapshot s) {
+    params.assign(s.params());
+    INDArray state = updater.getStateViewArray();
+    if (state != null && s.updaterState() != null) {
+      state.assign(s.updaterState());
+    }
+    if (method != null) {
+      method.restore(s.optimizerState());
+    }
+    setNextIteration(s.iteration());
+    undoValid = false;
+    havePrev = false;
+    prevUpdateNorm = Double.NaN;
+  }
+
+  private void pushSnapshot(long at) {
+    Snapshot s;
+    INDArray state = updater.getStateViewArray();
+    if (ring.size() >= ringSize) {
+      Snapshot old = ring.pollFirst();
+      old.params().assign(params);
+      if (state != null) {
+        old.updaterState().assign(state);
+      }
+      if (method != null) {
+        method.copyTo(old.optimizerState());
+      }
+      s = new Snapshot(at, old.params(), old.updaterState(), net.iteration(), old.optimizerState());
+    } else {
+      s =
+          new Snapshot(
+              at,
+              params.dup(),
+              state == null ? null : state.dup(),
+              net.iteration(),
+              method == null ? null : method.copy());
+    }
+    ring.addLast(s);
+  }
+
+  /**
+   * ‖a‖₂ of a contiguous FLOAT/DOUBLE vector as √(a·a) with BLAS {@code dot}, falling back to BLAS
+   * {@code nrm2} (double accumulation, overflow-safe) when a·a is not in [1e-24, +Inf): that covers
+   * NaN (NaN stays NaN), ±Inf (+Inf), a sum of squares that overflowed float (a·a is a sum of
+   * non-negative terms, so any overflow makes it +Inf) and all-zero or tiny vectors whose squares
+   * underflow. Measured on the MLP's three layers (235k parameters; calling-thread CPU, one thread;
+   * {@code StepCostProbe}): ND4J's {@code norm2Number} 150 µs with 2.3e-5 relative error on the
+   * 201k-parameter layer (float accumulation), {@code nrm2} 27 µs and 4e-8, {@code dot} 11 µs and
+   * 1.4e-7 against a double-precision reference. Other data types and strided views use {@code
+   * norm2Number}.
+   */
+  static double norm(INDArray a) {
+    DataType t = a.dataType();
+    if ((t == DataType.FLOAT || t == DataType.DOUBLE) && a.elementWiseStride() == 1) {
+      Level1 blas = Nd4j.getBlasWrapper().level1();
+      double sq = blas.dot(a.length(), 1.0, a, a);
+      if (sq >= 1e-24 && sq < Double.POSITIVE_INFINITY) {
+        return Math.sqrt(sq);
+      }
+      return blas.nrm2(a);
+    }
+    return a.norm2Number().doubleValue();
+  }
+
+  // ---- modes and accessors ----
+
   /** The optimizer. */
   Dl4jOptimizer optimizer() {
     return optimizer;
@@ -226,7 +989,7 @@ final class GovernedStep {
 
   /**
    * Sets the network's parameters to the evaluation point (Schedule-Free: x; otherwise the
-   * parameters are already it). Idempotent; {@link #step} refuses to run until {@link #trainMode}.
+   * parameters are already it). Idempotent; a step refuses to run until {@link #trainMode}.
    */
   void evalMode() {
     if (!eval && method != null) {
@@ -280,321 +1043,37 @@ final class GovernedStep {
   }
 
   /**
-   * Runs step {@code step} on {@code batch} with {@code h} and returns its observation.
-   *
-   * @param val a validation batch whose loss is measured before the update, or null
-   * @throws IllegalArgumentException when {@code h} has per-layer multipliers for another number of
-   *     layers
+   * Detaches: DL4J's own gradient updaters and the listeners without this one are put back; the
+   * network stays usable and trains as plain DL4J. Idempotent.
    */
-  Observation step(long step, int epoch, DataSet batch, Hyperparameters h, DataSet val) {
-    if (h.layerCount() != 0 && h.layerCount() != layerCount) {
-      throw new IllegalArgumentException(
-          "layerLrMultipliers must have "
-              + layerCount
-              + " entries (one per trainable layer), but had "
-              + h.layerCount());
+  @Override
+  public void close() {
+    if (closed) {
+      return;
     }
-    if (eval) {
-      throw new IllegalStateException(
-          "step "
-              + step
-              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
-              + " trainMode() first");
-    }
-    applyAction(step, h.action());
-    int batchSize = (int) batch.getFeatures().size(0);
-
-    double paramSq = 0;
-    for (int i = 0; i < layerCount; i++) {
-      double n = norm(layerParams[i]);
-      lp[i] = n;
-      paramSq += n * n;
-    }
-    double paramNorm = Math.sqrt(paramSq);
-    if (ringSize > 0 && step % snapshotEvery == 0 && Double.isFinite(paramNorm)) {
-      pushSnapshot(step);
-    }
-    double valLoss = Double.NaN;
-    if (val != null) {
-      boolean swap = optimizer.hasEvalPoint();
-      if (swap) {
-        evalMode();
-      }
-      valLoss = net.score(val);
-      if (swap) {
-        trainMode();
-      }
-    }
-    double loss = net.computeGradientAndScore(batch);
-    if (undo) {
-      // taken here rather than before the forward/backward pass (which changes neither the
-      // parameters nor the updater state nor the iteration): same contents, and parameters and
-      // state are then still in cache for the updater that reads them next
-      undoParams.assign(params);
-      if (undoState != null) {
-        undoState.assign(net.updater().getStateViewArray());
-      }
-      undoIteration = net.iteration();
-      if (method != null) {
-        method.copyTo(undoMethod);
-      }
-      undoValid = true;
-    }
-
-    // The gradient view holds the batch SUM; the updater divides by the batch size. Norms are of
-    // the mean gradient.
-    double inv = 1.0 / batchSize;
-    double gradSq = 0;
-    for (int i = 0; i < layerCount; i++) {
-      double n = norm(layerGrads[i]) * inv;
-      lg[i] = n;
-      gradSq += n * n;
-    }
-    double gradNorm = Math.sqrt(gradSq);
-
-    double alignment = Double.NaN;
-    double sharpness = Double.NaN;
-    if (measureAlignment) {
-      // prevGrad holds the previous step's gradient SUM; its mean's squared norm is prevGradNormSq
-      if (prevGrad == null) {
-        prevGrad = grad.dup();
-      } else {
-        if (havePrev) {
-          double dot = Nd4j.getBlasWrapper().dot(grad, prevGrad) * inv * prevInv;
-          alignment = dot / (gradNorm * Math.sqrt(prevGradNormSq));
-          double diffSq = gradSq + prevGradNormSq - 2 * dot;
-          sharpness = Math.sqrt(Math.max(0, diffSq)) / prevUpdateNorm;
-        }
-        prevGrad.assign(grad);
-      }
-      prevInv = inv;
-      prevGradNormSq = gradSq;
-      havePrev = true;
-    }
-
-    if (h.clipping() && gradNorm > h.clip()) {
-      grad.muli(h.clip() / gradNorm);
-    }
-
-    int iteration = net.iteration();
-    int netEpoch = net.epochCount();
-    net.updater().update(net.gradient(), iteration, netEpoch, batchSize, net.mgr());
-
-    double updateNorm = method != null ? methodUpdate(h) : scaledUpdate(h, iteration, netEpoch);
-    prevUpdateNorm = updateNorm;
-    net.setIteration(iteration + 1);
-    if (netEpoch != epoch) {
-      net.setEpochCount(epoch);
-    }
-
-    return Observation.builder(step)
-        .epoch(epoch)
-        .loss(loss)
-        .gradNorm(gradNorm)
-        .paramNorm(paramNorm)
-        .updateNorm(updateNorm)
-        .alignment(alignment)
-        .sharpness(sharpness)
-        .valLoss(valLoss)
-        .batchSize(batchSize)
-        .applied(h)
-        .layerGradNorms(lg)
-        .layerParamNorms(lp)
-        .layerUpdateNorms(lu)
-        .build();
-  }
-
-  /**
-   * The learning-rate-free optimizer's step: Δθ from the mean clipped gradient (now in the gradient
-   * view), θ ← θ − Δθ; returns ‖Δθ‖.
-   */
-  private double methodUpdate(Hyperparameters h) {
-    if (h.layerCount() == 0) {
-      Arrays.fill(mult, 1.0);
-    } else {
-      System.arraycopy(h.layerLrMultipliers(), 0, mult, 0, layerCount);
-    }
-    method.step(params1d, grad1d, paramSegments, gradSegments, h.lr(), mult, h.weightDecay());
-    double updSq = 0;
-    for (int i = 0; i < layerCount; i++) {
-      double n = norm(layerGrads[i]);
-      lu[i] = n;
-      updSq += n * n;
-    }
-    params.subi(grad);
-    return Math.sqrt(updSq);
-  }
-
-  /**
-   * The network's own updater's output u (now in the gradient view) scaled by η_l/η₀ with decoupled
-   * weight decay; θ ← θ − Δθ; returns ‖Δθ‖.
-   */
-  private double scaledUpdate(Hyperparameters h, int iteration, int netEpoch) {
-    double wd = h.weightDecay();
-    double updSq = 0;
-    boolean unitScales = true;
-    for (int i = 0; i < layerCount; i++) {
-      double lr = h.layerLr(i);
-      double scale = lr / net.unitLr(i, iteration, netEpoch);
-      INDArray u = layerGrads[i];
-      double n;
-      if (wd > 0) {
-        if (scale != 1.0) {
-          u.muli(scale);
-        }
-        Nd4j.getBlasWrapper().level1().axpy(u.length(), lr * wd, layerParams[i], u);
-        n = norm(u);
-      } else {
-        // Δθ_l = scale·u_l is applied below in one pass (axpy) instead of scaling u_l in place
-        // first and subtracting after: ‖Δθ_l‖ = |scale|·‖u_l‖.
-        n = Math.abs(scale) * norm(u);
-        unitScales &= scale == 1.0;
-      }
-      scales[i] = scale;
-      lu[i] = n;
-      updSq += n * n;
-    }
-    if (wd > 0 || unitScales) {
-      params.subi(grad); // what DL4J's own step does: θ ← θ − u
-    } else {
-      for (int i = 0; i < layerCount; i++) {
-        Nd4j.getBlasWrapper()
-            .level1()
-            .axpy(layerParams[i].length(), -scales[i], layerGrads[i], layerParams[i]);
-      }
-    }
-    return Math.sqrt(updSq);
-  }
-
-  private double prevGradNormSq = Double.NaN;
-  private double prevInv = Double.NaN;
-
-  /**
-   * ‖a‖₂ of a contiguous FLOAT/DOUBLE vector as √(a·a) with BLAS {@code dot}, falling back to BLAS
-   * {@code nrm2} (double accumulation, overflow-safe) when a·a is not in [1e-24, +Inf): that covers
-   * NaN (NaN stays NaN), ±Inf (+Inf), a sum of squares that overflowed float (a·a is a sum of
-   * non-negative terms, so any overflow makes it +Inf) and all-zero or tiny vectors whose squares
-   * underflow. Measured on the MLP's three layers (235k parameters; calling-thread CPU, one thread;
-   * {@code StepCostProbe}): ND4J's {@code norm2Number} 150 µs with 2.3e-5 relative error on the
-   * 201k-parameter layer (float accumulation), {@code nrm2} 27 µs and 4e-8, {@code dot} 11 µs and
-   * 1.4e-7 against a double-precision reference. Other data types and strided views use {@code
-   * norm2Number}.
-   */
-  static double norm(INDArray a) {
-    DataType t = a.dataType();
-    if ((t == DataType.FLOAT || t == DataType.DOUBLE) && a.elementWiseStride() == 1) {
-      Level1 blas = Nd4j.getBlasWrapper().level1();
-      double sq = blas.dot(a.length(), 1.0, a, a);
-      if (sq >= 1e-24 && sq < Double.POSITIVE_INFINITY) {
-        return Math.sqrt(sq);
-      }
-      return blas.nrm2(a);
-    }
-    return a.norm2Number().doubleValue();
-  }
-
-  private void applyAction(long step, GuardAction action) {
-    switch (action) {
-      case SKIP -> {
-        if (undoValid) {
-          params.assign(undoParams);
-          if (undoState != null) {
-            net.updater().getStateViewArray().assign(undoState);
-          }
-          if (method != null) {
-            method.restore(undoMethod);
-          }
-          net.setIteration(undoIteration);
-          undoValid = false;
-          prevUpdateNorm = Double.NaN;
-          events.add(
-              new TrainerEvent(
-                  step, EventKind.SKIP, step - 1, "undid the update of step " + (step - 1)));
-        } else if (!ring.isEmpty()) {
-          Snapshot s = ring.peekLast();
-          restore(s);
-          events.add(
-              new TrainerEvent(
-                  step,
-                  EventKind.ROLLBACK,
-                  s.step(),
-                  "skip without an undo buffer: restored the snapshot of step " + s.step()));
-        } else {
-          events.add(new TrainerEvent(step, EventKind.SKIP, Double.NaN, "nothing to undo"));
+    closed = true;
+    if (updater == net.updater()) {
+      for (int b = 0; b < blocks.size(); b++) {
+        if (blocks.get(b).getGradientUpdater() == actuators[b]) {
+          blocks.get(b).setGradientUpdater(originals[b]);
         }
       }
-      case ROLLBACK -> {
-        if (ring.isEmpty()) {
-          events.add(
-              new TrainerEvent(
-                  step, EventKind.ROLLBACK, Double.NaN, "no snapshot to roll back to"));
-        } else {
-          Snapshot s = ring.peekLast();
-          restore(s);
-          events.add(
-              new TrainerEvent(
-                  step, EventKind.ROLLBACK, s.step(), "restored the snapshot of step " + s.step()));
-        }
-      }
-      case RESET -> {
-        restore(origin);
-        ring.clear();
-        events.add(
-            new TrainerEvent(
-                step,
-                EventKind.RESET,
-                step - 1,
-                "restored the start state (discarded steps 0.." + (step - 1) + ")"));
-      }
-      default -> {}
     }
+    List<TrainingListener> rest = new ArrayList<>(net.listeners());
+    rest.removeIf(l -> l == listener);
+    model.setListeners(rest);
   }
 
-  private void restore(Snapshot s) {
-    params.assign(s.params());
-    INDArray state = net.updater().getStateViewArray();
-    if (state != null && s.updaterState() != null) {
-      state.assign(s.updaterState());
-    }
-    if (method != null) {
-      method.restore(s.optimizerState());
-    }
-    net.setIteration(s.iteration());
-    undoValid = false;
-    havePrev = false;
-    prevUpdateNorm = Double.NaN;
-  }
-
-  private void pushSnapshot(long step) {
-    Snapshot s;
-    INDArray state = net.updater().getStateViewArray();
-    if (ring.size() >= ringSize) {
-      Snapshot old = ring.pollFirst();
-      old.params().assign(params);
-      if (state != null) {
-        old.updaterState().assign(state);
-      }
-      if (method != null) {
-        method.copyTo(old.optimizerState());
-      }
-      s =
-          new Snapshot(
-              step, old.params(), old.updaterState(), net.iteration(), old.optimizerState());
-    } else {
-      s =
-          new Snapshot(
-              step,
-              params.dup(),
-              state == null ? null : state.dup(),
-              net.iteration(),
-              method == null ? null : method.copy());
-    }
-    ring.addLast(s);
+  boolean isClosed() {
+    return closed;
   }
 
   // ---- checkpoint support ----
 
-  /** The state beyond the model that a checkpoint must hold for an exact resume. */
+  /**
+   * The state beyond the model that a checkpoint must hold for an exact resume; {@code prevGrad} is
+   * the previous measured gradient, the layers' views concatenated in layer order.
+   */
   record Extra(
       boolean havePrev,
       double prevUpdateNorm,
@@ -609,12 +1088,22 @@ final class GovernedStep {
       List<Snapshot> ring) {}
 
   Extra extra() {
+    INDArray prev = null;
+    if (prevGrads != null) {
+      List<INDArray> all = new ArrayList<>();
+      for (INDArray[] l : prevGrads) {
+        for (INDArray a : l) {
+          all.add(a.reshape(a.length()));
+        }
+      }
+      prev = Nd4j.concat(0, all.toArray(new INDArray[0]));
+    }
     return new Extra(
         havePrev,
         prevUpdateNorm,
         prevGradNormSq,
         prevInv,
-        prevGrad,
+        prev,
         undoValid,
         undoIteration,
         undoParams,
@@ -629,10 +1118,23 @@ final class GovernedStep {
     prevGradNormSq = e.prevGradNormSq();
     prevInv = e.prevInv();
     if (e.prevGrad() != null) {
-      if (prevGrad == null) {
-        prevGrad = e.prevGrad().dup();
-      } else {
-        prevGrad.assign(e.prevGrad());
+      INDArray flat = e.prevGrad().reshape(e.prevGrad().length());
+      if (prevGrads == null) {
+        prevGrads = new INDArray[layerCount][];
+        for (int i = 0; i < layerCount; i++) {
+          prevGrads[i] = new INDArray[layerGrads[i].length];
+          for (int k = 0; k < layerGrads[i].length; k++) {
+            prevGrads[i][k] = layerGrads[i][k].dup();
+          }
+        }
+      }
+      long off = 0;
+      for (INDArray[] l : prevGrads) {
+        for (INDArray a : l) {
+          long n = a.length();
+          a.assign(flat.get(NDArrayIndex.interval(off, off + n)).reshape(a.shape()));
+          off += n;
+        }
       }
     }
     undoValid = e.undoValid() && undo;

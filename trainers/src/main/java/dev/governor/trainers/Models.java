@@ -17,11 +17,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * The built-in models. With the default optimizer both use Adam (β₁ 0.9, β₂ 0.999, ε 1e-8)
- * configured with learning rate {@link #UNIT_LR}: the governed step scales the updater's output by
- * {@code η / UNIT_LR}, so the configured rate is only the unit (and what plain {@code fit} uses on
- * a saved model). With a learning-rate-free {@link Dl4jOptimizer} the updater is {@code Sgd(1.0)}
- * and the optimizer computes the step ({@link Dl4jOptimizer#networkUpdater()}). No regularization
- * is configured: weight decay is applied by the governed step (for Adam decoupled, AdamW).
+ * configured with learning rate {@link #UNIT_LR}: governed, DL4J's Adam runs at the decided rate
+ * instead, so the configured rate is only the default (and what plain {@code fit} uses on a saved
+ * model). With a learning-rate-free {@link Dl4jOptimizer} the updater is {@code Sgd(1.0)} and the
+ * optimizer computes the step ({@link Dl4jOptimizer#networkUpdater()}). No regularization is
+ * configured: weight decay is applied by the governed step (for Adam decoupled, AdamW).
  */
 public final class Models {
   private Models() {}

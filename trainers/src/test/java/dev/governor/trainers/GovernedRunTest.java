@@ -109,7 +109,9 @@ class GovernedRunTest {
       MultiLayerNetwork loaded = ModelSerializer.restoreMultiLayerNetwork(f.toFile(), true);
       assertEquals(net.params(), loaded.params());
       assertEquals(net.getUpdater().getStateViewArray(), loaded.getUpdater().getStateViewArray());
-      // governed training continues identically on the loaded copy
+      // governed training continues identically on the loaded copy (one attachment per network:
+      // the trainer's is closed first)
+      t.close();
       GovernedStep original = new GovernedStep(Net.of(net), false, 100, 0, false);
       GovernedStep copy = new GovernedStep(Net.of(loaded), false, 100, 0, false);
       BatchStream s1 = new BatchStream(DATA.train(), 32, 77);
@@ -120,7 +122,9 @@ class GovernedRunTest {
         copy.step(20 + i, 0, s2.next(), h, null);
       }
       assertArrayEquals(net.params().toDoubleVector(), loaded.params().toDoubleVector(), 0.0);
-      // and plain DL4J fit still works on it (the configured unit rate, 1e-3)
+      // and, detached, plain DL4J fit still works on it (the configured rate, 1e-3)
+      original.close();
+      copy.close();
       double before = loaded.score(BatchStream.all(DATA.test(), 0, 300));
       for (int i = 0; i < 30; i++) {
         loaded.fit(s2.next());
