@@ -25,6 +25,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.schedule.ISchedule;
 
 /**
@@ -133,6 +134,21 @@ final class GovernedStep implements AutoCloseable {
   private final FlatOptimizer.State undoMethod;
   private int undoIteration;
   private boolean undoValid;
+  // whether undoParams holds this step's parameters (not needed when the decision comes before
+  // DL4J subtracts the update: a restoring action then discards the update instead)
+  private boolean undoHasParams;
+
+  /**
+   * Whether the update is final when the last updater block returns: no DL4J regularization is
+   * applied after the updater (weightDecay is) and the last block is never skipped. A sink then
+   * gets each observation there, before DL4J subtracts the update.
+   */
+  private final boolean finalAfterLastBlock;
+
+  private static final int NONE = Integer.MIN_VALUE;
+  // the iteration count a restoring action decided before DL4J's subtraction sets in iterationDone
+  private int pendingIteration = NONE;
+  private boolean beforeSubtraction;
 
   private final List<TrainerEvent> events = new ArrayList<>();
   private final double[] lg;
@@ -282,6 +298,10 @@ final class GovernedStep implements AutoCloseable {
       actuators[b] = actuator(ub, originals[b], index);
     }
     this.lastActuator = actuators.length == 0 ? null : actuators[actuators.length - 1];
+    this.finalAfterLastBlock =
+        !blocks.isEmpty()
+            && !blocks.get(blocks.size() - 1).skipDueToPretrainConfig(false)
+            && noRegularizationAfterUpdater();
     if (method == null && Arrays.stream(actuators).noneMatch(a -> a.rate != null)) {
       throw new IllegalArgumentException(
           "the network has no trained parameter whose updater has a learning rate; Governor"
@@ -307,6 +327,24 @@ final class GovernedStep implements AutoCloseable {
       blocks.get(b).setGradientUpdater(actuators[b]);
     }
     model.addListeners(listener);
+  }
+
+  /** Whether no parameter has a DL4J regularization applied after the updater (weightDecay). */
+  private boolean noRegularizationAfterUpdater() {
+    for (UpdaterBlock b : blocks) {
+      for (UpdaterBlock.ParamState s : b.getLayersAndVariablesInBlock()) {
+        List<Regularization> r =
+            s.getLayer().getConfig().getRegularizationByParam(s.getParamName());
+        if (r != null) {
+          for (Regularization x : r) {
+            if (x.applyStep() != Regularization.ApplyStep.BEFORE_UPDATER) {
+              return false;
+            }
+          }
+        }
+      }
+    }
+    return true;
   }
 
   /**
@@ -523,6 +561,9 @@ final class GovernedStep implements AutoCloseable {
       if (method != null && this == lastActuator) {
         methodUpdate();
       }
+      if (this == lastActuator && sink != null && finalAfterLastBlock) {
+        finishStep(net.epochCount(), true);
+      }
     }
 
     /** Per-layer multipliers that differ from the block's, and decoupled weight decay. */
@@ -578,8 +619,15 @@ final class GovernedStep implements AutoCloseable {
 
     @Override
     public void iterationDone(Model m, int iteration, int epoch) {
-      if (m == model && !closed && measured) {
-        finishStep(epoch);
+      if (m == model && !closed) {
+        if (pendingIteration != NONE) {
+          // DL4J adds one after this call
+          net.setIteration(pendingIteration - 1);
+          pendingIteration = NONE;
+        }
+        if (measured) {
+          finishStep(epoch, false);
+        }
       }
     }
 
@@ -628,7 +676,10 @@ final class GovernedStep implements AutoCloseable {
       pushSnapshot(step);
     }
     if (undo) {
-      undoParams.assign(params);
+      undoHasParams = !(sink != null && finalAfterLastBlock);
+      if (undoHasParams) {
+        undoParams.assign(params);
+      }
       if (undoState != null) {
         undoState.assign(updater.getStateViewArray());
       }
@@ -695,7 +746,13 @@ final class GovernedStep implements AutoCloseable {
     measured = true;
   }
 
-  private void finishStep(int epoch) {
+  /**
+   * Completes the observation and hands it over.
+   *
+   * @param early called from the last updater block, before DL4J subtracts the update (which a
+   *     restoring action decided now discards)
+   */
+  private void finishStep(int epoch, boolean early) {
     Observation o;
     try {
       double usq = 0;
@@ -733,11 +790,13 @@ final class GovernedStep implements AutoCloseable {
       observed = o;
       return;
     }
-    inIterationDone = true;
+    inIterationDone = !early;
+    beforeSubtraction = early;
     try {
       sink.stepDone(o);
     } finally {
       inIterationDone = false;
+      beforeSubtraction = false;
     }
   }
 
@@ -864,15 +923,33 @@ final class GovernedStep implements AutoCloseable {
 
   /**
    * Sets the iteration count that the next step runs with: inside {@code iterationDone} DL4J adds
-   * one afterwards.
+   * one afterwards; before DL4J's subtraction it is set in {@code iterationDone} (so the other
+   * listeners still see this step's count).
    */
   private void setNextIteration(int iteration) {
-    net.setIteration(inIterationDone ? iteration - 1 : iteration);
+    if (beforeSubtraction) {
+      pendingIteration = iteration;
+    } else {
+      net.setIteration(inIterationDone ? iteration - 1 : iteration);
+    }
+  }
+
+  /**
+   * Before DL4J's subtraction, a restoring action discards the step's update (θ − 0 = θ exactly,
+   * BatchNorm running statistics included): the parameters it restored stay as they are.
+   */
+  private void discardUpdate() {
+    if (beforeSubtraction) {
+      net.gradientView().assign(0.0);
+    }
   }
 
   private void skip(long at) {
-    if (undoValid) {
-      params.assign(undoParams);
+    if (undoValid && (undoHasParams || beforeSubtraction)) {
+      if (undoHasParams) {
+        params.assign(undoParams);
+      }
+      discardUpdate();
       if (undoState != null) {
         updater.getStateViewArray().assign(undoState);
       }
@@ -913,6 +990,7 @@ final class GovernedStep implements AutoCloseable {
 
   private void restore(Snapshot s) {
     params.assign(s.params());
+    discardUpdate();
     INDArray state = updater.getStateViewArray();
     if (state != null && s.updaterState() != null) {
       state.assign(s.updaterState());
@@ -1139,7 +1217,8 @@ final class GovernedStep implements AutoCloseable {
     }
     undoValid = e.undoValid() && undo;
     undoIteration = e.undoIteration();
-    if (undo && e.undoParams() != null) {
+    undoHasParams = undo && e.undoParams() != null;
+    if (undoHasParams) {
       undoParams.assign(e.undoParams());
       if (undoState != null && e.undoState() != null) {
         undoState.assign(e.undoState());
