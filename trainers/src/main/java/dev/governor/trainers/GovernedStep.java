@@ -50,11 +50,16 @@ import org.nd4j.linalg.schedule.ISchedule;
  *       per-layer multipliers that differ inside a block and the decoupled weight decay η_l λ θ_l
  *       are added to the update; a learning-rate-free method computes the whole update after the
  *       last block;
- *   <li>DL4J subtracts the update and calls {@code iterationDone}: the update is measured and the
- *       step's observation is complete;
+ *   <li>the update is measured and the step's observation is complete: with a {@link Sink} (the
+ *       embedded {@link Governor}) at the end of the last block, before DL4J subtracts the update,
+ *       when the update is final there (no DL4J regularization after the updater, such as {@code
+ *       weightDecay}); otherwise in {@code iterationDone}, after the subtraction;
  *   <li>a decision's guard action ({@link #apply}): SKIP restores parameters, updater state (and a
  *       learning-rate-free optimizer's state) and iteration count to what they were before the last
- *       step; ROLLBACK the newest snapshot of the ring; RESET the state at construction.
+ *       step; ROLLBACK the newest snapshot of the ring; RESET the state at construction. Decided
+ *       before the subtraction, a restoring action zeroes the step's update instead of copying the
+ *       parameters back (so the undo buffer holds no parameters then) and the restored iteration
+ *       count is set in {@code iterationDone}.
  * </ol>
  *
  * <p>Measured parameters are those DL4J divides by the batch size ({@link

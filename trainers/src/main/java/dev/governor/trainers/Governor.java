@@ -61,8 +61,11 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * <p>SKIP (the state before the last step), ROLLBACK (the newest snapshot, taken every 100 steps, 3
  * kept) and RESET (the state at attach) restore parameters, updater state (and a learning-rate-free
  * optimizer's state) and the iteration count; they run at the end of the step whose observation
- * triggered them, and DL4J applies the weight constraints (if any) to the restored parameters once
- * more.
+ * triggered them — before DL4J subtracts that step's update, which is then discarded, unless a DL4J
+ * regularization applied after the updater ({@code weightDecay}) makes the update final only later,
+ * in which case they run in {@code iterationDone} — and DL4J applies the weight constraints (if
+ * any) to the restored parameters once more. Listeners see the step's own iteration count in {@code
+ * iterationDone}; the restored count takes effect from the next step.
  *
  * <p>A learning-rate-free optimizer ({@link Dl4jOptimizer}: {@code sf-adamw}, {@code prodigy},
  * {@code dog}) is attached with {@link #attach(Model, Policy, Dl4jOptimizer, Path)}; configure the
@@ -158,9 +161,11 @@ public interface Governor extends AutoCloseable {
     }
 
     /**
-     * Whether to keep the exact undo buffer SKIP restores (default true): a copy of the parameters
-     * and the updater state at every step (measured: about 1.4 % of a 4 ms step of the built-in
-     * MLP). Without it a SKIP restores the newest snapshot (taken every 100 steps).
+     * Whether to keep the exact undo buffer SKIP restores (default true): a copy of the updater
+     * state at every step (and of the parameters too when the network has a DL4J regularization
+     * applied after the updater, {@code weightDecay}; otherwise the decision comes before DL4J
+     * subtracts the update, and a SKIP discards it). Without it a SKIP restores the newest snapshot
+     * (taken every 100 steps).
      */
     public Builder undo(boolean on) {
       this.undo = on;
