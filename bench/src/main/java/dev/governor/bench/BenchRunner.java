@@ -146,6 +146,10 @@ public final class BenchRunner {
       figures.put("embedded_overhead_ratio", r.embedded().estimate());
       figures.put(
           "embedded_overhead_ratio_ci95", List.of(r.embedded().lower(), r.embedded().upper()));
+      figures.put("embedded_overhead_cpu_ratio", r.embeddedCpu().estimate());
+      figures.put(
+          "embedded_overhead_cpu_ratio_ci95",
+          List.of(r.embeddedCpu().lower(), r.embeddedCpu().upper()));
       figures.put("plain_fit_ms_per_step", r.plainMsPerStep());
       figures.put("actor_ms_per_step", r.actorMsPerStep());
       figures.put("embedded_ms_per_step", r.embeddedMsPerStep());
@@ -153,6 +157,13 @@ public final class BenchRunner {
       rows.add(row("plain_fit_ms_per_step", r.plainMsPerStep(), "-", null));
       rows.add(ratioRow("loop_overhead_ratio", r.actor(), 1.01));
       rows.add(ratioRow("embedded_overhead_ratio", r.embedded(), 1.01));
+      rows.add(
+          new String[] {
+            "embedded_overhead_cpu_ratio",
+            r.embeddedCpu().toString(),
+            "- (stepping thread's CPU time, same rounds)",
+            ""
+          });
     }
     if (only.contains("dashboard")) {
       stage(
