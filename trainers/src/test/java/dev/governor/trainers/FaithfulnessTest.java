@@ -50,6 +50,8 @@ import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -925,6 +927,40 @@ class FaithfulnessTest {
         Arrays.equals(
             floats(twin.getUpdater().getStateViewArray()),
             floats(net.getUpdater().getStateViewArray())));
+  }
+
+  /**
+   * The same SKIP on a BatchNorm network (its running statistics are parameters that the skipped
+   * step changed too) and with each learning-rate-free method (whose own state is restored with the
+   * parameters): the run equals a twin that never made the update of step 4.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"adam+batchnorm", "sf-adamw", "prodigy", "dog"})
+  void skipRestoresBatchNormStatisticsAndLearningRateFreeState(String what) {
+    boolean bn = what.equals("adam+batchnorm");
+    Dl4jOptimizer o = bn ? Dl4jOptimizer.adam() : Dl4jOptimizer.parse(what);
+    double lr = bn ? 0.01 : o.defaultLr();
+    Hyperparameters h = Hyperparameters.of(lr, Hyperparameters.NO_CLIP, 0);
+    Policy skip = new ScriptedPolicy(h, x -> x.step() == 4 ? h.withAction(GuardAction.SKIP) : h);
+    Policy plain = new ScriptedPolicy(h, x -> h);
+    MultiLayerNetwork net = bn ? batchNorm(new Adam(0.01)) : mlp(base(o.networkUpdater()));
+    MultiLayerNetwork twin = bn ? batchNorm(new Adam(0.01)) : mlp(base(o.networkUpdater()));
+    try (Governor g = Governor.attach(net, skip, o);
+        Governor tg = Governor.attach(twin, plain, o)) {
+      for (int t = 0; t < 10; t++) {
+        net.fit(batch(t));
+        if (t == 5) {
+          assertEquals(dev.governor.telemetry.EventKind.SKIP, g.lastEvents().get(0).kind());
+        }
+        if (t != 4) {
+          twin.fit(batch(t));
+        }
+      }
+      g.evalMode();
+      tg.evalMode();
+      assertEquals(twin.getIterationCount(), net.getIterationCount());
+      assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())), what);
+    }
   }
 
   /** ROLLBACK restores the snapshot of step 0: the state before any update, iteration 0. */
