@@ -3,7 +3,6 @@ package dev.governor.trainers;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.telemetry.EventKind;
-import java.lang.reflect.Method;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,10 +22,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * The governed step on a DL4J network, attached through DL4J's own extension points: a {@link
@@ -45,11 +41,11 @@ import org.nd4j.linalg.schedule.ISchedule;
  *   <li>DL4J's updater: division by the batch size, its own per-layer gradient normalization, then
  *       per updater block the {@link GovernedUpdater}: DL4J's own {@code GradientUpdater} of that
  *       block (Adam, Nesterovs, ...) built from a copy of the block's configuration whose learning
- *       rate is a {@link DecidedRate} schedule, so the updater runs <em>at</em> the decided rate
- *       (no scaling after the fact; Nesterovs' velocity sees the rate as DL4J's would); then the
- *       per-layer multipliers that differ inside a block and the decoupled weight decay η_l λ θ_l
- *       are added to the update; a learning-rate-free method computes the whole update after the
- *       last block;
+ *       rate is a {@link GovernedUpdater.DecidedRate} schedule, so the updater runs <em>at</em> the
+ *       decided rate (no scaling after the fact; Nesterovs' velocity sees the rate as DL4J's
+ *       would); then the per-layer multipliers that differ inside a block and the decoupled weight
+ *       decay η_l λ θ_l are added to the update; a learning-rate-free method computes the whole
+ *       update after the last block;
  *   <li>the update is measured and the step's observation is complete: with a {@link Sink} (the
  *       embedded {@link Governor}) at the end of the last block, before DL4J subtracts the update,
  *       when the update is final there (no DL4J regularization after the updater, such as {@code
@@ -104,7 +100,6 @@ final class GovernedStep implements AutoCloseable {
   private final List<UpdaterBlock> blocks;
   private final GradientUpdater<?>[] originals;
   private final GovernedUpdater[] actuators;
-  private final GovernedUpdater lastActuator;
 
   private final int layerCount;
   private final INDArray params;
@@ -302,7 +297,9 @@ final class GovernedStep implements AutoCloseable {
       originals[b] = ub.getGradientUpdater();
       actuators[b] = actuator(ub, originals[b], index);
     }
-    this.lastActuator = actuators.length == 0 ? null : actuators[actuators.length - 1];
+    if (actuators.length > 0) {
+      actuators[actuators.length - 1].last = true;
+    }
     this.finalAfterLastBlock =
         !blocks.isEmpty()
             && !blocks.get(blocks.size() - 1).skipDueToPretrainConfig(false)
@@ -395,49 +392,17 @@ final class GovernedStep implements AutoCloseable {
       p[k] = trained.get(k).getParamView();
       g[k] = trained.get(k).getGradView();
     }
-    IUpdater config = original.getConfig();
-    if (method != null || n == 0 || config instanceof NoOp) {
-      // learning-rate-free method (the block is Sgd(1.0), checked), running statistics, or
-      // parameters the user froze with NoOp: DL4J's own updater as it is
-      return new GovernedUpdater(original, null, layer, p, g);
-    }
-    String where =
-        "layer " + net.layerNames[layer[0]] + " parameter " + trained.get(0).getParamName();
-    if (!config.hasLearningRate()) {
-      throw new IllegalArgumentException(
-          where
-              + " uses updater "
-              + config
-              + ", which has no learning rate; Governor decides the learning rate and needs one"
-              + " (Adam, Sgd, Nesterovs, ...)");
-    }
-    ISchedule own = ownSchedule(config);
-    if (own != null) {
-      throw new IllegalArgumentException(
-          where
-              + ": the updater's own learning-rate schedule "
-              + own
-              + " would be overridden by the policy's decisions; remove it from the updater (or"
-              + " express it as the policy) before Governor.attach");
-    }
-    DecidedRate rate = new DecidedRate(config.getLearningRate(0, 0));
-    IUpdater copy = config.clone();
-    copy.setLrAndSchedule(rate.value, rate);
-    GradientUpdater<?> delegate = copy.instantiate(ub.getUpdaterView(), false);
-    return new GovernedUpdater(delegate, rate, layer, p, g);
-  }
-
-  /** The updater configuration's learning-rate schedule, or null (DL4J updaters name it alike). */
-  private static ISchedule ownSchedule(IUpdater config) {
-    try {
-      Method m = config.getClass().getMethod("getLearningRateSchedule");
-      Object s = m.invoke(config);
-      return s instanceof ISchedule sch ? sch : null;
-    } catch (NoSuchMethodException e) {
-      return null;
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot read the learning-rate schedule of " + config, e);
-    }
+    return GovernedUpdater.of(
+        this,
+        ub,
+        original,
+        method != null,
+        layer,
+        p,
+        g,
+        n == 0
+            ? null
+            : "layer " + net.layerNames[layer[0]] + " parameter " + trained.get(0).getParamName());
   }
 
   /**
@@ -473,132 +438,6 @@ final class GovernedStep implements AutoCloseable {
     }
   }
 
-  // ---- the decided rate and the governed gradient updater ----
-
-  /**
-   * A learning-rate schedule whose value is the current decision: the policy sets it after every
-   * step; DL4J's updater reads it at the next. It exists only inside the governed updater (never in
-   * the network's configuration, so it is never serialized).
-   */
-  static final class DecidedRate implements ISchedule {
-    double value;
-
-    DecidedRate(double value) {
-      this.value = value;
-    }
-
-    @Override
-    public double valueAt(int iteration, int epoch) {
-      return value;
-    }
-
-    /** The same live rate: DL4J clones schedules with their configuration. */
-    @Override
-    public ISchedule clone() {
-      return this;
-    }
-
-    @Override
-    public String toString() {
-      return "DecidedRate(" + value + ")";
-    }
-  }
-
-  /**
-   * One updater block's gradient updater: DL4J's own (at the decided rate when {@code rate} is
-   * set), then Governor's additions to the block's update.
-   */
-  final class GovernedUpdater implements GradientUpdater<IUpdater> {
-    final GradientUpdater<?> delegate;
-    final DecidedRate rate;
-    final int[] layer;
-    final INDArray[] paramViews;
-    final INDArray[] gradViews;
-    double baseMultiplier = 1.0;
-
-    GovernedUpdater(
-        GradientUpdater<?> delegate,
-        DecidedRate rate,
-        int[] layer,
-        INDArray[] paramViews,
-        INDArray[] gradViews) {
-      this.delegate = delegate;
-      this.rate = rate;
-      this.layer = layer;
-      this.paramViews = paramViews;
-      this.gradViews = gradViews;
-    }
-
-    @Override
-    public IUpdater getConfig() {
-      return delegate.getConfig();
-    }
-
-    @Override
-    public void setState(Map<String, INDArray> stateMap, boolean initialize) {
-      delegate.setState(stateMap, initialize);
-    }
-
-    @Override
-    public Map<String, INDArray> getState() {
-      return delegate.getState();
-    }
-
-    @Override
-    public void setStateViewArray(
-        INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
-      delegate.setStateViewArray(viewArray, gradientShape, gradientOrder, initialize);
-    }
-
-    @Override
-    public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-      if (!measured) {
-        throw new IllegalStateException(
-            "Governor's listener did not see this step's gradient: it was removed from the"
-                + " network's listeners (setListeners replaces them all; add yours with"
-                + " addListeners) or the network is trained by another optimizer; close() the"
-                + " Governor to train without it");
-      }
-      delegate.applyUpdater(gradient, iteration, epoch);
-      if (rate != null) {
-        addToUpdate();
-      }
-      if (method != null && this == lastActuator) {
-        methodUpdate();
-      }
-      if (this == lastActuator && sink != null && finalAfterLastBlock) {
-        finishStep(net.epochCount(), true);
-      }
-    }
-
-    /** Per-layer multipliers that differ from the block's, and decoupled weight decay. */
-    private void addToUpdate() {
-      double wd = h.weightDecay();
-      boolean layered = h.layerCount() != 0;
-      if (!layered && !(wd > 0)) {
-        return;
-      }
-      for (int k = 0; k < gradViews.length; k++) {
-        double m = layered ? multipliers[layer[k]] : 1.0;
-        INDArray u = gradViews[k];
-        if (m != baseMultiplier) {
-          // DL4J's updaters are proportional to their rate (Nesterovs at a constant rate too)
-          u.muli(m / baseMultiplier);
-        }
-        if (wd > 0) {
-          Nd4j.getBlasWrapper()
-              .level1()
-              .axpy(u.length(), h.layerLr(layer[k]) * wd, paramViews[k], u);
-        }
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "GovernedUpdater(" + delegate + ")";
-    }
-  }
-
   /**
    * The learning-rate-free optimizer's step: Δθ from the mean clipped gradient (now in the gradient
    * view); DL4J then subtracts it.
@@ -610,6 +449,35 @@ final class GovernedStep implements AutoCloseable {
       System.arraycopy(multipliers, 0, mult, 0, layerCount);
     }
     method.step(params1d, grad1d, paramSegments, gradSegments, h.lr(), mult, h.weightDecay());
+  }
+
+  /** Called by every block before its updater runs: the listener must have measured the step. */
+  void requireMeasured() {
+    if (!measured) {
+      throw new IllegalStateException(
+          "Governor's listener did not see this step's gradient: it was removed from the"
+              + " network's listeners (setListeners replaces them all; add yours with"
+              + " addListeners) or the network is trained by another optimizer; close() the"
+              + " Governor to train without it");
+    }
+  }
+
+  /** The per-layer multipliers of the current decision (empty when it has none). */
+  double[] multipliers() {
+    return multipliers;
+  }
+
+  /**
+   * Called by the last block after its updater: the learning-rate-free method's step, then (with a
+   * sink, when the update is final here) the observation, before DL4J subtracts the update.
+   */
+  void afterLastBlock() {
+    if (method != null) {
+      methodUpdate();
+    }
+    if (sink != null && finalAfterLastBlock) {
+      finishStep(net.epochCount(), true);
+    }
   }
 
   // ---- the listener ----
@@ -835,11 +703,7 @@ final class GovernedStep implements AutoCloseable {
     this.multipliers = hp.layerLrMultipliers();
     if (method == null) {
       for (GovernedUpdater a : actuators) {
-        if (a.rate != null) {
-          double m = hp.layerCount() == 0 ? 1.0 : multipliers[a.layer[0]];
-          a.baseMultiplier = m;
-          a.rate.value = hp.lr() * m;
-        }
+        a.decide(hp, multipliers);
       }
     }
     switch (hp.action()) {
