@@ -39,7 +39,7 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
   /**
    * @param folder creates the run folder once the network has been accepted (null: not recorded)
    * @param undo keep the undo buffer that SKIP restores (without it SKIP restores the newest
-   *     snapshot)
+   *     snapshot); not kept for an open-loop policy, whose decisions carry no guard action
    * @param measureAlignment measure cos(g, g_prev) and the secant sharpness (needs a copy of the
    *     previous gradient)
    */
@@ -51,7 +51,8 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
       boolean undo,
       boolean measureAlignment) {
     this.net = Net.of(network, false);
-    this.core = new GovernedStep(net, measureAlignment, 100, 3, undo, optimizer);
+    this.core =
+        new GovernedStep(net, measureAlignment, 100, 3, undo && !policy.openLoop(), optimizer);
     RunFolder run;
     try {
       run = folder == null ? null : folder.get();
@@ -75,6 +76,11 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
       built = null;
     }
     core.apply(loop.step(), loop.next());
+  }
+
+  /** The attachment (for tests). */
+  GovernedStep core() {
+    return core;
   }
 
   // ---- ControlLoop.Plant: the step has already run inside fit ----

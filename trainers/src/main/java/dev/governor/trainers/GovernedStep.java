@@ -965,6 +965,11 @@ final class GovernedStep implements AutoCloseable {
     }
   }
 
+  /** Whether the undo buffer is kept (SKIP undoes the last step exactly). */
+  boolean keepsUndoBuffer() {
+    return undo;
+  }
+
   /** Whether the network holds the evaluation point ({@link #evalMode}). */
   boolean inEvalMode() {
     return eval;

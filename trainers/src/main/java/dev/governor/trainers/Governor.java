@@ -165,7 +165,8 @@ public interface Governor extends AutoCloseable {
      * state at every step (and of the parameters too when the network has a DL4J regularization
      * applied after the updater, {@code weightDecay}; otherwise the decision comes before DL4J
      * subtracts the update, and a SKIP discards it). Without it a SKIP restores the newest snapshot
-     * (taken every 100 steps).
+     * (taken every 100 steps). An open-loop policy ({@code constant}, {@code cosine}, ... without
+     * gear: {@link Policy#openLoop()}) never decides a guard action, so no buffer is kept for it.
      */
     public Builder undo(boolean on) {
       this.undo = on;

@@ -963,6 +963,25 @@ class FaithfulnessTest {
     }
   }
 
+  /**
+   * An open-loop policy never decides a guard action, so no undo buffer is copied per step for it;
+   * a closed-loop policy, or a schedule with gear (guard), keeps it.
+   */
+  @Test
+  void anOpenLoopPolicyKeepsNoUndoBuffer() {
+    String[] specs = {
+      "constant(lr=0.01)", "cosine(lr=0.01, t-max=50)", "pi", "constant(lr=0.01, gear=standard)"
+    };
+    boolean[] keeps = {false, false, true, true};
+    for (int i = 0; i < specs.length; i++) {
+      try (Governor g =
+          Governor.attach(
+              mlp(base(new Adam(0.01))), dev.governor.control.Policies.create(specs[i]))) {
+        assertEquals(keeps[i], ((EmbeddedGovernor) g).core().keepsUndoBuffer(), specs[i]);
+      }
+    }
+  }
+
   /** ROLLBACK restores the snapshot of step 0: the state before any update, iteration 0. */
   @Test
   void rollbackRestoresTheSnapshotWithItsIterationCount() {
