@@ -974,9 +974,7 @@ class FaithfulnessTest {
     };
     boolean[] keeps = {false, false, true, true};
     for (int i = 0; i < specs.length; i++) {
-      try (Governor g =
-          Governor.attach(
-              mlp(base(new Adam(0.01))), dev.governor.control.Policies.create(specs[i]))) {
+      try (Governor g = Governor.attach(mlp(base(new Adam(0.01))), Policies.create(specs[i]))) {
         assertEquals(keeps[i], ((EmbeddedGovernor) g).core().keepsUndoBuffer(), specs[i]);
       }
     }
