@@ -288,6 +288,14 @@ public final class DemoCommand implements Callable<Integer> {
         seed,
         plan.size(),
         dir);
+    double bayes = task.bayesAccuracy();
+    if (!Double.isNaN(bayes)) {
+      stdout.printf(
+          Locale.ROOT,
+          "demo: synthetic teacher task (labels drawn from a random teacher network): Bayes"
+              + " accuracy %.4f — what a model that knew the teacher would score%n",
+          bayes);
+    }
     stdout.flush();
     if (!quiet) {
       stderr.println(DashboardCommand.hint(dir));
@@ -340,6 +348,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("dataset", ds);
+    if (!Double.isNaN(bayes)) {
+      summary.put("bayes_accuracy", bayes);
+    }
     summary.put("model", model);
     summary.put("optimizer", opt.toString());
     summary.put("epochs", epochs);

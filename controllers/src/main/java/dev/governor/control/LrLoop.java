@@ -66,6 +66,14 @@ final class LrLoop {
   private double[] logMult = new double[0];
   private int layers;
 
+  /** Rise hold: the sign of the first finite error (0 = none yet), whether it has changed since. */
+  private int firstSign;
+
+  private boolean reached;
+
+  /** Rise hold: the highest trim allowed once the setpoint was reached. */
+  private double uMax = Double.POSITIVE_INFINITY;
+
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
     this.base = base;
@@ -119,6 +127,9 @@ final class LrLoop {
     double v = c.lower() ? m : oneSided(m);
     if (!(annealing && c.annealHold())) {
       pi.update(v);
+      if (c.riseHold()) {
+        riseHold();
+      }
     }
     boolean explode = detector.check(obs.gradNorm(), obs.loss());
     long next = obs.step() + 1;
@@ -134,6 +145,30 @@ final class LrLoop {
     }
     lr = lrAt(next);
     return lr;
+  }
+
+  /**
+   * Rise hold: the setpoint counts as reached when the controller's error first differs in sign
+   * from its first finite value (or is 0); from then on the trim may not exceed its value at that
+   * moment (applied with {@link PiController#override}, bumpless).
+   */
+  private void riseHold() {
+    double e = pi.error();
+    if (!Double.isFinite(e)) {
+      return;
+    }
+    int sign = e > 0 ? 1 : e < 0 ? -1 : 0;
+    if (!reached) {
+      if (firstSign == 0 && sign != 0) {
+        firstSign = sign;
+      } else if (sign != firstSign) {
+        reached = true;
+        uMax = pi.output();
+      }
+    }
+    if (reached && pi.output() > uMax) {
+      pi.override(uMax);
+    }
   }
 
   /**
@@ -339,6 +374,7 @@ final class LrLoop {
     w.putDouble(pvFilt).putDouble(logDecay).putBoolean(annealing).putLong(decays);
     w.putLong(n).putDouble(mx).putDouble(my).putDouble(cxx).putDouble(cxy).putDouble(cyy);
     w.putDouble(sa).putLong(na);
+    w.putInt(firstSign).putBoolean(reached).putDouble(uMax);
   }
 
   void readState(PolicyState.Reader r) {
@@ -392,5 +428,15 @@ final class LrLoop {
     cyy = w[4];
     sa = w[5];
     na = wa;
+    int fs = r.getInt();
+    boolean re = r.getBoolean();
+    double um = r.getDouble();
+    if (fs < -1 || fs > 1 || Double.isNaN(um)) {
+      throw new IllegalArgumentException(
+          "pi state rise hold must have a sign in [-1, 1] and a bound, but had " + fs + ", " + um);
+    }
+    firstSign = fs;
+    reached = re;
+    uMax = um;
   }
 }

@@ -53,6 +53,8 @@ public record PiPolicyConfig(
    *     [{@code anneal-hold}]
    * @param lower whether the PI controller may lower the LR; false = its error is clamped to the
    *     side that raises it (the safety cut and the decays lower it) [{@code lower}]
+   * @param riseHold once the filtered PV has first reached its setpoint, the trim may fall but
+   *     never rise above its value at that moment [{@code rise-hold}]
    */
   public record LrLoop(
       double lr,
@@ -78,7 +80,8 @@ public record PiPolicyConfig(
       double statGrow,
       double statZ,
       boolean annealHold,
-      boolean lower) {}
+      boolean lower,
+      boolean riseHold) {}
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
@@ -176,8 +179,9 @@ public record PiPolicyConfig(
             // and logreg; growth 2 (window ~ 1/eta) decayed too slowly, 1.3-1.6 were close)
             2.0, // stat z: keep the LR while ln(loss) falls by more than 2 standard errors
             true, // anneal hold: once stationary, only the test's decays (and cuts) move the LR
-            false), // lower: the alignment is negative at every LR under noise, so lowering by
-        // the PI would be a decay with a tuned rate; the stationarity test decays instead
+            false, // lower: the alignment is negative at every LR under noise, so lowering by
+            // the PI would be a decay with a tuned rate; the stationarity test decays instead
+            false), // rise hold: the one-sided climb stops at its setpoint by itself
         new ClipLoop(
             true, // on
             Hyperparameters.NO_CLIP, // fixed (when off)
@@ -248,6 +252,7 @@ public record PiPolicyConfig(
               "stat-z",
               "stat-grow",
               "anneal-hold",
+              "rise-hold",
               "lower",
               "clip-loop",
               "clip",
@@ -334,7 +339,8 @@ public record PiPolicyConfig(
         l.statGrow,
         l.statZ,
         false,
-        true);
+        true,
+        true); // rise hold: see above
   }
 
   /**
@@ -417,7 +423,8 @@ public record PiPolicyConfig(
             statGrowOption(s, l.statGrow),
             Options.nonNegative(s, "stat-z", l.statZ),
             s.getBoolean("anneal-hold", l.annealHold),
-            s.getBoolean("lower", l.lower));
+            s.getBoolean("lower", l.lower),
+            s.getBoolean("rise-hold", l.riseHold));
     ClipLoop c = d.clip;
     ClipLoop cl =
         new ClipLoop(

@@ -45,7 +45,14 @@ class AdaptiveLoopRegulationTest {
    * One run: the initial error, the mean and RMS of the filtered PV's error after the settling
    * bound, that bound, and the LR at the end.
    */
-  record Run(double initialError, double meanError, double rmsError, long settleBound, double lr) {}
+  record Run(
+      double initialError,
+      double meanError,
+      double rmsError,
+      long settleBound,
+      double lr,
+      long reachedAt,
+      double meanExcess) {}
 
   private static SimulatedTrainer plant(long seed) {
     SimulatedTrainer.Config cfg =
@@ -110,17 +117,26 @@ class AdaptiveLoopRegulationTest {
     long settle = slewSteps + 2 * (long) Math.ceil(Math.log(20) / -Math.log(rho));
     double sum = 0;
     double sq = 0;
+    double excess = 0;
     int n = 0;
     for (long t = settle; t < STEPS; t++) {
       n++;
-      sum += err[(int) t];
-      sq += err[(int) t] * err[(int) t];
+      double e = err[(int) t];
+      sum += e;
+      sq += e * e;
+      excess += Math.max(0, e);
     }
-    return new Run(e0, sum / n, Math.sqrt(sq / n), settle, eta);
+    long reachedAt = -1;
+    for (int t = 0; t < STEPS && reachedAt < 0; t++) {
+      if (Math.signum(err[t]) != Math.signum(err[0])) {
+        reachedAt = t;
+      }
+    }
+    return new Run(e0, sum / n, Math.sqrt(sq / n), settle, eta, reachedAt, excess / n);
   }
 
   @Test
-  void theUpdateRatioReachesItsSetpointFromADecadeOffAndHoldsIt() {
+  void theUpdateRatioReachesItsSetpointFromADecadeOffAndNeverStaysAboveIt() {
     for (double lr : new double[] {1e-3, 1.0}) {
       for (long seed = 1; seed <= 3; seed++) {
         Run r = run("", lr, seed);
@@ -128,9 +144,24 @@ class AdaptiveLoopRegulationTest {
             Math.abs(r.initialError()) >= 0.5,
             "start lr " + lr + " is not far from the setpoint: " + r);
         assertTrue(r.settleBound() < STEPS / 2, "settling bound too long: " + r);
+        assertTrue(
+            r.reachedAt() >= 0 && r.reachedAt() <= r.settleBound(),
+            "lr " + lr + " seed " + seed + ": " + r);
+        assertTrue(r.meanExcess() <= MEAN_BAND, "lr " + lr + " seed " + seed + ": " + r);
+      }
+    }
+  }
+
+  /**
+   * With the rise hold off the loop holds the ratio on both sides: mean error within ±0.05 and an
+   * RMS no larger than the plant's own open-loop PV fluctuation at the loop's final LR.
+   */
+  @Test
+  void withoutTheRiseHoldTheRatioIsHeldOnBothSides() {
+    for (double lr : new double[] {1e-3, 1.0}) {
+      for (long seed = 1; seed <= 3; seed++) {
+        Run r = run(", rise-hold=false", lr, seed);
         assertTrue(Math.abs(r.meanError()) <= MEAN_BAND, "lr " + lr + " seed " + seed + ": " + r);
-        // the filtered PV of the closed loop fluctuates no more than the raw PV of the plant left
-        // at the loop's final LR without a controller
         double noise = openLoopNoise(r.lr(), seed, r.settleBound());
         assertTrue(r.rmsError() <= noise, "noise " + noise + ", lr " + lr + ": " + r);
       }
@@ -139,9 +170,9 @@ class AdaptiveLoopRegulationTest {
 
   @Test
   void withoutTheLoopTheRatioStaysOffTarget() {
-    for (double lr : new double[] {1e-3, 1.0}) {
-      Run r = run(", kp=0, ki=0", lr, 1);
-      assertTrue(Math.abs(r.meanError()) > 4 * MEAN_BAND, "lr " + lr + " without the loop: " + r);
-    }
+    Run low = run(", kp=0, ki=0", 1e-3, 1);
+    assertTrue(low.reachedAt() < 0, "reached without the loop: " + low);
+    Run high = run(", kp=0, ki=0", 1.0, 1);
+    assertTrue(high.meanExcess() > 4 * MEAN_BAND, "lr 1 without the loop: " + high);
   }
 }

@@ -179,6 +179,162 @@ public final class Datasets {
     return new Split(train, test);
   }
 
+  /**
+   * The demo's synthetic task: labels drawn from a random teacher network, so the data are noisy in
+   * a known amount and fitting them takes a model and a good learning rate. 28 × 28 "images" of 10
+   * classes: a latent {@code s ~ N(0, I_16)} gives the image {@code x = clip(0.5 + A·s, 0, 1)} with
+   * {@code A} 16 smooth random bump images (each pixel's amplitude about 0.3); the teacher {@code
+   * tanh(W1·s)} (32 units, {@code W1 ~ N(0, 4/16)}) then {@code logits = β·W2·h} ({@code W2 ~ N(0,
+   * 1/32)}, {@code β =} {@value #TEACHER_BETA}) and the label is drawn from {@code
+   * softmax(logits)}. A classifier that knew the teacher would reach the Bayes accuracy {@code
+   * E[max_c p(c | s)]}, which {@link TeacherTask#bayesAccuracy} gives on the test set.
+   *
+   * @param seed the data seed
+   * @param trainSize number of training examples, {@code >= 1}
+   * @param testSize number of test examples, {@code >= 1}
+   */
+  public static TeacherTask teacher(long seed, int trainSize, int testSize) {
+    if (trainSize < 1 || testSize < 1) {
+      throw new IllegalArgumentException(
+          "teacher sizes must be >= 1, but were " + trainSize + " and " + testSize);
+    }
+    int h = 28;
+    int w = 28;
+    int d = h * w;
+    int k = TEACHER_LATENT;
+    int hidden = 32;
+    int classes = 10;
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom r = root.split();
+    float[][] a = new float[k][d];
+    for (int j = 0; j < k; j++) {
+      double cy = 4 + r.nextDouble() * 20;
+      double cx = 4 + r.nextDouble() * 20;
+      double sd = 2 + r.nextDouble() * 4;
+      double amp = 0.3 * (r.nextBoolean() ? 1 : -1);
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          double d2 = ((y - cy) * (y - cy) + (x - cx) * (x - cx)) / (2 * sd * sd);
+          a[j][y * w + x] = (float) (amp * Math.exp(-d2));
+        }
+      }
+    }
+    double[][] w1 = new double[hidden][k];
+    for (double[] row : w1) {
+      for (int j = 0; j < k; j++) {
+        row[j] = 2 * gaussian(r) / Math.sqrt(k);
+      }
+    }
+    double[][] w2 = new double[classes][hidden];
+    for (double[] row : w2) {
+      for (int j = 0; j < hidden; j++) {
+        row[j] = gaussian(r) / Math.sqrt(hidden);
+      }
+    }
+    double[] bayes = new double[1];
+    int[] likeliest = new int[testSize];
+    LabeledData train =
+        teacherSample("teacher/train", a, w1, w2, trainSize, root.split(), h, w, null, null);
+    LabeledData test =
+        teacherSample("teacher/test", a, w1, w2, testSize, root.split(), h, w, bayes, likeliest);
+    return new TeacherTask(new Split(train, test), bayes[0], likeliest);
+  }
+
+  /** Latent dimension of {@link #teacher}. */
+  static final int TEACHER_LATENT = 16;
+
+  /** Inverse temperature of {@link #teacher}'s labels. */
+  static final double TEACHER_BETA = 8.0;
+
+  /**
+   * The teacher task's data, its Bayes accuracy on the test set (the mean over the test examples of
+   * the teacher's largest class probability) and the teacher's likeliest class of each test example
+   * (the Bayes classifier's answer).
+   */
+  public record TeacherTask(Split split, double bayesAccuracy, int[] likeliest) {}
+
+  private static LabeledData teacherSample(
+      String name,
+      float[][] a,
+      double[][] w1,
+      double[][] w2,
+      int n,
+      SplittableRandom rng,
+      int h,
+      int w,
+      double[] bayesOut,
+      int[] likeliestOut) {
+    int d = h * w;
+    int k = a.length;
+    int classes = w2.length;
+    float[] x = new float[n * d];
+    int[] y = new int[n];
+    double[] s = new double[k];
+    double[] hid = new double[w1.length];
+    double[] p = new double[classes];
+    double bayes = 0;
+    for (int e = 0; e < n; e++) {
+      for (int j = 0; j < k; j++) {
+        s[j] = gaussian(rng);
+      }
+      for (int q = 0; q < d; q++) {
+        double v = 0.5;
+        for (int j = 0; j < k; j++) {
+          v += a[j][q] * s[j];
+        }
+        x[e * d + q] = (float) Math.min(1.0, Math.max(0.0, v));
+      }
+      for (int u = 0; u < hid.length; u++) {
+        double v = 0;
+        for (int j = 0; j < k; j++) {
+          v += w1[u][j] * s[j];
+        }
+        hid[u] = Math.tanh(v);
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < classes; c++) {
+        double v = 0;
+        for (int u = 0; u < hid.length; u++) {
+          v += w2[c][u] * hid[u];
+        }
+        p[c] = TEACHER_BETA * v;
+        max = Math.max(max, p[c]);
+      }
+      double z = 0;
+      for (int c = 0; c < classes; c++) {
+        p[c] = Math.exp(p[c] - max);
+        z += p[c];
+      }
+      double u = rng.nextDouble() * z;
+      int label = classes - 1;
+      double pMax = 0;
+      int argMax = 0;
+      double acc = 0;
+      for (int c = 0; c < classes; c++) {
+        if (p[c] / z > pMax) {
+          pMax = p[c] / z;
+          argMax = c;
+        }
+      }
+      if (likeliestOut != null) {
+        likeliestOut[e] = argMax;
+      }
+      for (int c = 0; c < classes; c++) {
+        acc += p[c];
+        if (u < acc) {
+          label = c;
+          break;
+        }
+      }
+      y[e] = label;
+      bayes += pMax;
+    }
+    if (bayesOut != null) {
+      bayesOut[0] = bayes / n;
+    }
+    return new LabeledData(name, x, y, d, h, w, classes);
+  }
+
   private static LabeledData sample(
       String name, float[][] protos, int n, SplittableRandom rng, int h, int w) {
     int d = h * w;

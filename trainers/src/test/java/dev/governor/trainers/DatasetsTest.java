@@ -119,6 +119,39 @@ class DatasetsTest {
     }
   }
 
+  /**
+   * The teacher task: seeded, every class used, and its Bayes accuracy is what it says — the
+   * fraction of test labels (drawn from the teacher's softmax) that equal the teacher's likeliest
+   * class is an independent sample estimate of E[max_c p(c | s)], so the two agree within 4
+   * binomial standard errors √(p(1 − p)/n) (n = 5000: ±0.022 at p = 0.8). The noise is real: the
+   * Bayes accuracy is well below 1, so even a perfect model misses some test labels.
+   */
+  @Test
+  void theTeacherTaskIsSeededAndItsBayesAccuracyMatchesItsLabels() {
+    Datasets.TeacherTask a = Datasets.teacher(5, 300, 5000);
+    Datasets.TeacherTask b = Datasets.teacher(5, 300, 5000);
+    assertArrayEquals(a.split().train().x(), b.split().train().x());
+    assertArrayEquals(a.split().test().y(), b.split().test().y());
+    assertEquals(a.bayesAccuracy(), b.bayesAccuracy());
+    int[] y = a.split().test().y();
+    Set<Integer> seen = new HashSet<>();
+    int hits = 0;
+    for (int i = 0; i < y.length; i++) {
+      seen.add(y[i]);
+      if (y[i] == a.likeliest()[i]) {
+        hits++;
+      }
+    }
+    assertEquals(10, seen.size());
+    double p = a.bayesAccuracy();
+    double se = Math.sqrt(p * (1 - p) / y.length);
+    assertEquals(p, hits / (double) y.length, 4 * se);
+    assertTrue(p > 0.6 && p < 0.95, "Bayes accuracy " + p);
+    for (float v : a.split().train().x()) {
+      assertTrue(v >= 0f && v <= 1f);
+    }
+  }
+
   @Test
   void batchStreamVisitsEveryExampleOncePerEpochAndSeeksExactly() {
     LabeledData d = Datasets.synthetic(1, 100, 10).train();
