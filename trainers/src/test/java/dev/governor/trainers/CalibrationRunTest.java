@@ -48,9 +48,10 @@ class CalibrationRunTest {
     assertEquals(t, c.temperature(), 0);
     double[][] testP = trainer.outputs(data.test());
     assertEquals(Calibration.ece(testP, data.test().y(), 15), c.before().ece(), 0);
-    // an untrained model guesses: its NLL falls all the way to the uniform distribution's, so the
-    // fit ends at the top of the search interval (and the NLL there is below T = 1's)
-    assertEquals(Calibration.MAX_T, c.temperature(), 1e-6 * Calibration.MAX_T, c.toString());
+    // an untrained model guesses (accuracy near 1/10) with confident-looking outputs: the fit
+    // flattens them (T > 1) and lowers the NLL
+    assertTrue(c.before().accuracy() < 0.2, c.toString());
+    assertTrue(c.temperature() > 1, c.toString());
     assertTrue(c.fitNllAfter() < c.fitNllBefore(), c.toString());
     // the outputs are rows of probabilities
     for (double[] row : testP) {
