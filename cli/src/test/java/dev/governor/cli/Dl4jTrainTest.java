@@ -49,8 +49,9 @@ class Dl4jTrainTest {
     assertEquals(2, s.get("epochs").asInt());
     assertEquals(60, s.get("steps").asLong()); // 2 epochs x 960/32
     assertFalse(s.get("diverged").asBoolean());
-    // 10 classes: chance is 0.1; 60 steps of Adam on the synthetic blobs learn far more
-    assertTrue(s.get("test_accuracy").asDouble() > 0.5, s.toString());
+    // 10 classes: chance is 0.1; 60 steps of Adam on the teacher task (Bayes accuracy ~0.8)
+    // learn at least twice that
+    assertTrue(s.get("test_accuracy").asDouble() > 0.2, s.toString());
     assertTrue(s.get("steps_per_second").asDouble() > 0);
     assertTrue(s.has("final_train_loss") && s.has("wall_seconds") && s.has("policy"));
     assertTrue(Files.readString(out.resolve("report.html")).contains("data:image/png;base64,"));
@@ -90,7 +91,7 @@ class Dl4jTrainTest {
     // no lr given: the policy runs at SF-AdamW's published gamma, not Adam's 1e-3
     assertEquals(0.0025, s.get("initial_lr").asDouble(), 0.0);
     assertEquals(20, s.get("steps").asLong());
-    assertTrue(s.get("test_accuracy").asDouble() > 0.3, s.toString());
+    assertTrue(s.get("test_accuracy").asDouble() > 0.2, s.toString()); // twice chance
     RunFolder f = RunFolder.open(out);
     assertEquals("sf-adamw(warmup=5)", f.header().config().get("optimizer"));
     assertEquals("constant(lr=0.0025)", f.header().policy().toString());
