@@ -183,6 +183,7 @@ public final class BenchRunner {
       figures.put("append_to_page_p99_ms", r.appendToPageP99Ms());
       figures.put("append_to_page_max_ms", r.appendToPageMaxMs());
       figures.put("append_to_page_samples", r.samples());
+      figures.put("dashboard_page_cpu_share", r.pageCpuShare());
       figures.put("open_1m_server_ms", r.open1mServerMs());
       figures.put("open_1m_server_cpu_ms", r.open1mServerCpuMs());
       figures.put("open_1m_page_ms", r.open1mPageMs());
@@ -193,6 +194,12 @@ public final class BenchRunner {
               "dashboard_server_cpu_share",
               r.overhead().serverShare(),
               "- (of which server)",
+              null));
+      rows.add(
+          row(
+              "dashboard_page_cpu_share",
+              r.pageCpuShare(),
+              "- (browser, a step every 20 ms)",
               null));
       rows.add(
           row(

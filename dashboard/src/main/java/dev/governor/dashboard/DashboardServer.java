@@ -67,6 +67,14 @@ public final class DashboardServer implements AutoCloseable {
   /** A stream re-sends a snapshot of a run after this many rows appended since its last one. */
   static final int RESNAPSHOT_ROWS = 20_000;
 
+  /**
+   * Upper bound of a stream's {@code every} parameter: the least time in ms between two events
+   * carrying rows (snapshots and appends). The page asks for its frame interval, so rows appended
+   * meanwhile arrive in one event per frame instead of one per tail tick; 0, the default, sends
+   * every tail tick's rows at once.
+   */
+  static final int MAX_EVERY_MILLIS = 2000;
+
   /** A run no page watches is closed after this long. */
   static final long EVICT_NANOS = 60_000_000_000L;
 
@@ -650,6 +658,7 @@ public final class DashboardServer implements AutoCloseable {
       String filter = first(q, "q");
       int limit = limit(q);
       int buckets = buckets(q);
+      long gapNanos = intParam(q, "every", 0, 0, MAX_EVERY_MILLIS) * 1_000_000L;
       os.write("retry: 2000\n\n".getBytes(StandardCharsets.US_ASCII));
       event(os, "info", render(this::writeInfo));
       List<String> ids = q.getOrDefault("run", List.of());
@@ -679,6 +688,7 @@ public final class DashboardServer implements AutoCloseable {
           event(os, "runs", render(g -> c.write(g, filter, limit)));
           sent = c;
         }
+        boolean sentRows = false;
         for (Sub s : subs) {
           long v = s.data.version();
           if (v == s.version && !s.snapshotDue) {
@@ -701,8 +711,13 @@ public final class DashboardServer implements AutoCloseable {
           s.cursor = next[0];
           s.version = v;
           s.snapshotDue = false;
+          sentRows = true;
         }
         os.flush();
+        if (sentRows && gapNanos > 0) {
+          // rows appended meanwhile go out together in the next event (one per run)
+          Thread.sleep(gapNanos / 1_000_000L);
+        }
         if (!await(gen, KEEPALIVE_MILLIS)) {
           os.write(": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII));
           os.flush();

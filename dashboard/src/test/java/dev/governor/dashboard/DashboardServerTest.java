@@ -285,6 +285,40 @@ class DashboardServerTest {
   }
 
   @Test
+  void everyGathersTheRowsAppendedMeanwhileIntoOneEvent() throws Exception {
+    Path runs = tmp.resolve("runs");
+    RunFolder f = writeRun(runs.resolve("a"), 100, false);
+    DashboardServer s = start(DashboardServer.Config.of(runs));
+    Sse plain = sse(s, "run=a");
+    Sse gathered = sse(s, "run=a&every=1500");
+    assertEquals(99, plain.next("snapshot").get("lastStep").asLong());
+    assertEquals(99, gathered.next("snapshot").get("lastStep").asLong());
+    // 10 steps, one every 60 ms (more than the 25 ms tail period): ~0.6-0.9 s, within the 1.5 s
+    for (long t = 100; t < 110; t++) {
+      append(f, t, t + 1, false);
+      Thread.sleep(60);
+    }
+    int[] count = new int[2];
+    Sse[] both = {plain, gathered};
+    for (int k = 0; k < 2; k++) {
+      List<Double> steps = new ArrayList<>();
+      while (steps.size() < 10) {
+        JsonNode t = both[k].next("append").get("tele");
+        assertEquals(100 + steps.size(), t.get("from").asInt());
+        for (double v : column(t, 0)) {
+          steps.add(v);
+        }
+        count[k]++;
+      }
+      assertEquals(
+          List.of(100.0, 101.0, 102.0, 103.0, 104.0, 105.0, 106.0, 107.0, 108.0, 109.0), steps);
+    }
+    // without every: about one event per step; with every=1500: the 10 rows in one or two events
+    assertTrue(count[0] >= 5, "events without every: " + count[0]);
+    assertTrue(count[1] <= 2, "events with every=1500: " + count[1]);
+  }
+
+  @Test
   void aLongRunIsSentDownsampledWithEveryBucketsExtremes() throws Exception {
     Path runs = tmp.resolve("runs");
     writeRun(runs.resolve("long"), 20_000, false);

@@ -71,6 +71,7 @@ function connect() {
   const q = document.getElementById("filter").value.trim();
   if (q) p.set("q", q);
   p.set("points", String(Math.max(200, Math.min(2000, Math.round(window.innerWidth / 2)))));
+  p.set("every", String(FRAME_MS));
   const es = new EventSource("api/stream?" + p.toString());
   state.es = es;
   const conn = document.getElementById("conn");
@@ -93,6 +94,7 @@ function connect() {
     const m = JSON.parse(ev.data);
     state.runs[m.id] = { head: { id: m.id, status: "missing", messages: [m.error], lastStep: -1 },
       tele: TELE.map(() => []), dec: DEC.map(() => []), events: [] };
+    state.chartsDirty = true;
     schedule();
   });
   es.addEventListener("snapshot", (ev) => {
@@ -100,6 +102,7 @@ function connect() {
     const first = !state.runs[m.id] || state.runs[m.id].head.status === "missing";
     state.runs[m.id] = { head: head(m), tele: m.tele.cols, dec: m.dec.cols, events: m.events };
     if (first) inspect(m.id, false);
+    state.chartsDirty = true;
     schedule();
   });
   es.addEventListener("append", (ev) => {
@@ -110,6 +113,7 @@ function connect() {
     for (let c = 0; c < r.tele.length; c++) pushAll(r.tele[c], m.tele.cols[c]);
     for (let c = 0; c < r.dec.length; c++) pushAll(r.dec[c], m.dec.cols[c]);
     pushAll(r.events, m.events);
+    if (m.tele.cols[0].length || m.dec.cols[0].length || m.events.length) state.chartsDirty = true;
     schedule();
   });
 }
@@ -152,22 +156,29 @@ function toggle(id, on) {
   const i = state.selected.indexOf(id);
   if (on && i < 0) state.selected.push(id);
   if (!on && i >= 0) { state.selected.splice(i, 1); delete state.runs[id]; }
+  state.chartsDirty = true;
   writeHash();
   connect();
   schedule();
 }
 
-// Renders at most every MIN_FRAME_MS: a fast run appends every tail tick (25 ms), and each redraw
-// of the charts costs the browser a few ms of CPU per chart (software raster in headless
-// Chromium), CPU the training may need; 150 ms keeps a new step on the page within 250 ms.
-const MIN_FRAME_MS = 150;
+// A redraw of the charts costs the browser milliseconds of CPU per chart (software raster in a
+// headless Chromium), CPU a training on the same machine may need, so the page draws only when
+// rows arrived, and at most once per FRAME_MS: the stream is asked (every=FRAME_MS) to gather the
+// rows of a fast run into one event per frame rather than one per tail tick (25 ms). A step then
+// reaches the page within tail + FRAME_MS + one render, inside 250 ms. The page waits at least
+// MIN_GAP_MS between frames (other events than rows: the listing, statuses, inspect tables), and a
+// hidden tab draws nothing (requestAnimationFrame does not run there) until it is shown again.
+const FRAME_MS = 160;
+const MIN_GAP_MS = 100;
 let lastFrame = 0;
 
 function schedule() {
   if (state.dirty) return;
   state.dirty = true;
-  const wait = Math.max(0, lastFrame + MIN_FRAME_MS - performance.now());
-  setTimeout(() => requestAnimationFrame(render), wait);
+  const wait = Math.max(0, lastFrame + MIN_GAP_MS - performance.now());
+  if (wait === 0) requestAnimationFrame(render);
+  else setTimeout(() => requestAnimationFrame(render), wait);
 }
 
 function colorOf(id) {
@@ -178,14 +189,18 @@ function render() {
   state.dirty = false;
   lastFrame = performance.now();
   renderHeads();
-  renderCharts();
+  const drawn = state.chartsDirty || state.chartSig === "";
+  if (drawn) {
+    state.chartsDirty = false;
+    renderCharts();
+  }
   renderDetails();
   const listSig = state.listing ? state.selected.map((id) => id + ":" + (state.runs[id] ? shownStatus(state.runs[id].head) : "")).join("|") : "";
   if (state.listing && listSig !== state.listSig) { state.listSig = listSig; renderList(); }
   const now = performance.timeOrigin + performance.now();
   for (const id of state.selected) {
     const r = state.runs[id];
-    if (r && r.drawnStep !== r.head.lastStep) {
+    if (r && drawn && r.drawnStep !== r.head.lastStep) {
       r.drawnStep = r.head.lastStep;
       state.renderLog.push([id, r.head.lastStep, now]);
       if (state.renderLog.length > 20000) state.renderLog.splice(0, 10000);
@@ -259,6 +274,35 @@ function markers() {
   };
 }
 
+// The positive values of a column (others null) for a log axis, kept per run and extended by the
+// rows appended since the last frame rather than rebuilt every frame; r.pos is dropped with r when
+// a snapshot replaces the run's columns.
+function positive(r, src, c) {
+  const key = src + c;
+  const y = r[src][c];
+  r.pos = r.pos || {};
+  let p = r.pos[key];
+  if (!p || p.length > y.length) p = r.pos[key] = [];
+  for (let i = p.length; i < y.length; i++) p.push(y[i] != null && y[i] > 0 ? y[i] : null);
+  return p;
+}
+
+// Whether a column holds a value yet (a loop without a controller is all null): remembered per run
+// once true, so a live run's columns are not scanned every frame.
+function hasValue(r, src, c, y) {
+  r.has = r.has || {};
+  const key = src + c;
+  if (r.has[key]) return true;
+  return (r.has[key] = y.some((v) => v != null));
+}
+
+function sameSteps(a, b) {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function chartData(def) {
   const tables = [];
   const series = [{}];
@@ -268,17 +312,20 @@ function chartData(def) {
     for (const [src, col, label, dashed] of def.series) {
       const cols = r[src];
       const names = src === "tele" ? TELE : DEC;
+      const c = names.indexOf(col);
       const x = cols[0];
-      let y = cols[names.indexOf(col)];
-      if (!x || !y) continue;
-      if (def.log) y = y.map((v) => (v != null && v > 0 ? v : null));
-      if (!y.some((v) => v != null)) continue;
+      if (!x || !cols[c]) continue;
+      const y = def.log ? positive(r, src, c) : cols[c];
+      if (!hasValue(r, src, c, y)) continue;
       tables.push([x, y]);
       series.push({ label: id + " · " + label, stroke: colorOf(id), width: 1.5,
         dash: dashed ? [6, 4] : undefined, spanGaps: false, points: { show: false } });
     }
   }
   if (tables.length === 0) return null;
+  // one run's telemetry and decisions usually share their steps: no join (a sort of every step) then
+  const x = tables[0][0];
+  if (tables.every((t) => sameSteps(t[0], x))) return { data: [x, ...tables.map((t) => t[1])], series };
   return { data: uPlot.join(tables), series };
 }
 
@@ -311,7 +358,7 @@ const seen = new IntersectionObserver((entries) => {
     const key = e.target.dataset.chart;
     const was = visible[key];
     visible[key] = e.isIntersecting;
-    if (e.isIntersecting && !was) schedule();
+    if (e.isIntersecting && !was) { state.chartsDirty = true; schedule(); }
   }
 });
 
@@ -419,10 +466,10 @@ document.getElementById("filter").addEventListener("input", (() => {
   let t = 0;
   return () => { clearTimeout(t); t = setTimeout(connect, 300); };
 })());
-window.addEventListener("resize", () => { state.chartSig = ""; schedule(); });
+window.addEventListener("resize", () => { state.chartSig = ""; state.chartsDirty = true; schedule(); });
 setInterval(() => {
   for (const id of state.selected) inspect(id, false);
-  schedule(); // statuses age
+  schedule(); // statuses age (the charts are not redrawn for that)
 }, 2000);
 readHash();
 connect();
