@@ -5,6 +5,8 @@ import dev.governor.cli.BakeoffContenders.Lr;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
 import dev.governor.sim.Report;
+import dev.governor.telemetry.RunFolder;
+import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.TextCorpus;
@@ -191,6 +193,13 @@ public final class BakeoffCommand implements Callable<Integer> {
       description = "Output folder (must not exist). Default runs/bakeoff-<timestamp>.")
   Path out;
 
+  @Option(
+      names = "--record",
+      description =
+          "Record every held-out run as a run folder DIR/runs/<workload>-<entry>-seed-<n>"
+              + " (telemetry and decisions), for inspect and the dashboard.")
+  boolean record;
+
   @Option(names = "--quiet", description = "No progress lines.")
   boolean quiet;
 
@@ -322,6 +331,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       ws.add(BakeoffWorkload.load(w, quick, steps, src, stderr));
     }
     Files.createDirectories(dir);
+    outDir = dir;
     stdout.printf(
         Locale.ROOT,
         "bakeoff: %s, gear %s, %s seeds %d..%d, %d tuning trials x %d training seeds, %d"
@@ -340,7 +350,11 @@ public final class BakeoffCommand implements Callable<Integer> {
     }
     stdout.flush();
     if (!quiet) {
-      stderr.println(DashboardCommand.hint(dir));
+      stderr.println(
+          record
+              ? DashboardCommand.hint(dir)
+              : "bakeoff: runs are kept in memory; --record writes the held-out runs as run"
+                  + " folders for the dashboard");
       stderr.flush();
     }
 
@@ -666,6 +680,21 @@ public final class BakeoffCommand implements Callable<Integer> {
     return s;
   }
 
+  /** The output folder of this bake-off (set once it is created). */
+  private Path outDir;
+
+  /**
+   * The run folder a recorded held-out run writes: DIR/runs/<workload>-<entry>-seed-<n>, the
+   * entry's characters other than letters, digits, '.', '_' and '-' as '_' (pi@x1: pi_x1).
+   */
+  private RunFolder recordFolder(Task t) {
+    String id =
+        t.w().name + "-" + t.entry().replaceAll("[^A-Za-z0-9._-]", "_") + "-seed-" + t.seed();
+    return RunFolder.create(
+        outDir.resolve("runs").resolve(id),
+        RunHeader.of(id, t.spec(), Map.of("workload", t.w().name, "entry", t.entry()), t.seed()));
+  }
+
   private List<Done> execute(List<Task> tasks, PrintWriter stderr, String phase)
       throws InterruptedException {
     if (tasks.isEmpty()) {
@@ -684,7 +713,8 @@ public final class BakeoffCommand implements Callable<Integer> {
                           .run(
                               t.seed(),
                               Policies.create(t.spec()),
-                              Dl4jOptimizer.parse(t.optimizer()));
+                              Dl4jOptimizer.parse(t.optimizer()),
+                              record && t.role().equals("heldout") ? recordFolder(t) : null);
                   int k = count.incrementAndGet();
                   if (!quiet) {
                     synchronized (stderr) {

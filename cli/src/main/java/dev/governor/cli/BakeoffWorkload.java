@@ -3,6 +3,7 @@ package dev.governor.cli;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Policy;
+import dev.governor.telemetry.RunFolder;
 import dev.governor.trainers.CharLstm;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
@@ -413,6 +414,14 @@ final class BakeoffWorkload {
    * then the test metric.
    */
   Run run(long seed, Policy policy, Dl4jOptimizer optimizer) {
+    return run(seed, policy, optimizer, null);
+  }
+
+  /**
+   * {@link #run(long, Policy, Dl4jOptimizer)}, recording its telemetry and decisions into {@code
+   * folder} (null: not recorded), a run folder {@code inspect} and the dashboard read.
+   */
+  Run run(long seed, Policy policy, Dl4jOptimizer optimizer, RunFolder folder) {
     long t0 = System.nanoTime();
     Dl4jTrainer trainer = trainer(seed, optimizer);
     List<Long> es = new ArrayList<>();
@@ -423,7 +432,7 @@ final class BakeoffWorkload {
     double lastLr = Double.NaN;
     int tail = (int) Math.max(1, Math.min(50, steps / 4));
     double tailLoss = 0;
-    try (GovernedRun run = GovernedRun.of(trainer, policy, null)) {
+    try (GovernedRun run = GovernedRun.of(trainer, policy, folder)) {
       for (long s = 0; s < steps; s++) {
         Hyperparameters h = run.next();
         lastLr = h.lr();

@@ -110,6 +110,64 @@ class BakeoffCommandTest {
     assertTrue(g.has("fmnist-mlp: pi@x1 within the 95% CI of tuned cosine or better"));
     assertTrue(Files.size(out.resolve("report.html")) > 1000);
     assertTrue(r.out().contains("pi@x10"), r.out());
+    assertFalse(Files.exists(out.resolve("runs")), "runs are recorded only with --record");
+  }
+
+  @Test
+  void recordWritesEveryHeldOutRunAsARunFolderThatInspectReads() throws Exception {
+    Path out = tmp.resolve("rec");
+    Result r =
+        run(
+            "bakeoff",
+            "--quick",
+            "--workloads",
+            "fmnist-mlp",
+            "--contenders",
+            "pi",
+            "--data",
+            "synthetic",
+            "--steps",
+            "12",
+            "--seeds",
+            "2",
+            "--gear",
+            "off",
+            "--jobs",
+            "2",
+            "--record",
+            "--out",
+            out.toString());
+    assertTrue(r.code() == 0 || r.code() == 1, r.err());
+    assertTrue(r.err().contains("watch live: governor dashboard --runs "), r.err());
+    Path runs = out.resolve("runs");
+    // one folder per held-out run: every entry that ran (pi@x1 -> pi_x1) on seeds 1 and 2
+    JsonNode problem =
+        new ObjectMapper()
+            .readTree(Files.readString(out.resolve("summary.json")))
+            .at("/per_problem/fmnist-mlp");
+    List<String> expected = new java.util.ArrayList<>();
+    for (var e : problem.properties()) {
+      if (e.getValue().has("runs")) {
+        for (int seed = 1; seed <= 2; seed++) {
+          expected.add("fmnist-mlp-" + e.getKey().replace('@', '_') + "-seed-" + seed);
+        }
+      }
+    }
+    assertTrue(expected.contains("fmnist-mlp-pi_x1-seed-1"), expected.toString());
+    try (var list = Files.list(runs)) {
+      assertEquals(
+          expected.stream().sorted().toList(),
+          list.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+    for (int seed = 1; seed <= 2; seed++) {
+      Path run = runs.resolve("fmnist-mlp-pi_x1-seed-" + seed);
+      Result j = run("inspect", "--run", run.toString(), "--json");
+      assertEquals(0, j.code(), j.err());
+      JsonNode n = new ObjectMapper().readTree(j.out());
+      assertEquals(12, n.get("steps").asLong(), j.out()); // --steps 12, one observation a step
+      assertEquals(
+          seed, dev.governor.telemetry.RunFolder.open(run).header().seed(), "the run's seed");
+    }
   }
 
   @Test
