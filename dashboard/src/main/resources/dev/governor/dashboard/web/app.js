@@ -163,13 +163,14 @@ function toggle(id, on) {
 }
 
 // A redraw of the charts costs the browser milliseconds of CPU per chart (software raster in a
-// headless Chromium), CPU a training on the same machine may need, so the page draws only when
-// rows arrived, and at most once per FRAME_MS: the stream is asked (every=FRAME_MS) to gather the
-// rows of a fast run into one event per frame rather than one per tail tick (25 ms). A step then
-// reaches the page within tail + FRAME_MS + one render, inside 250 ms. The page waits at least
-// MIN_GAP_MS between frames (other events than rows: the listing, statuses, inspect tables), and a
-// hidden tab draws nothing (requestAnimationFrame does not run there) until it is shown again.
-const FRAME_MS = 160;
+// headless Chromium) and a few for the frame itself, CPU a training on the same machine may need.
+// So the page draws only when rows arrived (not for the listing, statuses or inspect tables), and
+// a hidden tab draws nothing (requestAnimationFrame does not run there) until it is shown again.
+// The stream is asked (every=FRAME_MS) to gather the rows of a fast run into one event per
+// FRAME_MS rather than one per tail tick (25 ms), and the page draws each such event at once: one
+// frame per event, and a step reaches the page within tail + FRAME_MS + one render, inside 250 ms.
+// Other events (listing, statuses, inspect tables) wait at least MIN_GAP_MS after a frame.
+const FRAME_MS = 150;
 const MIN_GAP_MS = 100;
 let lastFrame = 0;
 
