@@ -2,6 +2,7 @@ package dev.governor.actors;
 
 import dev.governor.control.PolicyState;
 import dev.governor.control.Trainer;
+import dev.governor.report.AtomicFile;
 import dev.governor.telemetry.PolicyStateCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,13 +134,9 @@ public final class Checkpoints {
   public void savePolicy(PolicyState state, long step) {
     try {
       Files.createDirectories(controllerDir);
-      Path tmp = controllerDir.resolve(String.format("policy-%012d.tmp", step));
-      Files.write(tmp, PolicyStateCodec.encode(state, step));
-      Files.move(
-          tmp,
+      AtomicFile.write(
           controllerDir.resolve(String.format("policy-%012d.state", step)),
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+          PolicyStateCodec.encode(state, step));
       prune(controllerDir, "policy-", ".state");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write policy snapshot in " + controllerDir, e);

@@ -1,7 +1,6 @@
 package dev.governor.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.governor.report.Json;
 import dev.governor.sim.Runner;
 import dev.governor.sim.Suites;
 import java.io.IOException;
@@ -318,10 +317,7 @@ public final class BenchRunner {
     doc.put("machine", machine());
     doc.put("seconds", (System.nanoTime() - started) / 1e9);
     doc.putAll(figures);
-    if (out.getParent() != null) {
-      Files.createDirectories(out.getParent());
-    }
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), doc);
+    Json.write(out, doc);
     printTable(rows);
     System.out.println("wrote " + out);
   }

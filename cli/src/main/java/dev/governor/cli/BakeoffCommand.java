@@ -4,7 +4,12 @@ import dev.governor.cli.BakeoffContenders.Contender;
 import dev.governor.cli.BakeoffContenders.Lr;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
-import dev.governor.sim.Report;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
+import dev.governor.report.TextTable;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
@@ -29,7 +34,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.math3.distribution.TDistribution;
-import org.knowm.xchart.XYChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -544,7 +548,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       goals(w, plan.get(w).get(g), goalValues.get(w.name), goals, missed);
     }
 
-    Dl4jReports.table(table).forEach(stdout::println);
+    TextTable.lines(table).forEach(stdout::println);
     stdout.println();
     for (Map.Entry<String, Object> g : goals.entrySet()) {
       @SuppressWarnings("unchecked")
@@ -587,7 +591,7 @@ public final class BakeoffCommand implements Callable<Integer> {
     summary.put("per_problem", perProblem);
     summary.put("aggregate", aggregate);
     summary.put("goals", goals);
-    Dl4jReports.writeJson(dir.resolve("summary.json"), summary);
+    Json.write(dir.resolve("summary.json"), summary);
     report(dir.resolve("report.html"), ws, plan, gears, table, goals, skipped, aggregate);
     stdout.printf(
         Locale.ROOT,
@@ -839,29 +843,28 @@ public final class BakeoffCommand implements Callable<Integer> {
     m.put("runs", e.runs.size());
     m.put("diverged", diverged);
     m.put("reached", reached);
-    m.put("median_steps_to_target", Dl4jReports.finiteOrText(med));
+    m.put("median_steps_to_target", med);
     double mean = mean(s);
     double h = ci95(s);
     m.put("metric", w.metric());
     m.put("mean", mean);
-    m.put("ci95", List.of(Dl4jReports.finiteOrText(mean - h), Dl4jReports.finiteOrText(mean + h)));
+    m.put("ci95", List.of(mean - h, mean + h));
     m.put(
         "final_loss_median",
-        Dl4jReports.finiteOrText(
-            median(e.runs.stream().mapToDouble(BakeoffWorkload.Run::finalLoss).toArray())));
+        median(e.runs.stream().mapToDouble(BakeoffWorkload.Run::finalLoss).toArray()));
     m.put(
         "ratio_to_best_tuned",
         Double.isFinite(med) && Double.isFinite(bestTuned) ? med / bestTuned : null);
     m.put("heldout", heldoutSeeds(e, firstScoredSeed()));
     if (w.text) {
       m.put("val_bpc_mean", mean(val));
-      m.put("val_bpc_ci95", Dl4jReports.finiteOrText(ci95(val)));
+      m.put("val_bpc_ci95", ci95(val));
       m.put("test_bpc_mean", mean(test));
-      m.put("test_bpc_ci95", Dl4jReports.finiteOrText(ci95(test)));
+      m.put("test_bpc_ci95", ci95(test));
       m.put("unigram_bpc", w.unigramBits);
     } else {
       m.put("test_accuracy_mean", mean(test));
-      m.put("test_accuracy_ci95", Dl4jReports.finiteOrText(ci95(test)));
+      m.put("test_accuracy_ci95", ci95(test));
       m.put("val_accuracy_mean", mean(val));
     }
     m.put("per_seed", Arrays.stream(s).boxed().toList());
@@ -1004,17 +1007,17 @@ public final class BakeoffCommand implements Callable<Integer> {
       boolean met = up ? v > g : v < g;
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("value", v);
-      m.put("goal", (up ? "> " : "< ") + fmt(g));
+      m.put("goal", (up ? "> " : "< ") + Num.fixed(g, 4));
       m.put("met", met);
       goals.put(name, m);
       if (!met) {
-        missed.add(name + " (pi " + fmt(v) + ", " + other + " " + fmt(g) + ")");
+        missed.add(name + " (pi " + Num.fixed(v, 4) + ", " + other + " " + Num.fixed(g, 4) + ")");
       }
     }
     if (extra != null) {
       for (double m : LR_GRID) {
         Entry pi = find(list, "pi", m);
-        String name = w.name + ": pi@x" + mult(m) + " reaches " + fmt(extra) + " (--goal)";
+        String name = w.name + ": pi@x" + mult(m) + " reaches " + Num.fixed(extra, 4) + " (--goal)";
         if (pi == null || pi.skipped != null) {
           goals.put(name, unknown(pi == null ? "not in this run" : pi.skipped));
           continue;
@@ -1038,11 +1041,11 @@ public final class BakeoffCommand implements Callable<Integer> {
     boolean met = up ? value >= bound : value <= bound;
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("value", value);
-    m.put("goal", (up ? ">= " : "<= ") + fmt(bound));
+    m.put("goal", (up ? ">= " : "<= ") + Num.fixed(bound, 4));
     m.put("met", met);
     goals.put(name, m);
     if (!met) {
-      missed.add(name + " (value " + fmt(value) + ", goal " + m.get("goal") + ")");
+      missed.add(name + " (value " + Num.fixed(value, 4) + ", goal " + m.get("goal") + ")");
     }
   }
 
@@ -1053,10 +1056,6 @@ public final class BakeoffCommand implements Callable<Integer> {
     m.put("met", null);
     m.put("reason", reason);
     return m;
-  }
-
-  static String fmt(double v) {
-    return String.format(Locale.ROOT, "%.4f", v);
   }
 
   private Map<String, Object> protocol(
@@ -1146,7 +1145,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       List<Map<String, Object>> skipped,
       Map<String, Object> aggregate)
       throws java.io.IOException {
-    Report rep = new Report("Governor DL4J bake-off" + (quick ? " (quick)" : ""));
+    HtmlPage rep = new HtmlPage("Governor DL4J bake-off" + (quick ? " (quick)" : ""));
     rep.text(
         "Same safety gear for every contender (gear "
             + String.join(" and ", gears)
@@ -1160,7 +1159,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       g.add(
           List.of(
               e.getKey(),
-              v.get("value") == null ? "-" : fmt((Double) v.get("value")),
+              v.get("value") == null ? "-" : Num.fixed((Double) v.get("value"), 4),
               v.get("goal") == null ? String.valueOf(v.get("reason")) : v.get("goal").toString(),
               v.get("met") == null ? "not evaluated" : v.get("met").toString()));
     }
@@ -1168,15 +1167,13 @@ public final class BakeoffCommand implements Callable<Integer> {
     rep.heading("Results").table(table);
     for (BakeoffWorkload w : ws) {
       rep.heading(w.describe());
-      rep.text("Target: " + fmt(w.target) + " — " + w.targetDerivation);
+      rep.text("Target: " + Num.fixed(w.target, 4) + " — " + w.targetDerivation);
       for (String gs : gears) {
-        XYChart c =
-            Report.chart(
+        Chart c =
+            Chart.of(
                 w.name + " (gear " + gs + "): validation " + (w.text ? "bpc" : "accuracy"),
                 "step",
-                w.text ? "bits per character" : "accuracy",
-                false,
-                false);
+                w.text ? "bits per character" : "accuracy");
         for (Entry e : plan.get(w).get(gs)) {
           if (e.skipped != null || e.runs.isEmpty()) {
             continue;
@@ -1192,18 +1189,17 @@ public final class BakeoffCommand implements Callable<Integer> {
             }
             y[i] = s / e.runs.size();
           }
-          Report.line(c, e.name, x, y, true);
+          c.add(Series.points(e.name, x, y));
         }
         rep.chart(c);
       }
     }
-    XYChart prof =
-        Report.chart(
-            "Performance profile over the workloads (median steps to target)",
-            "tau (ratio to the fastest entry)",
-            "fraction of workloads",
-            true,
-            false);
+    Chart prof =
+        Chart.of(
+                "Performance profile over the workloads (median steps to target)",
+                "tau (ratio to the fastest entry)",
+                "fraction of workloads")
+            .logX();
     for (Map.Entry<String, Object> e : aggregate.entrySet()) {
       @SuppressWarnings("unchecked")
       List<List<Double>> p = (List<List<Double>>) castMap(e.getValue()).get("profile");
@@ -1213,7 +1209,7 @@ public final class BakeoffCommand implements Callable<Integer> {
         x[i] = p.get(i).get(0);
         y[i] = p.get(i).get(1);
       }
-      Report.line(prof, e.getKey(), x, y, true);
+      prof.add(Series.points(e.getKey(), x, y));
     }
     rep.heading("Performance profile").chart(prof);
     if (!skipped.isEmpty()) {

@@ -2,12 +2,12 @@ package dev.governor.cli;
 
 import dev.governor.actors.RunSpec;
 import dev.governor.cluster.ClusterSettings;
+import dev.governor.report.Progress;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Option;
 
 /**
@@ -76,7 +76,7 @@ final class DatasetOptions {
       stderr.println(DashboardCommand.hint(c.out.toAbsolutePath().getParent()));
       stderr.flush();
     }
-    ProgressBar bar = c.quiet ? null : c.progressBar(-1);
+    Progress bar = c.progress(-1);
     try {
       return Dl4jTrain.run(
           task,
@@ -84,13 +84,11 @@ final class DatasetOptions {
           c.out,
           new Dl4jTrain.Runtime(
               m, placement, Duration.ofMillis(c.decisionTimeoutMs), c.checkpointEvery, cluster),
-          bar == null ? null : bar::stepTo,
+          c.quiet ? null : bar::stepTo,
           c.spec.commandLine().getOut(),
           stderr);
     } finally {
-      if (bar != null) {
-        bar.close();
-      }
+      bar.close();
     }
   }
 }

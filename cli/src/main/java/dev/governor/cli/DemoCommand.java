@@ -3,7 +3,11 @@ package dev.governor.cli;
 import dev.governor.control.Policies;
 import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
-import dev.governor.sim.Report;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Progress;
+import dev.governor.report.TextTable;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
@@ -22,10 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -302,7 +302,7 @@ public final class DemoCommand implements Callable<Integer> {
       stderr.flush();
     }
     List<TrainingResult> results = new ArrayList<>();
-    try (ProgressBar pb = progress(plan.size() * total)) {
+    try (Progress pb = progress(plan.size() * total)) {
       long done = 0;
       for (DemoRun d : plan) {
         PolicySpec s = d.spec();
@@ -315,22 +315,10 @@ public final class DemoCommand implements Callable<Integer> {
             RunFolder.create(
                 runDir, RunHeader.of(runDir.getFileName().toString(), s, config, seed));
         final long base = done;
-        if (pb != null) {
-          pb.setExtraMessage(
-              d.contender().label()
-                  + (Double.isNaN(d.lr()) ? "" : " lr=" + Dl4jReports.fmt("%.0e", d.lr())));
-        }
-        TrainingResult r =
-            d.task()
-                .run(
-                    data,
-                    policy,
-                    folder,
-                    n -> {
-                      if (pb != null) {
-                        pb.stepTo(base + n);
-                      }
-                    });
+        pb.message(
+            d.contender().label()
+                + (Double.isNaN(d.lr()) ? "" : " lr=" + Dl4jReports.lrText(d.lr())));
+        TrainingResult r = d.task().run(data, policy, folder, n -> pb.stepTo(base + n));
         folder.writeSummary(Dl4jReports.summary(r));
         results.add(r);
         done += total;
@@ -341,7 +329,7 @@ public final class DemoCommand implements Callable<Integer> {
     for (int i = 0; i < results.size(); i++) {
       rows.add(Dl4jReports.row(plan.get(i).contender().label(), results.get(i)));
     }
-    Dl4jReports.table(rows).forEach(stdout::println);
+    TextTable.lines(rows).forEach(stdout::println);
     for (String n : notes) {
       stdout.println("note: " + n.substring("demo: ".length()));
     }
@@ -371,10 +359,10 @@ public final class DemoCommand implements Callable<Integer> {
       list.add(m);
     }
     summary.put("runs", list);
-    Dl4jReports.writeJson(dir.resolve("summary.json"), summary);
+    Json.write(dir.resolve("summary.json"), summary);
 
-    Report rep =
-        new Report(
+    HtmlPage rep =
+        new HtmlPage(
             "Governor demo: "
                 + String.join(
                     " vs ", plan.stream().map(d -> d.contender().label()).distinct().toList())
@@ -382,6 +370,21 @@ public final class DemoCommand implements Callable<Integer> {
                 + ds
                 + " / "
                 + model);
+    Map<String, List<Dl4jReports.Labelled>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < lrs.length; i++) {
+      List<Dl4jReports.Labelled> group = new ArrayList<>();
+      for (int k = 0; k < plan.size(); k++) {
+        // the contenders that choose their own LR are shown with the default-LR group
+        if (plan.get(k).lrIndex() == i) {
+          group.add(new Dl4jReports.Labelled(plan.get(k).contender().label(), results.get(k)));
+        }
+      }
+      groups.put("initial lr " + Dl4jReports.lrText(lrs[i]), group);
+    }
+    for (String line : Dl4jReports.conclusion(groups)) {
+      rep.conclusion(line);
+    }
+    rep.grid(Dl4jReports.grid(groups));
     rep.text(
         "Same model, data, seed and budget ("
             + epochs
@@ -403,30 +406,36 @@ public final class DemoCommand implements Callable<Integer> {
                     + STANDARD_CLIP
                     + " (pi sets its clip with its clip loop)."
                 : "off (the baselines as configured; pi with its own guard)."));
-    rep.table(rows);
-    List<List<String>> specs = new ArrayList<>();
-    specs.add(List.of("run", "contender", "optimizer", "policy spec"));
-    for (DemoRun d : plan) {
-      specs.add(
+    List<List<String>> settings = new ArrayList<>();
+    settings.add(
+        List.of("run", "contender", "initial lr", "test acc", "lr", "clip", "wd", "policy spec"));
+    for (int i = 0; i < plan.size(); i++) {
+      DemoRun d = plan.get(i);
+      TrainingResult r = results.get(i);
+      settings.add(
           List.of(
               d.dir(),
               d.contender().label(),
-              d.task().optimizer().toString(),
+              Dl4jReports.lrText(r.initialLr()),
+              Num.fixed(r.testAccuracy(), 4),
+              Dl4jReports.settingText(r.lr()),
+              Dl4jReports.settingText(r.clip()),
+              Dl4jReports.settingText(r.weightDecay()),
               d.spec().toString()));
     }
-    rep.heading("Specs").table(specs);
+    rep.heading("Runs").table(settings);
+    rep.text(
+        "lr, clip and wd: the value when it is constant over the run (such series are not"
+            + " drawn), else the range; the optimizer of each run: "
+            + String.join(
+                ", ",
+                plan.stream()
+                    .map(d -> d.contender().label() + " " + d.task().optimizer())
+                    .distinct()
+                    .toList())
+            + ".");
     for (String n : notes) {
       rep.text(n);
-    }
-    for (int i = 0; i < lrs.length; i++) {
-      List<TrainingResult> group = new ArrayList<>();
-      for (int k = 0; k < plan.size(); k++) {
-        // the contenders that choose their own LR are shown with the default-LR group
-        if (plan.get(k).lrIndex() == i) {
-          group.add(results.get(k));
-        }
-      }
-      Dl4jReports.plots(rep, "initial lr " + Dl4jReports.fmt("%.0e", lrs[i]), group);
     }
     rep.write(dir.resolve("report.html"));
     stdout.println(
@@ -526,17 +535,8 @@ public final class DemoCommand implements Callable<Integer> {
     return c;
   }
 
-  private ProgressBar progress(long max) {
-    if (quiet) {
-      return null;
-    }
-    return new ProgressBarBuilder()
-        .setTaskName("demo")
-        .setInitialMax(max)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err))
-        .setUpdateIntervalMillis(500)
-        .build();
+  private Progress progress(long max) {
+    return quiet ? Progress.none() : Progress.bar("demo", System.err).max(max).every(500).start();
   }
 
   static Path defaultOut() {

@@ -1,28 +1,25 @@
 package dev.governor.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.governor.sim.Report;
+import dev.governor.report.Chart;
+import dev.governor.report.Downsample;
+import dev.governor.report.Grid;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import dev.governor.trainers.Calibration;
 import dev.governor.trainers.TrainingResult;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.knowm.xchart.XYChart;
+import java.util.OptionalDouble;
 
 /**
  * Summaries, terminal tables and HTML plots of DL4J training runs ({@code demo}, {@code train}).
  */
 final class Dl4jReports {
   private Dl4jReports() {}
-
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** The summary.json fields of one run (the list, in its order). */
   static Map<String, Object> summary(TrainingResult r) {
@@ -35,7 +32,7 @@ final class Dl4jReports {
     m.put("epochs", r.epochs());
     m.put("steps", r.steps());
     m.put("test_accuracy", r.testAccuracy());
-    m.put("final_train_loss", finiteOrText(r.finalTrainLoss()));
+    m.put("final_train_loss", r.finalTrainLoss());
     m.put("diverged", r.diverged());
     m.put("wall_seconds", r.wallSeconds());
     m.put("steps_per_second", r.stepsPerSecond());
@@ -54,21 +51,21 @@ final class Dl4jReports {
    */
   static Map<String, Object> calibration(Calibration.Report c) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("ece", finiteOrText(c.before().ece()));
-    m.put("ece_equal_mass", finiteOrText(c.before().eceEqualMass()));
-    m.put("nll", finiteOrText(c.before().nll()));
-    m.put("brier", finiteOrText(c.before().brier()));
-    m.put("temperature", finiteOrText(c.temperature()));
-    m.put("ece_after", finiteOrText(c.after().ece()));
-    m.put("ece_equal_mass_after", finiteOrText(c.after().eceEqualMass()));
-    m.put("nll_after", finiteOrText(c.after().nll()));
-    m.put("brier_after", finiteOrText(c.after().brier()));
+    m.put("ece", c.before().ece());
+    m.put("ece_equal_mass", c.before().eceEqualMass());
+    m.put("nll", c.before().nll());
+    m.put("brier", c.before().brier());
+    m.put("temperature", c.temperature());
+    m.put("ece_after", c.after().ece());
+    m.put("ece_equal_mass_after", c.after().eceEqualMass());
+    m.put("nll_after", c.after().nll());
+    m.put("brier_after", c.after().brier());
     m.put("bins", c.bins());
     m.put("test_examples", c.testExamples());
     m.put("fit_split", c.fitSplit());
     m.put("fit_examples", c.fitExamples());
-    m.put("fit_nll", finiteOrText(c.fitNllBefore()));
-    m.put("fit_nll_after", finiteOrText(c.fitNllAfter()));
+    m.put("fit_nll", c.fitNllBefore());
+    m.put("fit_nll_after", c.fitNllAfter());
     return m;
   }
 
@@ -86,43 +83,6 @@ final class Dl4jReports {
         c.fitSplit(),
         c.after().ece(),
         c.after().nll());
-  }
-
-  /** JSON has no NaN/Infinity: such values are written as the strings "NaN", "Infinity". */
-  static Object finiteOrText(double v) {
-    return Double.isFinite(v) ? (Object) v : Double.toString(v);
-  }
-
-  static void writeJson(Path file, Object value) throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, JSON.writeValueAsString(value) + "\n");
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** A fixed-width table: header row first. */
-  static List<String> table(List<List<String>> rows) {
-    int cols = rows.get(0).size();
-    int[] w = new int[cols];
-    for (List<String> r : rows) {
-      for (int c = 0; c < cols; c++) {
-        w[c] = Math.max(w[c], r.get(c).length());
-      }
-    }
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < rows.size(); i++) {
-      StringBuilder sb = new StringBuilder();
-      for (int c = 0; c < cols; c++) {
-        String v = rows.get(i).get(c);
-        sb.append(
-            c == 0 ? String.format("%-" + w[c] + "s", v) : String.format("  %" + w[c] + "s", v));
-      }
-      out.add(sb.toString());
-      if (i == 0) {
-        out.add("-".repeat(sb.length()));
-      }
-    }
-    return out;
   }
 
   static List<String> header() {
@@ -145,79 +105,185 @@ final class Dl4jReports {
   static List<String> row(String label, TrainingResult r) {
     return List.of(
         label,
-        fmt("%.0e", r.initialLr()),
-        fmt("%.4f", r.testAccuracy()),
-        fmt("%.4f", r.finalTrainLoss()),
+        Num.sci(r.initialLr(), 0),
+        Num.fixed(r.testAccuracy(), 4),
+        Num.fixed(r.finalTrainLoss(), 4),
         r.diverged() ? "YES" : "no",
         Integer.toString(r.events().size()),
-        fmt("%.1f", r.stepsPerSecond()),
-        fmt("%.1f", r.wallSeconds()));
+        Num.fixed(r.stepsPerSecond(), 1),
+        Num.fixed(r.wallSeconds(), 1));
   }
 
-  static String fmt(String f, double v) {
-    return String.format(Locale.ROOT, f, v);
-  }
+  /** The grid's columns, in order. */
+  static final List<String> GRID_COLUMNS =
+      List.of("test accuracy", "training loss", "learning rate", "clip threshold", "weight decay");
 
-  /** Mean of consecutive windows of {@code w} values (NaN windows stay NaN), and their x. */
-  static double[][] smooth(double[] y, int w) {
-    int n = Math.max(1, y.length / w);
-    double[] xs = new double[n];
-    double[] ys = new double[n];
-    for (int i = 0; i < n; i++) {
-      double s = 0;
-      int from = i * w;
-      int to = Math.min(y.length, from + w);
-      for (int k = from; k < to; k++) {
-        s += y[k];
+  /** One labelled run for the report. */
+  record Labelled(String label, TrainingResult result) {}
+
+  /**
+   * One row of small multiples per group (e.g. per initial LR): test accuracy after each epoch,
+   * training loss, learning rate, clip threshold and weight decay (per-step series as means of
+   * windows of {@code steps / 200} steps). Constant series are not drawn (see {@link Grid}).
+   *
+   * @param rows the row labels and each row's runs
+   */
+  static Grid grid(Map<String, List<Labelled>> rows) {
+    Grid g = Grid.of(GRID_COLUMNS);
+    for (Map.Entry<String, List<Labelled>> row : rows.entrySet()) {
+      List<Chart> cells = new ArrayList<>();
+      for (String c : GRID_COLUMNS) {
+        cells.add(cell(c, row.getValue()));
       }
-      xs[i] = from + (to - from) / 2.0;
-      ys[i] = s / (to - from);
+      g.row(row.getKey(), cells);
     }
-    return new double[][] {xs, ys};
+    return g;
   }
 
-  /** Plots for a group of runs compared on one chart each (loss, accuracy, LR, clip, WD). */
-  static void plots(Report rep, String title, List<TrainingResult> runs) {
+  private static Chart cell(String column, List<Labelled> runs) {
+    if (runs.isEmpty()) {
+      return null;
+    }
+    int w = (int) Math.max(1, runs.get(0).result().steps() / 200);
+    Chart c =
+        switch (column) {
+          case "test accuracy" -> Chart.of(column, "epoch", "accuracy");
+          case "training loss" -> Chart.of(column, "step", "loss").logY();
+          case "learning rate" -> Chart.of(column, "step", "lr").logY();
+          case "clip threshold" -> Chart.of(column, "step", "clip").logY();
+          default -> Chart.of(column, "step", "wd");
+        };
+    for (Labelled l : runs) {
+      TrainingResult r = l.result();
+      if (column.equals("test accuracy")) {
+        double[] ep = new double[r.epochAccuracy().length];
+        for (int i = 0; i < ep.length; i++) {
+          ep[i] = i + 1;
+        }
+        c.add(Series.points(l.label(), ep, r.epochAccuracy()));
+        continue;
+      }
+      double[] y =
+          switch (column) {
+            case "training loss" -> r.loss();
+            case "learning rate" -> r.lr();
+            case "clip threshold" -> r.clip();
+            default -> r.weightDecay();
+          };
+      double[][] m = Downsample.windowMeans(y, w);
+      c.add(Series.line(l.label(), m[0], m[1]));
+    }
+    return c;
+  }
+
+  /**
+   * A per-step hyperparameter for the table: its value when constant over the run ({@code inf} for
+   * no clipping), else its range {@code "min..max"} over the finite values.
+   */
+  static String settingText(double[] y) {
+    OptionalDouble c = Series.line("", y).constantValue();
+    if (c.isPresent()) {
+      return c.getAsDouble() == Double.POSITIVE_INFINITY ? "inf" : Num.sig(c.getAsDouble(), 3);
+    }
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = Double.NEGATIVE_INFINITY;
+    for (double v : y) {
+      if (Double.isFinite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+    return lo > hi ? "-" : Num.sig(lo, 3) + ".." + Num.sig(hi, 3);
+  }
+
+  /**
+   * The report's opening sentences: per group, the best and the worst run by test accuracy and
+   * their difference; then the labels that ran in every group ranked by their mean test accuracy
+   * over the groups. Says so when no group shows a spread of at least 0.005.
+   */
+  static List<String> conclusion(Map<String, List<Labelled>> rows) {
+    List<String> out = new ArrayList<>();
+    double widest = 0;
+    StringBuilder per = new StringBuilder();
+    Map<String, double[]> sums = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Labelled>> row : rows.entrySet()) {
+      List<Labelled> runs = row.getValue();
+      if (runs.isEmpty()) {
+        continue;
+      }
+      Labelled best = runs.get(0);
+      Labelled worst = runs.get(0);
+      for (Labelled l : runs) {
+        if (l.result().testAccuracy() > best.result().testAccuracy()) {
+          best = l;
+        }
+        if (!(l.result().testAccuracy() >= worst.result().testAccuracy())) {
+          worst = l;
+        }
+        double[] a = sums.computeIfAbsent(l.label(), k -> new double[2]);
+        a[0] += l.result().testAccuracy();
+        a[1]++;
+      }
+      double spread = best.result().testAccuracy() - worst.result().testAccuracy();
+      widest = Math.max(widest, Double.isNaN(spread) ? 0 : spread);
+      if (per.length() > 0) {
+        per.append("; ");
+      }
+      per.append(row.getKey()).append(": ");
+      if (!(spread > 0)) {
+        per.append(runs.size() > 1 ? "every run " : best.label() + " ")
+            .append(Num.fixed(best.result().testAccuracy(), 4));
+        continue;
+      }
+      per.append(best.label()).append(' ').append(Num.fixed(best.result().testAccuracy(), 4));
+      per.append(" vs ")
+          .append(worst.label())
+          .append(' ')
+          .append(Num.fixed(worst.result().testAccuracy(), 4))
+          .append(" (spread ")
+          .append(Num.fixed(spread, 4))
+          .append(')');
+    }
+    if (widest < 0.005) {
+      out.add(
+          "No policy stands out on this task: within every group the test accuracies lie within"
+              + " 0.005 of each other.");
+    }
+    out.add("Best vs worst test accuracy — " + per + ".");
+    List<Map.Entry<String, double[]>> everywhere = new ArrayList<>();
+    long groups = rows.values().stream().filter(l -> !l.isEmpty()).count();
+    for (Map.Entry<String, double[]> e : sums.entrySet()) {
+      if (e.getValue()[1] == groups && groups > 1) {
+        everywhere.add(e);
+      }
+    }
+    everywhere.sort((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]));
+    if (everywhere.size() > 1) {
+      StringBuilder r = new StringBuilder("Mean test accuracy over the " + groups + " groups: ");
+      for (int i = 0; i < everywhere.size(); i++) {
+        Map.Entry<String, double[]> e = everywhere.get(i);
+        r.append(i == 0 ? "" : ", ")
+            .append(e.getKey())
+            .append(' ')
+            .append(Num.fixed(e.getValue()[0] / e.getValue()[1], 4));
+      }
+      out.add(r.append('.').toString());
+    }
+    return out;
+  }
+
+  /** Single-run or few-run page section: the grid with one row. */
+  static void plots(HtmlPage rep, String title, List<TrainingResult> runs) {
     if (runs.isEmpty()) {
       return;
     }
-    int w = (int) Math.max(1, runs.get(0).steps() / 200);
-    XYChart loss =
-        Report.chart(
-            title + ": training loss (mean of " + w + " steps)", "step", "loss", false, true);
-    XYChart acc =
-        Report.chart(title + ": test accuracy after each epoch", "epoch", "accuracy", false, false);
-    XYChart lr = Report.chart(title + ": learning rate", "step", "lr", false, true);
-    XYChart clip =
-        Report.chart(title + ": clip threshold (finite values)", "step", "clip", false, true);
-    XYChart wd = Report.chart(title + ": weight decay", "step", "wd", false, false);
-    boolean anyDecay = false;
-    for (TrainingResult r : runs) {
-      String name = r.policy();
-      double[][] l = smooth(r.loss(), w);
-      Report.line(loss, name, l[0], l[1], false);
-      double[] ep = new double[r.epochAccuracy().length];
-      for (int i = 0; i < ep.length; i++) {
-        ep[i] = i + 1;
-      }
-      Report.line(acc, name, ep, r.epochAccuracy(), true);
-      double[] steps = new double[r.lr().length];
-      for (int i = 0; i < steps.length; i++) {
-        steps[i] = i;
-      }
-      double[][] s = smooth(r.lr(), w);
-      Report.line(lr, name, s[0], s[1], false);
-      double[][] c = smooth(r.clip(), w);
-      Report.line(clip, name, c[0], c[1], false);
-      if (java.util.Arrays.stream(r.weightDecay()).anyMatch(v -> v != 0)) {
-        double[][] d = smooth(r.weightDecay(), w);
-        Report.line(wd, name, d[0], d[1], false);
-        anyDecay = true;
-      }
-    }
-    rep.chart(acc).chart(loss).chart(lr).chart(clip);
-    if (anyDecay) {
-      rep.chart(wd); // only when some run decays: a chart of zeros says nothing
-    }
+    Map<String, List<Labelled>> rows = new LinkedHashMap<>();
+    rows.put(title, runs.stream().map(r -> new Labelled(r.policy(), r)).toList());
+    rep.grid(grid(rows));
+  }
+
+  /** An initial LR as the table shows it ({@code 1e-03}). */
+  static String lrText(double lr) {
+    return Num.sci(lr, 0);
   }
 }

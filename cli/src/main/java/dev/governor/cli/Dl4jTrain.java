@@ -6,7 +6,8 @@ import dev.governor.actors.RunSpec;
 import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
-import dev.governor.sim.Report;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.TextTable;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryException;
@@ -126,8 +127,8 @@ final class Dl4jTrain {
 
     TrainingResult res = fromTelemetry(task, data, policy, folder, last.get(), wall, r);
     folder.writeSummary(Dl4jReports.summary(res));
-    Report rep =
-        new Report(
+    HtmlPage rep =
+        new HtmlPage(
             "governor train: "
                 + policy
                 + " on "
@@ -142,7 +143,7 @@ final class Dl4jTrain {
     rep.table(rows);
     Dl4jReports.plots(rep, policy.name(), List.of(res));
     folder.writeReport(rep.html());
-    Dl4jReports.table(rows).forEach(stdout::println);
+    TextTable.lines(rows).forEach(stdout::println);
     if (res.calibration() != null) {
       stdout.println(Dl4jReports.calibrationLine(res.calibration()));
     }

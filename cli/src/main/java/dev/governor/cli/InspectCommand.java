@@ -1,8 +1,8 @@
 package dev.governor.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.report.Json;
 import dev.governor.telemetry.Diagnosis;
 import dev.governor.telemetry.Inspection;
 import dev.governor.telemetry.RunFolder;
@@ -52,7 +52,7 @@ public final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     List<List<String>> imported = importRows(folder.header().config());
     if (json) {
-      ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      ObjectMapper m = Json.MAPPER;
       ObjectNode tree = m.valueToTree(s);
       tree.set("diagnosis", m.valueToTree(diagnosis));
       if (!imported.isEmpty()) {
@@ -63,8 +63,7 @@ public final class InspectCommand implements Callable<Integer> {
           }
         }
       }
-      // JSON has no NaN/Inf: write them as null / "inf" strings
-      out.println(m.writeValueAsString(clean(m, tree)));
+      out.print(Json.pretty(tree));
       out.flush();
       return 0;
     }
@@ -178,30 +177,6 @@ public final class InspectCommand implements Callable<Integer> {
       rows.add(List.of("", "try: " + v.advice()));
     }
     return rows;
-  }
-
-  private static com.fasterxml.jackson.databind.JsonNode clean(
-      ObjectMapper m, com.fasterxml.jackson.databind.JsonNode n) {
-    if (n.isObject()) {
-      ObjectNode o = m.createObjectNode();
-      n.properties().forEach(e -> o.set(e.getKey(), clean(m, e.getValue())));
-      return o;
-    }
-    if (n.isArray()) {
-      var a = m.createArrayNode();
-      n.forEach(x -> a.add(clean(m, x)));
-      return a;
-    }
-    if (n.isDouble() || n.isFloat()) {
-      double d = n.asDouble();
-      if (Double.isNaN(d)) {
-        return m.nullNode();
-      }
-      if (Double.isInfinite(d)) {
-        return m.getNodeFactory().textNode(d > 0 ? "inf" : "-inf");
-      }
-    }
-    return n;
   }
 
   private static void row(PrintWriter out, String k, String v) {

@@ -1,16 +1,18 @@
 package dev.governor.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.governor.control.GuardAction;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.LrRangeTest;
 import dev.governor.control.Observation;
-import dev.governor.sim.Json;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import dev.governor.sim.OptimizerKind;
 import dev.governor.sim.OptimizerSpec;
 import dev.governor.sim.ProblemConfig;
-import dev.governor.sim.Report;
 import dev.governor.sim.SimulatedTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,9 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -211,18 +210,18 @@ public final class LrFindCommand implements Callable<Integer> {
               Locale.ROOT,
               "suggested lr (%s): %s   [valley %s, steepest %s, minimum/10 %s]",
               first.key(),
-              g(suggestion(first)),
-              g(valley),
-              g(steepest),
-              g(minimum)));
+              Num.sig(suggestion(first), 4),
+              Num.sig(valley, 4),
+              Num.sig(steepest, 4),
+              Num.sig(minimum, 4)));
       if (!diverged) {
         double bound = stabilityFactor / end;
         l.add(
             "the loss did not blow up up to lr "
-                + g(end)
+                + Num.sig(end, 4)
                 + ": no stability estimate"
                 + (Double.isFinite(bound)
-                    ? " (lambda_max < " + g(bound) + " for " + optimizer + ")"
+                    ? " (lambda_max < " + Num.sig(bound, 4) + " for " + optimizer + ")"
                     : ""));
       } else {
         l.add(
@@ -231,25 +230,25 @@ public final class LrFindCommand implements Callable<Integer> {
                 "blew up at step %d: the update at lr %s; edge of stability eta* = %s (from the"
                     + " blow-up's growth)",
                 stop,
-                g(divergenceLr),
-                g(edgeLr)));
-        String truth = Double.isFinite(trueLambda) ? g(trueLambda) : "unknown";
+                Num.sig(divergenceLr, 4),
+                Num.sig(edgeLr, 4)));
+        String truth = Double.isFinite(trueLambda) ? Num.sig(trueLambda, 4) : "unknown";
         if (Double.isFinite(lambdaHat)) {
           l.add(
               String.format(
                   Locale.ROOT,
                   "lambda_max ~ 2/eta* = %s   (true lambda_max %s; 2/(stop lr) = %s is low:"
                       + " the sweep overshoots the edge by a few steps of x%s)",
-                  g(lambdaHat),
+                  Num.sig(lambdaHat, 4),
                   truth,
-                  g(lambdaHatFromStop),
-                  g(Math.pow(end / start, 1.0 / (steps - 1)))));
+                  Num.sig(lambdaHatFromStop, 4),
+                  Num.sig(Math.pow(end / start, 1.0 / (steps - 1)), 4)));
         } else if (Double.isFinite(lambdaHatFromStop)) {
           l.add(
               String.format(
                   Locale.ROOT,
                   "lambda_max ~ %s (from the stop lr and %s's stability bound; true lambda_max %s)",
-                  g(lambdaHatFromStop),
+                  Num.sig(lambdaHatFromStop, 4),
                   optimizer,
                   truth));
         } else {
@@ -262,10 +261,6 @@ public final class LrFindCommand implements Callable<Integer> {
       }
       return l;
     }
-  }
-
-  static String g(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4g", v) : String.valueOf(v);
   }
 
   /** The curve, {@link #ROWS} rows evenly spaced plus the last four points. */
@@ -314,78 +309,76 @@ public final class LrFindCommand implements Callable<Integer> {
     Json.put(s, "lambda_max_true", r.trueLambda());
     Json.put(s, "min_smoothed_loss", t.minSmoothedLoss());
     ObjectNode curve = s.putObject("curve");
-    int n = t.size();
-    double[] lr = new double[n];
-    double[] loss = new double[n];
-    double[] sm = new double[n];
-    for (int i = 0; i < n; i++) {
-      lr[i] = t.lr(i);
-      loss[i] = t.loss(i);
-      sm[i] = t.smoothedLoss(i);
-    }
-    ArrayNode a = Json.array(lr);
-    curve.set("lr", a);
-    curve.set("loss", Json.array(loss));
-    curve.set("smoothed_loss", Json.array(sm));
+    double[][] c = curve(t);
+    curve.set("lr", Json.array(c[0]));
+    curve.set("loss", Json.array(c[1]));
+    curve.set("smoothed_loss", Json.array(c[2]));
     return s;
   }
 
-  private Report report(ProblemConfig pc, OptimizerSpec opt, LrRangeTest t, Result r) {
-    Report rep = new Report("governor lr-find: " + pc + ", " + opt);
+  /** The sweep's learning rates, losses and smoothed losses by step. */
+  private static double[][] curve(LrRangeTest t) {
+    int n = t.size();
+    double[][] c = new double[3][n];
+    for (int i = 0; i < n; i++) {
+      c[0][i] = t.lr(i);
+      c[1][i] = t.loss(i);
+      c[2][i] = t.smoothedLoss(i);
+    }
+    return c;
+  }
+
+  private HtmlPage report(ProblemConfig pc, OptimizerSpec opt, LrRangeTest t, Result r) {
+    HtmlPage rep = new HtmlPage("governor lr-find: " + pc + ", " + opt);
     rep.text(
         "Sweep of "
             + sweepSteps
             + " steps from "
-            + g(startLr)
+            + Num.sig(startLr, 4)
             + " to "
-            + g(endLr)
+            + Num.sig(endLr, 4)
             + ", loss smoothed with beta "
-            + g(beta)
+            + Num.sig(beta, 4)
             + ", stop at "
-            + g(divFactor)
+            + Num.sig(divFactor, 4)
             + " x the minimum smoothed loss; seed "
             + seed
             + ".");
     List<List<String>> rows = new ArrayList<>();
     rows.add(List.of("quantity", "value"));
-    rows.add(List.of("valley", g(r.valley())));
-    rows.add(List.of("steepest", g(r.steepest())));
-    rows.add(List.of("minimum / 10", g(r.minimum())));
+    rows.add(List.of("valley", Num.sig(r.valley(), 4)));
+    rows.add(List.of("steepest", Num.sig(r.steepest(), 4)));
+    rows.add(List.of("minimum / 10", Num.sig(r.minimum(), 4)));
     rows.add(List.of("stopped at step", r.diverged() ? Integer.toString(r.stop()) : "no blow-up"));
-    rows.add(List.of("lr that blew up", g(r.divergenceLr())));
-    rows.add(List.of("edge of stability eta*", g(r.edgeLr())));
-    rows.add(List.of("lambda_max estimate (2/eta*)", g(r.lambdaHat())));
-    rows.add(List.of("lambda_max from the stop lr", g(r.lambdaHatFromStop())));
-    rows.add(List.of("true lambda_max", g(r.trueLambda())));
+    rows.add(List.of("lr that blew up", Num.sig(r.divergenceLr(), 4)));
+    rows.add(List.of("edge of stability eta*", Num.sig(r.edgeLr(), 4)));
+    rows.add(List.of("lambda_max estimate (2/eta*)", Num.sig(r.lambdaHat(), 4)));
+    rows.add(List.of("lambda_max from the stop lr", Num.sig(r.lambdaHatFromStop(), 4)));
+    rows.add(List.of("true lambda_max", Num.sig(r.trueLambda(), 4)));
     rep.table(rows);
-    int n = t.size();
-    double[] lr = new double[n];
-    double[] loss = new double[n];
-    double[] sm = new double[n];
-    for (int i = 0; i < n; i++) {
-      lr[i] = t.lr(i);
-      loss[i] = t.loss(i);
-      sm[i] = t.smoothedLoss(i);
-    }
-    XYChart c = Report.chart("Loss vs learning rate", "lr", "loss", true, true);
-    Report.line(c, "mini-batch loss", lr, loss, false);
-    Report.line(c, "smoothed loss", lr, sm, false);
+    double[][] curve = curve(t);
+    double[] lr = curve[0];
+    double[] loss = curve[1];
+    double[] sm = curve[2];
+    Chart c = Chart.of("Loss vs learning rate", "lr", "loss").logX().logY();
+    c.add(Series.line("mini-batch loss", lr, loss));
+    c.add(Series.line("smoothed loss", lr, sm));
     for (LrRangeTest.Suggestion s : LrRangeTest.Suggestion.values()) {
       double v = r.suggestion(s);
       if (Double.isFinite(v) && v > 0) {
-        XYSeries m =
-            Report.line(
-                c,
-                (s == LrRangeTest.Suggestion.MINIMUM ? "minimum/10" : s.key()) + " " + g(v),
-                new double[] {v},
-                new double[] {at(t, v)},
-                true);
-        m.setMarker(SeriesMarkers.DIAMOND);
+        c.add(
+            Series.points(
+                    (s == LrRangeTest.Suggestion.MINIMUM ? "minimum/10" : s.key())
+                        + " "
+                        + Num.sig(v, 4),
+                    new double[] {v},
+                    new double[] {at(t, v)})
+                .withMarker(Series.Marker.DIAMOND));
       }
     }
     if (r.diverged()) {
       double e = r.edgeLr();
-      Report.line(c, "eta* " + g(e), new double[] {e}, new double[] {at(t, e)}, true);
+      c.add(Series.points("eta* " + Num.sig(e, 4), new double[] {e}, new double[] {at(t, e)}));
     }
     rep.chart(c);
     return rep;

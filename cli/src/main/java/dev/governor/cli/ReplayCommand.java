@@ -1,6 +1,7 @@
 package dev.governor.cli;
 
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Num;
 import dev.governor.telemetry.Replay;
 import dev.governor.telemetry.RunFolder;
 import java.io.PrintWriter;
@@ -138,14 +139,14 @@ public final class ReplayCommand implements Callable<Integer> {
         Locale.ROOT,
         "%-22s %16s %16s%n",
         "clip rate",
-        fmt(r.recorded().clipRate()),
-        fmt(r.counterfactual().clipRate()));
+        Num.sig(r.recorded().clipRate(), 6, "n/a"),
+        Num.sig(r.counterfactual().clipRate(), 6, "n/a"));
     w.printf(
         Locale.ROOT,
         "%-22s %16s %16s%n",
         "mean effective LR",
-        fmt(r.recorded().meanEffectiveLr()),
-        fmt(r.counterfactual().meanEffectiveLr()));
+        Num.sig(r.recorded().meanEffectiveLr(), 6, "n/a"),
+        Num.sig(r.counterfactual().meanEffectiveLr(), 6, "n/a"));
     w.printf(
         Locale.ROOT,
         "%-22s %16d %16d%n",
@@ -163,9 +164,5 @@ public final class ReplayCommand implements Callable<Integer> {
     RunFolder.open(r.out()).writeSummary(summary);
     w.flush();
     return 0;
-  }
-
-  static String fmt(double v) {
-    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.6g", v);
   }
 }

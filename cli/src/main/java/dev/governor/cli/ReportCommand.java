@@ -2,7 +2,8 @@ package dev.governor.cli;
 
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
-import dev.governor.sim.Report;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
 import dev.governor.telemetry.Event;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.Inspection;
@@ -20,9 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -143,7 +141,7 @@ public final class ReportCommand implements Callable<Integer> {
       }
       all.add(name.equals(s.id()) ? s : s.named(name));
     }
-    Report rep = build(all, title);
+    HtmlPage rep = build(all, title);
     rep.write(target);
     PrintWriter stdout = spec.commandLine().getOut();
     stdout.println(
@@ -249,13 +247,13 @@ public final class ReportCommand implements Callable<Integer> {
   }
 
   /** The report: the comparison plots, then per run its gradient-norm plot and inspect table. */
-  static Report build(List<Series> runs, String title) {
+  static HtmlPage build(List<Series> runs, String title) {
     String t =
         title != null
             ? title
             : "Governor report: "
                 + String.join(", ", runs.stream().map(Series::id).distinct().toList());
-    Report rep = new Report(t);
+    HtmlPage rep = new HtmlPage(t);
     List<List<String>> head = new ArrayList<>();
     head.add(List.of("run", "policy", "steps", "events (skip / rollback / time-out)"));
     for (Series s : runs) {
@@ -273,7 +271,7 @@ public final class ReportCommand implements Callable<Integer> {
     rep.table(head);
 
     rep.heading("Loss");
-    XYChart loss = Report.chart("Training loss (log scale)", "step", "loss", false, true);
+    Chart loss = Chart.of("Training loss (log scale)", "step", "loss").logY();
     for (Series s : runs) {
       line(loss, s.id(), s.step(), s.loss());
       if (anyFinite(s.valLoss())) {
@@ -284,9 +282,9 @@ public final class ReportCommand implements Callable<Integer> {
     rep.chart(loss);
 
     rep.heading("Hyperparameters applied");
-    XYChart lr = Report.chart("Applied learning rate (log scale)", "step", "lr", false, true);
-    XYChart clip = Report.chart("Applied clip threshold (log scale)", "step", "clip", false, true);
-    XYChart wd = Report.chart("Applied weight decay", "step", "weight decay", false, false);
+    Chart lr = Chart.of("Applied learning rate (log scale)", "step", "lr").logY();
+    Chart clip = Chart.of("Applied clip threshold (log scale)", "step", "clip").logY();
+    Chart wd = Chart.of("Applied weight decay", "step", "weight decay");
     for (Series s : runs) {
       line(lr, s.id(), s.step(), s.lr());
       line(clip, s.id() + (anyFinite(s.clip()) ? "" : " (no clipping)"), s.step(), s.clip());
@@ -299,8 +297,7 @@ public final class ReportCommand implements Callable<Integer> {
     for (Series s : runs) {
       rep.heading("Run " + s.id());
       rep.text("policy " + s.policy());
-      XYChart g =
-          Report.chart("Gradient norm and clip threshold: " + s.id(), "step", "norm", false, true);
+      Chart g = Chart.of("Gradient norm and clip threshold: " + s.id(), "step", "norm").logY();
       line(g, "gradient norm (pre-clip)", s.step(), s.gradNorm());
       line(g, "clip threshold" + (anyFinite(s.clip()) ? "" : " (no clipping)"), s.step(), s.clip());
       marks(g, s, s.gradNorm());
@@ -323,25 +320,13 @@ public final class ReportCommand implements Callable<Integer> {
     return false;
   }
 
-  /** A line, thinned to at most {@link #MAX_POINTS} points. */
-  private static void line(XYChart c, String name, double[] x, double[] y) {
-    int stride = Math.max(1, (x.length + MAX_POINTS - 1) / MAX_POINTS);
-    if (stride > 1) {
-      int n = (x.length + stride - 1) / stride;
-      double[] xs = new double[n];
-      double[] ys = new double[n];
-      for (int i = 0, j = 0; i < x.length; i += stride, j++) {
-        xs[j] = x[i];
-        ys[j] = y[i];
-      }
-      x = xs;
-      y = ys;
-    }
-    Report.line(c, name, x, y, false);
+  /** A line; the chart draws at most {@link #MAX_POINTS} of its points. */
+  private static void line(Chart c, String name, double[] x, double[] y) {
+    c.maxPoints(MAX_POINTS).add(dev.governor.report.Series.line(name, x, y));
   }
 
   /** Marks each skip / rollback / time-out at the step's value of {@code y}. */
-  private static void marks(XYChart c, Series s, double[] y) {
+  private static void marks(Chart c, Series s, double[] y) {
     for (EventKind k : MARKED) {
       List<double[]> pts = new ArrayList<>();
       for (Event e : s.events()) {
@@ -361,13 +346,16 @@ public final class ReportCommand implements Callable<Integer> {
         xs[i] = pts.get(i)[0];
         ys[i] = pts.get(i)[1];
       }
-      XYSeries m =
-          c.addSeries(s.id() + " " + k.name().toLowerCase(Locale.ROOT).replace('_', '-'), xs, ys);
-      m.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-      m.setMarker(
-          k == EventKind.SKIP
-              ? SeriesMarkers.DIAMOND
-              : k == EventKind.ROLLBACK ? SeriesMarkers.TRIANGLE_DOWN : SeriesMarkers.CROSS);
+      c.add(
+          dev.governor.report.Series.scatter(
+              s.id() + " " + k.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+              xs,
+              ys,
+              k == EventKind.SKIP
+                  ? dev.governor.report.Series.Marker.DIAMOND
+                  : k == EventKind.ROLLBACK
+                      ? dev.governor.report.Series.Marker.TRIANGLE_DOWN
+                      : dev.governor.report.Series.Marker.CROSS));
     }
   }
 }

@@ -1,12 +1,12 @@
 package dev.governor.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Output: csv has the header step,lr,clip,wd (clip 'inf' = no clipping); json is "
-          + "{\"policy\": SPEC, \"rows\": [{\"step\", \"lr\", \"clip\" (null = no clipping), "
+          + "{\"policy\": SPEC, \"rows\": [{\"step\", \"lr\", \"clip\" (\"Infinity\" = no clipping), "
           + "\"wd\"}, ...]}.",
       "Output stops when its reader goes away (e.g. '| head -1').",
       "Exit codes: 0 ok, 2 bad option (one line names it)."
@@ -240,7 +240,7 @@ public final class ScheduleCommand implements Callable<Integer> {
   }
 
   private void writeJson(Policy p, PrintWriter out) throws IOException {
-    JsonGenerator g = new JsonFactory().createGenerator(out);
+    JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out);
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     g.writeStartObject();
     g.writeStringField("policy", p.spec().toString());
@@ -259,11 +259,7 @@ public final class ScheduleCommand implements Callable<Integer> {
       g.writeStartObject();
       g.writeNumberField("step", t);
       g.writeNumberField("lr", d.lr);
-      if (Double.isInfinite(d.clip)) {
-        g.writeNullField("clip");
-      } else {
-        g.writeNumberField("clip", d.clip);
-      }
+      g.writeNumberField("clip", d.clip);
       g.writeNumberField("wd", d.weightDecay);
       g.writeEndObject();
     }

@@ -7,10 +7,13 @@ import dev.governor.cluster.DataParallelPlant;
 import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Progress;
+import dev.governor.report.Series;
 import dev.governor.sim.Disturbance;
 import dev.governor.sim.OptimizerSpec;
 import dev.governor.sim.ProblemConfig;
-import dev.governor.sim.Report;
 import dev.governor.sim.SimulatedTrainer;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.LogRecord;
@@ -29,11 +32,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
-import org.knowm.xchart.XYChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -271,7 +269,7 @@ public final class TrainCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(DashboardCommand.hint(folder.dir().getParent()));
       spec.commandLine().getErr().flush();
     }
-    ProgressBar bar = quiet ? null : progressBar(steps);
+    Progress bar = progress(steps);
     RunSpec run =
         RunSpec.builder(
                 folder.dir(),
@@ -284,7 +282,7 @@ public final class TrainCommand implements Callable<Integer> {
             .controller(placement)
             .decisionTimeout(Duration.ofMillis(decisionTimeoutMs))
             .checkpointEvery(checkpointEvery)
-            .progress(bar == null ? s -> {} : bar::stepTo)
+            .progress(bar::stepTo)
             .build();
     if (placement == RunSpec.ControllerPlacement.EXTERNAL && cluster == null && !quiet) {
       System.err.println(
@@ -300,9 +298,7 @@ public final class TrainCommand implements Callable<Integer> {
               ? ClusterTrain.run(run, folder.header().runId(), cluster)
               : ActorRuntime.run(run);
     } finally {
-      if (bar != null) {
-        bar.close();
-      }
+      bar.close();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
 
@@ -364,16 +360,11 @@ public final class TrainCommand implements Callable<Integer> {
     return problemOptions.config("--plant", plant);
   }
 
-  ProgressBar progressBar(long max) {
-    return new ProgressBarBuilder()
-        .setTaskName("train")
-        .setInitialMax(max)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err))
-        .setUpdateIntervalMillis(250)
-        .setUnit(" steps", 1)
-        .continuousUpdate()
-        .build();
+  /** The progress bar of a run of {@code max} steps (negative: unknown); none when quiet. */
+  Progress progress(long max) {
+    return quiet
+        ? Progress.none()
+        : Progress.bar("train", System.err).max(max).unit(" steps", 1).continuous().start();
   }
 
   private Map<String, Object> summary(
@@ -398,26 +389,22 @@ public final class TrainCommand implements Callable<Integer> {
     s.put("failure", r.failure());
     s.put("steps_run", r.stepsRun());
     Observation last = r.last();
-    s.put("final_loss", last == null ? null : finite(last.loss()));
-    s.put("final_lr", last == null ? null : finite(last.lr()));
+    s.put("final_loss", last == null ? null : last.loss());
+    s.put("final_lr", last == null ? null : last.lr());
     s.put("decisions_applied", r.decisionsApplied());
     s.put("timeouts", r.timeouts());
     s.put("duplicates_ignored", r.duplicates());
     s.put("trainer_restarts", r.trainerRestarts());
     s.put("controller_restarts", r.controllerRestarts());
     s.put("replay_mismatches", r.replayMismatches());
-    s.put("latency_p50_us", finite(r.latencyP50Micros()));
-    s.put("latency_p99_us", finite(r.latencyP99Micros()));
-    s.put("latency_max_us", finite(r.latencyMaxMicros()));
-    s.put("mean_delay_steps", finite(r.meanDelaySteps()));
+    s.put("latency_p50_us", r.latencyP50Micros());
+    s.put("latency_p99_us", r.latencyP99Micros());
+    s.put("latency_max_us", r.latencyMaxMicros());
+    s.put("mean_delay_steps", r.meanDelaySteps());
     s.put("max_delay_steps", r.maxDelaySteps());
     s.put("seconds", seconds);
     s.put("steps_per_second", seconds > 0 ? r.stepsRun() / seconds : null);
     return s;
-  }
-
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
   }
 
   private List<String> table(RunResult r, double seconds) {
@@ -469,7 +456,7 @@ public final class TrainCommand implements Callable<Integer> {
           });
     }
     double[] step = rows.stream().mapToDouble(a -> a[0]).toArray();
-    Report rep = new Report("governor train: " + folder.dir().getFileName());
+    HtmlPage rep = new HtmlPage("governor train: " + folder.dir().getFileName());
     rep.text(
         "Policy "
             + policySpec
@@ -486,15 +473,14 @@ public final class TrainCommand implements Callable<Integer> {
             + " us, p99 "
             + String.format(Locale.ROOT, "%.1f", r.latencyP99Micros())
             + " us.");
-    XYChart loss = Report.chart("Training loss", "step", "loss", false, true);
+    Chart loss = Chart.of("Training loss", "step", "loss").logY();
     line(loss, "loss", step, rows.stream().mapToDouble(a -> a[1]).toArray());
     rep.chart(loss);
-    XYChart lrChart = Report.chart("Learning rate applied", "step", "lr", false, true);
+    Chart lrChart = Chart.of("Learning rate applied", "step", "lr").logY();
     line(lrChart, "lr", step, rows.stream().mapToDouble(a -> a[2]).toArray());
     rep.chart(lrChart);
     if (!latency.isEmpty()) {
-      XYChart lat =
-          Report.chart("Loop latency (observation -> decision applied)", "step", "us", false, true);
+      Chart lat = Chart.of("Loop latency (observation -> decision applied)", "step", "us").logY();
       line(
           lat,
           "latency",
@@ -508,8 +494,7 @@ public final class TrainCommand implements Callable<Integer> {
   /** Most points drawn per series of the report; longer runs are thinned by bucket min/max. */
   static final int REPORT_POINTS = 4000;
 
-  private static void line(XYChart c, String name, double[] x, double[] y) {
-    double[][] d = Report.downsample(x, y, REPORT_POINTS);
-    Report.line(c, name, d[0], d[1], false);
+  private static void line(Chart c, String name, double[] x, double[] y) {
+    c.maxPoints(REPORT_POINTS).add(Series.line(name, x, y));
   }
 }

@@ -3,6 +3,7 @@ package dev.governor.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Json;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryException;
@@ -38,7 +39,7 @@ final class TrainResume {
   private static final Set<String> NOT_COMPARED =
       Set.of("args", "governor.train.quiet", "governor.train.plant", "governor.train.steps");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /**
    * The options given that determine what the run computes, as name/value pairs in the order given

@@ -3,6 +3,7 @@ package dev.governor.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.report.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,7 +39,7 @@ import java.util.stream.Stream;
  * google-chrome} on the {@code PATH}).
  */
 public final class Chromium implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final Pattern LISTENING = Pattern.compile("DevTools listening on (ws://\\S+)");
 
   private final Process process;

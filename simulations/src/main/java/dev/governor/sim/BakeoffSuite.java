@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.knowm.xchart.XYChart;
 
 /**
  * The {@code bakeoff} suite: Governor's feedback policies against tuned schedules and the
@@ -827,7 +831,7 @@ public final class BakeoffSuite {
       boolean quick) {
     List<String> table = new ArrayList<>();
     ObjectNode goals = s.putObject("goals");
-    Report rep = new Report("Bake-off" + (quick ? " (quick)" : ""));
+    HtmlPage rep = new HtmlPage("Bake-off" + (quick ? " (quick)" : ""));
     rep.text(
         "Every contender with the same safety gear; tuned baselines get "
             + pr.trials()
@@ -910,13 +914,12 @@ public final class BakeoffSuite {
                 "loss @25/50/100%",
                 "ratio to best tuned",
                 "ratio (strict)"));
-        XYChart any =
-            Report.chart(
-                p.name() + " (gear " + (gear ? "on" : "off") + "): median exact loss vs budget",
-                "fraction of budget",
-                "loss",
-                false,
-                true);
+        Chart any =
+            Chart.of(
+                    p.name() + " (gear " + (gear ? "on" : "off") + "): median exact loss vs budget",
+                    "fraction of budget",
+                    "loss")
+                .logY();
         for (Cell c : pc) {
           Contender ct = c.contender();
           ObjectNode o = pp.putObject(ct.name());
@@ -996,8 +999,8 @@ public final class BakeoffSuite {
                   fmtSteps(med),
                   "[" + fmtSteps(ci[0]) + ", " + fmtSteps(ci[1]) + "]",
                   fmtSteps(medS),
-                  SingleRun.fmt(Stats.median(fl)),
-                  SingleRun.fmt(q[0]) + " / " + SingleRun.fmt(q[1]) + " / " + SingleRun.fmt(q[3]),
+                  Num.sig(Stats.median(fl), 4),
+                  Num.sig(q[0], 4) + " / " + Num.sig(q[1], 4) + " / " + Num.sig(q[3], 4),
                   String.format(Locale.ROOT, "%.2f", ratio),
                   String.format(Locale.ROOT, "%.2f", ratioS)));
           if (!(ct instanceof AtLr)) {
@@ -1008,7 +1011,7 @@ public final class BakeoffSuite {
               finite &= Double.isFinite(y) && y > 0;
             }
             if (finite) {
-              Report.line(any, ct.name(), xs, ys, true);
+              any.add(Series.points(ct.name(), xs, ys));
             }
           }
         }
@@ -1040,13 +1043,12 @@ public final class BakeoffSuite {
               "strict",
               "training",
               "profile tau=" + java.util.Arrays.toString(TAUS)));
-      XYChart prof =
-          Report.chart(
-              "Performance profile, held-out problems, gear " + (gear ? "on" : "off"),
-              "tau (x best)",
-              "fraction of problems",
-              true,
-              false);
+      Chart prof =
+          Chart.of(
+                  "Performance profile, held-out problems, gear " + (gear ? "on" : "off"),
+                  "tau (x best)",
+                  "fraction of problems")
+              .logX();
       List<List<String>> aggRows = new ArrayList<>();
       aggRows.add(
           List.of(
@@ -1100,7 +1102,7 @@ public final class BakeoffSuite {
                 String.format(Locale.ROOT, "%.2f", ghs),
                 String.format(Locale.ROOT, "%.2f", gt),
                 fmtProfile(profile)));
-        Report.line(prof, c.name(), TAUS, profile, true);
+        prof.add(Series.points(c.name(), TAUS, profile));
       }
       rep.heading("Aggregate, gear " + (gear ? "on" : "off"));
       rep.table(aggRows);

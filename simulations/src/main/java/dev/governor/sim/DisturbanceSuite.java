@@ -1,12 +1,16 @@
 package dev.governor.sim;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.knowm.xchart.XYChart;
 
 /**
  * The {@code disturbance} suite: on the curvature-noise NQM ({@link Bench#nqmCurvature()}), SGD,
@@ -140,7 +144,7 @@ public final class DisturbanceSuite {
                 Integer.toString(div),
                 String.format(Locale.ROOT, "%.0f", Stats.median(rec)),
                 String.format(Locale.ROOT, "%.0f", Stats.median(waste)),
-                SingleRun.fmt(fl)));
+                Num.sig(fl, 4)));
       }
     }
     ObjectNode goals = s.putObject("goals");
@@ -166,7 +170,7 @@ public final class DisturbanceSuite {
     }
     Goals.add(goals, "pi_diverged_runs", piDiverged, "0", piDiverged == 0);
     table.addAll(Goals.lines(goals));
-    Report rep = new Report("Disturbance suite" + (quick ? " (quick)" : ""));
+    HtmlPage rep = new HtmlPage("Disturbance suite" + (quick ? " (quick)" : ""));
     rep.text(
         "Problem "
             + b.problem()
@@ -176,15 +180,15 @@ public final class DisturbanceSuite {
             + " wasted: steps after the event spent above it (infinite = never recovered).");
     rep.table(rows);
     for (String d : dist.keySet()) {
-      XYChart loss = Report.chart(d + ": exact loss (seed 1)", "step", "loss", false, true);
-      XYChart lr = Report.chart(d + ": learning rate (seed 1)", "step", "lr", false, true);
-      XYChart clip = Report.chart(d + ": clip threshold (seed 1)", "step", "clip", false, true);
+      Chart loss = Chart.of(d + ": exact loss (seed 1)", "step", "loss").logY();
+      Chart lr = Chart.of(d + ": learning rate (seed 1)", "step", "lr").logY();
+      Chart clip = Chart.of(d + ": clip threshold (seed 1)", "step", "clip").logY();
       for (String p : policies) {
         Trace t = by.get(d).get(p).get(0).trace();
         double[] x = SingleRun.toDouble(t.step());
-        Report.line(loss, p, x, t.exactLoss(), false);
-        Report.line(lr, p, x, t.lr(), false);
-        Report.line(clip, p, x, t.clip(), false);
+        loss.add(Series.line(p, x, t.exactLoss()));
+        lr.add(Series.line(p, x, t.lr()));
+        clip.add(Series.line(p, x, t.clip()));
       }
       rep.heading(d).chart(loss).chart(lr).chart(clip);
     }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.governor.control.PiPolicyConfig;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYSeries;
 
 /**
  * The {@code gains} suite: tunes the LR loop's gains of {@code pi} (K<sub>p</sub>, K<sub>i</sub>
@@ -287,7 +290,7 @@ public final class GainsSuite {
             100 * improvement,
             holds ? "HOLDS" : "does not hold"));
 
-    Report rep = new Report("Gains suite" + (quick ? " (quick)" : ""));
+    HtmlPage rep = new HtmlPage("Gains suite" + (quick ? " (quick)" : ""));
     rep.text(
         "Sobol-sampled random search over log10 kp in "
             + java.util.Arrays.toString(RANGE[0])
@@ -310,43 +313,43 @@ public final class GainsSuite {
       rows.add(
           List.of(
               NAMES[i],
-              SingleRun.fmt(defaults[i]),
-              SingleRun.fmt(tuned[i]),
+              Num.sig(defaults[i], 4),
+              Num.sig(tuned[i], 4),
               String.format(Locale.ROOT, "%.3f", idx[0][i]),
               String.format(Locale.ROOT, "%.3f", idx[1][i])));
     }
     rep.table(rows);
     rep.text(table.get(d + 1)).text(table.get(d + 2)).text(s.get("recommendation").asText());
-    XYChart sc =
-        Report.chart(
+    Chart sc =
+        Chart.of(
             "Transfer: training vs held-out outcome (design matrix A)",
             "training outcome (mean ln steps)",
-            "held-out outcome (mean ln steps)",
-            false,
-            false);
-    XYSeries pts = Report.line(sc, "Sobol samples", java.util.Arrays.copyOf(y, n), yHeld, true);
-    pts.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-    XYSeries dp =
-        Report.line(
-            sc, "defaults", new double[] {yDefaultTrain}, new double[] {yDefaultHeld}, true);
-    dp.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-    XYSeries tp = Report.line(sc, "tuned", new double[] {y[best]}, new double[] {yTunedHeld}, true);
-    tp.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            "held-out outcome (mean ln steps)");
+    sc.add(
+        Series.scatter(
+            "Sobol samples", java.util.Arrays.copyOf(y, n), yHeld, Series.Marker.CIRCLE));
+    sc.add(
+        Series.scatter(
+            "defaults",
+            new double[] {yDefaultTrain},
+            new double[] {yDefaultHeld},
+            Series.Marker.CIRCLE));
+    sc.add(
+        Series.scatter(
+            "tuned", new double[] {y[best]}, new double[] {yTunedHeld}, Series.Marker.CIRCLE));
     rep.chart(sc);
     for (int i = 0; i < d; i++) {
-      XYChart c =
-          Report.chart(
-              "Training outcome against " + NAMES[i] + " (all samples)",
-              NAMES[i],
-              "training outcome (mean ln steps)",
-              true,
-              false);
+      Chart c =
+          Chart.of(
+                  "Training outcome against " + NAMES[i] + " (all samples)",
+                  NAMES[i],
+                  "training outcome (mean ln steps)")
+              .logX();
       double[] x = new double[design.length];
       for (int k = 0; k < design.length; k++) {
         x[k] = gains(design[k])[i];
       }
-      XYSeries ser = Report.line(c, "samples", x, y, true);
-      ser.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+      c.add(Series.scatter("samples", x, y, Series.Marker.CIRCLE));
       rep.chart(c);
     }
     table.addAll(Goals.lines(goals));

@@ -2,6 +2,8 @@ package dev.governor.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +37,7 @@ final class Goals {
               "  %-44s %-7s value %s, goal %s",
               e.getKey(),
               g.get("met").asBoolean() ? "met" : "MISSED",
-              g.get("value").isNull() ? "n/a" : fmt(g.get("value").asDouble()),
+              g.get("value").isNull() ? "n/a" : Num.shortest(g.get("value").asDouble(), 4),
               g.get("goal").asText()));
     }
     return out;
@@ -53,16 +55,10 @@ final class Goals {
                 "%s goal %s missed: %s (goal %s)",
                 suite,
                 e.getKey(),
-                g.get("value").isNull() ? "n/a" : fmt(g.get("value").asDouble()),
+                g.get("value").isNull() ? "n/a" : Num.shortest(g.get("value").asDouble(), 4),
                 g.get("goal").asText()));
       }
     }
     return out;
-  }
-
-  private static String fmt(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e15
-        ? String.format(Locale.ROOT, "%.0f", v)
-        : String.format(Locale.ROOT, "%.4g", v);
   }
 }

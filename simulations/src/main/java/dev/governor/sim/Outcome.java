@@ -1,6 +1,8 @@
 package dev.governor.sim;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +17,7 @@ import java.util.List;
  * @param failures the checks that failed (empty = all passed)
  */
 public record Outcome(
-    ObjectNode summary, Report report, List<String> table, List<String> failures) {
+    ObjectNode summary, HtmlPage report, List<String> table, List<String> failures) {
 
   /** Copies the lists. */
   public Outcome {

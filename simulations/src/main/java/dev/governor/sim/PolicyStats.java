@@ -1,6 +1,7 @@
 package dev.governor.sim;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.report.Json;
 import java.util.List;
 
 /**

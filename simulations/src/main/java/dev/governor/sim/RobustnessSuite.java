@@ -3,12 +3,16 @@ package dev.governor.sim;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.knowm.xchart.XYChart;
 
 /**
  * The {@code robustness} suite: every policy at every initial LR of a 13-point grid spanning 4
@@ -240,7 +244,7 @@ public final class RobustnessSuite {
     }
     table.addAll(Goals.lines(goals));
 
-    Report rep = new Report("Robustness suite" + (quick ? " (quick)" : ""));
+    HtmlPage rep = new HtmlPage("Robustness suite" + (quick ? " (quick)" : ""));
     rep.text(
         "Initial LR over 13 values from 1e-3 to 10 x the stability bound, "
             + seeds
@@ -268,20 +272,19 @@ public final class RobustnessSuite {
     rep.text("Comparisons (Mann-Whitney U of steps-to-target, censored at steps+1): " + cmp);
     for (Bench b : benches) {
       rep.heading(b.name());
-      XYChart div =
-          Report.chart(
-              b.name() + ": diverged fraction vs initial LR",
-              "initial LR / bound",
-              "fraction diverged",
-              true,
-              false);
-      XYChart st =
-          Report.chart(
-              b.name() + ": median steps-to-target vs initial LR",
-              "initial LR / bound",
-              "steps (missing = not reached)",
-              true,
-              true);
+      Chart div =
+          Chart.of(
+                  b.name() + ": diverged fraction vs initial LR",
+                  "initial LR / bound",
+                  "fraction diverged")
+              .logX();
+      Chart st =
+          Chart.of(
+                  b.name() + ": median steps-to-target vs initial LR",
+                  "initial LR / bound",
+                  "steps (missing = not reached)")
+              .logX()
+              .logY();
       for (String p : policies) {
         double[] dv = new double[grid.length];
         double[] sv = new double[grid.length];
@@ -290,39 +293,37 @@ public final class RobustnessSuite {
           dv[gi] = g.stream().filter(RunResult::diverged).count() / (double) g.size();
           sv[gi] = Stats.median(PolicyStats.steps(g));
         }
-        Report.line(div, p, grid, dv, true);
-        Report.line(st, p, grid, sv, true);
+        div.add(Series.points(p, grid, dv));
+        st.add(Series.points(p, grid, sv));
       }
       rep.chart(div).chart(st);
       for (int gi : new int[] {3, 7, 10}) {
-        XYChart lr =
-            Report.chart(
-                String.format(
-                    Locale.ROOT,
-                    "%s: LR trajectories, initial LR = %.3g x bound (seed 1)",
-                    b.name(),
-                    grid[gi]),
-                "step",
-                "lr",
-                false,
-                true);
-        XYChart loss =
-            Report.chart(
-                String.format(
-                    Locale.ROOT,
-                    "%s: exact loss, initial LR = %.3g x bound (seed 1)",
-                    b.name(),
-                    grid[gi]),
-                "step",
-                "loss",
-                false,
-                true);
+        Chart lr =
+            Chart.of(
+                    String.format(
+                        Locale.ROOT,
+                        "%s: LR trajectories, initial LR = %.3g x bound (seed 1)",
+                        b.name(),
+                        grid[gi]),
+                    "step",
+                    "lr")
+                .logY();
+        Chart loss =
+            Chart.of(
+                    String.format(
+                        Locale.ROOT,
+                        "%s: exact loss, initial LR = %.3g x bound (seed 1)",
+                        b.name(),
+                        grid[gi]),
+                    "step",
+                    "loss")
+                .logY();
         for (String p : policies) {
           RunResult r = by.get(b.name()).get(p).get(gi).get(0);
           Trace t = r.trace();
           double[] x = SingleRun.toDouble(t.step());
-          Report.line(lr, p, x, t.lr(), false);
-          Report.line(loss, p, x, t.exactLoss(), false);
+          lr.add(Series.line(p, x, t.lr()));
+          loss.add(Series.line(p, x, t.exactLoss()));
         }
         rep.chart(lr).chart(loss);
       }
@@ -383,7 +384,7 @@ public final class RobustnessSuite {
         Long.toString(rs.stream().filter(RunResult::reachedTarget).count()),
         String.format(Locale.ROOT, "%.0f", Stats.median(st)),
         String.format(Locale.ROOT, "[%.0f, %.0f]", ci[0], ci[1]),
-        SingleRun.fmt(Stats.median(fl)),
-        SingleRun.fmt(Stats.quantile(fl, 0.9)));
+        Num.sig(Stats.median(fl), 4),
+        Num.sig(Stats.quantile(fl, 0.9), 4));
   }
 }

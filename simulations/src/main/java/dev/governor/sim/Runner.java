@@ -6,6 +6,7 @@ import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.Policy;
+import dev.governor.report.Progress;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Runs simulated runs: one at a time ({@link #run(RunSpec)}) or many in parallel on all cores
@@ -90,21 +88,14 @@ public final class Runner {
       return List.of();
     }
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, calls.size()));
-    ProgressBar bar = null;
+    Progress bar = Progress.none();
     try {
       if (progress != null) {
-        ProgressBarBuilder b =
-            new ProgressBarBuilder()
-                .setTaskName(task)
-                .setInitialMax(max)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progress))
-                .setUpdateIntervalMillis(250)
-                .continuousUpdate();
+        Progress.Builder b = Progress.bar(task, progress).max(max).continuous();
         if (!unit.isEmpty()) {
-          b.setUnit(unit, unitSize);
+          b.unit(unit, unitSize);
         }
-        bar = b.build();
+        bar = b.start();
       }
       List<Future<T>> futures = new ArrayList<>(calls.size());
       for (Callable<T> c : calls) {
@@ -117,14 +108,10 @@ public final class Runner {
             out.add(f.get(200, java.util.concurrent.TimeUnit.MILLISECONDS));
             break;
           } catch (java.util.concurrent.TimeoutException e) {
-            if (bar != null) {
-              bar.stepTo(done.get());
-            }
+            bar.stepTo(done.get());
           }
         }
-        if (bar != null) {
-          bar.stepTo(done.get());
-        }
+        bar.stepTo(done.get());
       }
       return out;
     } catch (InterruptedException e) {
@@ -138,9 +125,7 @@ public final class Runner {
       throw new IllegalStateException(c);
     } finally {
       pool.shutdownNow();
-      if (bar != null) {
-        bar.close();
-      }
+      bar.close();
     }
   }
 

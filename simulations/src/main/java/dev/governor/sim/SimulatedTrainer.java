@@ -4,11 +4,12 @@ import dev.governor.control.GuardAction;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Trainer;
+import dev.governor.report.AtomicFile;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -445,10 +446,12 @@ public final class SimulatedTrainer implements Trainer {
 
   @Override
   public void saveCheckpoint(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve(FILE + ".tmp");
-    try (OutputStream os = Files.newOutputStream(tmp);
-        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(os))) {
+    AtomicFile.write(
+        dir.resolve(FILE), os -> write(new DataOutputStream(new BufferedOutputStream(os))));
+  }
+
+  private void write(DataOutputStream out) throws IOException {
+    {
       out.writeInt(MAGIC);
       out.writeUTF(describe());
       out.writeLong(nextStep);
@@ -470,11 +473,7 @@ public final class SimulatedTrainer implements Trainer {
       out.writeInt(rngState.length);
       out.write(rngState);
     }
-    Files.move(
-        tmp,
-        dir.resolve(FILE),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    out.flush();
   }
 
   /**

@@ -3,6 +3,11 @@ package dev.governor.sim;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,7 +17,7 @@ import java.util.Locale;
  *
  * <p>Summary: {@code runs[]} with {@code seed}, {@code final_loss}, {@code tail_mean_loss} (mean
  * exact loss over the last half of the steps), {@code diverged}; top-level {@code tail_mean_loss} =
- * mean over the runs that did not diverge (null when all did) and {@code diverged} = count.
+ * mean over the runs that did not diverge ("NaN" when all did) and {@code diverged} = count.
  */
 public final class SingleRun {
   private SingleRun() {}
@@ -102,21 +107,21 @@ public final class SingleRun {
             diverged,
             seeds));
 
-    Report rep = new Report("governor simulate: " + policy + " on " + problem);
+    HtmlPage rep = new HtmlPage("governor simulate: " + policy + " on " + problem);
     rep.text("Optimizer " + optimizer + ", " + steps + " steps, " + seeds + " seeds.");
     rep.table(tableRows(results));
-    var loss = Report.chart("Exact loss", "step", "loss", false, true);
-    var lr = Report.chart("Learning rate", "step", "lr", false, true);
-    var clip = Report.chart("Clip threshold", "step", "clip", false, true);
-    var wd = Report.chart("Weight decay", "step", "wd", false, false);
+    var loss = Chart.of("Exact loss", "step", "loss").logY();
+    var lr = Chart.of("Learning rate", "step", "lr").logY();
+    var clip = Chart.of("Clip threshold", "step", "clip").logY();
+    var wd = Chart.of("Weight decay", "step", "wd");
     for (RunResult r : results) {
       Trace t = r.trace();
       double[] x = toDouble(t.step());
       String name = "seed " + r.seed();
-      Report.line(loss, name, x, t.exactLoss(), false);
-      Report.line(lr, name, x, t.lr(), false);
-      Report.line(clip, name, x, t.clip(), false);
-      Report.line(wd, name, x, t.wd(), false);
+      loss.add(Series.line(name, x, t.exactLoss()));
+      lr.add(Series.line(name, x, t.lr()));
+      clip.add(Series.line(name, x, t.clip()));
+      wd.add(Series.line(name, x, t.wd()));
     }
     rep.chart(loss).chart(lr).chart(clip).chart(wd);
     return new Outcome(s, rep, table, List.of());
@@ -137,16 +142,12 @@ public final class SingleRun {
       rows.add(
           List.of(
               Long.toString(r.seed()),
-              fmt(r.finalLoss()),
-              fmt(r.tailMeanLoss()),
+              Num.sig(r.finalLoss(), 4),
+              Num.sig(r.tailMeanLoss(), 4),
               r.diverged() ? "at step " + r.divergedAt() : "no",
               Long.toString(r.skips()),
               Long.toString(r.rollbacks())));
     }
     return rows;
-  }
-
-  static String fmt(double v) {
-    return String.format(Locale.ROOT, "%.4g", v);
   }
 }

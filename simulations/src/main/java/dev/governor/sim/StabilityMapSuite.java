@@ -9,13 +9,14 @@ import dev.governor.control.Observation;
 import dev.governor.control.Policies;
 import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
-import java.awt.Color;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
+import dev.governor.report.Series;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The {@code stability-map} suite: the LR loop's stability over a (K<sub>p</sub>, K<sub>i</sub>)
@@ -819,7 +820,7 @@ public final class StabilityMapSuite {
             bothUnstable,
             anaOnly,
             simOnly));
-    Report rep = new Report("Stability map" + (quick ? " (quick)" : ""));
+    HtmlPage rep = new HtmlPage("Stability map" + (quick ? " (quick)" : ""));
     rep.text(
         "Each point: "
             + seeds
@@ -838,9 +839,9 @@ public final class StabilityMapSuite {
       rows.add(
           List.of(
               regimes.get(r).name(),
-              SingleRun.fmt(plants[r].equilibriumLr()),
-              SingleRun.fmt(plants[r].equilibriumLr() * regimes.get(r).nqm().lambdaMax()),
-              SingleRun.fmt(plants[r].gain()),
+              Num.sig(plants[r].equilibriumLr(), 4),
+              Num.sig(plants[r].equilibriumLr() * regimes.get(r).nqm().lambdaMax(), 4),
+              Num.sig(plants[r].gain(), 4),
               String.format(Locale.ROOT, "%.1f%%", 100 * regs.get(r).get("agreement").asDouble())));
     }
     rep.table(rows);
@@ -928,15 +929,14 @@ public final class StabilityMapSuite {
     return out;
   }
 
-  private static XYChart mapChart(
+  private static Chart mapChart(
       Regime g, LrLoopStability.Plant plant, double[] kp, double[] ki, List<Point> points, int r) {
-    XYChart c =
-        Report.chart(
-            g.name() + ": simulated stability over (Ki, Kp), analytic boundary as a line",
-            "Ki (integral gain per step)",
-            "Kp",
-            true,
-            false);
+    Chart c =
+        Chart.of(
+                g.name() + ": simulated stability over (Ki, Kp), analytic boundary as a line",
+                "Ki (integral gain per step)",
+                "Kp")
+            .logX();
     List<double[]> st = new ArrayList<>();
     List<double[]> un = new ArrayList<>();
     List<double[]> dis = new ArrayList<>();
@@ -950,29 +950,22 @@ public final class StabilityMapSuite {
         dis.add(xy);
       }
     }
-    scatter(c, "simulated stable", st, new Color(0, 150, 0), SeriesMarkers.CIRCLE);
-    scatter(c, "simulated unstable", un, new Color(200, 0, 0), SeriesMarkers.CROSS);
-    scatter(c, "disagrees with analysis", dis, Color.BLACK, SeriesMarkers.DIAMOND);
+    scatter(c, "simulated stable", st, 0x009600, Series.Marker.CIRCLE);
+    scatter(c, "simulated unstable", un, 0xc80000, Series.Marker.CROSS);
+    scatter(c, "disagrees with analysis", dis, 0x000000, Series.Marker.DIAMOND);
     double[][] b = boundary(plant, kp[kp.length - 1], ki[0] / 2, ki[ki.length - 1] * 2);
     if (b[0].length > 0) {
-      XYSeries line = Report.line(c, "analytic boundary (rho = 1), Ki scan", b[0], b[1], false);
-      line.setLineColor(Color.BLUE);
+      c.add(Series.line("analytic boundary (rho = 1), Ki scan", b[0], b[1]).withColor(0x0000ff));
     }
     double[][] bp = boundaryAlongKp(plant, kp[kp.length - 1], ki[0] / 2, ki[ki.length - 1] * 2);
     if (bp[0].length > 0) {
-      XYSeries line = Report.line(c, "analytic boundary (rho = 1), Kp scan", bp[0], bp[1], false);
-      line.setLineColor(new Color(90, 90, 255));
+      c.add(Series.line("analytic boundary (rho = 1), Kp scan", bp[0], bp[1]).withColor(0x5a5aff));
     }
-    c.getStyler().setMarkerSize(10);
+    c.markerSize(10);
     return c;
   }
 
-  private static void scatter(
-      XYChart c,
-      String name,
-      List<double[]> pts,
-      Color color,
-      org.knowm.xchart.style.markers.Marker m) {
+  private static void scatter(Chart c, String name, List<double[]> pts, int rgb, Series.Marker m) {
     if (pts.isEmpty()) {
       return;
     }
@@ -982,9 +975,6 @@ public final class StabilityMapSuite {
       x[i] = pts.get(i)[0];
       y[i] = pts.get(i)[1];
     }
-    XYSeries s = c.addSeries(name, x, y);
-    s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-    s.setMarker(m);
-    s.setMarkerColor(color);
+    c.add(Series.scatter(name, x, y, m).withColor(rgb));
   }
 }

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.Chart;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Series;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.knowm.xchart.XYChart;
 
 /**
  * {@code governor tune}: a fixed-budget search of a policy's options on a simulated problem, tuned
@@ -200,7 +203,7 @@ public record TuneJob(
                 ? String.format(Locale.ROOT, "%.0f", Stats.median(st))
                 : "not reached",
             Stats.median(PolicyStats.finalLoss(hr))));
-    Report rep = new Report("Tuning " + base.name() + " on " + problem);
+    HtmlPage rep = new HtmlPage("Tuning " + base.name() + " on " + problem);
     rep.text(
         trials
             + " trials of "
@@ -212,9 +215,9 @@ public record TuneJob(
             + "; best scored on held-out seeds "
             + heldoutSeeds
             + ".");
-    XYChart c = Report.chart("Score per trial", "trial", "score (log steps)", false, false);
-    Report.line(c, "trial", idx, sc, true);
-    Report.line(c, "best so far", idx, bestSoFar, false);
+    Chart c = Chart.of("Score per trial", "trial", "score (log steps)");
+    c.add(Series.points("trial", idx, sc));
+    c.add(Series.line("best so far", idx, bestSoFar));
     rep.chart(c);
     rep.text("Best: " + best + " — held-out: " + ho);
     return new Outcome(s, rep, table, List.of());

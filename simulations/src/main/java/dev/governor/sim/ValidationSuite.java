@@ -6,6 +6,9 @@ import dev.governor.control.GuardAction;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.HtmlPage;
+import dev.governor.report.Json;
+import dev.governor.report.Num;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -198,7 +201,7 @@ public final class ValidationSuite {
     }
     s.put("passed", failures.isEmpty());
     s.put("failed_checks", failures.size());
-    Report rep = new Report("Validation suite" + (quick ? " (quick)" : ""));
+    HtmlPage rep = new HtmlPage("Validation suite" + (quick ? " (quick)" : ""));
     rep.text(
         "The simulator against closed forms: the stationary loss of constant-LR SGD on the noisy"
             + " quadratic model (tolerance: 4 exact standard errors), the gradient-descent stability"
@@ -234,9 +237,9 @@ public final class ValidationSuite {
     rows.add(
         List.of(
             name,
-            SingleRun.fmt(expected),
-            SingleRun.fmt(measured),
-            SingleRun.fmt(tol),
+            Num.sig(expected, 4),
+            Num.sig(measured, 4),
+            Num.sig(tol, 4),
             ok ? "pass" : "FAIL"));
     table.add(
         String.format(

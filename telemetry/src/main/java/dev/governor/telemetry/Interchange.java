@@ -38,9 +38,10 @@ import java.util.stream.Stream;
  *
  * <p>Export columns: the import columns with {@code lr, clip, wd} as applied at the step, then the
  * decision made after the step: {@code decided_lr, decided_clip, decided_wd, action} (empty where
- * there is none). NaN exports as empty (CSV) or null (JSONL); infinities as {@code inf}/{@code
- * -inf} (CSV) or the strings {@code "inf"}/{@code "-inf"} (JSONL). Doubles are written with {@link
- * Double#toString}, so they re-import bit for bit.
+ * there is none: empty in CSV, {@code null} in JSONL). NaN exports as empty (CSV) or, in JSONL, as
+ * the string {@code "NaN"} of the one JSON encoding ({@code dev.governor.report.Json}); infinities
+ * as {@code inf}/{@code -inf} (CSV) or the strings {@code "Infinity"}/{@code "-Infinity"} (JSONL).
+ * Doubles are written with {@link Double#toString}, so they re-import bit for bit.
  */
 public final class Interchange {
   private Interchange() {}

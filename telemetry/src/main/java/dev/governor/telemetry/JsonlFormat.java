@@ -1,12 +1,13 @@
 package dev.governor.telemetry;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
+import dev.governor.report.Json;
 import dev.governor.telemetry.RowImport.BadRow;
 import dev.governor.telemetry.RowImport.Parsed;
 import java.io.IOException;
@@ -20,15 +21,16 @@ import java.util.Set;
 
 /**
  * Governor's JSON-lines format both ways, with Jackson (columns and values: {@link Interchange}):
- * parsing a file into rows (a key twice in one object is a bad row), and writing export rows. NaN
- * is written as {@code null}, infinities as the strings {@code "inf"} / {@code "-inf"}, doubles by
+ * parsing a file into rows (a key twice in one object is a bad row), and writing export rows.
+ * Numbers are written in {@link Json}'s encoding: NaN and infinities as the strings {@code "NaN"},
+ * {@code "Infinity"}, {@code "-Infinity"}, {@code null} where there is no decision; doubles by
  * {@link Double#toString} (Jackson's default) so they re-import bit for bit.
  */
 final class JsonlFormat {
   private JsonlFormat() {}
 
-  private static final ObjectMapper READER =
-      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final ObjectReader READER =
+      Json.MAPPER.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
 
   /**
    * The rows of a Governor JSON-lines file: one object a line (blank lines skipped).
@@ -104,7 +106,10 @@ final class JsonlFormat {
    */
   static Rows rows(Writer w) throws IOException {
     JsonGenerator g =
-        READER.getFactory().createGenerator(w).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        Json.MAPPER
+            .getFactory()
+            .createGenerator(w)
+            .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     g.setPrettyPrinter(new com.fasterxml.jackson.core.util.MinimalPrettyPrinter("\n"));
     return new Rows(g);
   }
@@ -132,26 +137,23 @@ final class JsonlFormat {
       number(c.get(7), o.valLoss());
       number(c.get(8), o.paramNorm());
       number(c.get(9), o.updateNorm());
-      number(c.get(10), d == null ? Double.NaN : d.lr);
-      number(c.get(11), d == null ? Double.NaN : d.clip);
-      number(c.get(12), d == null ? Double.NaN : d.weightDecay);
       if (d == null) {
-        g.writeNullField(c.get(13));
+        for (int k = 10; k <= 13; k++) {
+          g.writeNullField(c.get(k));
+        }
       } else {
+        number(c.get(10), d.lr);
+        number(c.get(11), d.clip);
+        number(c.get(12), d.weightDecay);
         g.writeStringField(c.get(13), d.action.name());
       }
       g.writeEndObject();
       any = true;
     }
 
+    /** A number; the mapper's generator writes NaN and infinities as {@link Json} spells them. */
     private void number(String key, double x) throws IOException {
-      if (Double.isNaN(x)) {
-        g.writeNullField(key);
-      } else if (Double.isInfinite(x)) {
-        g.writeStringField(key, x > 0 ? "inf" : "-inf");
-      } else {
-        g.writeNumberField(key, x);
-      }
+      g.writeNumberField(key, x);
     }
 
     @Override

@@ -3,17 +3,16 @@ package dev.governor.telemetry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.AtomicFile;
+import dev.governor.report.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
@@ -38,8 +37,7 @@ import java.util.stream.Stream;
  * belong to the caller (close them).
  */
 public final class RunFolder {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private final Path dir;
   private final RunHeader header;
@@ -329,7 +327,7 @@ public final class RunFolder {
   /** Writes {@code summary.json} (replacing an earlier summary) from a JSON-serializable value. */
   public void writeSummary(Object summary) {
     try {
-      writeAtomically(summaryJson(), JSON.writeValueAsString(summary) + "\n");
+      writeAtomically(summaryJson(), Json.PRETTY.writeValueAsString(summary) + "\n");
     } catch (JsonProcessingException e) {
       throw new TelemetryException(
           "cannot write " + summaryJson() + ": " + e.getOriginalMessage(), e);
@@ -342,21 +340,9 @@ public final class RunFolder {
   }
 
   static void writeAtomically(Path target, String text) {
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFile.writeString(target, text);
     } catch (IOException e) {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // the message below names the target; a leftover .tmp holds nothing of value
-      }
       String why =
           e.getMessage() != null && e.getMessage().contains("No space left")
               ? "no space left on device"
@@ -382,7 +368,7 @@ public final class RunFolder {
     h.versions().forEach(versions::put);
     root.put("startTime", h.startTime());
     try {
-      return JSON.writeValueAsString(root) + "\n";
+      return Json.PRETTY.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -6,11 +6,11 @@ import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Policy;
 import dev.governor.control.PolicyState;
+import dev.governor.report.AtomicFile;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.TelemetryLog;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -143,9 +143,8 @@ final class ControlLoop implements AutoCloseable {
     PolicyState s = policy.snapshot();
     p.setProperty("policyState.name", s.policy());
     p.setProperty("policyState.bytes", Base64.getEncoder().encodeToString(s.bytes()));
-    try (OutputStream out = Files.newOutputStream(dir.resolve("loop.properties"))) {
-      p.store(out, "Governor control-loop checkpoint");
-    }
+    AtomicFile.write(
+        dir.resolve("loop.properties"), out -> p.store(out, "Governor control-loop checkpoint"));
     sync();
   }
 

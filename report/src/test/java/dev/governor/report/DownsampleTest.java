@@ -1,4 +1,4 @@
-package dev.governor.sim;
+package dev.governor.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** {@link Report#downsample}: the lowest and highest point of each bucket, spikes kept. */
-class ReportDownsampleTest {
+/** {@link Downsample#minMax}: the lowest and highest point of each bucket, spikes kept. */
+class DownsampleTest {
 
   /**
    * y[i] = ((7919 i) mod 1009) / 1009 for i in [0, 10000), plus 50 at i = 5000, NaN at i = 123; 100
@@ -27,7 +27,7 @@ class ReportDownsampleTest {
     }
     y[5000] += 50;
     y[123] = Double.NaN;
-    double[][] d = Report.downsample(x, y, 100);
+    double[][] d = Downsample.minMax(x, y, 100);
     assertEquals(100, d[0].length);
     assertArrayEquals(
         new double[] {0, 33, 244, 277, 488, 521}, java.util.Arrays.copyOf(d[0], 6), 0.0);
@@ -50,10 +50,23 @@ class ReportDownsampleTest {
   void aShortSeriesIsReturnedAsIs() {
     double[] x = {1, 2, 3};
     double[] y = {3, 1, 2};
-    double[][] d = Report.downsample(x, y, 4);
+    double[][] d = Downsample.minMax(x, y, 4);
     assertSame(x, d[0]);
     assertSame(y, d[1]);
-    assertThrows(IllegalArgumentException.class, () -> Report.downsample(x, y, 1));
-    assertThrows(IllegalArgumentException.class, () -> Report.downsample(x, new double[2], 4));
+    assertThrows(IllegalArgumentException.class, () -> Downsample.minMax(x, y, 1));
+    assertThrows(IllegalArgumentException.class, () -> Downsample.minMax(x, new double[2], 4));
+  }
+
+  /**
+   * NumPy: y = [1..7, nan, 9, 10, 11], w = 3: three windows [0,3), [3,6), [6,9) (the remainder
+   * [9,11) is not shown); centres 1.5, 4.5, 7.5; means 2.0, 5.0, nan.
+   */
+  @Test
+  void windowMeans() {
+    double[] y = {1, 2, 3, 4, 5, 6, 7, Double.NaN, 9, 10, 11};
+    double[][] d = Downsample.windowMeans(y, 3);
+    assertArrayEquals(new double[] {1.5, 4.5, 7.5}, d[0], 0.0);
+    assertArrayEquals(new double[] {2.0, 5.0, Double.NaN}, d[1], 0.0);
+    assertThrows(IllegalArgumentException.class, () -> Downsample.windowMeans(y, 0));
   }
 }
