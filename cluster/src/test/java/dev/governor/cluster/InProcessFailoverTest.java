@@ -123,7 +123,7 @@ class InProcessFailoverTest {
     // entity again, so only the unfinished ones must show a rebuild
     Map<String, Long> decidedAtCrash = new HashMap<>();
     for (int i = 0; i < runs; i++) {
-      decidedAtCrash.put(ids.get(i), Runs.decisionCount(specs.get(i).dir()));
+      decidedAtCrash.put(ids.get(i), (long) Runs.decisionCount(specs.get(i).dir()));
     }
 
     List<RunResult> done = results.get(90, TimeUnit.SECONDS);
