@@ -288,7 +288,7 @@ public final class DemoCommand implements Callable<Integer> {
         seed,
         plan.size(),
         dir);
-    double bayes = task.bayesAccuracy();
+    double bayes = data.bayesAccuracy();
     if (!Double.isNaN(bayes)) {
       stdout.printf(
           Locale.ROOT,

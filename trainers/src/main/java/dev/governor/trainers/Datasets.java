@@ -37,7 +37,16 @@ public final class Datasets {
   };
 
   /** A training set and a test set. */
-  public record Split(LabeledData train, LabeledData test) {}
+  /**
+   * A training and a test set, and the test set's Bayes accuracy where the task knows it (the
+   * teacher task, {@link #teacher}), else NaN.
+   */
+  public record Split(LabeledData train, LabeledData test, double bayesAccuracy) {
+    /** A split whose Bayes accuracy is not known. */
+    public Split(LabeledData train, LabeledData test) {
+      this(train, test, Double.NaN);
+    }
+  }
 
   /** Whether all four Fashion-MNIST files are in {@code dir}. */
   public static boolean fashionMnistPresent(Path dir) {
@@ -237,7 +246,7 @@ public final class Datasets {
         teacherSample("teacher/train", a, w1, w2, trainSize, root.split(), h, w, null, null);
     LabeledData test =
         teacherSample("teacher/test", a, w1, w2, testSize, root.split(), h, w, bayes, likeliest);
-    return new TeacherTask(new Split(train, test), bayes[0], likeliest);
+    return new TeacherTask(new Split(train, test, bayes[0]), likeliest);
   }
 
   /** Latent dimension of {@link #teacher}. */
@@ -247,11 +256,16 @@ public final class Datasets {
   static final double TEACHER_BETA = 8.0;
 
   /**
-   * The teacher task's data, its Bayes accuracy on the test set (the mean over the test examples of
-   * the teacher's largest class probability) and the teacher's likeliest class of each test example
-   * (the Bayes classifier's answer).
+   * The teacher task's data (its split carries the test set's Bayes accuracy: the mean over the
+   * test examples of the teacher's largest class probability) and the teacher's likeliest class of
+   * each test example (the Bayes classifier's answer).
    */
-  public record TeacherTask(Split split, double bayesAccuracy, int[] likeliest) {}
+  public record TeacherTask(Split split, int[] likeliest) {
+    /** The test set's Bayes accuracy. */
+    public double bayesAccuracy() {
+      return split.bayesAccuracy();
+    }
+  }
 
   private static LabeledData teacherSample(
       String name,

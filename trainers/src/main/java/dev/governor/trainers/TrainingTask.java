@@ -109,18 +109,9 @@ public record TrainingTask(
         dataset.equals("fashion-mnist")
             ? Datasets.fashionMnist(dataDir)
             : Datasets.teacher(seed + 2, SYNTHETIC_TRAIN, SYNTHETIC_TEST).split();
-    return trainLimit > 0 ? new Datasets.Split(s.train().head(trainLimit), s.test()) : s;
-  }
-
-  /**
-   * The test set's Bayes accuracy when the task is the synthetic teacher task ({@link
-   * Datasets#teacher}: what a model that knew the teacher would score), NaN for Fashion-MNIST.
-   * Regenerates the data (well under a second).
-   */
-  public double bayesAccuracy() {
-    return dataset.equals("fashion-mnist")
-        ? Double.NaN
-        : Datasets.teacher(seed + 2, SYNTHETIC_TRAIN, SYNTHETIC_TEST).bayesAccuracy();
+    return trainLimit > 0
+        ? new Datasets.Split(s.train().head(trainLimit), s.test(), s.bayesAccuracy())
+        : s;
   }
 
   /** Steps per epoch on {@code data} (incomplete last batches are dropped). */
