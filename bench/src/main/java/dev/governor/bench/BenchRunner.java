@@ -29,7 +29,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * The bench runner behind {@code bench/run [--quick] [--only a,b] [--out FILE]}: runs every
  * benchmark, prints a table of figures against their goals, and writes them as JSON. Every figure
- * is measured in this one run; ratios compare variants measured interleaved.
+ * is measured in this one run; ratios compare variants measured interleaved. Exit status 1 when a
+ * stated goal is missed (a ratio's interval lies entirely beyond its limit), after the table and
+ * the JSON are written; an unresolved interval does not fail the run. 2 = bad arguments.
  */
 public final class BenchRunner {
   private BenchRunner() {}
@@ -320,6 +322,18 @@ public final class BenchRunner {
     Json.write(out, doc);
     printTable(rows);
     System.out.println("wrote " + out);
+    List<String> missed = new ArrayList<>();
+    for (String[] r : rows) {
+      if (r[3].equals("MISSED")) {
+        missed.add(r[0] + " " + r[1] + " (goal " + r[2] + ")");
+      }
+    }
+    if (!missed.isEmpty()) {
+      // a stated goal that is missed fails the run; an unresolved interval does not
+      System.err.println(
+          "bench: " + missed.size() + " goal(s) missed: " + String.join("; ", missed));
+      System.exit(1);
+    }
   }
 
   private static String need(String[] args, int i, String flag) {
