@@ -89,6 +89,23 @@ class DashboardBrowserTest {
         + " return n; })()";
   }
 
+  /** What the page holds, for a failure message: runs, row counts, charts, errors. */
+  private static String pageState(Chromium c) {
+    try {
+      return c.evaluate(
+              "JSON.stringify((() => { const s = governorDashboard; return { selected: s.selected,"
+                  + " runs: Object.fromEntries(Object.entries(s.runs).map(([k, r]) => [k,"
+                  + " { status: r.head.status, lastStep: r.head.lastStep, tele: r.tele[0].length,"
+                  + " dec: r.dec[0].length }])), charts: Object.fromEntries(Object.entries(s.charts)"
+                  + ".map(([k, u]) => [k, u.data.map(d => d.filter(v => v != null).length)])),"
+                  + " chartSig: s.chartSig, dirty: s.dirty, chartsDirty: s.chartsDirty,"
+                  + " errors: s.errors }; })())")
+          .asText();
+    } catch (Exception e) {
+      return "(not readable: " + e + ")";
+    }
+  }
+
   private static long shownStep(Chromium c) throws Exception {
     String t =
         c.evaluate("document.querySelector('.runhead[data-run=\"live\"] .step').textContent")
@@ -146,12 +163,12 @@ class DashboardBrowserTest {
                 Duration.ofSeconds(20)),
             "the run is listed");
         c.evaluate("document.querySelector('#runs label[data-run=\"live\"] input').click()");
-        assertTrue(
+        boolean lrDrawn =
             c.waitFor(
                 "(() => { const u = governorDashboard.charts.lr;"
                     + " return !!u && u.data[1].filter(v => v != null).length > 10; })()",
-                Duration.ofSeconds(20)),
-            "the LR chart holds the applied LR");
+                Duration.ofSeconds(20));
+        assertTrue(lrDrawn, () -> "the LR chart holds the applied LR; page state: " + pageState(c));
         // drawn: the LR chart's canvas holds pixels of the run's colour (#1e88e5)
         assertTrue(
             c.waitFor(pixelsNear("lr", 0x1e, 0x88, 0xe5) + " > 100", Duration.ofSeconds(10)),

@@ -56,10 +56,10 @@ class ImportExportCommandTest {
     List<String> lines = Files.readAllLines(tmp.resolve("out.csv"));
     assertEquals(
         List.of(
-            "step,epoch,loss,grad_norm,lr,clip,wd,val_loss,param_norm,update_norm,decided_lr,"
-                + "decided_clip,decided_wd,action",
-            "0,0,2.0,1.5,0.1,,,,,,,,,",
-            "3,0,1.7,1.2,0.1,,,,,,,,,"),
+            "step,epoch,loss,grad_norm,lr,clip,wd,val_loss,param_norm,update_norm,alignment,"
+                + "sharpness,decided_lr,decided_clip,decided_wd,action",
+            "0,0,2.0,1.5,0.1,,,,,,,,,,,",
+            "3,0,1.7,1.2,0.1,,,,,,,,,,,"),
         lines);
   }
 

@@ -114,6 +114,8 @@ final class CsvFormat {
           o.valLoss(),
           o.paramNorm(),
           o.updateNorm(),
+          o.alignment(),
+          o.sharpness(),
           d == null ? Double.NaN : d.lr,
           d == null ? Double.NaN : d.clip,
           d == null ? Double.NaN : d.weightDecay

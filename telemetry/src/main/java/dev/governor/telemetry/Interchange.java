@@ -28,13 +28,15 @@ import java.util.stream.Stream;
  * ForeignImport}), export of a run folder to CSV, JSON lines or a TensorBoard event file.
  *
  * <p>Import columns: {@code step, loss, grad_norm} required; {@code epoch, lr, clip, wd, val_loss,
- * param_norm, update_norm} optional. A CSV needs a header line; a JSONL line is an object with
- * those keys (a key twice in one object is a bad row). A UTF-8 byte-order mark before the header is
- * dropped. Unknown columns are ignored with a warning. A bad row — a non-numeric value, NaN (or
- * empty) where a value is required, a negative norm, a step that repeats or decreases, a wrong
- * number of fields — is reported with its line number and either skipped or fatal. Values: numbers
- * in Java/C syntax, {@code nan}, {@code inf}, {@code -inf} (any case, also {@code Infinity}); empty
- * = NaN (not measured). Infinite loss or gradient norm is kept (a diverged step is data).
+ * param_norm, update_norm, alignment, sharpness} optional ({@code alignment} = cos(g<sub>t</sub>,
+ * g<sub>t−1</sub>) in [−1, 1], {@code sharpness} the secant curvature estimate, {@code >= 0}). A
+ * CSV needs a header line; a JSONL line is an object with those keys (a key twice in one object is
+ * a bad row). A UTF-8 byte-order mark before the header is dropped. Unknown columns are ignored
+ * with a warning. A bad row — a non-numeric value, NaN (or empty) where a value is required, a
+ * negative norm, a step that repeats or decreases, a wrong number of fields — is reported with its
+ * line number and either skipped or fatal. Values: numbers in Java/C syntax, {@code nan}, {@code
+ * inf}, {@code -inf} (any case, also {@code Infinity}); empty = NaN (not measured). Infinite loss
+ * or gradient norm is kept (a diverged step is data).
  *
  * <p>Export columns: the import columns with {@code lr, clip, wd} as applied at the step, then the
  * decision made after the step: {@code decided_lr, decided_clip, decided_wd, action} (empty where
@@ -55,7 +57,16 @@ public final class Interchange {
 
   /** Optional import columns. */
   public static final List<String> OPTIONAL =
-      List.of("epoch", "lr", "clip", "wd", "val_loss", "param_norm", "update_norm");
+      List.of(
+          "epoch",
+          "lr",
+          "clip",
+          "wd",
+          "val_loss",
+          "param_norm",
+          "update_norm",
+          "alignment",
+          "sharpness");
 
   /** Export columns, in order. */
   public static final List<String> EXPORT_COLUMNS =
@@ -70,6 +81,8 @@ public final class Interchange {
           "val_loss",
           "param_norm",
           "update_norm",
+          "alignment",
+          "sharpness",
           "decided_lr",
           "decided_clip",
           "decided_wd",

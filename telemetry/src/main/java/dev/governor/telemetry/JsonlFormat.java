@@ -137,15 +137,17 @@ final class JsonlFormat {
       number(c.get(7), o.valLoss());
       number(c.get(8), o.paramNorm());
       number(c.get(9), o.updateNorm());
+      number(c.get(10), o.alignment());
+      number(c.get(11), o.sharpness());
       if (d == null) {
-        for (int k = 10; k <= 13; k++) {
+        for (int k = 12; k <= 15; k++) {
           g.writeNullField(c.get(k));
         }
       } else {
-        number(c.get(10), d.lr);
-        number(c.get(11), d.clip);
-        number(c.get(12), d.weightDecay);
-        g.writeStringField(c.get(13), d.action.name());
+        number(c.get(12), d.lr);
+        number(c.get(13), d.clip);
+        number(c.get(14), d.weightDecay);
+        g.writeStringField(c.get(15), d.action.name());
       }
       g.writeEndObject();
       any = true;

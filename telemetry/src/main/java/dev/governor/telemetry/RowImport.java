@@ -71,6 +71,14 @@ final class RowImport {
     if (!Double.isNaN(wd) && !(wd >= 0 && Double.isFinite(wd))) {
       throw new BadRow("wd must be finite and >= 0, but was " + row.get("wd"));
     }
+    double align = number(row, "alignment", false);
+    if (!Double.isNaN(align) && !(align >= -1 && align <= 1)) {
+      throw new BadRow("alignment must be in [-1, 1], but was " + row.get("alignment"));
+    }
+    double sharp = number(row, "sharpness", false);
+    if (sharp < 0) {
+      throw new BadRow("sharpness must be >= 0, but was " + row.get("sharpness"));
+    }
     Observation o =
         Observation.builder(step)
             .epoch((int) epoch)
@@ -82,6 +90,8 @@ final class RowImport {
             .valLoss(number(row, "val_loss", false))
             .paramNorm(norm(row, "param_norm", false))
             .updateNorm(norm(row, "update_norm", false))
+            .alignment(align)
+            .sharpness(sharp)
             .build();
     p.lastStep = step;
     return o;

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.governor.control.Observation;
+import dev.governor.control.PolicySpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,6 +91,52 @@ class InterchangeTest {
       assertEquals(120, a.size());
       assertEquals(a, ty.toList());
     }
+  }
+
+  @Test
+  void alignmentAndSharpnessSurviveExportAndImportInBothFormats() throws Exception {
+    RunFolder run =
+        RunFolder.create(
+            tmp.resolve("m"),
+            new RunHeader(
+                "m", PolicySpec.of("imported"), Map.of(), 0, Map.of(), "2026-01-01T00:00:00Z"));
+    List<Observation> written = new ArrayList<>();
+    try (TelemetryLog tl = run.openTelemetry();
+        TelemetryLog.Appender a = tl.appender()) {
+      double[] align = {Double.NaN, 0.25, -1.0, 1.0, -0.125};
+      double[] sharp = {Double.NaN, 3.5, 0.0, Double.POSITIVE_INFINITY, 1e-9};
+      for (int t = 0; t < align.length; t++) {
+        Observation o =
+            Observation.builder(t)
+                .loss(1.0 / (t + 1))
+                .gradNorm(2)
+                .alignment(align[t])
+                .sharpness(sharp[t])
+                .build();
+        a.append(o);
+        written.add(o);
+      }
+    }
+    for (String fmt : List.of("csv", "jsonl")) {
+      Path file = tmp.resolve("m." + fmt);
+      Interchange.export(run, fmt, file);
+      Interchange.ImportReport r =
+          Interchange.importFile(file, fmt, tmp.resolve("m-" + fmt), false);
+      assertEquals(0, r.skipped(), fmt);
+      try (TelemetryLog back = RunFolder.open(tmp.resolve("m-" + fmt)).readTelemetry();
+          var s = back.observations()) {
+        List<Observation> read = s.toList();
+        for (int t = 0; t < written.size(); t++) {
+          assertEquals(written.get(t).alignment(), read.get(t).alignment(), 0, fmt + " " + t);
+          assertEquals(written.get(t).sharpness(), read.get(t).sharpness(), 0, fmt + " " + t);
+        }
+      }
+    }
+    List<String> bad = List.of("step,loss,grad_norm,alignment", "0,1.0,1.0,1.5", "1,1.0,1.0,0.5");
+    Interchange.ImportReport r =
+        Interchange.importFile(write("bad-align.csv", bad), "csv", tmp.resolve("x"), true);
+    assertEquals(List.of("line 2: alignment must be in [-1, 1], but was 1.5"), r.badRows());
+    assertEquals(1, r.imported());
   }
 
   /** An agitation of the good file: a change, the line it breaks, and the reason reported. */
@@ -223,7 +271,7 @@ class InterchangeTest {
     assertEquals(String.join(",", Interchange.EXPORT_COLUMNS), lines.get(0));
     // step 0: loss 2, g = 2.5, applied lr 0.05 clip 2.5 wd 0.01; decided the same
     assertEquals(
-        "0,0,2.0,2.5,0.05,2.5,0.01,,10.0,0.005000000000000001,0.05,2.5,0.01,NONE", lines.get(1));
+        "0,0,2.0,2.5,0.05,2.5,0.01,,10.0,0.005000000000000001,,,0.05,2.5,0.01,NONE", lines.get(1));
     assertEquals(6, lines.size());
   }
 

@@ -40,8 +40,13 @@ const state = {
   dirty: false,
   renderLog: [],   // [id, lastStep, wall ms] per render that drew new rows (latency measurements)
   inspect: {},     // id -> { at, rows, error }
+  errors: [],      // the page's last 20 uncaught errors (read by tests and from the console)
 };
 window.governorDashboard = state;
+window.addEventListener("error", (e) => {
+  state.errors.push(String(e.message));
+  if (state.errors.length > 20) state.errors.shift();
+});
 
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
