@@ -21,7 +21,8 @@ import java.util.Map;
  * <p>Per run: <b>recovery steps</b> = steps from E until the exact loss is back at or below 1.5 ×
  * its mean over the 50 steps before E (scaled by the curvature factor for the jump; -1 = never);
  * <b>wasted steps</b> = steps after E spent above that level. A diverged run wastes every remaining
- * step.
+ * step. Every baseline carries the same safety gear as {@code pi} ({@link
+ * RobustnessSuite#BASELINE_GEAR}).
  */
 public final class DisturbanceSuite {
   private DisturbanceSuite() {}
@@ -78,6 +79,7 @@ public final class DisturbanceSuite {
     s.put("event_step", e);
     s.put("problem", b.problem().toString());
     s.put("initial_lr_relative_to_bound", 0.25);
+    s.put("baseline_gear", RobustnessSuite.BASELINE_GEAR);
     ObjectNode pol = s.putObject("policies");
     for (String p : policies) {
       List<RunResult> rs = new ArrayList<>();
