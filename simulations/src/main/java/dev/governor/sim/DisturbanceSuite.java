@@ -1,6 +1,7 @@
 package dev.governor.sim;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.governor.control.PolicySpec;
 import dev.governor.report.Chart;
 import dev.governor.report.HtmlPage;
 import dev.governor.report.Json;
@@ -16,7 +17,9 @@ import java.util.Map;
  * The {@code disturbance} suite: on the curvature-noise NQM ({@link Bench#nqmCurvature()}), SGD,
  * every policy starting at η₀ = 0.25 × the stability bound, with one event at step E = steps/2:
  * curvature ×10 (the stable LR drops 10×), a noise burst (noise std ×5 for steps/10 steps), batch
- * halving, or loss/gradient spikes ×100 every steps/10 steps from E.
+ * halving, or loss/gradient spikes ×100 every steps/10 steps from E. Besides the robustness suite's
+ * policies, {@code lrfind} (range test, then open-loop cosine) is the frozen calibration the
+ * feedback has to beat when the plant changes mid-run.
  *
  * <p>Per run: <b>recovery steps</b> = steps from E until the exact loss is back at or below 1.5 ×
  * its mean over the 50 steps before E (scaled by the curvature factor for the jump; -1 = never);
@@ -37,13 +40,31 @@ public final class DisturbanceSuite {
     return m;
   }
 
+  /**
+   * Policy {@code p} for a run of {@code steps} starting at {@code lr}: the robustness suite's
+   * specs, and {@code lrfind} — the LR range test over the first {@code max(20, steps/10)} steps,
+   * then cosine from the LR it suggests (a frozen calibration: it does not look at the run again),
+   * with the baselines' gear.
+   */
+  static PolicySpec spec(String p, double lr, long steps) {
+    if (p.equals("lrfind")) {
+      return PolicySpec.of("lrfind")
+          .with("t-max", steps)
+          .with("sweep-steps", Math.max(20, steps / 10))
+          .with("gear", "standard")
+          .with("clip", "zclip");
+    }
+    return RobustnessSuite.spec(p, lr, steps);
+  }
+
   /** Runs the suite. */
   public static Outcome run(boolean quick, int seedsOverride, Runner runner) {
     int seeds = seedsOverride > 0 ? seedsOverride : (quick ? 2 : 8);
     long steps = quick ? 1200 : 3000;
     long e = steps / 2;
     Bench b = Bench.nqmCurvature();
-    List<String> policies = RobustnessSuite.policies();
+    List<String> policies = new ArrayList<>(RobustnessSuite.policies());
+    policies.add("lrfind");
     Map<String, Disturbance> dist = disturbances(steps);
     List<RunSpec> specs = new ArrayList<>();
     for (Map.Entry<String, Disturbance> d : dist.entrySet()) {
@@ -55,7 +76,7 @@ public final class DisturbanceSuite {
               new RunSpec(
                   SimulatedTrainer.Config.of(b.problem(), b.optimizer(), seed)
                       .withDisturbance(d.getValue()),
-                  RobustnessSuite.spec(p, 0.25 * b.scale(prob), steps),
+                  spec(p, 0.25 * b.scale(prob), steps),
                   steps,
                   b.target(prob),
                   1,
