@@ -376,7 +376,7 @@ public final class LrLoopStability {
   }
 
   /** One step of the closed loop as a matrix; state [x (m), f, I, u, q_1..q_delay]. */
-  private static RealMatrix stepMatrix(
+  static RealMatrix stepMatrix(
       Plant p, double kp, double ki, double alpha, int delay, double s, boolean update, int dim) {
     double[][] mat = new double[dim][dim];
     double[] z = new double[dim];

@@ -3,7 +3,11 @@ package dev.governor.sim;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
 
-/** The noisy quadratic model; see {@link ProblemConfig.Nqm}. */
+/**
+ * The noisy quadratic model; see {@link ProblemConfig.Nqm}. Built from its config ({@link
+ * ProblemConfig.Nqm#create}) or, for the linear-analysis comparisons, as {@link #stationary}: the
+ * spectrum repeated, started from its stationary distribution.
+ */
 final class NqmProblem implements Problem {
   private final ProblemConfig.Nqm config;
   private final double[] h;
@@ -29,6 +33,51 @@ final class NqmProblem implements Problem {
       start[i] = optimum[i] + config.startScale() * gauss.sample();
       noiseSd[i] = config.noise() == NoiseKind.ISOTROPIC ? s : s * Math.sqrt(h[i]);
     }
+  }
+
+  private NqmProblem(ProblemConfig.Nqm config, int copies, double eta, long seed) {
+    this.config = config;
+    int k = config.dim();
+    int d = k * copies;
+    h = new double[d];
+    optimum = new double[d];
+    start = new double[d];
+    noiseSd = new double[d];
+    double[] s2 = config.noiseVariances();
+    UniformRandomProvider rng = Rng.stream(seed, Rng.PROBLEM);
+    NormalizedGaussianSampler gauss = Rng.gauss(rng);
+    for (int i = 0; i < d; i++) {
+      int j = i % k;
+      h[i] = config.curvature(j);
+      noiseSd[i] = Math.sqrt(s2[j] * config.batch());
+      start[i] = Math.sqrt(eta * s2[j] / (h[i] * (2 - eta * h[i]))) * gauss.sample();
+    }
+  }
+
+  /**
+   * The NQM of {@code config} with every curvature repeated {@code copies} times (dimension {@code
+   * dim · copies}), optimum 0, started from the exact stationary distribution of plain SGD at the
+   * constant learning rate {@code eta}: {@code x_i ~ N(0, η s_i² / (h_i (2 − η h_i)))} with {@code
+   * s_i²} the mini-batch noise variance of the coordinate; the config's optimum and start scales
+   * are not used. The mean-field moments of the alignment PV are unchanged by the repetition (every
+   * sum in the PV is multiplied by the same factor) while the sampling noise of the measured cosine
+   * shrinks as 1/√copies.
+   *
+   * @param copies repetitions, {@code >= 1}
+   * @param eta the learning rate, with {@code 0 < η h_i < 2} for every curvature
+   */
+  static NqmProblem stationary(ProblemConfig.Nqm config, int copies, double eta, long seed) {
+    if (copies < 1) {
+      throw new IllegalArgumentException("copies must be >= 1, but was " + copies);
+    }
+    if (!(eta > 0 && eta * config.lambdaMax() < 2)) {
+      throw new IllegalArgumentException(
+          "eta must be in (0, 2 / lambda-max) = (0, "
+              + 2 / config.lambdaMax()
+              + "), but was "
+              + eta);
+    }
+    return new NqmProblem(config, copies, eta, seed);
   }
 
   @Override

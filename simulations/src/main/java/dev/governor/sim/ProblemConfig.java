@@ -223,6 +223,28 @@ public sealed interface ProblemConfig
       return lambdaMax * Math.pow(i + 1, -exponent);
     }
 
+    /** Every curvature h<sub>0</sub> … h<sub>D−1</sub> (largest first). */
+    public double[] spectrum() {
+      double[] h = new double[dim];
+      for (int i = 0; i < dim; i++) {
+        h[i] = curvature(i);
+      }
+      return h;
+    }
+
+    /**
+     * Per-coordinate gradient-noise variance of a mini-batch, s²·w<sub>i</sub>/B (w<sub>i</sub> = 1
+     * or h<sub>i</sub>).
+     */
+    public double[] noiseVariances() {
+      double[] s = new double[dim];
+      for (int i = 0; i < dim; i++) {
+        double w = noise == NoiseKind.ISOTROPIC ? 1.0 : curvature(i);
+        s[i] = noiseScale * w / batch;
+      }
+      return s;
+    }
+
     /**
      * The exact stationary expected loss of constant-η SGD (docs/theory.md): (η s²/2B) Σ
      * w<sub>i</sub>/(2 − η h<sub>i</sub>); +Inf when η ≥ 2/λ<sub>max</sub>.

@@ -147,6 +147,55 @@ public final class Runner {
   }
 
   static RunResult run(RunSpec spec, Problem problem) {
+    return run(spec, problem, Warmup.NONE, StepObserver.NONE);
+  }
+
+  /**
+   * What a run does before its policy takes over: {@code steps} plant steps at the constant
+   * learning rate {@code lr}, without clipping or weight decay, the policy not consulted. The run's
+   * {@link RunSpec#steps()} and every count of its result start at the hand-over, and its
+   * divergence limit is {@link RunResult#DIVERGENCE_FACTOR} × the exact loss at the hand-over.
+   *
+   * @param steps warm-up steps, {@code >= 0}
+   * @param lr the learning rate held during them, finite {@code > 0} (ignored when steps is 0)
+   */
+  record Warmup(long steps, double lr) {
+    /** No warm-up: the policy decides from step 0. */
+    static final Warmup NONE = new Warmup(0, 1);
+
+    /** Validates. */
+    Warmup {
+      if (steps < 0) {
+        throw new IllegalArgumentException("warm-up steps must be >= 0, but was " + steps);
+      }
+      if (!(lr > 0) || !Double.isFinite(lr)) {
+        throw new IllegalArgumentException("warm-up lr must be finite and > 0, but was " + lr);
+      }
+    }
+  }
+
+  /** Sees every step of a run after the hand-over, once the policy has decided. */
+  @FunctionalInterface
+  interface StepObserver {
+    /** Observes nothing. */
+    StepObserver NONE = (k, o, exactLoss, decision) -> {};
+
+    /**
+     * Called after the policy's decision on step {@code k} (counted from the hand-over); not called
+     * for the step on which the run diverges.
+     *
+     * @param k steps since the hand-over, from 0
+     * @param o the step's observation
+     * @param exactLoss the exact loss after the step
+     * @param decision the policy's decision (the runner's holder: read, do not keep)
+     */
+    void decided(long k, Observation o, double exactLoss, Decision decision);
+  }
+
+  /**
+   * Runs one spec on {@code problem} after {@code warmup}, telling {@code observer} every decision.
+   */
+  static RunResult run(RunSpec spec, Problem problem, Warmup warmup, StepObserver observer) {
     SimulatedTrainer plant = SimulatedTrainer.of(spec.plant(), problem);
     Policy policy = Policies.create(spec.policy());
     Hyperparameters h = policy.initial();
@@ -156,7 +205,11 @@ public final class Runner {
     GuardAction action = h.action();
     Decision dec = new Decision();
     long steps = spec.steps();
-    double initial = plant.initialLoss();
+    long first = warmup.steps();
+    for (long t = 0; t < first; t++) {
+      plant.step(t, warmup.lr(), Hyperparameters.NO_CLIP, 0, GuardAction.NONE);
+    }
+    double initial = first == 0 ? plant.initialLoss() : plant.exactLoss();
     double limit = RunResult.DIVERGENCE_FACTOR * initial;
     double target = spec.target();
     long tailStart = steps / 2;
@@ -184,33 +237,34 @@ public final class Runner {
     if (spec.traceEvery() > 0) {
       trace = new Trace((int) Math.min(Integer.MAX_VALUE - 8, steps / spec.traceEvery() + 2));
     }
-    long t = 0;
-    for (; t < steps; t++) {
+    long k = 0;
+    for (; k < steps; k++) {
+      long t = first + k;
       Observation o = plant.step(t, lr, clip, wd, action);
       double exact = plant.exactLoss();
       last = exact;
       if (o.gradNorm() > clip) {
         clipped++;
       }
-      if (trace != null && (t % spec.traceEvery() == 0 || t == steps - 1)) {
+      if (trace != null && (t % spec.traceEvery() == 0 || k == steps - 1)) {
         trace.add(t, exact, o.loss(), o.gradNorm(), lr, clip, wd);
       }
       if (!(exact <= limit)) {
         divergedAt = t;
         break;
       }
-      if (t >= tailStart) {
+      if (k >= tailStart) {
         tailSum += exact;
         tailCount++;
       }
       if (reached < 0 && exact <= target) {
-        reached = t + 1;
+        reached = k + 1;
       }
       if (reachedStrict < 0 && exact <= strict) {
-        reachedStrict = t + 1;
+        reachedStrict = k + 1;
       }
       for (int q = 0; q < 4; q++) {
-        if (t == quarterAt[q]) {
+        if (k == quarterAt[q]) {
           anytime[q] = exact;
         }
       }
@@ -233,6 +287,7 @@ public final class Runner {
                 + t
                 + " (a policy must never leave its domain)");
       }
+      observer.decided(k, o, exact, dec);
     }
     boolean diverged = divergedAt >= 0;
     double tailMean = diverged ? Double.POSITIVE_INFINITY : tailSum / Math.max(1, tailCount);
@@ -248,7 +303,7 @@ public final class Runner {
         plant.skips(),
         plant.rollbacks(),
         dec.faults,
-        (double) clipped / Math.max(1, Math.min(steps, t + 1)),
+        (double) clipped / Math.max(1, Math.min(steps, k + 1)),
         problem.lambdaMax(),
         trace,
         reachedStrict,

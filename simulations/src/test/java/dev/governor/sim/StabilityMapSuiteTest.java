@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.governor.control.LrLoopBoundary;
 import dev.governor.control.LrLoopStability;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,12 +24,12 @@ class StabilityMapSuiteTest {
     LrLoopStability.Plant p = plant();
     // Ki = 4 × the analytic critical integral gain (at Kp = 0): the analysis must put a pole
     // outside
-    double kiCrit = StabilityMapSuite.critical(p, true, 0);
+    double kiCrit = LrLoopBoundary.critical(p, LrLoopBoundary.Axis.KI, 0, StabilityMapSuite.ALPHA);
     assertTrue(Double.isFinite(kiCrit));
     LrLoopStability.Result a =
         LrLoopStability.analyze(p, 0, 4 * kiCrit, StabilityMapSuite.ALPHA, 1, 0, true);
     assertFalse(a.stable());
-    StabilityMapSuite.Sim s =
+    StabilityMap.Sim s =
         StabilityMapSuite.simulate(REGIME, p.equilibriumLr(), 0, 4 * kiCrit, 1, 16, 100, 800);
     assertTrue(s.unstable(), "simulated " + s);
   }
@@ -36,11 +37,11 @@ class StabilityMapSuiteTest {
   @Test
   void comfortablyStableGainsAreStableInBoth() {
     LrLoopStability.Plant p = plant();
-    double kiCrit = StabilityMapSuite.critical(p, true, 0);
+    double kiCrit = LrLoopBoundary.critical(p, LrLoopBoundary.Axis.KI, 0, StabilityMapSuite.ALPHA);
     LrLoopStability.Result a =
         LrLoopStability.analyze(p, 0, kiCrit / 10, StabilityMapSuite.ALPHA, 1, 0, true);
     assertTrue(a.stable());
-    StabilityMapSuite.Sim s =
+    StabilityMap.Sim s =
         StabilityMapSuite.simulate(REGIME, p.equilibriumLr(), 0, kiCrit / 10, 1, 16, 100, 800);
     assertFalse(s.unstable(), "simulated " + s);
     // the loop corrected the hand-over step: ln(lr) settles near ln(eta*) (std small, no bound)
@@ -63,8 +64,7 @@ class StabilityMapSuiteTest {
     double mean = 0;
     int seeds = 20;
     for (int k = 0; k < seeds; k++) {
-      StabilityMapSuite.ReplicatedNqm q =
-          new StabilityMapSuite.ReplicatedNqm(REGIME, copies, eta, k);
+      NqmProblem q = NqmProblem.stationary(REGIME.nqm(), copies, eta, k);
       double[] x = new double[q.dim()];
       q.start(x);
       mean += q.loss(x) / seeds;
@@ -78,6 +78,38 @@ class StabilityMapSuiteTest {
     Outcome o = StabilityMapSuite.run(true, 1, Runner.of(2, null));
     JsonNode s = o.summary();
     assertEquals("stability-map", s.get("suite").asText());
+    // the summary's keys, in their order
+    List<String> keys = new java.util.ArrayList<>();
+    s.fieldNames().forEachRemaining(keys::add);
+    assertEquals(
+        List.of(
+            "suite",
+            "quick",
+            "seeds",
+            "warmup_steps",
+            "steps",
+            "copies_per_curvature",
+            "initial_log_lr_offset",
+            "loop",
+            "regimes",
+            "grid",
+            "agreement",
+            "agreement_with_noise_margin",
+            "agreement_outside_margin",
+            "points",
+            "confusion",
+            "agreement_goal_met",
+            "policies",
+            "noise_check"),
+        keys);
+    List<String> checkKeys = new java.util.ArrayList<>();
+    s.get("noise_check").fieldNames().forEachRemaining(checkKeys::add);
+    assertEquals(
+        List.of("points", "copies", "what", "checked", "settle_with_less_noise"), checkKeys);
+    // terminal: header, one line per regime, the agreement, (a note below the goal,) noise check
+    int note = s.get("agreement_goal_met").asBoolean() ? 0 : 1;
+    assertEquals(1 + 2 + 1 + note + 1, o.table().size());
+    assertTrue(o.table().get(o.table().size() - 1).startsWith("noise check: "));
     int regimes = s.get("regimes").size();
     assertEquals(2, regimes);
     int perRegime =

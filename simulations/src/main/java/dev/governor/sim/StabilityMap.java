@@ -1,0 +1,162 @@
+package dev.governor.sim;
+
+import dev.governor.control.LrLoopStability;
+import java.util.List;
+
+/**
+ * What the {@code stability-map} suite found ({@link StabilityMapSuite}): per conditioning regime
+ * the linearised plant and the gain grids, per grid point the analysis and the simulated seeds, and
+ * the noise check of the points where the two disagree. Plain data; {@link StabilityMapReport}
+ * renders it.
+ *
+ * @param quick the quick variant
+ * @param seeds seeds per grid point
+ * @param warmup warm-up steps at η* before the hand-over
+ * @param steps steps of the loop after the hand-over
+ * @param regimes the regimes, in order
+ * @param points every grid point, regime by regime
+ * @param noiseCheck the re-run points (analysis-stable, simulation-unstable)
+ */
+record StabilityMap(
+    boolean quick,
+    int seeds,
+    int warmup,
+    int steps,
+    List<RegimeMap> regimes,
+    List<Point> points,
+    List<Recheck> noiseCheck) {
+
+  /** Copies the lists. */
+  StabilityMap {
+    regimes = List.copyOf(regimes);
+    points = List.copyOf(points);
+    noiseCheck = List.copyOf(noiseCheck);
+  }
+
+  /**
+   * One regime's analysis.
+   *
+   * @param regime the regime
+   * @param plant its linearised plant at η*
+   * @param kp the K<sub>p</sub> grid
+   * @param ki the K<sub>i</sub> grid
+   */
+  record RegimeMap(
+      StabilityMapSuite.Regime regime, LrLoopStability.Plant plant, double[] kp, double[] ki) {
+
+    /** Copies the grids. */
+    RegimeMap {
+      kp = kp.clone();
+      ki = ki.clone();
+    }
+
+    @Override
+    public double[] kp() {
+      return kp.clone();
+    }
+
+    @Override
+    public double[] ki() {
+      return ki.clone();
+    }
+
+    /** η*, the equilibrium learning rate. */
+    double eta() {
+      return plant.equilibriumLr();
+    }
+
+    /** η*·λ<sub>max</sub>. */
+    double etaLambda() {
+      return plant.equilibriumLr() * regime.nqm().lambdaMax();
+    }
+  }
+
+  /** One run at one noise level: diverged, hit a bound, detrended std of ln η (last half). */
+  record Run(boolean diverged, boolean hitBound, double std) {}
+
+  /** The measured outcome of one simulated seed (quiet run, noisy run, classification). */
+  record Sim(
+      boolean diverged,
+      boolean hitBound,
+      double logLrStd,
+      boolean noisyDiverged,
+      double noisyLogLrStd,
+      boolean unstable) {}
+
+  /** One grid point: analysis and simulation. */
+  record Point(
+      int regime,
+      double kp,
+      double ki,
+      double rho,
+      boolean analyticStable,
+      double noiseStd,
+      boolean noiseMarginStable,
+      List<Sim> sims,
+      boolean simStable) {
+
+    /** Copies the seeds. */
+    Point {
+      sims = List.copyOf(sims);
+    }
+
+    boolean agree() {
+      return analyticStable == simStable;
+    }
+
+    boolean noiseMarginAgree() {
+      return noiseMarginStable == simStable;
+    }
+  }
+
+  /** A re-run of a disagreeing point with less cosine noise. */
+  record Recheck(Point point, Run run) {
+    /** No divergence, no bound, std(ln η) within {@link StabilityMapSuite#OSCILLATION_LIMIT}. */
+    boolean settles() {
+      return !run.diverged() && !run.hitBound() && run.std() <= StabilityMapSuite.OSCILLATION_LIMIT;
+    }
+  }
+
+  /** Fraction of all points where analysis and simulation agree. */
+  double agreement() {
+    return (double) points.stream().filter(Point::agree).count() / points.size();
+  }
+
+  /** Points of regime {@code r}. */
+  int points(int r) {
+    return (int) points.stream().filter(p -> p.regime() == r).count();
+  }
+
+  /** Agreeing points of regime {@code r}. */
+  int agreeing(int r) {
+    return (int) points.stream().filter(p -> p.regime() == r && p.agree()).count();
+  }
+
+  /** Points where the noise-margin rule agrees with the simulation. */
+  long noiseMarginAgreeing() {
+    return points.stream().filter(Point::noiseMarginAgree).count();
+  }
+
+  /** Points with |ρ − 1| at least {@code margin}. */
+  int outside(double margin) {
+    return (int) points.stream().filter(p -> Math.abs(p.rho() - 1) >= margin).count();
+  }
+
+  /** Agreeing points with |ρ − 1| at least {@code margin}. */
+  int agreeingOutside(double margin) {
+    return (int) points.stream().filter(p -> Math.abs(p.rho() - 1) >= margin && p.agree()).count();
+  }
+
+  /** Points stable in analysis ({@code analytic}) and simulation ({@code simulated}). */
+  int confusion(boolean analytic, boolean simulated) {
+    return (int)
+        points.stream()
+            .filter(p -> p.analyticStable() == analytic && p.simStable() == simulated)
+            .count();
+  }
+
+  /** Re-checked points that settle with less noise. */
+  int settled() {
+    return (int) noiseCheck.stream().filter(Recheck::settles).count();
+  }
+}
