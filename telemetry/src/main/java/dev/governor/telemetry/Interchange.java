@@ -146,7 +146,7 @@ public final class Interchange {
     }
     String f = format.equals("auto") ? detect(in) : format;
     if (f.equals("csv") && Files.isRegularFile(in)) {
-      List<String> header = ForeignImport.csvHeader(in);
+      List<String> header = LoggerCsvImport.csvHeader(in);
       List<String> lower = new ArrayList<>();
       for (String h : header) {
         lower.add(h.toLowerCase(Locale.ROOT));
