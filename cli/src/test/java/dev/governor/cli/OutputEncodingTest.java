@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.control.PolicySpec;
+import dev.governor.dashboard.DashboardServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every JSON file type Governor writes — summary.json of a single simulation, a suite, {@code
  * train}, {@code lr-find}, {@code tune} and {@code demo}; run.json; the JSON-lines export; the JSON
- * that {@code inspect --json} and {@code schedule --format json} print — is standard JSON (read
- * with a parser that rejects bare {@code NaN}) and spells a non-finite number only as {@code
- * "NaN"}, {@code "Infinity"} or {@code "-Infinity"} (the encoding of {@code
+ * that {@code inspect --json} and {@code schedule --format json} print, and the dashboard's HTTP
+ * API — is standard JSON (read with a parser that rejects bare {@code NaN}) and spells a non-finite
+ * number only as {@code "NaN"}, {@code "Infinity"} or {@code "-Infinity"} (the encoding of {@code
  * dev.governor.report.Json}). Where a file is known to hold such a value, the value is checked.
  */
 class OutputEncodingTest {
@@ -215,6 +220,35 @@ class OutputEncodingTest {
     check("schedule --format json", sj);
     assertEquals("Infinity", sj.get("rows").get(0).get("clip").textValue(), "no clipping");
     assertTrue(encodedSeen.getOrDefault("Infinity", 0) >= 3, encodedSeen.toString());
+  }
+
+  @Test
+  void theDashboardApiSendsTheOneEncoding() throws Exception {
+    // a recorded run of a constant policy: clip +Inf (no clipping) and val_loss NaN in every row
+    Path runs = tmp.resolve("runs");
+    TestRuns.record(runs.resolve("rec"), PolicySpec.parse("constant(lr=0.05)"), 40, d -> d);
+    try (DashboardServer server =
+        DashboardServer.start(DashboardServer.Config.of(runs).withPort(0))) {
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(server.url() + "api/run?id=rec")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      JsonNode run = STRICT.readTree(r.body());
+      check("api/run", run);
+      assertEquals(40, run.get("tele").get("rows").asInt(), r.body());
+      // no null stands for a number: every cell of every column is a number or one of the strings
+      for (String table : List.of("tele", "dec")) {
+        for (JsonNode col : run.get(table).get("cols")) {
+          for (JsonNode v : col) {
+            assertTrue(v.isNumber() || THE_ENCODING.contains(v.asText()), table + " holds " + v);
+          }
+        }
+      }
+      assertTrue(encodedSeen.getOrDefault("Infinity", 0) >= 40, encodedSeen.toString());
+      assertTrue(encodedSeen.getOrDefault("NaN", 0) >= 40, encodedSeen.toString());
+    }
   }
 
   @Test

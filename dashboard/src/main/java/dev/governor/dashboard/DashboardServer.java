@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.governor.report.Json;
 import dev.governor.telemetry.Inspection;
 import dev.governor.telemetry.RunFolder;
 import java.io.ByteArrayOutputStream;
@@ -46,8 +47,10 @@ import java.util.function.Function;
  * every {@value #SCAN_MILLIS} ms. A damaged queue, a deleted folder, a run without decisions or a
  * root with very many folders become messages on the page; the server keeps serving.
  *
- * <p>Values: NaN and ±Inf measurements (a missing validation loss, clipping off) are sent as JSON
- * {@code null}, which the page draws as a gap; nothing is dropped or altered otherwise.
+ * <p>Values: NaN and ±Inf measurements (a missing validation loss, clipping off) are sent in the
+ * encoding of every JSON Governor writes ({@link Json}): the strings {@code "NaN"}, {@code
+ * "Infinity"} and {@code "-Infinity"}; the page draws them as gaps. Nothing is dropped or altered
+ * otherwise.
  *
  * <p>Binds to the loopback address unless {@link Config#host()} says otherwise; when bound to
  * loopback, requests whose {@code Host} header names another host are refused (403), so a web page
@@ -142,7 +145,8 @@ public final class DashboardServer implements AutoCloseable {
     }
   }
 
-  private static final JsonFactory JSON = new JsonFactory();
+  /** The generators of {@link Json#MAPPER}, so doubles are written in its one encoding. */
+  private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
   private final Config config;
   private final HttpServer http;

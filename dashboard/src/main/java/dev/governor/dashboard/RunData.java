@@ -28,7 +28,9 @@ import java.util.Set;
  * stay) and becomes a message; a deleted folder closes the queues. Thread-safe: every method
  * synchronizes on this object.
  *
- * <p>NaN and ±Inf measurements are kept as read and written to JSON as {@code null} (a gap).
+ * <p>NaN and ±Inf measurements are kept as read and written to JSON as {@code "NaN"}, {@code
+ * "Infinity"} and {@code "-Infinity"} (the encoding of {@link dev.governor.report.Json}; the page
+ * draws a gap).
  */
 final class RunData implements AutoCloseable {
   /** Telemetry columns: one row per observation. */
@@ -406,10 +408,14 @@ final class RunData implements AutoCloseable {
     g.writeEndObject();
   }
 
-  /** A number, or {@code null} for NaN and ±Inf (JSON has neither; the page draws a gap). */
+  /**
+   * A number: an integral value without a fraction, NaN and ±Inf as the generator's factory spells
+   * them ({@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} for {@link
+   * dev.governor.report.Json#MAPPER}'s, which the server uses).
+   */
   static void writeNumber(JsonGenerator g, double v) throws IOException {
     if (!Double.isFinite(v)) {
-      g.writeNull();
+      g.writeNumber(v);
     } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
       g.writeNumber((long) v);
     } else {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
+import dev.governor.report.Json;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.RunFolder;
@@ -36,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -67,7 +69,7 @@ class DashboardServerTest {
     return 2.0 / (1 + 0.05 * t);
   }
 
-  /** Validation loss every 10th step, NaN otherwise (the page draws NaN as a gap: null). */
+  /** Validation loss every 10th step, NaN otherwise (sent as "NaN"; the page draws a gap). */
   static double valLoss(long t) {
     return t % 10 == 0 ? loss(t) + 0.25 : Double.NaN;
   }
@@ -209,7 +211,12 @@ class DashboardServerTest {
     JsonNode a = table.get("cols").get(c);
     double[] v = new double[a.size()];
     for (int i = 0; i < v.length; i++) {
-      v[i] = a.get(i).isNull() ? Double.NaN : a.get(i).asDouble();
+      JsonNode x = a.get(i);
+      // a number, or one of the three strings of the one encoding; never null
+      assertTrue(
+          x.isNumber() || Set.of("NaN", "Infinity", "-Infinity").contains(x.asText()),
+          "column " + c + " row " + i + " is " + x);
+      v[i] = Json.toDouble(x);
     }
     return v;
   }
@@ -244,9 +251,10 @@ class DashboardServerTest {
     for (int t = 0; t < 100; t++) {
       assertEquals(t, step[t], 0.0);
       assertEquals(loss(t), loss[t], 0.0);
-      assertEquals(valLoss(t), val[t], 0.0); // NaN -> null -> NaN
+      assertEquals(valLoss(t), val[t], 0.0); // NaN -> "NaN" -> NaN
       assertEquals(lr(t), lrs[t], 0.0);
-      assertEquals(t < 3 ? Double.NaN : 2.0, clip[t], 0.0); // +Inf (clipping off) -> null
+      // +Inf (clipping off) -> "Infinity" -> +Inf: not confused with a missing value
+      assertEquals(t < 3 ? Double.POSITIVE_INFINITY : 2.0, clip[t], 0.0);
       assertEquals(lr(t) * 0.5 / 10, ratio[t], 1e-17);
     }
     JsonNode dec = snap.get("dec");

@@ -105,7 +105,7 @@ function connect() {
   es.addEventListener("snapshot", (ev) => {
     const m = JSON.parse(ev.data);
     const first = !state.runs[m.id] || state.runs[m.id].head.status === "missing";
-    state.runs[m.id] = { head: head(m), tele: m.tele.cols, dec: m.dec.cols, events: m.events };
+    state.runs[m.id] = { head: head(m), tele: gaps(m.tele.cols), dec: gaps(m.dec.cols), events: m.events };
     if (first) inspect(m.id, false);
     state.chartsDirty = true;
     schedule();
@@ -115,12 +115,26 @@ function connect() {
     const r = state.runs[m.id];
     if (!r) return;
     r.head = head(m);
+    gaps(m.tele.cols);
+    gaps(m.dec.cols);
     for (let c = 0; c < r.tele.length; c++) pushAll(r.tele[c], m.tele.cols[c]);
     for (let c = 0; c < r.dec.length; c++) pushAll(r.dec[c], m.dec.cols[c]);
     pushAll(r.events, m.events);
     if (m.tele.cols[0].length || m.dec.cols[0].length || m.events.length) state.chartsDirty = true;
     schedule();
   });
+}
+
+// Non-finite numbers arrive as the strings "NaN", "Infinity" and "-Infinity" (the encoding of
+// every JSON Governor writes); the charts draw them as gaps (null).
+function gaps(cols) {
+  for (const c of cols) for (let i = 0; i < c.length; i++) if (typeof c[i] !== "number") c[i] = null;
+  return cols;
+}
+
+// A number as sent: a JSON number or one of the three strings.
+function num(v) {
+  return typeof v === "number" ? v : Number(v);
 }
 
 function pushAll(a, b) {
@@ -429,7 +443,7 @@ function renderDetails() {
       const rows = r.events.slice(-20).reverse().map(([kind, step, detail]) =>
         el("tr", { class: "event kind-" + kind, "data-kind": kind, "data-step": String(step) },
           el("td", { text: kind }), el("td", { text: "step " + step }),
-          el("td", { text: detail == null ? "" : String(detail) })));
+          el("td", { text: Number.isNaN(num(detail)) ? "" : String(num(detail)) })));
       if (rows.length) parts.push(el("table", { class: "events" }, ...rows));
     }
     if (ins && ins.error) parts.push(el("div", { class: "notice error", text: ins.error }));
