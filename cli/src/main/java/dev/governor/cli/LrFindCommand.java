@@ -87,14 +87,7 @@ public final class LrFindCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Run seed (default 1).")
   long seed = 1;
 
-  @Option(names = "--out", required = true, description = "Output folder (new or empty).")
-  Path out;
-
-  @Option(
-      names = "--force",
-      description =
-          "Write into a non-empty --out folder (replacing the files this command writes).")
-  boolean force;
+  @Mixin ResultsFolderOptions results = new ResultsFolderOptions();
 
   /** The rows of the terminal table besides the last few (the blow-up). */
   static final int ROWS = 16;
@@ -103,7 +96,7 @@ public final class LrFindCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Settings.bind(spec, "lr-find");
     validate();
-    Outputs.requireFreshFolder(out, force);
+    Path out = results.fresh();
 
     LrRangeTest.Suggestion first = LrRangeTest.Suggestion.ofKey(suggest.trim());
     ProblemConfig pc = problemOptions.config("--problem", problem == null ? "nqm" : problem);

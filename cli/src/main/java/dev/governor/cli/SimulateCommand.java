@@ -55,20 +55,9 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "First seed (default 1).")
   long seed = 1;
 
-  @Option(names = "--threads", description = "Worker threads, 0 = all cores (default 0).")
-  int threads;
+  @Mixin RunnerOptions running = new RunnerOptions();
 
-  @Option(names = "--out", required = true, description = "Output folder (new or empty).")
-  Path out;
-
-  @Option(
-      names = "--force",
-      description =
-          "Write into a non-empty --out folder (replacing the files this command writes).")
-  boolean force;
-
-  @Option(names = "--quiet", description = "No progress bar.")
-  boolean quiet;
+  @Mixin ResultsFolderOptions results = new ResultsFolderOptions();
 
   @Option(
       names = "--suite",
@@ -92,8 +81,8 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Settings.bind(spec, "simulate");
     PrintWriter stdout = spec.commandLine().getOut();
-    Outputs.requireFreshFolder(out, force);
-    Runner runner = Runner.of(threads, quiet ? null : System.err);
+    Path out = results.fresh();
+    Runner runner = running.runner();
     if (seeds != null && seeds < 1) {
       throw new UserException("--seeds must be >= 1, but was " + seeds);
     }

@@ -2,7 +2,6 @@ package dev.governor.cli;
 
 import dev.governor.control.PolicySpec;
 import dev.governor.sim.Outcome;
-import dev.governor.sim.Runner;
 import dev.governor.sim.TuneJob;
 import dev.governor.sim.Tuner;
 import java.io.IOException;
@@ -69,25 +68,14 @@ public final class TuneCommand implements Callable<Integer> {
   @Option(names = "--heldout-seeds", description = "Held-out seeds 1.. (default 5).")
   int heldoutSeeds = 5;
 
-  @Option(names = "--threads", description = "Worker threads, 0 = all cores (default 0).")
-  int threads;
+  @Mixin RunnerOptions running = new RunnerOptions();
 
-  @Option(names = "--out", required = true, description = "Output folder (new or empty).")
-  Path out;
-
-  @Option(
-      names = "--force",
-      description =
-          "Write into a non-empty --out folder (replacing the files this command writes).")
-  boolean force;
-
-  @Option(names = "--quiet", description = "No progress bar.")
-  boolean quiet;
+  @Mixin ResultsFolderOptions results = new ResultsFolderOptions();
 
   @Override
   public Integer call() throws IOException {
     Settings.bind(spec, "tune");
-    Outputs.requireFreshFolder(out, force);
+    Path out = results.fresh();
     if (trials < 1) {
       throw new UserException("--trials must be >= 1, but was " + trials);
     }
@@ -131,7 +119,7 @@ public final class TuneCommand implements Callable<Integer> {
             steps,
             train,
             held);
-    Outcome o = job.run(Runner.of(threads, quiet ? null : System.err));
+    Outcome o = job.run(running.runner());
     o.write(out);
     PrintWriter stdout = spec.commandLine().getOut();
     o.table().forEach(stdout::println);
