@@ -93,7 +93,7 @@ public record TuneJob(
   }
 
   private RunSpec spec(Problem inst, PolicySpec p, long seed) {
-    double target = BakeoffSuite.target(problem, inst);
+    double target = BakeoffLineup.target(problem, inst);
     double strict = inst.minLoss() + 0.1 * (target - inst.minLoss());
     return new RunSpec(
             SimulatedTrainer.Config.parse(problem.toString(), optimizer, seed),
@@ -128,7 +128,7 @@ public record TuneJob(
               int n = trainSeeds.size();
               double[] sc = new double[points.size()];
               for (int i = 0; i < points.size(); i++) {
-                sc[i] = BakeoffSuite.tuningScore(rs.subList(i * n, (i + 1) * n));
+                sc[i] = BakeoffTuning.tuningScore(rs.subList(i * n, (i + 1) * n));
               }
               return sc;
             });
@@ -150,7 +150,7 @@ public record TuneJob(
     s.put("steps", steps);
     s.set("train_seeds", Json.MAPPER.valueToTree(trainSeeds));
     s.set("heldout_seeds", Json.MAPPER.valueToTree(heldoutSeeds));
-    s.put("target_rule", BakeoffSuite.targetRule());
+    s.put("target_rule", BakeoffLineup.targetRule());
     s.put(
         "score",
         "log(median over training seeds of steps-to-target; a miss counts as steps x (1 +"
@@ -188,9 +188,9 @@ public record TuneJob(
     Json.put(bo, "training_score", r.best().score());
     ObjectNode ho = bo.putObject("heldout");
     PolicyStats.write(ho, hr);
-    double[] st = BakeoffSuite.steps(hr, false);
-    ho.set("ci95_bootstrap", Json.array(BakeoffSuite.bootstrapMedianCi(st, 1)));
-    Json.put(ho, "median_steps_to_strict_target", Stats.median(BakeoffSuite.steps(hr, true)));
+    double[] st = BakeoffStats.steps(hr, false);
+    ho.set("ci95_bootstrap", Json.array(BakeoffStats.bootstrapMedianCi(st, 1)));
+    Json.put(ho, "median_steps_to_strict_target", Stats.median(BakeoffStats.steps(hr, true)));
     table.add("best: " + best);
     table.add(
         String.format(

@@ -29,16 +29,16 @@ class BakeoffSuiteTest {
     BakeoffSuite.Protocol pr =
         new BakeoffSuite.Protocol(
             300, List.of(101L, 102L), List.of(1L, 2L, 3L), 3, Tuner.Method.SOBOL, List.of(gear));
-    List<BakeoffSuite.Prob> problems =
+    List<BakeoffLineup.Prob> problems =
         List.of(
-            new BakeoffSuite.Prob(
+            new BakeoffLineup.Prob(
                 "train-nqm", ProblemConfig.parse("nqm(dim=10, lambda-max=1, batch=8)"), false),
-            new BakeoffSuite.Prob(
+            new BakeoffLineup.Prob(
                 "nqm(dim=12, lambda-max=2, noise=isotropic, batch=4)",
                 ProblemConfig.parse("nqm(dim=12, lambda-max=2, noise=isotropic, batch=4)"),
                 true));
-    List<BakeoffSuite.Contender> cs = new ArrayList<>();
-    for (BakeoffSuite.Contender c : BakeoffSuite.contenders()) {
+    List<BakeoffLineup.Contender> cs = new ArrayList<>();
+    for (BakeoffLineup.Contender c : BakeoffLineup.contenders()) {
       if (List.of("pi", "constant", "cosine").contains(c.name())) {
         cs.add(c);
       }
@@ -51,6 +51,10 @@ class BakeoffSuiteTest {
     Outcome o = tiny(false);
     JsonNode s = o.summary();
     assertEquals("bakeoff", s.get("suite").asText());
+    // the gear notes in a fixed order (not a hash map's, which changes from one JVM to the next)
+    List<String> gearKeys = new ArrayList<>();
+    s.get("protocol").get("gear").fieldNames().forEachRemaining(gearKeys::add);
+    assertEquals(List.of("on", "off", "modes", "headline"), gearKeys);
     JsonNode split = s.get("protocol").get("split");
     assertEquals("train-nqm", split.get("training").get(0).asText());
     assertEquals(1, split.get("heldout").size());
@@ -64,12 +68,12 @@ class BakeoffSuiteTest {
       }
       JsonNode a = s.get("aggregate").get(c);
       assertTrue(a.has("geomean_ratio") && a.has("profile"), c);
-      assertEquals(BakeoffSuite.TAUS.length, a.get("profile").size());
+      assertEquals(BakeoffStats.TAUS.length, a.get("profile").size());
     }
     // pi runs at every point of its initial-LR grid on every held-out seed, pooled
     JsonNode piHeld =
         s.get("per_problem").get("nqm(dim=12, lambda-max=2, noise=isotropic, batch=4)").get("pi");
-    assertEquals(3 * BakeoffSuite.PI_GRID.length, piHeld.get("runs").asInt());
+    assertEquals(3 * BakeoffLineup.PI_GRID.length, piHeld.get("runs").asInt());
     // the best tuned baseline of each problem has ratio 1 (the ratio's denominator)
     for (String p : List.of("train-nqm", "nqm(dim=12, lambda-max=2, noise=isotropic, batch=4)")) {
       double best = Double.POSITIVE_INFINITY;
@@ -125,15 +129,15 @@ class BakeoffSuiteTest {
     // curvature noise: sigma_i^2 = s^2 h_i, so 1/2 sum s^2 h_i / (B h_i) = D s^2 / (2B)
     //   default NQM: 100 * 1 / 32 = 3.125
     Problem p = ProblemConfig.Nqm.defaults().create(1);
-    assertEquals(3.125, BakeoffSuite.batchLossAtOptimum(p), 1e-12);
+    assertEquals(3.125, BakeoffLineup.batchLossAtOptimum(p), 1e-12);
     // isotropic, h_i = 1 * i^-1 for i = 1..3, s^2 = 2, B = 4: 1/2 * (2/4) * (1 + 2 + 3) = 1.5
     Problem q =
         ProblemConfig.parse("nqm(dim=3, lambda-max=1, noise=isotropic, noise-scale=2, batch=4)")
             .create(1);
-    assertEquals(1.5, BakeoffSuite.batchLossAtOptimum(q), 1e-12);
+    assertEquals(1.5, BakeoffLineup.batchLossAtOptimum(q), 1e-12);
     // a data-set loss averages to L* itself
     Problem l = ProblemConfig.parse("logreg(dim=5, examples=64, batch=4)").create(1);
-    assertEquals(l.minLoss(), BakeoffSuite.batchLossAtOptimum(l), 0);
+    assertEquals(l.minLoss(), BakeoffLineup.batchLossAtOptimum(l), 0);
   }
 
   @Test
@@ -141,25 +145,25 @@ class BakeoffSuiteTest {
     // geometric mean of 2 and 8 = 4; of 1, 10, 100 = 10
     assertEquals(
         4.0,
-        BakeoffSuite.geomean(
+        BakeoffStats.geomean(
             Map.of("a", new double[] {2, 0}, "b", new double[] {8, 0}), List.of("a", "b"), 0),
         1e-12);
     assertEquals(
         10.0,
-        BakeoffSuite.geomean(
+        BakeoffStats.geomean(
             Map.of("a", new double[] {1}, "b", new double[] {10}, "c", new double[] {100}),
             List.of("a", "b", "c"),
             0),
         1e-12);
     // not reached counts as twice the budget
-    assertEquals(2000, BakeoffSuite.penalised(Double.POSITIVE_INFINITY, 1000), 0);
-    assertEquals(250, BakeoffSuite.penalised(250, 1000), 0);
-    assertTrue(Double.isNaN(BakeoffSuite.ratio(100, Double.POSITIVE_INFINITY)));
+    assertEquals(2000, BakeoffStats.penalised(Double.POSITIVE_INFINITY, 1000), 0);
+    assertEquals(250, BakeoffStats.penalised(250, 1000), 0);
+    assertTrue(Double.isNaN(BakeoffStats.ratio(100, Double.POSITIVE_INFINITY)));
     // a constant sample's bootstrap interval is the point; any interval lies within the range
-    double[] ci = BakeoffSuite.bootstrapMedianCi(new double[] {7, 7, 7, 7, 7}, 1);
+    double[] ci = BakeoffStats.bootstrapMedianCi(new double[] {7, 7, 7, 7, 7}, 1);
     assertEquals(7, ci[0], 0);
     assertEquals(7, ci[1], 0);
-    ci = BakeoffSuite.bootstrapMedianCi(new double[] {1, 2, 3, 4, 5}, 1);
+    ci = BakeoffStats.bootstrapMedianCi(new double[] {1, 2, 3, 4, 5}, 1);
     assertTrue(ci[0] >= 1 && ci[0] <= 3 && ci[1] >= 3 && ci[1] <= 5, ci[0] + " " + ci[1]);
     // the tuning score of runs that all reached at 100 steps is ln 100
     assertEquals(Math.log(100), Math.log(100), 0);
