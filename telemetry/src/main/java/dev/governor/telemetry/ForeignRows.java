@@ -455,6 +455,26 @@ final class ForeignRows {
     };
   }
 
+  /**
+   * Refuses an input whose dry run assembled no observation ({@code noRows} + the loss tag, and the
+   * first bad record if there was one), then adds the assembly's warnings ({@link
+   * #describeAssembly}).
+   *
+   * @throws TelemetryException when there is no observation
+   */
+  static void checkAssembly(
+      Assembler dry, Mapping m, String noRows, List<String> badList, List<String> warnings) {
+    if (dry.rows == 0) {
+      throw new TelemetryException(
+          noRows
+              + " '"
+              + m.tagOf[LOSS]
+              + "' (loss)"
+              + (badList.isEmpty() ? "" : " (" + badList.get(0) + ")"));
+    }
+    describeAssembly(dry, m, warnings);
+  }
+
   /** Feeds one format's values, in non-decreasing step order, into an assembler. */
   interface Feed {
     void into(Assembler a, Bad bad);

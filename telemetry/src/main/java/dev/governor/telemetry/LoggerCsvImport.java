@@ -1,7 +1,5 @@
 package dev.governor.telemetry;
 
-import static dev.governor.telemetry.ForeignRows.LOSS;
-
 import dev.governor.telemetry.ForeignRows.Assembler;
 import dev.governor.telemetry.ForeignRows.Bad;
 import dev.governor.telemetry.ForeignRows.Mapping;
@@ -66,15 +64,8 @@ final class LoggerCsvImport {
     List<String> warnings = new ArrayList<>(m.notes);
     ForeignRows.Feed feed = (a, bad) -> readCsv(in, header, stepCol, m, a, bad);
     Assembler dry = ForeignRows.dryRun(m, skipBadRecords, badList, feed);
-    if (dry.rows == 0) {
-      throw new TelemetryException(
-          in
-              + " has no rows with a value in column '"
-              + m.tagOf[LOSS]
-              + "' (loss)"
-              + (badList.isEmpty() ? "" : " (" + badList.get(0) + ")"));
-    }
-    ForeignRows.describeAssembly(dry, m, warnings);
+    ForeignRows.checkAssembly(
+        dry, m, in + " has no rows with a value in column", badList, warnings);
     TreeMap<String, String> config = new TreeMap<>();
     config.put("import.source", in.toAbsolutePath().toString());
     config.put("import.format", format);

@@ -1,7 +1,5 @@
 package dev.governor.telemetry;
 
-import static dev.governor.telemetry.ForeignRows.LOSS;
-
 import dev.governor.telemetry.ForeignRows.Assembler;
 import dev.governor.telemetry.ForeignRows.Bad;
 import dev.governor.telemetry.ForeignRows.Mapping;
@@ -92,15 +90,7 @@ final class TfEventsImport {
     // pass 2: assemble without writing, so a bad record fails before anything exists
     Assembler dry =
         ForeignRows.dryRun(m, skipBadRecords, badList, (a, bad) -> merge(runs, m, a, bad, purged));
-    if (dry.rows == 0) {
-      throw new TelemetryException(
-          in
-              + " has no steps with a value of tag '"
-              + m.tagOf[LOSS]
-              + "' (loss)"
-              + (badList.isEmpty() ? "" : " (" + badList.get(0) + ")"));
-    }
-    ForeignRows.describeAssembly(dry, m, warnings);
+    ForeignRows.checkAssembly(dry, m, in + " has no steps with a value of tag", badList, warnings);
     if (purged[0] > 0) {
       warnings.add(
           purged[0] + " values discarded by restarts (SessionLog.START or out-of-order steps)");

@@ -601,6 +601,19 @@ class ForeignImportTest {
   }
 
   @Test
+  void anInputWithoutALossValueIsRefusedAndNothingIsWritten() throws Exception {
+    // a Keras log whose loss column is empty in every row
+    Path csv = tmp.resolve("training.log");
+    Files.write(csv, List.of("epoch,loss,val_loss", "0,,0.6", "1,,0.5"));
+    TelemetryException e =
+        assertThrows(
+            TelemetryException.class,
+            () -> Interchange.importAny(csv, "auto", tmp.resolve("c"), Map.of(), false));
+    assertEquals(csv + " has no rows with a value in column 'loss' (loss)", e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("c")));
+  }
+
+  @Test
   void guardTagsBecomeEvents() throws Exception {
     Path p =
         TbFiles.write(
