@@ -48,8 +48,8 @@ import java.util.Map;
  * its length): event files are read three times (restart points and tags; checking; writing).
  *
  * <p>This class is the entry point; the formats are read by {@link TfEventsImport} and {@link
- * LoggerCsvImport}, and both hand their values to the shared tag mapping and row assembly of {@link
- * ForeignRows}.
+ * LoggerCsvImport}, and both hand their values, through the tag mapping of {@link TagMapping}, to
+ * the shared row assembly of {@link ForeignRows}.
  */
 public final class ForeignImport {
   private ForeignImport() {}

@@ -7,26 +7,21 @@ import dev.governor.control.Observation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * What every foreign format shares ({@link ForeignImport}): the resolution of tags to Governor's
- * columns ({@link Mapping}), the assembly of values into observations and guard events ({@link
+ * columns ({@link TagMapping}), the assembly of values into observations and guard events ({@link
  * Assembler}), the handling of bad records ({@link Bad}), and the two passes of an import (a dry
  * run that checks everything, then the write).
  */
 final class ForeignRows {
   private ForeignRows() {}
 
-  /** Column indexes, in the order of {@link ForeignImport#COLUMNS}. */
+  // column indexes, in the order of ForeignImport.COLUMNS
   static final int LOSS = 0;
-
   static final int GRAD = 1;
   static final int LR = 2;
   static final int CLIP = 3;
@@ -276,126 +271,7 @@ final class ForeignRows {
     }
   }
 
-  /** Resolves the column of each tag from the explicit mapping and the defaults. */
-  static final class Mapping {
-    final String[] tagOf = new String[NCOL];
-    final Map<String, Integer> colOf = new HashMap<>();
-    final List<String> notes = new ArrayList<>();
-
-    Mapping(Set<String> available, Map<String, String> explicit, String source) {
-      // the explicit mappings first, so a default never takes a tag named with --tag
-      for (int round = 0; round < 2; round++) {
-        for (int c = 0; c < NCOL; c++) {
-          if (explicit.containsKey(COLUMNS.get(c)) == (round == 0)) {
-            resolve(c, available, explicit, source);
-          }
-        }
-      }
-      if (tagOf[LOSS] == null) {
-        throw new TelemetryException(
-            source
-                + " has no tag for loss (tried "
-                + DEFAULTS.get("loss")
-                + "); its scalar tags: "
-                + list(available)
-                + "; name one with --tag loss=TAG");
-      }
-    }
-
-    private void resolve(
-        int c, Set<String> available, Map<String, String> explicit, String source) {
-      String col = COLUMNS.get(c);
-      String tag;
-      if (explicit.containsKey(col)) {
-        tag = explicit.get(col);
-        if (tag.isEmpty()) {
-          return;
-        }
-        if (!available.contains(tag)) {
-          throw new TelemetryException(
-              source
-                  + " has no scalar tag '"
-                  + tag
-                  + "' (--tag "
-                  + col
-                  + "="
-                  + tag
-                  + "); its scalar tags: "
-                  + list(available));
-        }
-      } else {
-        List<String> present = new ArrayList<>();
-        for (String d : DEFAULTS.get(col)) {
-          if (d.startsWith("~")) {
-            Pattern re = Pattern.compile(d.substring(1));
-            for (String a : available) {
-              if (re.matcher(a).matches() && !present.contains(a) && !colOf.containsKey(a)) {
-                present.add(a);
-              }
-            }
-          } else if (available.contains(d) && !colOf.containsKey(d)) {
-            present.add(d);
-          }
-        }
-        if (present.isEmpty()) {
-          return;
-        }
-        tag = present.get(0);
-        if (present.size() > 1) {
-          notes.add(
-              col
-                  + ": tag '"
-                  + tag
-                  + "' chosen; also present: "
-                  + String.join(", ", present.subList(1, present.size()))
-                  + " (choose with --tag "
-                  + col
-                  + "=TAG)");
-        }
-      }
-      Integer other = colOf.put(tag, c);
-      if (other != null) {
-        throw new TelemetryException(
-            source
-                + ": tag '"
-                + tag
-                + "' is mapped to both "
-                + COLUMNS.get(other)
-                + " and "
-                + col
-                + "; map one of them elsewhere with --tag");
-      }
-      tagOf[c] = tag;
-    }
-
-    /** {@code import.tag.<column>} entries and the ignored tags, for run.json. */
-    void describe(TreeMap<String, String> config, Set<String> available) {
-      List<String> ignored = new ArrayList<>();
-      for (String a : available) {
-        if (!colOf.containsKey(a)) {
-          ignored.add(a);
-        }
-      }
-      for (int c = 0; c < NCOL; c++) {
-        if (tagOf[c] != null) {
-          config.put("import.tag." + COLUMNS.get(c), tagOf[c]);
-        }
-      }
-      config.put("import.tags.ignored", list(ignored));
-    }
-
-    static String list(java.util.Collection<String> tags) {
-      if (tags.isEmpty()) {
-        return "(none)";
-      }
-      List<String> l = new ArrayList<>(tags);
-      int shown = Math.min(40, l.size());
-      String s = String.join(", ", l.subList(0, shown));
-      return shown < l.size() ? s + ", ... (" + (l.size() - shown) + " more)" : s;
-    }
-  }
-
-  static Map<String, String> mappingOf(Mapping m) {
+  static Map<String, String> mappingOf(TagMapping m) {
     Map<String, String> r = new LinkedHashMap<>();
     for (int c = 0; c < NCOL; c++) {
       if (m.tagOf[c] != null) {
@@ -405,7 +281,7 @@ final class ForeignRows {
     return r;
   }
 
-  static void describeAssembly(Assembler a, Mapping m, List<String> warnings) {
+  static void describeAssembly(Assembler a, TagMapping m, List<String> warnings) {
     for (int c = 0; c < NCOL; c++) {
       if (a.dropped[c] > 0) {
         warnings.add(
@@ -463,7 +339,7 @@ final class ForeignRows {
    * @throws TelemetryException when there is no observation
    */
   static void checkAssembly(
-      Assembler dry, Mapping m, String noRows, List<String> badList, List<String> warnings) {
+      Assembler dry, TagMapping m, String noRows, List<String> badList, List<String> warnings) {
     if (dry.rows == 0) {
       throw new TelemetryException(
           noRows
@@ -484,7 +360,7 @@ final class ForeignRows {
    * Assembles the whole input without writing anything: a fatal bad record fails here, before the
    * run folder exists; skipped ones are added to {@code badList}.
    */
-  static Assembler dryRun(Mapping m, boolean skipBadRecords, List<String> badList, Feed feed) {
+  static Assembler dryRun(TagMapping m, boolean skipBadRecords, List<String> badList, Feed feed) {
     Bad bad = new Bad(skipBadRecords, true, badList);
     Assembler dry = new Assembler(countingSink(), bad, m.tagOf);
     feed.into(dry, bad);
@@ -498,7 +374,7 @@ final class ForeignRows {
    */
   static Interchange.ImportReport write(
       RunFolder run,
-      Mapping m,
+      TagMapping m,
       Assembler dry,
       List<String> badList,
       List<String> warnings,

@@ -2,7 +2,6 @@ package dev.governor.telemetry;
 
 import dev.governor.telemetry.ForeignRows.Assembler;
 import dev.governor.telemetry.ForeignRows.Bad;
-import dev.governor.telemetry.ForeignRows.Mapping;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -59,7 +58,7 @@ final class LoggerCsvImport {
     if (format.equals("keras-csv")) {
       available.add("epoch"); // the step and the epoch
     }
-    Mapping m = new Mapping(available, tags, in.toString());
+    TagMapping m = new TagMapping(available, tags, in.toString());
     List<String> badList = new ArrayList<>();
     List<String> warnings = new ArrayList<>(m.notes);
     ForeignRows.Feed feed = (a, bad) -> readCsv(in, header, stepCol, m, a, bad);
@@ -110,7 +109,7 @@ final class LoggerCsvImport {
   }
 
   private static void readCsv(
-      Path in, List<String> header, String stepCol, Mapping m, Assembler a, Bad bad) {
+      Path in, List<String> header, String stepCol, TagMapping m, Assembler a, Bad bad) {
     int stepAt = header.indexOf(stepCol);
     int[] colAt = new int[header.size()];
     for (int i = 0; i < header.size(); i++) {

@@ -2,7 +2,6 @@ package dev.governor.telemetry;
 
 import dev.governor.telemetry.ForeignRows.Assembler;
 import dev.governor.telemetry.ForeignRows.Bad;
-import dev.governor.telemetry.ForeignRows.Mapping;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +84,7 @@ final class TfEventsImport {
         scalarTags.add(e.getKey());
       }
     }
-    Mapping m = new Mapping(scalarTags, tags, in.toString());
+    TagMapping m = new TagMapping(scalarTags, tags, in.toString());
     warnings.addAll(m.notes);
     // pass 2: assemble without writing, so a bad record fails before anything exists
     Assembler dry =
@@ -252,7 +251,7 @@ final class TfEventsImport {
   /** One run's mapped values, event by event, purged values left out. */
   private static final class RunStream {
     final Run run;
-    final Mapping m;
+    final TagMapping m;
     final Bad bad;
     final long[] purged;
     final Map<String, String> plugin = new HashMap<>();
@@ -270,7 +269,7 @@ final class TfEventsImport {
     double[] valBuf = new double[16];
     String[] tagBuf = new String[16];
 
-    RunStream(Run run, Mapping m, Bad bad, long[] purged) {
+    RunStream(Run run, TagMapping m, Bad bad, long[] purged) {
       this.run = run;
       this.m = m;
       this.bad = bad;
@@ -402,7 +401,7 @@ final class TfEventsImport {
   }
 
   /** Merges the runs' streams by step into the assembler. */
-  private static void merge(List<Run> runs, Mapping m, Assembler a, Bad bad, long[] purged) {
+  private static void merge(List<Run> runs, TagMapping m, Assembler a, Bad bad, long[] purged) {
     List<RunStream> live = new ArrayList<>();
     try {
       for (Run r : runs) {
