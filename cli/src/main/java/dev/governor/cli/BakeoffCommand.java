@@ -98,7 +98,8 @@ public final class BakeoffCommand implements Callable<Integer> {
       paramLabel = "LIST",
       split = ",",
       description =
-          "Contenders (default all: pi,cosine,constant,sgdr,lrfind+cos,sf-adamw,prodigy,dog).")
+          "Contenders (default all: pi,cosine,constant,sgdr,lrfind+cos,sf-adamw,pi+sf,prodigy,"
+              + "dog; pi+sf = pi setting Schedule-Free AdamW's LR).")
   List<String> contenders = BakeoffContenders.labels();
 
   @Option(

@@ -41,8 +41,23 @@ final class BakeoffContenders {
    * @param lr how its LR is chosen
    * @param gearOn spec template with the gear on
    * @param gearOff spec template with the gear off
+   * @param centreLr the centre of the initial-LR grid ({@link Lr#GRID}); NaN = the workload's
+   *     default LR (the models' own Adam)
    */
-  record Contender(String label, String optimizer, Lr lr, String gearOn, String gearOff) {}
+  record Contender(
+      String label, String optimizer, Lr lr, String gearOn, String gearOff, double centreLr) {
+    Contender(String label, String optimizer, Lr lr, String gearOn, String gearOff) {
+      this(label, optimizer, lr, gearOn, gearOff, Double.NaN);
+    }
+
+    /** The centre of the initial-LR grid on workload default {@code workloadLr}. */
+    double centre(double workloadLr) {
+      return Double.isNaN(centreLr) ? workloadLr : centreLr;
+    }
+  }
+
+  /** Schedule-Free AdamW's published default LR (Defazio et al. 2024, the reference code). */
+  static final double SF_ADAMW_LR = 0.0025;
 
   static final String PI_OFF = ", guard=off, clip-loop=off, clip=inf, cut-growth=1e308";
 
@@ -83,8 +98,15 @@ final class BakeoffContenders {
               "sf-adamw",
               "sf-adamw",
               Lr.OWN,
-              "constant(lr=0.0025, gear=standard, clip={clip})",
-              "constant(lr=0.0025)"),
+              "constant(lr=" + SF_ADAMW_LR + ", gear=standard, clip={clip})",
+              "constant(lr=" + SF_ADAMW_LR + ")"),
+          new Contender(
+              "pi+sf",
+              "sf-adamw",
+              Lr.GRID,
+              "pi(optimizer=adaptive, base=constant, lr={lr}, t-max={T})",
+              "pi(optimizer=adaptive, base=constant, lr={lr}, t-max={T}" + PI_OFF + ")",
+              SF_ADAMW_LR),
           new Contender(
               "prodigy",
               "prodigy",

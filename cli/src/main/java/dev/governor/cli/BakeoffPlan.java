@@ -152,7 +152,8 @@ final class BakeoffPlan {
             if (why == null) {
               BakeoffContenders.Parsed p =
                   BakeoffContenders.parse(
-                      withOptions(template(c, g, w, w.defaultLr * m, w.steps), label, piExtra));
+                      withOptions(
+                          template(c, g, w, c.centre(w.defaultLr) * m, w.steps), label, piExtra));
               why = p.unavailable();
               e.spec = p.spec();
             }

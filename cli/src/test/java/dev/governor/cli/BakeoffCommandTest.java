@@ -39,7 +39,7 @@ class BakeoffCommandTest {
             "--workloads",
             "fmnist-mlp",
             "--contenders",
-            "pi,constant,sf-adamw",
+            "pi,constant,sf-adamw,pi+sf",
             "--data",
             "synthetic",
             "--steps",
@@ -101,6 +101,12 @@ class BakeoffCommandTest {
     if (sf.has("skipped")) {
       assertTrue(r.err().contains("skipping fmnist-mlp sf-adamw"), r.err());
     }
+    // pi setting Schedule-Free AdamW's LR: its grid is centred on SF-AdamW's default 0.0025
+    JsonNode pisf = s.at("/per_problem/fmnist-mlp/pi+sf@x0.1");
+    assertFalse(pisf.has("skipped"), pisf.toString());
+    assertTrue(pisf.get("spec").asText().contains("lr=2.5E-4"), pisf.toString());
+    assertTrue(pisf.get("spec").asText().contains("base=constant"), pisf.toString());
+    assertEquals("sf-adamw", pisf.get("optimizer").asText(), pisf.toString());
     JsonNode agg = s.at("/aggregate/pi@x1");
     assertTrue(agg.has("geomean_ratio") && agg.has("profile"), agg.toString());
     JsonNode g = s.get("goals");
