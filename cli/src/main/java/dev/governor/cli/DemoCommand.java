@@ -102,6 +102,9 @@ public final class DemoCommand implements Callable<Integer> {
         case "prodigy" ->
             new DemoContender(p, PolicySpec.parse("constant(lr=1)"), "prodigy", false);
         case "dog" -> new DemoContender(p, PolicySpec.parse("constant(lr=1)"), "dog", false);
+        case "pi+sf" ->
+            new DemoContender(
+                p, PolicySpec.parse("pi(optimizer=adaptive, base=constant)"), "sf-adamw", true);
         default -> {
           PolicySpec s = PolicySpec.parse(p);
           yield new DemoContender(s.name(), s, null, !s.name().equals("lrfind"));
@@ -162,10 +165,12 @@ public final class DemoCommand implements Callable<Integer> {
       paramLabel = "LIST",
       split = ",",
       description =
-          "Contenders (default pi,cosine,sgdr,lrfind+cos,sf-adamw,prodigy): policies, which may"
-              + " carry options in spec form, or lrfind+cos (range test + cosine), sf-adamw,"
-              + " prodigy, dog (the LR-free optimizers at their own defaults).")
-  List<String> policies = List.of("pi", "cosine", "sgdr", "lrfind+cos", "sf-adamw", "prodigy");
+          "Contenders (default pi,cosine,sgdr,lrfind+cos,sf-adamw,pi+sf,prodigy): policies,"
+              + " which may carry options in spec form, or lrfind+cos (range test + cosine),"
+              + " sf-adamw, prodigy, dog (the LR-free optimizers at their own defaults), pi+sf"
+              + " (pi setting Schedule-Free AdamW's LR from each initial LR).")
+  List<String> policies =
+      List.of("pi", "cosine", "sgdr", "lrfind+cos", "sf-adamw", "pi+sf", "prodigy");
 
   @Option(
       names = "--gear",

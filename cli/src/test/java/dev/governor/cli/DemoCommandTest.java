@@ -200,4 +200,37 @@ class DemoCommandTest {
     assertTrue(html.contains("data:image/png;base64,"));
     assertTrue(Files.isRegularFile(out.resolve("cosine-lr1").resolve("run.json")));
   }
+
+  @Test
+  void piPlusSfRunsPiOnScheduleFreeAdamWAtEachInitialLr() throws Exception {
+    Path out = tmp.resolve("pisf");
+    Result r =
+        run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--train-limit",
+            "256",
+            "--batch",
+            "64",
+            "--epochs",
+            "1",
+            "--policies",
+            "pi+sf",
+            "--out",
+            out.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    JsonNode runs = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("runs");
+    assertEquals(3, runs.size());
+    double[] lrs = {1e-4, 1e-3, 1e-2};
+    for (int i = 0; i < 3; i++) {
+      JsonNode run = runs.get(i);
+      assertTrue(run.get("optimizer").asText().startsWith("sf-adamw"), run.toString());
+      String spec = run.get("policy").asText();
+      assertTrue(spec.startsWith("pi(") && spec.contains("base=constant"), spec);
+      assertTrue(spec.contains("optimizer=adaptive"), spec);
+      assertEquals(lrs[i], run.get("initial_lr").asDouble(), 1e-15);
+    }
+  }
 }
