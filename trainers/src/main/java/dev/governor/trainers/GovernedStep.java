@@ -2,27 +2,18 @@ package dev.governor.trainers;
 
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
-import dev.governor.telemetry.EventKind;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.api.blas.Level1;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
  * The governed step on a DL4J network, attached through DL4J's own extension points: a {@link
@@ -103,11 +94,8 @@ final class GovernedStep implements AutoCloseable {
 
   private final int layerCount;
   private final INDArray params;
-  // per trainable layer: the views of its measured parameters and of their gradients
-  private final INDArray[][] layerParams;
-  private final INDArray[][] layerGrads;
-  // the previous step's measured gradient (the batch SUM), one copy per view of layerGrads
-  private INDArray[][] prevGrads;
+  private final StepMeasurement measure;
+  private final StepUndo restorer;
 
   private final Dl4jOptimizer optimizer;
   private final FlatOptimizer method;
@@ -117,26 +105,8 @@ final class GovernedStep implements AutoCloseable {
   private final INDArray[] gradSegments;
   private final double[] mult;
 
-  private final boolean undo;
-  private final boolean measureAlignment;
-  private final int snapshotEvery;
-  private final int ringSize;
-  private final ArrayDeque<Snapshot> ring = new ArrayDeque<>();
-
-  /** The state at construction, restored by a {@code RESET}. */
-  private final Snapshot origin;
-
   /** The network's epoch count at construction: {@link #step}'s epochs count from it. */
   private final int epochBase;
-
-  private final INDArray undoParams;
-  private final INDArray undoState;
-  private final FlatOptimizer.State undoMethod;
-  private int undoIteration;
-  private boolean undoValid;
-  // whether undoParams holds this step's parameters (not needed when the decision comes before
-  // DL4J subtracts the update: a restoring action then discards the update instead)
-  private boolean undoHasParams;
 
   /**
    * Whether the update is final when the last updater block returns: no DL4J regularization is
@@ -151,9 +121,6 @@ final class GovernedStep implements AutoCloseable {
   private boolean beforeSubtraction;
 
   private final List<TrainerEvent> events = new ArrayList<>();
-  private final double[] lg;
-  private final double[] lp;
-  private final double[] lu;
 
   private Sink sink;
   private Hyperparameters h;
@@ -170,14 +137,6 @@ final class GovernedStep implements AutoCloseable {
 
   private int batchSize;
   private double loss;
-  private double gradNorm;
-  private double paramNorm;
-  private double alignment;
-  private double sharpness;
-  private boolean havePrev;
-  private double prevGradNormSq = Double.NaN;
-  private double prevInv = Double.NaN;
-  private double prevUpdateNorm = Double.NaN;
 
   GovernedStep(Net net, boolean measureAlignment, int snapshotEvery, int ringSize, boolean undo) {
     this(net, measureAlignment, snapshotEvery, ringSize, undo, Dl4jOptimizer.adam());
@@ -213,10 +172,6 @@ final class GovernedStep implements AutoCloseable {
     }
     this.net = net;
     this.model = net.model;
-    this.undo = undo;
-    this.measureAlignment = measureAlignment;
-    this.snapshotEvery = snapshotEvery;
-    this.ringSize = ringSize;
     this.optimizer = optimizer == null ? Dl4jOptimizer.adam() : optimizer;
     this.layerCount = net.layers.length;
     this.params = net.params();
@@ -230,41 +185,8 @@ final class GovernedStep implements AutoCloseable {
       }
     }
 
-    // the measured parameters, per trainable layer, from DL4J's own updater blocks
-    Map<Trainable, Integer> index = new IdentityHashMap<>();
-    for (int i = 0; i < layerCount; i++) {
-      index.put(net.layers[i], i);
-    }
-    List<List<INDArray>> ps = new ArrayList<>();
-    List<List<INDArray>> gs = new ArrayList<>();
-    int[] allParams = new int[layerCount];
-    for (int i = 0; i < layerCount; i++) {
-      ps.add(new ArrayList<>());
-      gs.add(new ArrayList<>());
-    }
-    for (UpdaterBlock b : blocks) {
-      for (UpdaterBlock.ParamState s : b.getLayersAndVariablesInBlock()) {
-        int l = layerIndex(index, s);
-        allParams[l]++;
-        if (s.getLayer().updaterDivideByMinibatch(s.getParamName())) {
-          ps.get(l).add(s.getParamView());
-          gs.get(l).add(s.getGradView());
-        }
-      }
-    }
-    this.layerParams = new INDArray[layerCount][];
-    this.layerGrads = new INDArray[layerCount][];
-    for (int i = 0; i < layerCount; i++) {
-      Trainable t = net.layers[i];
-      if (ps.get(i).size() == allParams[i] && allParams[i] == t.paramTable(false).size()) {
-        // every parameter of the layer is measured: one contiguous view each
-        layerParams[i] = new INDArray[] {t.params()};
-        layerGrads[i] = new INDArray[] {t.getGradientsViewArray()};
-      } else {
-        layerParams[i] = ps.get(i).toArray(new INDArray[0]);
-        layerGrads[i] = gs.get(i).toArray(new INDArray[0]);
-      }
-    }
+    StepWiring wiring = new StepWiring(net, blocks);
+    this.measure = new StepMeasurement(wiring.layerParams(), wiring.layerGrads(), measureAlignment);
 
     long[] lengths = new long[layerCount];
     for (int i = 0; i < layerCount; i++) {
@@ -274,18 +196,16 @@ final class GovernedStep implements AutoCloseable {
     if (method != null) {
       net.requireUnitSgd(this.optimizer.name());
       INDArray grad = net.gradientView().reshape(params.shape());
-      requireContiguousLayers(lengths, grad);
+      StepWiring.requireContiguousLayers(net, this.optimizer, lengths, grad);
       this.params1d = params.reshape(params.length());
       this.grad1d = grad.reshape(grad.length());
       this.paramSegments = method.segments(params1d);
       this.gradSegments = method.segments(grad1d);
-      this.undoMethod = undo ? method.copy() : null;
     } else {
       this.params1d = null;
       this.grad1d = null;
       this.paramSegments = null;
       this.gradSegments = null;
-      this.undoMethod = null;
     }
     this.mult = new double[layerCount];
 
@@ -293,149 +213,27 @@ final class GovernedStep implements AutoCloseable {
     this.originals = new GradientUpdater<?>[blocks.size()];
     this.actuators = new GovernedUpdater[blocks.size()];
     for (int b = 0; b < blocks.size(); b++) {
-      UpdaterBlock ub = blocks.get(b);
-      originals[b] = ub.getGradientUpdater();
-      actuators[b] = actuator(ub, originals[b], index);
+      originals[b] = blocks.get(b).getGradientUpdater();
+      actuators[b] = wiring.actuator(this, blocks.get(b), originals[b], method != null);
     }
     if (actuators.length > 0) {
       actuators[actuators.length - 1].last = true;
     }
-    this.finalAfterLastBlock =
-        !blocks.isEmpty()
-            && !blocks.get(blocks.size() - 1).skipDueToPretrainConfig(false)
-            && noRegularizationAfterUpdater();
+    this.finalAfterLastBlock = wiring.finalAfterLastBlock();
     if (method == null && Arrays.stream(actuators).noneMatch(a -> a.rate != null)) {
       throw new IllegalArgumentException(
           "the network has no trained parameter whose updater has a learning rate; Governor"
               + " decides the learning rate and needs one (Adam, Sgd, Nesterovs, ...)");
     }
 
-    INDArray state = updater.getStateViewArray();
-    this.undoParams = undo ? params.dup() : null;
-    this.undoState = undo && state != null ? state.dup() : null;
-    this.lg = new double[layerCount];
-    this.lp = new double[layerCount];
-    this.lu = new double[layerCount];
+    this.restorer =
+        new StepUndo(this, net, updater, method, measure, events, undo, snapshotEvery, ringSize);
     this.epochBase = net.epochCount();
-    this.origin =
-        new Snapshot(
-            -1,
-            params.dup(),
-            state == null ? null : state.dup(),
-            net.iteration(),
-            method == null ? null : method.copy());
 
     for (int b = 0; b < blocks.size(); b++) {
       blocks.get(b).setGradientUpdater(actuators[b]);
     }
     model.addListeners(listener);
-  }
-
-  /** Whether no parameter has a DL4J regularization applied after the updater (weightDecay). */
-  private boolean noRegularizationAfterUpdater() {
-    for (UpdaterBlock b : blocks) {
-      for (UpdaterBlock.ParamState s : b.getLayersAndVariablesInBlock()) {
-        List<Regularization> r =
-            s.getLayer().getConfig().getRegularizationByParam(s.getParamName());
-        if (r != null) {
-          for (Regularization x : r) {
-            if (x.applyStep() != Regularization.ApplyStep.BEFORE_UPDATER) {
-              return false;
-            }
-          }
-        }
-      }
-    }
-    return true;
-  }
-
-  /**
-   * The trainable layer a block's parameter belongs to: the layer itself in a MultiLayerNetwork's
-   * updater, its vertex (same name) in a ComputationGraph's.
-   */
-  private int layerIndex(Map<Trainable, Integer> index, UpdaterBlock.ParamState s) {
-    Integer l = index.get(s.getLayer());
-    if (l == null) {
-      String name = s.getLayer().getConfig().getLayerName();
-      for (int i = 0; i < layerCount && name != null; i++) {
-        if (name.equals(net.layers[i].getConfig().getLayerName())) {
-          index.put(s.getLayer(), i);
-          return i;
-        }
-      }
-    }
-    if (l == null) {
-      throw new IllegalArgumentException(
-          "parameter "
-              + s.getParamName()
-              + " of an updater block belongs to no trainable layer of the "
-              + model.getClass().getSimpleName());
-    }
-    return l;
-  }
-
-  /** The governed wrapper of block {@code ub}; validates its updater for the decided rate. */
-  private GovernedUpdater actuator(
-      UpdaterBlock ub, GradientUpdater<?> original, Map<Trainable, Integer> index) {
-    List<UpdaterBlock.ParamState> trained = new ArrayList<>();
-    for (UpdaterBlock.ParamState s : ub.getLayersAndVariablesInBlock()) {
-      if (s.getLayer().updaterDivideByMinibatch(s.getParamName())) {
-        trained.add(s);
-      }
-    }
-    int n = trained.size();
-    int[] layer = new int[n];
-    INDArray[] p = new INDArray[n];
-    INDArray[] g = new INDArray[n];
-    for (int k = 0; k < n; k++) {
-      layer[k] = layerIndex(index, trained.get(k));
-      p[k] = trained.get(k).getParamView();
-      g[k] = trained.get(k).getGradView();
-    }
-    return GovernedUpdater.of(
-        this,
-        ub,
-        original,
-        method != null,
-        layer,
-        p,
-        g,
-        n == 0
-            ? null
-            : "layer " + net.layerNames[layer[0]] + " parameter " + trained.get(0).getParamName());
-  }
-
-  /**
-   * The flat optimizers address layer l as the range [offset_l, offset_l + length_l) of the flat
-   * parameter and gradient vectors; DL4J lays the trainable layers out in this order (checked).
-   */
-  private void requireContiguousLayers(long[] lengths, INDArray grad) {
-    long off = 0;
-    for (int i = 0; i < layerCount; i++) {
-      Trainable t = net.layers[i];
-      if (t.params().offset() - params.offset() != off
-          || t.getGradientsViewArray().offset() - grad.offset() != off
-          || t.params().elementWiseStride() != 1) {
-        throw new IllegalArgumentException(
-            "optimizer "
-                + optimizer.name()
-                + " needs each layer's parameters as one contiguous range of the flat vector in"
-                + " layer order, but layer "
-                + net.layerNames[i]
-                + " was not at offset "
-                + off);
-      }
-      off += lengths[i];
-    }
-    if (off != params.length()) {
-      throw new IllegalArgumentException(
-          "optimizer "
-              + optimizer.name()
-              + " needs every parameter in a trainable layer, but the layers hold "
-              + off
-              + " of "
-              + params.length());
-    }
   }
 
   /**
@@ -510,10 +308,6 @@ final class GovernedStep implements AutoCloseable {
     }
   }
 
-  private static double sq(double x) {
-    return x * x;
-  }
-
   private void measureGradient() {
     if (sink == null && !inStep) {
       throw new IllegalStateException(
@@ -535,86 +329,11 @@ final class GovernedStep implements AutoCloseable {
     }
     batchSize = model.batchSize();
     loss = model.score();
-    double psq = 0;
-    for (int i = 0; i < layerCount; i++) {
-      double s = 0;
-      for (INDArray a : layerParams[i]) {
-        s += sq(norm(a));
-      }
-      lp[i] = Math.sqrt(s);
-      psq += s;
-    }
-    paramNorm = Math.sqrt(psq);
-    if (ringSize > 0 && step % snapshotEvery == 0 && Double.isFinite(paramNorm)) {
-      pushSnapshot(step);
-    }
-    if (undo) {
-      undoHasParams = !(sink != null && finalAfterLastBlock);
-      if (undoHasParams) {
-        undoParams.assign(params);
-      }
-      if (undoState != null) {
-        undoState.assign(updater.getStateViewArray());
-      }
-      undoIteration = net.iteration();
-      if (method != null) {
-        method.copyTo(undoMethod);
-      }
-      undoValid = true;
-    }
-
-    // the gradient views hold the batch SUM (DL4J's updater divides); norms are of the mean
-    double inv = 1.0 / batchSize;
-    double gsq = 0;
-    for (int i = 0; i < layerCount; i++) {
-      double s = 0;
-      for (INDArray a : layerGrads[i]) {
-        s += sq(norm(a) * inv);
-      }
-      lg[i] = Math.sqrt(s);
-      gsq += s;
-    }
-    gradNorm = Math.sqrt(gsq);
-
-    alignment = Double.NaN;
-    sharpness = Double.NaN;
-    if (measureAlignment) {
-      if (prevGrads == null) {
-        prevGrads = new INDArray[layerCount][];
-        for (int i = 0; i < layerCount; i++) {
-          prevGrads[i] = new INDArray[layerGrads[i].length];
-          for (int k = 0; k < layerGrads[i].length; k++) {
-            prevGrads[i][k] = layerGrads[i][k].dup();
-          }
-        }
-      } else {
-        double dotSum = 0;
-        for (int i = 0; i < layerCount; i++) {
-          for (int k = 0; k < layerGrads[i].length; k++) {
-            if (havePrev) {
-              dotSum += Nd4j.getBlasWrapper().dot(layerGrads[i][k], prevGrads[i][k]);
-            }
-            prevGrads[i][k].assign(layerGrads[i][k]);
-          }
-        }
-        if (havePrev) {
-          double dot = dotSum * inv * prevInv;
-          alignment = dot / (gradNorm * Math.sqrt(prevGradNormSq));
-          sharpness = Math.sqrt(Math.max(0, gsq + prevGradNormSq - 2 * dot)) / prevUpdateNorm;
-        }
-      }
-      prevInv = inv;
-      prevGradNormSq = gsq;
-      havePrev = true;
-    }
-
-    if (h.clipping() && gradNorm > h.clip()) {
-      double f = h.clip() / gradNorm;
-      for (INDArray[] l : layerGrads) {
-        for (INDArray a : l) {
-          a.muli(f);
-        }
-      }
+    double paramNorm = measure.params();
+    restorer.beforeUpdate(step, paramNorm, !(sink != null && finalAfterLastBlock));
+    measure.gradient(batchSize);
+    if (h.clipping()) {
+      measure.clip(h.clip());
     }
     measured = true;
   }
@@ -628,32 +347,22 @@ final class GovernedStep implements AutoCloseable {
   private void finishStep(int epoch, boolean early) {
     Observation o;
     try {
-      double usq = 0;
-      for (int i = 0; i < layerCount; i++) {
-        double s = 0;
-        for (INDArray a : layerGrads[i]) {
-          s += sq(norm(a));
-        }
-        lu[i] = Math.sqrt(s);
-        usq += s;
-      }
-      double updateNorm = Math.sqrt(usq);
-      prevUpdateNorm = updateNorm;
+      double updateNorm = measure.update();
       o =
           Observation.builder(step)
               .epoch(stepEpoch >= 0 ? stepEpoch : epoch)
               .loss(loss)
-              .gradNorm(gradNorm)
-              .paramNorm(paramNorm)
+              .gradNorm(measure.gradNorm)
+              .paramNorm(measure.paramNorm)
               .updateNorm(updateNorm)
-              .alignment(alignment)
-              .sharpness(sharpness)
+              .alignment(measure.alignment)
+              .sharpness(measure.sharpness)
               .valLoss(valLoss)
               .batchSize(batchSize)
               .applied(h)
-              .layerGradNorms(lg)
-              .layerParamNorms(lp)
-              .layerUpdateNorms(lu)
+              .layerGradNorms(measure.lg)
+              .layerParamNorms(measure.lp)
+              .layerUpdateNorms(measure.lu)
               .build();
     } finally {
       measured = false;
@@ -707,18 +416,9 @@ final class GovernedStep implements AutoCloseable {
       }
     }
     switch (hp.action()) {
-      case SKIP -> skip(next);
-      case ROLLBACK -> rollback(next);
-      case RESET -> {
-        restore(origin);
-        ring.clear();
-        events.add(
-            new TrainerEvent(
-                next,
-                EventKind.RESET,
-                next - 1,
-                "restored the start state (discarded steps 0.." + (next - 1) + ")"));
-      }
+      case SKIP -> restorer.skip(next, beforeSubtraction);
+      case ROLLBACK -> restorer.rollback(next);
+      case RESET -> restorer.reset(next);
       default -> {}
     }
   }
@@ -795,7 +495,7 @@ final class GovernedStep implements AutoCloseable {
    * one afterwards; before DL4J's subtraction it is set in {@code iterationDone} (so the other
    * listeners still see this step's count).
    */
-  private void setNextIteration(int iteration) {
+  void setNextIteration(int iteration) {
     if (beforeSubtraction) {
       pendingIteration = iteration;
     } else {
@@ -807,119 +507,18 @@ final class GovernedStep implements AutoCloseable {
    * Before DL4J's subtraction, a restoring action discards the step's update (θ − 0 = θ exactly,
    * BatchNorm running statistics included): the parameters it restored stay as they are.
    */
-  private void discardUpdate() {
+  void discardUpdate() {
     if (beforeSubtraction) {
       net.gradientView().assign(0.0);
     }
   }
 
-  private void skip(long at) {
-    if (undoValid && (undoHasParams || beforeSubtraction)) {
-      if (undoHasParams) {
-        params.assign(undoParams);
-      }
-      discardUpdate();
-      if (undoState != null) {
-        updater.getStateViewArray().assign(undoState);
-      }
-      if (method != null) {
-        method.restore(undoMethod);
-      }
-      setNextIteration(undoIteration);
-      undoValid = false;
-      prevUpdateNorm = Double.NaN;
-      events.add(
-          new TrainerEvent(at, EventKind.SKIP, at - 1, "undid the update of step " + (at - 1)));
-    } else if (!ring.isEmpty()) {
-      Snapshot s = ring.peekLast();
-      restore(s);
-      events.add(
-          new TrainerEvent(
-              at,
-              EventKind.ROLLBACK,
-              s.step(),
-              "skip without an undo buffer: restored the snapshot of step " + s.step()));
-    } else {
-      events.add(new TrainerEvent(at, EventKind.SKIP, Double.NaN, "nothing to undo"));
-    }
-  }
-
-  private void rollback(long at) {
-    if (ring.isEmpty()) {
-      events.add(
-          new TrainerEvent(at, EventKind.ROLLBACK, Double.NaN, "no snapshot to roll back to"));
-    } else {
-      Snapshot s = ring.peekLast();
-      restore(s);
-      events.add(
-          new TrainerEvent(
-              at, EventKind.ROLLBACK, s.step(), "restored the snapshot of step " + s.step()));
-    }
-  }
-
-  private void restore(Snapshot s) {
-    params.assign(s.params());
-    discardUpdate();
-    INDArray state = updater.getStateViewArray();
-    if (state != null && s.updaterState() != null) {
-      state.assign(s.updaterState());
-    }
-    if (method != null) {
-      method.restore(s.optimizerState());
-    }
-    setNextIteration(s.iteration());
-    undoValid = false;
-    havePrev = false;
-    prevUpdateNorm = Double.NaN;
-  }
-
-  private void pushSnapshot(long at) {
-    Snapshot s;
-    INDArray state = updater.getStateViewArray();
-    if (ring.size() >= ringSize) {
-      Snapshot old = ring.pollFirst();
-      old.params().assign(params);
-      if (state != null) {
-        old.updaterState().assign(state);
-      }
-      if (method != null) {
-        method.copyTo(old.optimizerState());
-      }
-      s = new Snapshot(at, old.params(), old.updaterState(), net.iteration(), old.optimizerState());
-    } else {
-      s =
-          new Snapshot(
-              at,
-              params.dup(),
-              state == null ? null : state.dup(),
-              net.iteration(),
-              method == null ? null : method.copy());
-    }
-    ring.addLast(s);
-  }
-
   /**
-   * ‖a‖₂ of a contiguous FLOAT/DOUBLE vector as √(a·a) with BLAS {@code dot}, falling back to BLAS
-   * {@code nrm2} (double accumulation, overflow-safe) when a·a is not in [1e-24, +Inf): that covers
-   * NaN (NaN stays NaN), ±Inf (+Inf), a sum of squares that overflowed float (a·a is a sum of
-   * non-negative terms, so any overflow makes it +Inf) and all-zero or tiny vectors whose squares
-   * underflow. Measured on the MLP's three layers (235k parameters; calling-thread CPU, one thread;
-   * {@code StepCostProbe}): ND4J's {@code norm2Number} 150 µs with 2.3e-5 relative error on the
-   * 201k-parameter layer (float accumulation), {@code nrm2} 27 µs and 4e-8, {@code dot} 11 µs and
-   * 1.4e-7 against a double-precision reference. Other data types and strided views use {@code
-   * norm2Number}.
+   * ‖a‖₂ of a contiguous vector ({@link StepMeasurement#norm}: BLAS dot with an overflow- and
+   * NaN-safe fallback).
    */
   static double norm(INDArray a) {
-    DataType t = a.dataType();
-    if ((t == DataType.FLOAT || t == DataType.DOUBLE) && a.elementWiseStride() == 1) {
-      Level1 blas = Nd4j.getBlasWrapper().level1();
-      double sq = blas.dot(a.length(), 1.0, a, a);
-      if (sq >= 1e-24 && sq < Double.POSITIVE_INFINITY) {
-        return Math.sqrt(sq);
-      }
-      return blas.nrm2(a);
-    }
-    return a.norm2Number().doubleValue();
+    return StepMeasurement.norm(a);
   }
 
   // ---- modes and accessors ----
@@ -967,7 +566,7 @@ final class GovernedStep implements AutoCloseable {
 
   /** Whether the undo buffer is kept (SKIP undoes the last step exactly). */
   boolean keepsUndoBuffer() {
-    return undo;
+    return restorer.keeps();
   }
 
   /** Whether the network holds the evaluation point ({@link #evalMode}). */
@@ -1040,68 +639,28 @@ final class GovernedStep implements AutoCloseable {
       List<Snapshot> ring) {}
 
   Extra extra() {
-    INDArray prev = null;
-    if (prevGrads != null) {
-      List<INDArray> all = new ArrayList<>();
-      for (INDArray[] l : prevGrads) {
-        for (INDArray a : l) {
-          all.add(a.reshape(a.length()));
-        }
-      }
-      prev = Nd4j.concat(0, all.toArray(new INDArray[0]));
-    }
     return new Extra(
-        havePrev,
-        prevUpdateNorm,
-        prevGradNormSq,
-        prevInv,
-        prev,
-        undoValid,
-        undoIteration,
-        undoParams,
-        undoState,
-        undoMethod,
-        List.copyOf(ring));
+        measure.havePrev,
+        measure.prevUpdateNorm,
+        measure.prevGradNormSq,
+        measure.prevInv,
+        measure.prevGradFlat(),
+        restorer.valid(),
+        restorer.iteration(),
+        restorer.savedParams(),
+        restorer.savedState(),
+        restorer.savedMethod(),
+        restorer.ring());
   }
 
   void restoreExtra(Extra e) {
-    havePrev = e.havePrev();
-    prevUpdateNorm = e.prevUpdateNorm();
-    prevGradNormSq = e.prevGradNormSq();
-    prevInv = e.prevInv();
+    measure.havePrev = e.havePrev();
+    measure.prevUpdateNorm = e.prevUpdateNorm();
+    measure.prevGradNormSq = e.prevGradNormSq();
+    measure.prevInv = e.prevInv();
     if (e.prevGrad() != null) {
-      INDArray flat = e.prevGrad().reshape(e.prevGrad().length());
-      if (prevGrads == null) {
-        prevGrads = new INDArray[layerCount][];
-        for (int i = 0; i < layerCount; i++) {
-          prevGrads[i] = new INDArray[layerGrads[i].length];
-          for (int k = 0; k < layerGrads[i].length; k++) {
-            prevGrads[i][k] = layerGrads[i][k].dup();
-          }
-        }
-      }
-      long off = 0;
-      for (INDArray[] l : prevGrads) {
-        for (INDArray a : l) {
-          long n = a.length();
-          a.assign(flat.get(NDArrayIndex.interval(off, off + n)).reshape(a.shape()));
-          off += n;
-        }
-      }
+      measure.restorePrevGrad(e.prevGrad());
     }
-    undoValid = e.undoValid() && undo;
-    undoIteration = e.undoIteration();
-    undoHasParams = undo && e.undoParams() != null;
-    if (undoHasParams) {
-      undoParams.assign(e.undoParams());
-      if (undoState != null && e.undoState() != null) {
-        undoState.assign(e.undoState());
-      }
-      if (undoMethod != null && e.undoOptimizerState() != null) {
-        FlatOptimizer.copy(e.undoOptimizerState(), undoMethod);
-      }
-    }
-    ring.clear();
-    ring.addAll(e.ring());
+    restorer.restore(e);
   }
 }
