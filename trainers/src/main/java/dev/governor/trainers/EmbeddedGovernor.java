@@ -8,6 +8,7 @@ import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.TelemetryLog;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.dataset.DataSet;
@@ -30,6 +31,14 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
   private Observation built;
   private Observation last;
   private boolean closed;
+
+  /**
+   * The decisions by step for followers on other threads (ParallelWrapper workers), or null while
+   * none follows: {@link #publish} keeps the newest few.
+   */
+  private volatile ConcurrentHashMap<Long, Hyperparameters> board;
+
+  private static final int BOARD_KEPT = 4;
 
   EmbeddedGovernor(
       Model network, Policy policy, Dl4jOptimizer optimizer, Supplier<RunFolder> folder) {
@@ -76,6 +85,59 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
       built = null;
     }
     core.apply(loop.step(), loop.next());
+    ConcurrentHashMap<Long, Hyperparameters> b = board;
+    if (b != null) {
+      publish(b);
+    }
+  }
+
+  private void publish(ConcurrentHashMap<Long, Hyperparameters> b) {
+    long s = loop.step();
+    b.put(s, loop.next());
+    b.remove(s - BOARD_KEPT);
+  }
+
+  /**
+   * Starts publishing the decisions by step (for followers on other threads); returns the step that
+   * runs next, whose decision is published already.
+   */
+  long startPublishing() {
+    ConcurrentHashMap<Long, Hyperparameters> b = board;
+    if (b == null) {
+      b = new ConcurrentHashMap<>();
+      board = b;
+    }
+    publish(b);
+    return loop.step();
+  }
+
+  /**
+   * The decision of step {@code step} as published (for a follower on another thread).
+   *
+   * @throws IllegalStateException when it is not (any longer) published
+   */
+  Hyperparameters published(long step) {
+    ConcurrentHashMap<Long, Hyperparameters> b = board;
+    Hyperparameters h = b == null ? null : b.get(step);
+    if (h == null) {
+      throw new IllegalStateException(
+          "no decision published for step "
+              + step
+              + " (the governed network is at step "
+              + loop.step()
+              + "); a follower can run only in step with the governed network");
+    }
+    return h;
+  }
+
+  /** The optimizer the network was attached with. */
+  Dl4jOptimizer optimizer() {
+    return core.optimizer();
+  }
+
+  /** The governed network. */
+  Model network() {
+    return net.model;
   }
 
   /** The attachment (for tests). */

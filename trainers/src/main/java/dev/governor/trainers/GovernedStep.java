@@ -4,7 +4,10 @@ import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
@@ -285,6 +288,8 @@ final class GovernedStep implements AutoCloseable {
     public void onGradientCalculation(Model m) {
       if (m == model && !closed) {
         measureGradient();
+      } else if (m != model && !closed && !followers.containsKey(m)) {
+        refuseUngovernedWorker(m);
       }
     }
 
@@ -305,6 +310,47 @@ final class GovernedStep implements AutoCloseable {
     @Override
     public String toString() {
       return "Governor";
+    }
+  }
+
+  /**
+   * The networks that train as followers of this one (ParallelWrapper workers whose {@link
+   * GovernedWorker} applies this network's decisions): this listener ignores them.
+   */
+  private final Map<Model, Boolean> followers =
+      Collections.synchronizedMap(new IdentityHashMap<>());
+
+  /** The listener that measures this network's steps. */
+  TrainingListener listener() {
+    return listener;
+  }
+
+  void addFollower(Model m) {
+    followers.put(m, Boolean.TRUE);
+  }
+
+  void removeFollower(Model m) {
+    followers.remove(m);
+  }
+
+  /**
+   * This listener on another network: DL4J's ParallelWrapper gives every worker's copy of the
+   * network the listeners of the original, so the copy would train at its configured rate while the
+   * original is governed. Refused there; any other network (a clone the user trains, say) carrying
+   * the listener is left alone.
+   */
+  private static void refuseUngovernedWorker(Model m) {
+    boolean worker =
+        StackWalker.getInstance()
+            .walk(
+                frames ->
+                    frames.anyMatch(
+                        f -> f.getClassName().startsWith("org.deeplearning4j.parallelism.")));
+    if (worker) {
+      throw new IllegalStateException(
+          "a ParallelWrapper worker trains a copy of the governed network at its configured rate;"
+              + " call pw.setTrainerContext(new GovernedTrainerContext(governor)) before pw.fit so that"
+              + " every worker applies the governor's decisions");
     }
   }
 
