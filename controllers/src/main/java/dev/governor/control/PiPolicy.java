@@ -20,8 +20,10 @@ package dev.governor.control;
  * lr × [1e-4, 1e4]}) so a start 1000× too low can climb to the edge; against too high, a <em>safety
  * cut</em> acts within a step: a rising explosion of ‖g‖ or the loss cuts η to {@code min(η·cut,
  * 1/ŝ)}. A base schedule can be set ({@code base=cosine} …): then the loop is a multiplicative trim
- * on that schedule (schedule × controller). {@code lower=true, decay=1, ki=0.1} gives the two-sided
- * alignment loop without the test.
+ * on that schedule (schedule × controller); {@code base=network} trims the schedule the trained
+ * network is configured with, which the plant supplies ({@link Policies#create(PolicySpec,
+ * Schedule)}; without one it is {@code constant} at {@code lr}). {@code lower=true, decay=1,
+ * ki=0.1} gives the two-sided alignment loop without the test.
  *
  * <p><b>Clip loop</b> ({@link ClipLoop}): clip rate → log threshold, target 5 %. <b>Weight-decay
  * loop</b> ({@link WdLoop}): decoupled decay with a fixed coefficient ({@code wd}) or one set from
@@ -44,11 +46,17 @@ final class PiPolicy implements Policy {
   private final SpikeGuard guard;
   private final Hyperparameters initial;
 
-  private PiPolicy(PolicySpec spec) {
+  /** The base schedule the plant supplied for {@code base=network}, or null. */
+  private final Schedule supplied;
+
+  private PiPolicy(PolicySpec spec, Schedule supplied) {
     this.spec = spec;
     this.cfg = PiPolicyConfig.from(spec);
-    PolicySpec scheduleSpec = PolicySpec.of(cfg.lr().base()).with("lr", cfg.lr().lr());
-    for (String k : SchedulePolicy.KEYS.get(cfg.lr().base())) {
+    boolean network = cfg.lr().base().equals(PiPolicyConfig.NETWORK_BASE);
+    this.supplied = network ? supplied : null;
+    String kind = network ? "constant" : cfg.lr().base();
+    PolicySpec scheduleSpec = PolicySpec.of(kind).with("lr", cfg.lr().lr());
+    for (String k : SchedulePolicy.KEYS.get(kind)) {
       if (spec.has(k)) {
         scheduleSpec = scheduleSpec.with(k, spec.getString(k, ""));
       }
@@ -56,7 +64,8 @@ final class PiPolicy implements Policy {
     if (spec.has("warmup")) {
       scheduleSpec = scheduleSpec.with("warmup", spec.getString("warmup", "0"));
     }
-    Schedule base = SchedulePolicy.schedule(scheduleSpec, cfg.lr().base());
+    Schedule base =
+        this.supplied != null ? this.supplied : SchedulePolicy.schedule(scheduleSpec, kind);
     this.lrLoop = new LrLoop(cfg.lr(), base);
     this.clipLoop = new ClipLoop(cfg.clip());
     double lr0 = lrLoop.initialLr();
@@ -66,7 +75,15 @@ final class PiPolicy implements Policy {
   }
 
   static PiPolicy of(PolicySpec spec) {
-    return new PiPolicy(spec);
+    return new PiPolicy(spec, null);
+  }
+
+  /**
+   * With {@code base=network}, the LR loop trims {@code base} (the plant's schedule) instead of the
+   * constant stand-in; for any other base {@code base} is not used.
+   */
+  static PiPolicy of(PolicySpec spec, Schedule base) {
+    return new PiPolicy(spec, base);
   }
 
   /** The resolved configuration. */
@@ -169,7 +186,7 @@ final class PiPolicy implements Policy {
 
   @Override
   public Policy copy() {
-    return of(spec);
+    return of(spec, supplied);
   }
 
   @Override

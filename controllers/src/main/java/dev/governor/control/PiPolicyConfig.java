@@ -22,7 +22,8 @@ public record PiPolicyConfig(
    * base(t)·e^u}; base {@code constant} makes {@code u = ln(η/lr)}), plus a fast safety cut.
    *
    * @param lr initial learning rate (the base schedule's {@code lr}) [{@code lr}]
-   * @param base base schedule name; its options come from the same spec [{@code base}]
+   * @param base base schedule name; its options come from the same spec; {@code network}: the
+   *     schedule the plant supplies ({@link #NETWORK_BASE}) [{@code base}]
    * @param pv process variable [{@code pv}]
    * @param setpoint setpoint of the filtered PV [{@code setpoint}]
    * @param reverse error = PV − setpoint (true) or setpoint − PV [{@code reverse}]
@@ -224,6 +225,13 @@ public record PiPolicyConfig(
     return pv == ProcessVariable.ALIGNMENT;
   }
 
+  /**
+   * The {@code base} value that takes the base schedule from the plant: the learning-rate schedule
+   * the trained network is configured with ({@link Policies#create(PolicySpec, Schedule)}). Without
+   * a supplied schedule the base is {@code constant} at {@code lr}.
+   */
+  public static final String NETWORK_BASE = "network";
+
   /** Every option {@code pi} accepts (its own, plus the base schedules' options). */
   static final Set<String> KEYS =
       Options.keys(
@@ -362,14 +370,11 @@ public record PiPolicyConfig(
     }
     double lr = Options.positive(s, "lr", l.lr);
     String base = s.getString("base", l.base);
-    if (!SchedulePolicy.KEYS.containsKey(base)) {
+    if (!SchedulePolicy.KEYS.containsKey(base) && !base.equals(NETWORK_BASE)) {
+      java.util.List<String> bases = new java.util.ArrayList<>(SchedulePolicy.KEYS.keySet());
+      bases.add(NETWORK_BASE);
       throw new IllegalArgumentException(
-          s.name()
-              + ".base must be one of "
-              + SchedulePolicy.KEYS.keySet()
-              + ", but was '"
-              + base
-              + "'");
+          s.name() + ".base must be one of " + bases + ", but was '" + base + "'");
     }
     ProcessVariable pv = s.has("pv") ? pvOption(s, "pv") : l.pv;
     if (pv == ProcessVariable.CLIP_INDICATOR

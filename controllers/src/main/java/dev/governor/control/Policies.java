@@ -87,6 +87,21 @@ public final class Policies {
    * @throws IllegalArgumentException naming the policy or the first invalid option and its value
    */
   public static Policy create(PolicySpec spec) {
+    return create(spec, null);
+  }
+
+  /**
+   * Builds the policy a spec describes with a base schedule supplied by the plant: for {@code
+   * pi(base=network)} the LR loop trims {@code networkBase} (the learning-rate schedule of the
+   * network it governs, which must keep the {@link Schedule} contract: finite values {@code >= 0};
+   * a value below {@link Double#MIN_NORMAL} is raised to it) instead of the constant stand-in,
+   * whose value {@code lr} should then be the schedule's value at step 0. Any other spec ignores
+   * it.
+   *
+   * @param networkBase the plant's schedule, or null
+   * @throws IllegalArgumentException naming the policy or the first invalid option and its value
+   */
+  public static Policy create(PolicySpec spec, Schedule networkBase) {
     if (spec.has("lr")) {
       double lr = spec.getDouble("lr", Double.NaN);
       if (lr > MAX_LR) {
@@ -101,7 +116,7 @@ public final class Policies {
           case "plateau" -> PlateauPolicy.of(spec);
           case "polyak" -> PolyakPolicy.of(spec);
           case "lrfind" -> LrFindPolicy.of(spec);
-          case "pi" -> PiPolicy.of(spec);
+          case "pi" -> PiPolicy.of(spec, networkBase);
           default ->
               throw new IllegalArgumentException(
                   "policy must be one of " + names() + ", but was '" + spec.name() + "'");
