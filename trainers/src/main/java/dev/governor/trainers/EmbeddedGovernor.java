@@ -3,7 +3,10 @@ package dev.governor.trainers;
 import dev.governor.control.Decision;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
+import dev.governor.control.PiPolicyConfig;
+import dev.governor.control.Policies;
 import dev.governor.control.Policy;
+import dev.governor.control.Schedule;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.TelemetryLog;
@@ -60,8 +63,21 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
       boolean undo,
       boolean measureAlignment) {
     this.net = Net.of(network, false);
+    Schedule base = null;
+    if (policy.spec().name().equals("pi")
+        && PiPolicyConfig.NETWORK_BASE.equals(policy.spec().getString("base", ""))) {
+      if (optimizer != null && !optimizer.isNetworkUpdater()) {
+        throw new IllegalArgumentException(
+            "pi(base=network) takes the network updater's schedule as its base, but optimizer "
+                + optimizer.name()
+                + " replaces the updater");
+      }
+      base = NetworkSchedule.of(net);
+      policy = Policies.create(policy.spec().with("lr", base.lr(0)), base);
+    }
     this.core =
-        new GovernedStep(net, measureAlignment, 100, 3, undo && !policy.openLoop(), optimizer);
+        new GovernedStep(
+            net, measureAlignment, 100, 3, undo && !policy.openLoop(), optimizer, base);
     RunFolder run;
     try {
       run = folder == null ? null : folder.get();

@@ -2,6 +2,7 @@ package dev.governor.trainers;
 
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
+import dev.governor.control.Schedule;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -100,6 +101,9 @@ final class GovernedStep implements AutoCloseable {
   private final StepMeasurement measure;
   private final StepUndo restorer;
 
+  /** The network's own schedule as the policy's base (null: the updaters run at the decision). */
+  private final Schedule networkBase;
+
   private final Dl4jOptimizer optimizer;
   private final FlatOptimizer method;
   private final INDArray params1d;
@@ -167,6 +171,22 @@ final class GovernedStep implements AutoCloseable {
       int ringSize,
       boolean undo,
       Dl4jOptimizer optimizer) {
+    this(net, measureAlignment, snapshotEvery, ringSize, undo, optimizer, null);
+  }
+
+  /**
+   * As above; with {@code networkBase} (the network's own learning-rate schedule, {@link
+   * NetworkSchedule}) the network's schedule is the policy's base: the updaters keep it and run at
+   * its value times the decision's trim {@code lr / networkBase(step)}.
+   */
+  GovernedStep(
+      Net net,
+      boolean measureAlignment,
+      int snapshotEvery,
+      int ringSize,
+      boolean undo,
+      Dl4jOptimizer optimizer,
+      Schedule networkBase) {
     if (snapshotEvery < 1) {
       throw new IllegalArgumentException("snapshotEvery must be >= 1, but was " + snapshotEvery);
     }
@@ -175,6 +195,7 @@ final class GovernedStep implements AutoCloseable {
     }
     this.net = net;
     this.model = net.model;
+    this.networkBase = networkBase;
     this.optimizer = optimizer == null ? Dl4jOptimizer.adam() : optimizer;
     this.layerCount = net.layers.length;
     this.params = net.params();
@@ -217,7 +238,8 @@ final class GovernedStep implements AutoCloseable {
     this.actuators = new GovernedUpdater[blocks.size()];
     for (int b = 0; b < blocks.size(); b++) {
       originals[b] = blocks.get(b).getGradientUpdater();
-      actuators[b] = wiring.actuator(this, blocks.get(b), originals[b], method != null);
+      actuators[b] =
+          wiring.actuator(this, blocks.get(b), originals[b], method != null, networkBase != null);
     }
     if (actuators.length > 0) {
       actuators[actuators.length - 1].last = true;
@@ -457,8 +479,9 @@ final class GovernedStep implements AutoCloseable {
     this.step = next;
     this.multipliers = hp.layerLrMultipliers();
     if (method == null) {
+      double base = networkBase == null ? Double.NaN : networkBase.lr(next);
       for (GovernedUpdater a : actuators) {
-        a.decide(hp, multipliers);
+        a.decide(hp, multipliers, base);
       }
     }
     switch (hp.action()) {

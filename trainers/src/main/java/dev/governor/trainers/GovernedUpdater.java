@@ -71,7 +71,8 @@ final class GovernedUpdater implements GradientUpdater<IUpdater> {
       int[] layer,
       INDArray[] paramViews,
       INDArray[] gradViews,
-      String where) {
+      String where,
+      boolean networkBase) {
     IUpdater config = original.getConfig();
     if (lrFree || where == null || config instanceof NoOp) {
       // learning-rate-free method, running statistics, or parameters the user froze with NoOp:
@@ -87,15 +88,19 @@ final class GovernedUpdater implements GradientUpdater<IUpdater> {
               + " (Adam, Sgd, Nesterovs, ...)");
     }
     ISchedule own = ownSchedule(config);
-    if (own != null) {
+    if (own != null && !networkBase) {
       throw new IllegalArgumentException(
           where
               + ": the updater's own learning-rate schedule "
               + own
-              + " would be overridden by the policy's decisions; remove it from the updater (or"
-              + " express it as the policy) before Governor.attach");
+              + " would be overridden by the policy's decisions; remove it from the updater,"
+              + " express it as the policy, or make it the policy's base (pi(base=network))"
+              + " before Governor.attach");
     }
-    DecidedRate rate = new DecidedRate(config.getLearningRate(0, 0));
+    DecidedRate rate =
+        networkBase
+            ? new DecidedRate(config.getLearningRate(0, 0), config)
+            : new DecidedRate(config.getLearningRate(0, 0), null);
     IUpdater copy = config.clone();
     copy.setLrAndSchedule(rate.value, rate);
     GradientUpdater<?> delegate = copy.instantiate(ub.getUpdaterView(), false);
@@ -103,7 +108,7 @@ final class GovernedUpdater implements GradientUpdater<IUpdater> {
   }
 
   /** The updater configuration's learning-rate schedule, or null (DL4J updaters name it alike). */
-  private static ISchedule ownSchedule(IUpdater config) {
+  static ISchedule ownSchedule(IUpdater config) {
     try {
       Method m = config.getClass().getMethod("getLearningRateSchedule");
       Object s = m.invoke(config);
@@ -115,12 +120,31 @@ final class GovernedUpdater implements GradientUpdater<IUpdater> {
     }
   }
 
-  /** Sets the block's rate for the next step: {@code lr} times its first layer's multiplier. */
-  void decide(Hyperparameters h, double[] multipliers) {
+  /**
+   * Sets the block's rate for the next step: {@code lr} times its first layer's multiplier; with
+   * the network's schedule as the policy's base, the schedule's own value at DL4J's iteration and
+   * epoch times {@code lr / base} (the policy's trim; exactly 1 when the policy decides the base).
+   *
+   * @param base the policy's base value for the step (the network's schedule as the plant predicted
+   *     it), used only with the network's schedule as the base
+   * @throws IllegalStateException when the trim {@code lr / base} is not finite
+   */
+  void decide(Hyperparameters h, double[] multipliers, double base) {
     if (rate != null) {
       double m = h.layerCount() == 0 ? 1.0 : multipliers[layer[0]];
       baseMultiplier = m;
       rate.value = h.lr() * m;
+      if (rate.network != null) {
+        double f = h.lr() * m / Math.max(Double.MIN_NORMAL, base);
+        if (!(f < Double.POSITIVE_INFINITY)) {
+          throw new IllegalStateException(
+              "the decided learning rate "
+                  + h.lr()
+                  + " is not a finite multiple of the network schedule's value "
+                  + base);
+        }
+        rate.factor = f;
+      }
     }
   }
 
@@ -188,15 +212,26 @@ final class GovernedUpdater implements GradientUpdater<IUpdater> {
    * the network's configuration, so it is never serialized).
    */
   static final class DecidedRate implements ISchedule {
+    /** The decided rate (without the network's schedule as the base). */
     double value;
 
-    DecidedRate(double value) {
+    /**
+     * The network's own updater configuration whose learning rate (fixed or its schedule) is the
+     * policy's base, or null.
+     */
+    final IUpdater network;
+
+    /** With the network's schedule as the base: the policy's trim of it. */
+    double factor = 1.0;
+
+    DecidedRate(double value, IUpdater network) {
       this.value = value;
+      this.network = network;
     }
 
     @Override
     public double valueAt(int iteration, int epoch) {
-      return value;
+      return network == null ? value : factor * network.getLearningRate(iteration, epoch);
     }
 
     /** The same live rate: DL4J clones schedules with their configuration. */

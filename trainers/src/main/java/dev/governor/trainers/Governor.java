@@ -53,8 +53,13 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * <p>Refused at attach, with a message naming the layer and parameter: an updater without a
  * learning rate (AdaDelta; {@code NoOp} parameters are left frozen), and an updater with its own
  * learning-rate schedule (the policy decides the rate; Governor does not silently override a
- * schedule). While attached, replacing the network's listeners ({@code setListeners}) or its
- * updater ({@code setLearningRate}, {@code setUpdater}) makes the next {@code fit} throw an {@link
+ * schedule) unless the policy is {@code pi(base=network)}: then the network's schedule (one for the
+ * whole network; different rates or schedules per layer are refused) is the base the LR loop trims,
+ * DL4J's updaters evaluate it at their own iteration and epoch and run at its value times the trim
+ * (with the loops frozen, bit for bit DL4J's own schedule), and the policy's {@code lr} is the
+ * schedule's value at attach. DL4J's {@code ParallelWrapper}: see {@link GovernedTrainerContext}.
+ * While attached, replacing the network's listeners ({@code setListeners}) or its updater ({@code
+ * setLearningRate}, {@code setUpdater}) makes the next {@code fit} throw an {@link
  * IllegalStateException} instead of training ungoverned. A policy's invalid decision (NaN, out of
  * its domain) throws from {@code fit} before it reaches the network.
  *

@@ -124,7 +124,11 @@ final class StepWiring {
 
   /** The governed wrapper of block {@code ub}; validates its updater for the decided rate. */
   GovernedUpdater actuator(
-      GovernedStep core, UpdaterBlock ub, GradientUpdater<?> original, boolean lrFree) {
+      GovernedStep core,
+      UpdaterBlock ub,
+      GradientUpdater<?> original,
+      boolean lrFree,
+      boolean networkBase) {
     List<UpdaterBlock.ParamState> trained = new ArrayList<>();
     for (UpdaterBlock.ParamState s : ub.getLayersAndVariablesInBlock()) {
       if (s.getLayer().updaterDivideByMinibatch(s.getParamName())) {
@@ -150,7 +154,8 @@ final class StepWiring {
         g,
         n == 0
             ? null
-            : "layer " + net.layerNames[layer[0]] + " parameter " + trained.get(0).getParamName());
+            : "layer " + net.layerNames[layer[0]] + " parameter " + trained.get(0).getParamName(),
+        networkBase);
   }
 
   /**
