@@ -5,10 +5,7 @@ import dev.governor.control.Observation;
 import dev.governor.control.Schedule;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
@@ -91,6 +88,7 @@ final class GovernedStep implements AutoCloseable {
   private final Model model;
   private final Net net;
   private final Listener listener = new Listener();
+  private final Followers followers = new Followers();
   private final BaseMultiLayerUpdater<?> updater;
   private final List<UpdaterBlock> blocks;
   private final GradientUpdater<?>[] originals;
@@ -106,11 +104,7 @@ final class GovernedStep implements AutoCloseable {
 
   private final Dl4jOptimizer optimizer;
   private final FlatOptimizer method;
-  private final INDArray params1d;
-  private final INDArray grad1d;
-  private final INDArray[] paramSegments;
-  private final INDArray[] gradSegments;
-  private final double[] mult;
+  private final LrFreeStep lrFree;
 
   /** The network's epoch count at construction: {@link #step}'s epochs count from it. */
   private final int epochBase;
@@ -212,26 +206,8 @@ final class GovernedStep implements AutoCloseable {
     StepWiring wiring = new StepWiring(net, blocks);
     this.measure = new StepMeasurement(wiring.layerParams(), wiring.layerGrads(), measureAlignment);
 
-    long[] lengths = new long[layerCount];
-    for (int i = 0; i < layerCount; i++) {
-      lengths[i] = net.layers[i].params().length();
-    }
-    this.method = this.optimizer.create(lengths, params.dataType());
-    if (method != null) {
-      net.requireUnitSgd(this.optimizer.name());
-      INDArray grad = net.gradientView().reshape(params.shape());
-      StepWiring.requireContiguousLayers(net, this.optimizer, lengths, grad);
-      this.params1d = params.reshape(params.length());
-      this.grad1d = grad.reshape(grad.length());
-      this.paramSegments = method.segments(params1d);
-      this.gradSegments = method.segments(grad1d);
-    } else {
-      this.params1d = null;
-      this.grad1d = null;
-      this.paramSegments = null;
-      this.gradSegments = null;
-    }
-    this.mult = new double[layerCount];
+    this.lrFree = LrFreeStep.of(net, this.optimizer);
+    this.method = lrFree == null ? null : lrFree.method;
 
     // the actuators: every block's own gradient updater, rebuilt around a decided rate
     this.originals = new GradientUpdater<?>[blocks.size()];
@@ -261,19 +237,6 @@ final class GovernedStep implements AutoCloseable {
     model.addListeners(listener);
   }
 
-  /**
-   * The learning-rate-free optimizer's step: Δθ from the mean clipped gradient (now in the gradient
-   * view); DL4J then subtracts it.
-   */
-  private void methodUpdate() {
-    if (h.layerCount() == 0) {
-      Arrays.fill(mult, 1.0);
-    } else {
-      System.arraycopy(multipliers, 0, mult, 0, layerCount);
-    }
-    method.step(params1d, grad1d, paramSegments, gradSegments, h.lr(), mult, h.weightDecay());
-  }
-
   /** Called by every block before its updater runs: the listener must have measured the step. */
   void requireMeasured() {
     if (!measured) {
@@ -295,8 +258,8 @@ final class GovernedStep implements AutoCloseable {
    * sink, when the update is final here) the observation, before DL4J subtracts the update.
    */
   void afterLastBlock() {
-    if (method != null) {
-      methodUpdate();
+    if (lrFree != null) {
+      lrFree.step(h, multipliers);
     }
     if (sink != null && finalAfterLastBlock) {
       finishStep(net.epochCount(), true);
@@ -310,8 +273,8 @@ final class GovernedStep implements AutoCloseable {
     public void onGradientCalculation(Model m) {
       if (m == model && !closed) {
         measureGradient();
-      } else if (m != model && !closed && !followers.containsKey(m)) {
-        refuseUngovernedWorker(m);
+      } else if (m != model && !closed) {
+        followers.check(m);
       }
     }
 
@@ -335,45 +298,14 @@ final class GovernedStep implements AutoCloseable {
     }
   }
 
-  /**
-   * The networks that train as followers of this one (ParallelWrapper workers whose {@link
-   * GovernedWorker} applies this network's decisions): this listener ignores them.
-   */
-  private final Map<Model, Boolean> followers =
-      Collections.synchronizedMap(new IdentityHashMap<>());
-
   /** The listener that measures this network's steps. */
   TrainingListener listener() {
     return listener;
   }
 
-  void addFollower(Model m) {
-    followers.put(m, Boolean.TRUE);
-  }
-
-  void removeFollower(Model m) {
-    followers.remove(m);
-  }
-
-  /**
-   * This listener on another network: DL4J's ParallelWrapper gives every worker's copy of the
-   * network the listeners of the original, so the copy would train at its configured rate while the
-   * original is governed. Refused there; any other network (a clone the user trains, say) carrying
-   * the listener is left alone.
-   */
-  private static void refuseUngovernedWorker(Model m) {
-    boolean worker =
-        StackWalker.getInstance()
-            .walk(
-                frames ->
-                    frames.anyMatch(
-                        f -> f.getClassName().startsWith("org.deeplearning4j.parallelism.")));
-    if (worker) {
-      throw new IllegalStateException(
-          "a ParallelWrapper worker trains a copy of the governed network at its configured rate;"
-              + " call pw.setTrainerContext(new GovernedTrainerContext(governor)) before pw.fit so that"
-              + " every worker applies the governor's decisions");
-    }
+  /** The networks that follow this one's decisions (ParallelWrapper workers). */
+  Followers followers() {
+    return followers;
   }
 
   private void measureGradient() {
@@ -607,16 +539,16 @@ final class GovernedStep implements AutoCloseable {
    * parameters are already it). Idempotent; a step refuses to run until {@link #trainMode}.
    */
   void evalMode() {
-    if (!eval && method != null) {
-      method.toEval(params1d);
+    if (!eval && lrFree != null) {
+      lrFree.toEval();
     }
     eval = true;
   }
 
   /** Returns to the training parameters (bit for bit those before {@link #evalMode}). */
   void trainMode() {
-    if (eval && method != null) {
-      method.toTrain(params1d);
+    if (eval && lrFree != null) {
+      lrFree.toTrain();
     }
     eval = false;
   }

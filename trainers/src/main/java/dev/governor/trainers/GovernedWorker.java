@@ -93,7 +93,7 @@ final class GovernedWorker extends DefaultTrainer {
       copy.setEpochCount(startEpoch);
       GovernedStep f = new GovernedStep(copy, false, 1, 0, false, Dl4jOptimizer.adam());
       f.sink(o -> {});
-      leader.addFollower(replicatedModel);
+      leader.followers().add(replicatedModel);
       follower = f;
     }
   }
@@ -125,7 +125,7 @@ final class GovernedWorker extends DefaultTrainer {
     } finally {
       if (follower != null) {
         // the copy is dropped with the worker (whose workspaces DL4J has closed by now)
-        governor.core().removeFollower(replicatedModel);
+        governor.core().followers().remove(replicatedModel);
       }
     }
   }
