@@ -31,6 +31,7 @@ import org.deeplearning4j.earlystopping.EarlyStoppingResult;
 import org.deeplearning4j.earlystopping.saver.InMemoryModelSaver;
 import org.deeplearning4j.earlystopping.scorecalc.DataSetLossCalculator;
 import org.deeplearning4j.earlystopping.termination.MaxEpochsTerminationCondition;
+import org.deeplearning4j.earlystopping.termination.ScoreImprovementEpochTerminationCondition;
 import org.deeplearning4j.earlystopping.trainer.EarlyStoppingTrainer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -721,6 +722,54 @@ class FaithfulnessTest {
         Arrays.equals(floats(plain.getBestModel().params()), floats(gov.getBestModel().params())));
     // the best model is a plain network: its own fit runs ungoverned, without error
     gov.getBestModel().fit(batch(0));
+  }
+
+  /**
+   * EarlyStoppingTrainer stopping early (no validation improvement for 2 epochs, at most 30) with
+   * Governor attached: it stops at the same epoch as plain DL4J, for the same reason, and restores
+   * the same best model, bit for bit.
+   */
+  @Test
+  void earlyStoppingTrainerStopsAndRestoresTheBestModelUnderGovernor() {
+    EarlyStoppingResult<MultiLayerNetwork> plain = stopsEarly(null);
+    EarlyStoppingResult<MultiLayerNetwork> gov = stopsEarly(Policies.create("constant(lr=0.05)"));
+    assertEquals(
+        EarlyStoppingResult.TerminationReason.EpochTerminationCondition,
+        gov.getTerminationReason());
+    assertTrue(
+        gov.getTerminationDetails().contains("ScoreImprovementEpochTerminationCondition"),
+        gov.getTerminationDetails());
+    assertTrue(gov.getTotalEpochs() < 30, "stopped early: " + gov.getTotalEpochs());
+    assertEquals(plain.getTotalEpochs(), gov.getTotalEpochs());
+    assertEquals(plain.getScoreVsEpoch(), gov.getScoreVsEpoch());
+    assertEquals(plain.getBestModelEpoch(), gov.getBestModelEpoch());
+    assertTrue(gov.getBestModelEpoch() < gov.getTotalEpochs() - 1, "the best is an earlier epoch");
+    assertTrue(
+        Arrays.equals(floats(plain.getBestModel().params()), floats(gov.getBestModel().params())));
+  }
+
+  static EarlyStoppingResult<MultiLayerNetwork> stopsEarly(Policy governed) {
+    MultiLayerNetwork net = mlp(base(new Adam(0.05)));
+    List<DataSet> val = new ArrayList<>();
+    for (int t = 100; t < 104; t++) {
+      val.add(batch(t));
+    }
+    EarlyStoppingConfiguration<MultiLayerNetwork> conf =
+        new EarlyStoppingConfiguration.Builder<MultiLayerNetwork>()
+            .epochTerminationConditions(
+                new MaxEpochsTerminationCondition(30),
+                new ScoreImprovementEpochTerminationCondition(2))
+            .scoreCalculator(new DataSetLossCalculator(new ListDataSetIterator<>(val, 1), true))
+            .modelSaver(new InMemoryModelSaver<>())
+            .build();
+    try (Governor g = governed == null ? null : Governor.attach(net, governed)) {
+      EarlyStoppingResult<MultiLayerNetwork> r =
+          new EarlyStoppingTrainer(conf, net, epochData()).fit();
+      if (g != null) {
+        assertEquals(10L * r.getTotalEpochs(), g.step(), "every step of every epoch governed");
+      }
+      return r;
+    }
   }
 
   static EarlyStoppingResult<MultiLayerNetwork> earlyStopping(Policy governed) {
