@@ -40,6 +40,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * every round (a short last round leaves the other workers out), so the leader is never behind a
  * follower.
  *
+ * <p>At the end of each {@code fit} DL4J's worker 0 calls {@code clear()} on the network, which
+ * drops its updater (plain DL4J then builds a fresh one, restarting the updater state, at the next
+ * access); worker 0 here keeps the governed updater and gives it that fresh state, so the network
+ * holds what plain DL4J leaves and stays governed for the next {@code fit}.
+ *
  * <p>Not carried to the followers: the guard actions (SKIP, ROLLBACK, RESET restore the leader's
  * network, which ParallelWrapper then averages with the followers' — not an undo of the round).
  * Refused: a learning-rate-free optimizer ({@code sf-adamw}, {@code prodigy}, {@code dog}: its

@@ -3,6 +3,7 @@ package dev.governor.trainers;
 import dev.governor.control.GuardAction;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.deeplearning4j.parallelism.trainer.DefaultTrainer;
@@ -118,11 +119,31 @@ final class GovernedWorker extends DefaultTrainer {
     super.fit(dataSet);
   }
 
+  /**
+   * DL4J's worker 0 ends its {@code run} with {@code clear()} on the network, which drops the
+   * network's solver and with it the updater: the next access builds a fresh one (so plain DL4J
+   * restarts the updater state, Adam's moments, at every {@code fit}). The leader keeps the
+   * governed updater and gives it that fresh state, so the network holds what plain DL4J leaves and
+   * stays governed for the next {@code fit}.
+   */
   @Override
   public void run() {
+    BaseMultiLayerUpdater<?> governed =
+        threadId == 0 ? Net.of(originalModel, false).updater() : null;
     try {
       super.run();
     } finally {
+      if (governed != null) {
+        Net n = Net.of(originalModel, false);
+        BaseMultiLayerUpdater<?> fresh = n.updater();
+        if (fresh != governed) {
+          INDArray state = fresh.getStateViewArray();
+          n.setUpdater(governed);
+          if (state != null && governed.getStateViewArray() != null) {
+            governed.getStateViewArray().assign(state);
+          }
+        }
+      }
       if (follower != null) {
         // the copy is dropped with the worker (whose workspaces DL4J has closed by now)
         governor.core().followers().remove(replicatedModel);

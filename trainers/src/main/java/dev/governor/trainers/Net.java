@@ -152,6 +152,11 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
 
   abstract BaseMultiLayerUpdater<?> updater();
 
+  /**
+   * Makes {@code u} (an updater of this network, e.g. one {@link #updater} returned) its updater.
+   */
+  abstract void setUpdater(BaseMultiLayerUpdater<?> u);
+
   abstract int iteration();
 
   abstract void setIteration(int i);
@@ -204,6 +209,11 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     @Override
     BaseMultiLayerUpdater<?> updater() {
       return (BaseMultiLayerUpdater<?>) net.getUpdater(true);
+    }
+
+    @Override
+    void setUpdater(BaseMultiLayerUpdater<?> u) {
+      net.setUpdater((org.deeplearning4j.nn.api.Updater) u);
     }
 
     @Override
@@ -286,6 +296,11 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     @Override
     BaseMultiLayerUpdater<?> updater() {
       return net.getUpdater(true);
+    }
+
+    @Override
+    void setUpdater(BaseMultiLayerUpdater<?> u) {
+      net.setUpdater((org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater) u);
     }
 
     @Override

@@ -100,6 +100,48 @@ class ParallelWrapperTest {
   }
 
   /**
+   * A second {@code fit} makes new worker copies; they continue from the governor's step: the
+   * governed network runs steps 0..11, the first copy 0..5, the second 6..11 (NumPy for t = 6..11:
+   * 0.02*(1+np.cos(np.pi*t/6))/2; at t = 6 the policy raises the cosine's 0 to Double.MIN_NORMAL).
+   */
+  @Test
+  void aSecondFitContinuesFromTheGovernorsStep() {
+    double[] second = {
+      0.0,
+      0.0013397459621556117,
+      0.004999999999999996,
+      0.009999999999999998,
+      0.015,
+      0.018660254037844385
+    };
+    MultiLayerNetwork n = net(new Adam(0.01));
+    RateRecorder rec = new RateRecorder();
+    n.addListeners(rec);
+    try (Governor g = Governor.attach(n, Policies.create("cosine(lr=0.02, t-max=6)"))) {
+      ParallelWrapper pw = wrapper(n, new GovernedTrainerContext(g));
+      pw.fit(new ListDataSetIterator<>(data(), 1));
+      pw.fit(new ListDataSetIterator<>(data(), 1));
+      assertEquals(12, g.step());
+    }
+    assertEquals(3, rec.rates.size(), "the governed network and one copy per fit");
+    double[] both = new double[12];
+    System.arraycopy(COSINE, 0, both, 0, 6);
+    System.arraycopy(second, 0, both, 6, 6);
+    List<double[]> copies = new ArrayList<>();
+    for (Map.Entry<Model, List<Double>> e : rec.rates.entrySet()) {
+      double[] r = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+      if (e.getKey() == n) {
+        assertArrayEquals(both, r, 1e-15);
+      } else {
+        copies.add(r);
+      }
+    }
+    copies.sort((x, y) -> Double.compare(y[0], x[0]));
+    assertArrayEquals(COSINE, copies.get(0), 1e-15);
+    assertArrayEquals(second, copies.get(1), 1e-15);
+  }
+
+  /**
    * The governed wrapper against parameter averaging written out with two plain networks configured
    * with the decided rates ({@code Adam(MapSchedule(ITERATION, lr_k))}): in round r network A fits
    * batch 2r and B batch 2r + 1 from the same state, then both take the means (A + B) / 2 of the
