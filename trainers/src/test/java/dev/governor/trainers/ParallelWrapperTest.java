@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.parallelism.ParallelWrapper;
@@ -62,12 +62,12 @@ class ParallelWrapperTest {
 
     @Override
     public void onGradientCalculation(Model m) {
-      MultiLayerNetwork n = (MultiLayerNetwork) m;
-      UpdaterBlock b = ((BaseMultiLayerUpdater<?>) n.getUpdater()).getUpdaterBlocks().get(0);
+      Net n = Net.of(m, false);
+      UpdaterBlock b = n.updater().getUpdaterBlocks().get(0);
       double lr =
           b.getGradientUpdater() instanceof GovernedUpdater g
               ? g.rate.value
-              : b.getGradientUpdater().getConfig().getLearningRate(n.getIterationCount(), 0);
+              : b.getGradientUpdater().getConfig().getLearningRate(n.iteration(), 0);
       synchronized (rates) {
         rates.computeIfAbsent(m, k -> new ArrayList<>()).add(lr);
       }
@@ -94,6 +94,26 @@ class ParallelWrapperTest {
     }
     assertEquals(2, rec.rates.size(), "two networks trained: the governed one and a copy");
     assertTrue(rec.rates.containsKey(n));
+    for (List<Double> r : rec.rates.values()) {
+      assertArrayEquals(COSINE, r.stream().mapToDouble(Double::doubleValue).toArray(), 1e-15);
+    }
+  }
+
+  /** The same with a ComputationGraph (two branches merged): both workers run the cosine rates. */
+  @Test
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  void aComputationGraphsWorkersApplyTheDecisionsToo() {
+    ComputationGraph n = FaithfulnessTest.graph(new Adam(0.01));
+    RateRecorder rec = new RateRecorder();
+    n.addListeners(rec);
+    try (Governor g = Governor.attach(n, Policies.create("cosine(lr=0.02, t-max=6)"))) {
+      ParallelWrapper pw =
+          new ParallelWrapper.Builder(n).workers(2).averagingFrequency(1).prefetchBuffer(0).build();
+      pw.setTrainerContext(new GovernedTrainerContext(g));
+      pw.fit(new ListDataSetIterator<>(data(), 1));
+      assertEquals(6, g.step());
+    }
+    assertEquals(2, rec.rates.size());
     for (List<Double> r : rec.rates.values()) {
       assertArrayEquals(COSINE, r.stream().mapToDouble(Double::doubleValue).toArray(), 1e-15);
     }
