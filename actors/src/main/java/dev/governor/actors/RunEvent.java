@@ -17,5 +17,10 @@ public enum RunEvent {
   /** Re-running a step or a decision after a restart gave a different result than recorded. */
   REPLAY_MISMATCH,
   /** The trainer restored the state the run started from (guard action {@code RESET}). */
-  RESET
+  RESET,
+  /**
+   * The trainer asked to end the run before its step budget ({@link
+   * dev.governor.control.Trainer#stopRequested()}, early stopping); no more steps run.
+   */
+  EARLY_STOP
 }

@@ -127,6 +127,7 @@ final class TelemetryRunLog implements RunLog {
       case SKIP -> EventKind.SKIP;
       case ROLLBACK -> EventKind.ROLLBACK;
       case RESET -> EventKind.RESET;
+      case EARLY_STOP -> EventKind.EARLY_STOP;
       case TRAINER_RESTART, CONTROLLER_RESTART -> EventKind.RESTART;
       case FAULT, REPLAY_MISMATCH -> EventKind.FAULT;
     };

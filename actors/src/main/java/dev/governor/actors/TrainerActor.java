@@ -188,7 +188,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   }
 
   private Behavior<Command> onRunStep() {
-    if (next >= spec.steps()) {
+    if (next >= spec.steps() || (next > 0 && trainer.stopRequested())) {
       log.end(next - 1);
       supervisor.tell(new RunSupervisor.TrainerFinished(last));
       return Behaviors.stopped();
@@ -215,6 +215,9 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     if (current.action() != GuardAction.NONE) {
       current = current.withAction(GuardAction.NONE); // an action is carried out once
     }
+    if (trainer.stopRequested()) {
+      log.event(t, RunEvent.EARLY_STOP, Double.NaN);
+    }
     last = o;
     stats.stepsRun++;
     next = t + 1;
@@ -226,7 +229,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       }
     }
     spec.progress().accept(next);
-    if (spec.mode() == RunSpec.Mode.SYNC || next >= spec.steps()) {
+    if (spec.mode() == RunSpec.Mode.SYNC || next >= spec.steps() || trainer.stopRequested()) {
       awaitDecision();
     } else {
       getContext().getSelf().tell(RunStep.INSTANCE); // queued before any decision it provokes

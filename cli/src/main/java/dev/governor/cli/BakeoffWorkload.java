@@ -16,7 +16,6 @@ import dev.governor.trainers.TextCorpus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.api.Model;
@@ -101,15 +100,12 @@ final class BakeoffWorkload {
     this.length = length;
     this.hidden = hidden;
     if (corpus == null) {
-      LabeledData all = split.train();
-      int nVal = Math.min(5000, all.size() / 10);
-      this.train = slice(all, 0, all.size() - nVal, all.name() + "[train]");
-      this.val =
-          slice(
-              all,
-              all.size() - nVal,
-              all.size() - nVal + Math.min(nVal, b.valSize()),
-              all.name() + "[val]");
+      // the validation split of every training run (Datasets.holdOut), of which the first
+      // valSize examples are read
+      Datasets.Split held =
+          Datasets.holdOut(split, Datasets.defaultValidationSize(split.train().size()));
+      this.train = held.train();
+      this.val = held.validation().head(b.valSize());
       this.test = split.test().head(b.testSize());
       this.corpus = null;
       this.valWindows = null;
@@ -146,18 +142,6 @@ final class BakeoffWorkload {
                   ? ""
                   : String.format(Locale.ROOT, "; source entropy rate %.4f", corpus.entropyRate()));
     }
-  }
-
-  private static LabeledData slice(LabeledData d, int from, int to, String name) {
-    int f = d.features();
-    return new LabeledData(
-        name,
-        Arrays.copyOfRange(d.x(), from * f, to * f),
-        Arrays.copyOfRange(d.y(), from, to),
-        f,
-        d.height(),
-        d.width(),
-        d.classes());
   }
 
   /** Where the data come from, and whether synthetic stand-ins are allowed. */

@@ -12,6 +12,7 @@ import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
+import dev.governor.trainers.EarlyStopping;
 import dev.governor.trainers.TrainingResult;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
@@ -189,6 +190,24 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Use only the first N training examples (default all; for quick looks).")
   int trainLimit;
 
+  @Option(
+      names = "--val-size",
+      paramLabel = "N",
+      description =
+          "Examples of the validation split, the last ones of the training set, held out before"
+              + " training (the validation loss, early stopping and the temperature fit read it);"
+              + " -1 = a tenth of the training set, at most 5000 (default); 0 = none.")
+  int valSize = TrainingTask.DEFAULT_VALIDATION;
+
+  @Option(
+      names = "--early-stop",
+      paramLabel = "SPEC",
+      description =
+          "Early stopping on the validation split: val-loss | val-accuracy | gap, with options"
+              + " (patience=5, min-delta=0, warm-up=0 steps, restore-best=true, gap=0 = off), e.g."
+              + " 'val-loss(patience=3, warm-up=500)'. Default none.")
+  String earlyStop;
+
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
@@ -209,7 +228,18 @@ public final class DemoCommand implements Callable<Integer> {
     boolean gearOn = g.equals("on");
     String ds = resolveDataset(dataset, dataDir, stderr);
     TrainingTask task =
-        new TrainingTask(ds, dataDir, model, batch, epochs, seed, trainLimit, 100, opt);
+        new TrainingTask(
+            ds,
+            dataDir,
+            model,
+            batch,
+            epochs,
+            seed,
+            trainLimit,
+            100,
+            opt,
+            valSize,
+            parseEarlyStop(earlyStop));
     Path dir = out != null ? out : defaultOut();
     if (Files.exists(dir)) {
       throw new UserException("--out " + dir + " already exists; choose a new folder");
@@ -335,6 +365,14 @@ public final class DemoCommand implements Callable<Integer> {
       rows.add(Dl4jReports.row(plan.get(i).contender().label(), results.get(i)));
     }
     TextTable.lines(rows).forEach(stdout::println);
+    for (int i = 0; i < results.size(); i++) {
+      if (results.get(i).earlyStop() != null) {
+        stdout.println(
+            plan.get(i).dir()
+                + ": "
+                + Dl4jReports.earlyStopLine(results.get(i).earlyStop(), total));
+      }
+    }
     for (String n : notes) {
       stdout.println("note: " + n.substring("demo: ".length()));
     }
@@ -526,6 +564,22 @@ public final class DemoCommand implements Callable<Integer> {
     return d;
   }
 
+  /**
+   * The {@code --early-stop} spec (null = none).
+   *
+   * @throws UserException in one line naming the key and the value
+   */
+  static EarlyStopping.Config parseEarlyStop(String spec) {
+    if (spec == null) {
+      return null;
+    }
+    try {
+      return EarlyStopping.Config.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--early-stop: " + e.getMessage(), e);
+    }
+  }
+
   static Map<String, String> config(TrainingTask task, PolicySpec s, double lr) {
     Map<String, String> c = new TreeMap<>();
     c.put("command", "demo");
@@ -537,6 +591,10 @@ public final class DemoCommand implements Callable<Integer> {
     c.put("initial-lr", Double.toString(lr));
     c.put("policy", s.toString());
     c.put("train-limit", Integer.toString(task.trainLimit()));
+    c.put("val-size", Integer.toString(task.valSize()));
+    if (task.earlyStop() != null) {
+      c.put("early-stop", task.earlyStop().toString());
+    }
     return c;
   }
 

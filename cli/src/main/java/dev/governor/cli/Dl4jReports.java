@@ -41,6 +41,28 @@ final class Dl4jReports {
     if (r.calibration() != null) {
       m.put("calibration", calibration(r.calibration()));
     }
+    if (r.validationSplit() != null) {
+      m.put("validation_split", r.validationSplit());
+    }
+    if (r.earlyStop() != null) {
+      m.put("early_stop", earlyStop(r.earlyStop()));
+    }
+    return m;
+  }
+
+  /**
+   * The {@code early_stop} object of a summary: whether the run stopped early, after which step and
+   * why, and the best evaluation (its step, monitored value and validation loss).
+   */
+  static Map<String, Object> earlyStop(dev.governor.trainers.EarlyStopping.Status s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("stopped", s.stopped());
+    m.put("stop_step", s.stopStep());
+    m.put("reason", s.reason());
+    m.put("evaluations", s.evaluations());
+    m.put("best_step", s.bestStep());
+    m.put("best", s.best());
+    m.put("best_val_loss", s.bestValLoss());
     return m;
   }
 
@@ -83,6 +105,24 @@ final class Dl4jReports {
         c.fitSplit(),
         c.after().ece(),
         c.after().nll());
+  }
+
+  /** One line for the terminal after the table: where early stopping stopped the run, or not. */
+  static String earlyStopLine(dev.governor.trainers.EarlyStopping.Status s, long budget) {
+    return s.stopped()
+        ? String.format(
+            Locale.ROOT,
+            "early stop: after step %d of %d (%.0f %% of the budget saved): %s",
+            s.stopStep(),
+            budget,
+            100.0 * (budget - s.stopStep() - 1) / budget,
+            s.reason())
+        : String.format(
+            Locale.ROOT,
+            "early stop: ran the whole budget of %d steps; best evaluation at step %d (%.6g)",
+            budget,
+            s.bestStep(),
+            s.best());
   }
 
   static List<String> header() {

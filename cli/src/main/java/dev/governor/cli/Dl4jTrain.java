@@ -92,6 +92,10 @@ final class Dl4jTrain {
     config.put("batch", Integer.toString(task.batch()));
     config.put("epochs", Integer.toString(task.epochs()));
     config.put("train-limit", Integer.toString(task.trainLimit()));
+    config.put("val-size", Integer.toString(task.valSize()));
+    if (task.earlyStop() != null) {
+      config.put("early-stop", task.earlyStop().toString());
+    }
     config.put("mode", rt.mode().toString());
     config.put("controller", rt.controller().toString());
     RunFolder folder;
@@ -147,6 +151,9 @@ final class Dl4jTrain {
     if (res.calibration() != null) {
       stdout.println(Dl4jReports.calibrationLine(res.calibration()));
     }
+    if (res.earlyStop() != null) {
+      stdout.println(Dl4jReports.earlyStopLine(res.earlyStop(), steps));
+    }
     stdout.println("wrote run folder " + folder.dir());
     stdout.flush();
     if (!r.completed()) {
@@ -166,7 +173,16 @@ final class Dl4jTrain {
       Dl4jTrainer trainer,
       double wall,
       RunResult r) {
-    int n = (int) task.totalSteps(data);
+    if (trainer != null && task.earlyStop() != null && task.earlyStop().restoreBest()) {
+      // the best evaluation's parameters also when the run used its whole budget
+      trainer.restoreBest();
+    }
+    // the steps run: the budget, or fewer when early stopping ended the run
+    int n =
+        (int)
+            (trainer != null && trainer.stopRequested()
+                ? trainer.nextStep()
+                : task.totalSteps(data));
     double[] loss = new double[n];
     double[] lr = new double[n];
     double[] clip = new double[n];
@@ -212,6 +228,8 @@ final class Dl4jTrain {
         new double[] {ev.accuracy()},
         new double[] {ev.loss()},
         List.of(),
-        trainer == null ? null : task.calibrate(trainer, data));
+        trainer == null ? null : task.calibrate(trainer, data),
+        TrainingTask.validationSplit(data),
+        trainer == null ? null : trainer.earlyStopping());
   }
 }

@@ -36,6 +36,15 @@ public interface Trainer extends AutoCloseable {
   }
 
   /**
+   * Whether the trainer asks to end the run after the step it ran last, before the step budget
+   * (early stopping on a validation set); a runtime then runs no more steps and ends the run as if
+   * the budget were spent. The default never asks.
+   */
+  default boolean stopRequested() {
+    return false;
+  }
+
+  /**
    * Writes everything needed to resume the plant exactly (model, optimizer state, RNG positions)
    * into {@code dir}.
    */

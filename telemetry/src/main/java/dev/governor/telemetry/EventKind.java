@@ -39,7 +39,13 @@ public enum EventKind {
    * report it); detail = how many of the ranks were missing. The decision is the one made on the
    * ranks that reported.
    */
-  RANK_MISSING;
+  RANK_MISSING,
+  /**
+   * Early stopping ended the run before its step budget (the validation metric stopped improving,
+   * or the generalization gap kept rising); step = the last step run, detail = the step of the best
+   * evaluation (whose parameters a {@code restore-best} run keeps), NaN when there was none.
+   */
+  EARLY_STOP;
 
   /** The stable on-disk code. */
   public byte code() {

@@ -36,16 +36,73 @@ public final class Datasets {
     "t10k-labels-idx1-ubyte.gz"
   };
 
-  /** A training set and a test set. */
   /**
-   * A training and a test set, and the test set's Bayes accuracy where the task knows it (the
-   * teacher task, {@link #teacher}), else NaN.
+   * A training and a test set, the test set's Bayes accuracy where the task knows it (the teacher
+   * task, {@link #teacher}), else NaN, and a validation set held out of the training data ({@link
+   * #holdOut}; null when there is none).
    */
-  public record Split(LabeledData train, LabeledData test, double bayesAccuracy) {
-    /** A split whose Bayes accuracy is not known. */
-    public Split(LabeledData train, LabeledData test) {
-      this(train, test, Double.NaN);
+  public record Split(
+      LabeledData train, LabeledData test, double bayesAccuracy, LabeledData validation) {
+    /** A split without a validation set. */
+    public Split(LabeledData train, LabeledData test, double bayesAccuracy) {
+      this(train, test, bayesAccuracy, null);
     }
+
+    /** A split whose Bayes accuracy is not known, without a validation set. */
+    public Split(LabeledData train, LabeledData test) {
+      this(train, test, Double.NaN, null);
+    }
+
+    /** The same split with its training set replaced by {@code t} (e.g. a head of it). */
+    public Split withTrain(LabeledData t) {
+      return new Split(t, test, bayesAccuracy, validation);
+    }
+  }
+
+  /** Size of the default validation split: a tenth of the training data, at most 5 000. */
+  public static final int MAX_VALIDATION = 5000;
+
+  /**
+   * The size of the validation split {@link #holdOut} carves by default from {@code n} training
+   * examples: {@code min(5000, n / 10)} (Fashion-MNIST: the last 5 000 of 60 000; the synthetic
+   * tasks of 20 000: 2 000).
+   */
+  public static int defaultValidationSize(int n) {
+    return Math.min(MAX_VALIDATION, n / 10);
+  }
+
+  /**
+   * The validation split of Governor's training runs: the last {@code size} examples of {@code s}'s
+   * training set become the validation set, named {@code <train>[from:to]}, and the examples before
+   * them the training set ({@code <train>[0:from]}); the test set is unchanged. The data sets
+   * Governor reads are in no particular order by their index (Fashion-MNIST's training images are
+   * shuffled across classes; the synthetic tasks are drawn i.i.d.), so the tail is a random sample.
+   * {@code size = 0} returns {@code s} without a validation set.
+   *
+   * @throws IllegalArgumentException when {@code size} is negative or leaves no training example
+   */
+  public static Split holdOut(Split s, int size) {
+    LabeledData all = s.train();
+    if (size < 0 || size >= all.size()) {
+      throw new IllegalArgumentException(
+          "validation size must be in [0, "
+              + all.size()
+              + ") for "
+              + all.name()
+              + " of "
+              + all.size()
+              + " examples, but was "
+              + size);
+    }
+    if (size == 0) {
+      return new Split(all, s.test(), s.bayesAccuracy(), null);
+    }
+    int from = all.size() - size;
+    return new Split(
+        all.slice(0, from, all.name() + "[0:" + from + "]"),
+        s.test(),
+        s.bayesAccuracy(),
+        all.slice(from, all.size(), all.name() + "[" + from + ":" + all.size() + "]"));
   }
 
   /** Whether all four Fashion-MNIST files are in {@code dir}. */

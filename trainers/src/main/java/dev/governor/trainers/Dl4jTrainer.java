@@ -59,6 +59,9 @@ public final class Dl4jTrainer implements Trainer {
   private final DataSet val;
   private final int valEvery;
   private final BiConsumer<Long, DataSet> batchHook;
+  private final EarlyStopping early;
+  private INDArray bestParams;
+  private final List<TrainerEvent> ownEvents = new ArrayList<>();
   private long nextStep;
 
   private Dl4jTrainer(Builder b) {
@@ -72,6 +75,11 @@ public final class Dl4jTrainer implements Trainer {
             : b.val == null ? null : BatchStream.all(b.val, 0, b.val.size());
     this.valEvery = b.valEvery;
     this.batchHook = b.batchHook;
+    if (b.earlyStop != null && this.val == null) {
+      throw new IllegalArgumentException(
+          "early stopping needs a validation set, but the trainer has none");
+    }
+    this.early = b.earlyStop == null ? null : new EarlyStopping(b.earlyStop);
   }
 
   /** A builder for training {@code model} (a MultiLayerNetwork or ComputationGraph) on train. */
@@ -100,9 +108,109 @@ public final class Dl4jTrainer implements Trainer {
       batchHook.accept(step, batch);
     }
     DataSet v = val != null && step % valEvery == 0 ? val : null;
+    INDArray before = null;
+    double valAccuracy = Double.NaN;
+    if (early != null && v != null && !early.stopped()) {
+      // the validation loss of this step is measured on the parameters before its update; with no
+      // guard action they are the ones here
+      if (early.config().monitor() == EarlyStopping.Monitor.VAL_ACCURACY) {
+        valAccuracy = accuracy(v);
+      }
+      if (early.config().restoreBest()) {
+        before = evalParams();
+      }
+    }
     Observation o = core.step(step, epoch, batch, h, v);
     nextStep++;
+    if (early != null && !early.stopped()) {
+      boolean stop = early.observe(step, o.loss(), o.valLoss(), valAccuracy);
+      if (early.improved() && before != null) {
+        bestParams = before;
+      }
+      if (stop) {
+        EarlyStopping.Status st = early.status();
+        ownEvents.add(
+            new TrainerEvent(
+                step,
+                dev.governor.telemetry.EventKind.EARLY_STOP,
+                st.bestStep() < 0 ? Double.NaN : st.bestStep(),
+                "early stop after step " + step + ": " + st.reason()));
+        if (early.config().restoreBest()) {
+          restoreBest();
+        }
+      }
+    }
     return o;
+  }
+
+  /** A copy of the evaluation parameters; the mode is the same afterwards. */
+  private INDArray evalParams() {
+    boolean was = core.inEvalMode();
+    core.evalMode();
+    try {
+      return core.net().params().dup();
+    } finally {
+      if (!was) {
+        core.trainMode();
+      }
+    }
+  }
+
+  /** Accuracy on a classification batch at the evaluation parameters (NaN for sequence labels). */
+  private double accuracy(DataSet d) {
+    if (d.getLabels().rank() != 2) {
+      return Double.NaN;
+    }
+    boolean was = core.inEvalMode();
+    core.evalMode();
+    try {
+      INDArray out = core.net().output(d.getFeatures());
+      INDArray pred = out.argMax(1);
+      INDArray want = d.getLabels().argMax(1);
+      long n = pred.length();
+      long hits = 0;
+      for (long k = 0; k < n; k++) {
+        if (Double.isFinite(out.getDouble(k, 0)) && pred.getLong(k) == want.getLong(k)) {
+          hits++;
+        }
+      }
+      return (double) hits / n;
+    } finally {
+      if (!was) {
+        core.trainMode();
+      }
+    }
+  }
+
+  /**
+   * Whether early stopping ({@link Builder#earlyStopping}) ended the run: the runtime runs no more
+   * steps. With {@code restore-best} the network then holds the best evaluation's parameters.
+   */
+  @Override
+  public boolean stopRequested() {
+    return early != null && early.stopped();
+  }
+
+  /** Early stopping's status, or null when the trainer has none. */
+  public EarlyStopping.Status earlyStopping() {
+    return early == null ? null : early.status();
+  }
+
+  /**
+   * Puts the parameters of the best evaluation early stopping kept into the network (a no-op
+   * without {@code restore-best} or before the first counted evaluation) and leaves the trainer in
+   * evaluation mode: the network is the model to evaluate, save or deploy, and {@link #step}
+   * throws. Called by the trainer when early stopping ends the run; call it at the end of a run
+   * that used its whole budget to get the best model rather than the last (DL4J's {@code
+   * EarlyStoppingResult.getBestModel()}). Returns whether parameters were restored.
+   */
+  public boolean restoreBest() {
+    if (bestParams == null) {
+      return false;
+    }
+    core.evalMode();
+    core.net().params().assign(bestParams);
+    return true;
   }
 
   @Override
@@ -141,7 +249,14 @@ public final class Dl4jTrainer implements Trainer {
 
   /** Skip/rollback/snapshot events since the last call, oldest first. */
   public List<TrainerEvent> drainEvents() {
-    return core.drainEvents();
+    List<TrainerEvent> e = core.drainEvents();
+    if (ownEvents.isEmpty()) {
+      return e;
+    }
+    List<TrainerEvent> all = new ArrayList<>(e);
+    all.addAll(ownEvents);
+    ownEvents.clear();
+    return all;
   }
 
   /**
@@ -272,6 +387,10 @@ public final class Dl4jTrainer implements Trainer {
     p.setProperty("undoValid", Boolean.toString(e.undoValid()));
     p.setProperty("undoIteration", Integer.toString(e.undoIteration()));
     p.setProperty("ring", Integer.toString(e.ring().size()));
+    if (early != null) {
+      early.save(p, "earlyStop.");
+      writeArray(dir.resolve("best-params.bin"), bestParams);
+    }
     writeArray(dir.resolve("prev-grad.bin"), e.prevGrad());
     writeArray(dir.resolve("undo-params.bin"), e.undoParams());
     writeArray(dir.resolve("undo-state.bin"), e.undoState());
@@ -349,6 +468,14 @@ public final class Dl4jTrainer implements Trainer {
       undoOpt = readState(dir, "undo-optimizer", p);
     }
     nextStep = Long.parseLong(p.getProperty("nextStep"));
+    if (early != null) {
+      if (p.getProperty("earlyStop.config") == null) {
+        throw new IllegalArgumentException(
+            "checkpoint " + dir + " has no early-stopping state, but this trainer stops early");
+      }
+      early.load(p, "earlyStop.");
+      bestParams = readArray(dir.resolve("best-params.bin"));
+    }
     stream.seek(
         Integer.parseInt(p.getProperty("epoch")), Integer.parseInt(p.getProperty("cursor")));
     int n = Integer.parseInt(p.getProperty("ring"));
@@ -438,6 +565,7 @@ public final class Dl4jTrainer implements Trainer {
     private boolean undo = true;
     private BiConsumer<Long, DataSet> batchHook;
     private Dl4jOptimizer optimizer = Dl4jOptimizer.adam();
+    private EarlyStopping.Config earlyStop;
 
     private Builder(Model model, LabeledData train, Batches source) {
       if (model == null || (train == null && source == null)) {
@@ -530,6 +658,19 @@ public final class Dl4jTrainer implements Trainer {
         throw new IllegalArgumentException("optimizer must not be null");
       }
       optimizer = v;
+      return this;
+    }
+
+    /**
+     * Early stopping on the validation set (default none; null = none): the trainer feeds it every
+     * step's training and validation loss (and, for {@code val-accuracy}, the accuracy on the
+     * validation set at the evaluation steps), keeps the best evaluation's parameters with {@code
+     * restore-best}, records an {@link dev.governor.telemetry.EventKind#EARLY_STOP} event when it
+     * stops, and then reports {@link Dl4jTrainer#stopRequested()}. Its state is part of the
+     * checkpoint. {@link #build()} refuses it without a {@link #validation} set.
+     */
+    public Builder earlyStopping(EarlyStopping.Config c) {
+      earlyStop = c;
       return this;
     }
 

@@ -77,4 +77,26 @@ public record LabeledData(
     int[] ty = java.util.Arrays.copyOfRange(y, from, size());
     return new LabeledData(name + "[-" + n + ":]", tx, ty, features, height, width, classes);
   }
+
+  /**
+   * Examples {@code [from, to)} under the name {@code name}, sharing nothing.
+   *
+   * @throws IllegalArgumentException when the range is empty or outside {@code [0, size()]}
+   */
+  public LabeledData slice(int from, int to, String name) {
+    if (from < 0 || to > size() || from >= to) {
+      throw new IllegalArgumentException(
+          this.name
+              + ": slice must be a non-empty range in [0, "
+              + size()
+              + "], but was ["
+              + from
+              + ", "
+              + to
+              + ")");
+    }
+    float[] sx = java.util.Arrays.copyOfRange(x, from * features, to * features);
+    int[] sy = java.util.Arrays.copyOfRange(y, from, to);
+    return new LabeledData(name, sx, sy, features, height, width, classes);
+  }
 }

@@ -27,6 +27,10 @@ import java.util.List;
  * @param events guard events carried out
  * @param calibration the test-set calibration of the final model before and after temperature
  *     scaling; null when not measured
+ * @param validationSplit which examples form the validation split, in words; null when there is
+ *     none
+ * @param earlyStop early stopping's status at the end (stopped or not, the best evaluation); null
+ *     when the run had none
  */
 public record TrainingResult(
     String dataset,
@@ -48,7 +52,56 @@ public record TrainingResult(
     double[] epochAccuracy,
     double[] epochTestLoss,
     List<TrainerEvent> events,
-    Calibration.Report calibration) {
+    Calibration.Report calibration,
+    String validationSplit,
+    EarlyStopping.Status earlyStop) {
+
+  /** A result without validation split and early stopping. */
+  public TrainingResult(
+      String dataset,
+      String model,
+      String optimizer,
+      String policy,
+      double initialLr,
+      int epochs,
+      long steps,
+      double testAccuracy,
+      double finalTrainLoss,
+      boolean diverged,
+      double wallSeconds,
+      double stepsPerSecond,
+      double[] loss,
+      double[] lr,
+      double[] clip,
+      double[] weightDecay,
+      double[] epochAccuracy,
+      double[] epochTestLoss,
+      List<TrainerEvent> events,
+      Calibration.Report calibration) {
+    this(
+        dataset,
+        model,
+        optimizer,
+        policy,
+        initialLr,
+        epochs,
+        steps,
+        testAccuracy,
+        finalTrainLoss,
+        diverged,
+        wallSeconds,
+        stepsPerSecond,
+        loss,
+        lr,
+        clip,
+        weightDecay,
+        epochAccuracy,
+        epochTestLoss,
+        events,
+        calibration,
+        null,
+        null);
+  }
 
   /** A result without calibration figures. */
   public TrainingResult(
@@ -158,6 +211,8 @@ public record TrainingResult(
         epochAccuracy,
         epochTestLoss,
         events,
-        c);
+        c,
+        validationSplit,
+        earlyStop);
   }
 }

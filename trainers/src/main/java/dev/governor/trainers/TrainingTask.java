@@ -29,6 +29,11 @@ import java.util.function.LongConsumer;
  * @param valEvery measure the validation loss every this many steps, {@code >= 1}
  * @param optimizer the optimizer (null: {@link Dl4jOptimizer#adam()}); the policy's lr is its own
  *     lr ({@link Dl4jOptimizer#defaultLr()})
+ * @param valSize examples of the validation split held out of the training set ({@link
+ *     Datasets#holdOut}: its last ones, before {@code trainLimit} is applied); {@link
+ *     #DEFAULT_VALIDATION} = {@link Datasets#defaultValidationSize} (Fashion-MNIST 5 000, the
+ *     synthetic task 2 000), 0 = none (then no validation loss is measured)
+ * @param earlyStop early stopping on the validation split (null = none; needs {@code valSize != 0})
  */
 public record TrainingTask(
     String dataset,
@@ -39,15 +44,17 @@ public record TrainingTask(
     long seed,
     int trainLimit,
     int valEvery,
-    Dl4jOptimizer optimizer) {
+    Dl4jOptimizer optimizer,
+    int valSize,
+    EarlyStopping.Config earlyStop) {
 
   /** Size of the synthetic task (train, test). */
   public static final int SYNTHETIC_TRAIN = 20000;
 
   public static final int SYNTHETIC_TEST = 5000;
 
-  /** Examples of the test set used for the validation loss (the first ones). */
-  public static final int VALIDATION_SIZE = 1000;
+  /** {@link #valSize()}: the default size ({@link Datasets#defaultValidationSize}). */
+  public static final int DEFAULT_VALIDATION = -1;
 
   /** Validates every field and names the first bad one. */
   public TrainingTask {
@@ -79,6 +86,39 @@ public record TrainingTask(
     if (optimizer == null) {
       optimizer = Dl4jOptimizer.adam();
     }
+    if (valSize < DEFAULT_VALIDATION) {
+      throw new IllegalArgumentException(
+          "validation size must be >= 0 (or -1 for the default), but was " + valSize);
+    }
+    if (earlyStop != null && valSize == 0) {
+      throw new IllegalArgumentException(
+          "early stopping needs a validation split, but the validation size was 0");
+    }
+  }
+
+  /** A task with the default validation split and no early stopping. */
+  public TrainingTask(
+      String dataset,
+      Path dataDir,
+      String model,
+      int batch,
+      int epochs,
+      long seed,
+      int trainLimit,
+      int valEvery,
+      Dl4jOptimizer optimizer) {
+    this(
+        dataset,
+        dataDir,
+        model,
+        batch,
+        epochs,
+        seed,
+        trainLimit,
+        valEvery,
+        optimizer,
+        DEFAULT_VALIDATION,
+        null);
   }
 
   /** A task with the default optimizer ({@link Dl4jOptimizer#adam()}). */
@@ -96,11 +136,38 @@ public record TrainingTask(
 
   /** A copy with another optimizer. */
   public TrainingTask withOptimizer(Dl4jOptimizer o) {
-    return new TrainingTask(dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, o);
+    return new TrainingTask(
+        dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, o, valSize, earlyStop);
+  }
+
+  /** A copy with another validation size ({@link #DEFAULT_VALIDATION}, 0 = none, or a size). */
+  public TrainingTask withValidation(int size) {
+    return new TrainingTask(
+        dataset,
+        dataDir,
+        model,
+        batch,
+        epochs,
+        seed,
+        trainLimit,
+        valEvery,
+        optimizer,
+        size,
+        earlyStop);
+  }
+
+  /** A copy with early stopping {@code c} (null = none). */
+  public TrainingTask withEarlyStopping(EarlyStopping.Config c) {
+    return new TrainingTask(
+        dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, optimizer, valSize, c);
   }
 
   /**
-   * Loads the data set (Fashion-MNIST from {@link #dataDir()}, or the seeded synthetic task).
+   * Loads the data set (Fashion-MNIST from {@link #dataDir()}, or the seeded synthetic task) and
+   * holds out the validation split: the last {@link #valSize()} training examples ({@link
+   * Datasets#holdOut}); then {@link #trainLimit()} keeps the first examples of the rest. The
+   * validation split is the same whatever the limit, and the test set is read only for the final
+   * test figures.
    *
    * @throws MissingDatasetException when Fashion-MNIST is asked for and not installed
    */
@@ -109,9 +176,27 @@ public record TrainingTask(
         dataset.equals("fashion-mnist")
             ? Datasets.fashionMnist(dataDir)
             : Datasets.teacher(seed + 2, SYNTHETIC_TRAIN, SYNTHETIC_TEST).split();
-    return trainLimit > 0
-        ? new Datasets.Split(s.train().head(trainLimit), s.test(), s.bayesAccuracy())
-        : s;
+    int n = s.train().size();
+    s =
+        Datasets.holdOut(
+            s, valSize == DEFAULT_VALIDATION ? Datasets.defaultValidationSize(n) : valSize);
+    return trainLimit > 0 ? s.withTrain(s.train().head(trainLimit)) : s;
+  }
+
+  /**
+   * Which examples form {@code data}'s validation split, in words for {@code summary.json} (null
+   * when there is none).
+   */
+  public static String validationSplit(Datasets.Split data) {
+    LabeledData v = data.validation();
+    return v == null
+        ? null
+        : "the last "
+            + v.size()
+            + " examples of the training set ("
+            + v.name()
+            + "), held out before training: never trained on; the validation loss, early stopping"
+            + " and the temperature fit read them, the test set only the final test figures";
   }
 
   /** Steps per epoch on {@code data} (incomplete last batches are dropped). */
@@ -129,56 +214,68 @@ public record TrainingTask(
     return Dl4jTrainer.builder(Models.create(model, data.train(), seed, optimizer), data.train())
         .batch(batch)
         .seed(seed + 1)
-        .validation(data.test().head(VALIDATION_SIZE), valEvery)
         .optimizer(optimizer)
+        .validation(data.validation(), valEvery)
+        .earlyStopping(earlyStop)
         .build();
   }
 
   /**
    * The calibration of {@code trainer}'s model on the test set, with the temperature fitted on the
-   * last {@link Calibration#FIT_EXAMPLES} training examples (all of them when there are fewer): the
-   * task has no validation split apart from the test set, whose head the validation loss reads. The
-   * fit examples were trained on, so a model that fits its training data more tightly than the test
-   * data gets a temperature below the test set's own optimum.
+   * validation split. Without one it is fitted on the last {@link Calibration#FIT_EXAMPLES}
+   * training examples (all of them when there are fewer); those were trained on, so a model that
+   * fits its training data more tightly than the test data then gets a temperature below the test
+   * set's own optimum.
    */
   public Calibration.Report calibrate(Dl4jTrainer trainer, Datasets.Split data) {
+    if (data.validation() != null) {
+      LabeledData v = data.validation();
+      return trainer.calibration(
+          data.test(),
+          v,
+          "the validation split: the last "
+              + v.size()
+              + " training examples, held out ("
+              + v.name()
+              + ")");
+    }
     LabeledData train = data.train();
     LabeledData fit = train.tail(Calibration.FIT_EXAMPLES);
     String split =
         fit.size() < train.size()
-            ? "the last "
-                + fit.size()
-                + " training examples (no validation split apart from the test set)"
-            : "all "
-                + fit.size()
-                + " training examples (no validation split apart from the test set)";
+            ? "the last " + fit.size() + " training examples (no validation split)"
+            : "all " + fit.size() + " training examples (no validation split)";
     return trainer.calibration(data.test(), fit, split);
   }
 
   /**
    * Trains a fresh model on {@code data} under {@code policy} for {@link #epochs()} epochs, in this
    * thread, recording into {@code folder} (null: nothing recorded), evaluating on the test set
-   * after every epoch, and calling {@code progress} with the number of steps done after each step;
-   * the result carries the final model's {@link #calibrate calibration}.
+   * after every epoch (a report: nothing acts on it), and calling {@code progress} with the number
+   * of steps done after each step; with {@link #earlyStop()} the run ends when early stopping says
+   * so (the last, partial epoch's test figures are those of the final model), and with its {@code
+   * restore-best} the final model is the best evaluation's. The result carries the final model's
+   * {@link #calibrate calibration}.
    */
   public TrainingResult run(
       Datasets.Split data, Policy policy, RunFolder folder, LongConsumer progress) {
     Dl4jTrainer trainer = trainer(data);
-    long total = totalSteps(data);
+    long budget = totalSteps(data);
     long perEpoch = stepsPerEpoch(data);
     double initialLr = policy.initial().lr();
-    double[] loss = new double[(int) total];
-    double[] lr = new double[(int) total];
-    double[] clip = new double[(int) total];
-    double[] wd = new double[(int) total];
-    double[] epochAcc = new double[epochs];
-    double[] epochLoss = new double[epochs];
+    double[] loss = new double[(int) budget];
+    double[] lr = new double[(int) budget];
+    double[] clip = new double[(int) budget];
+    double[] wd = new double[(int) budget];
+    List<Double> epochAcc = new ArrayList<>();
+    List<Double> epochLoss = new ArrayList<>();
     List<TrainerEvent> events = new ArrayList<>();
     long t0 = System.nanoTime();
     long stepNanos = 0;
+    long done = 0;
     try (GovernedRun run = GovernedRun.of(trainer, policy, folder)) {
-      for (int e = 0; e < epochs; e++) {
-        for (long k = 0; k < perEpoch; k++) {
+      for (int e = 0; e < epochs && !trainer.stopRequested(); e++) {
+        for (long k = 0; k < perEpoch && !trainer.stopRequested(); k++) {
           long s0 = System.nanoTime();
           Hyperparameters h = run.next();
           Observation o = run.step();
@@ -188,45 +285,60 @@ public record TrainingTask(
           lr[i] = h.lr();
           clip[i] = h.clip();
           wd[i] = h.weightDecay();
-          events.addAll(run.lastEvents());
+          for (TrainerEvent ev : run.lastEvents()) {
+            if (ev.kind() != dev.governor.telemetry.EventKind.EARLY_STOP) {
+              events.add(ev);
+            }
+          }
+          done = i + 1;
           if (progress != null) {
             progress.accept(i + 1);
           }
         }
+        if (earlyStop != null
+            && earlyStop.restoreBest()
+            && !trainer.stopRequested()
+            && e == epochs - 1) {
+          trainer.restoreBest();
+        }
         Evaluation ev = trainer.evaluate(data.test());
-        epochAcc[e] = ev.accuracy();
-        epochLoss[e] = ev.loss();
+        epochAcc.add(ev.accuracy());
+        epochLoss.add(ev.loss());
       }
     }
     Calibration.Report calibration = calibrate(trainer, data);
     double wall = (System.nanoTime() - t0) / 1e9;
+    int total = (int) done;
     int tail = (int) Math.min(total, Math.max(1, perEpoch / 4));
     double finalLoss = 0;
-    for (int i = (int) total - tail; i < total; i++) {
+    for (int i = total - tail; i < total; i++) {
       finalLoss += loss[i];
     }
     finalLoss /= tail;
-    boolean diverged = !Double.isFinite(finalLoss) || !Double.isFinite(epochLoss[epochs - 1]);
+    int last = epochLoss.size() - 1;
+    boolean diverged = !Double.isFinite(finalLoss) || !Double.isFinite(epochLoss.get(last));
     return new TrainingResult(
         dataset,
         model,
         optimizer.toString(),
         policy.spec().toString(),
         initialLr,
-        epochs,
+        epochAcc.size(),
         total,
-        epochAcc[epochs - 1],
+        epochAcc.get(last),
         finalLoss,
         diverged,
         wall,
         total / (stepNanos / 1e9),
-        loss,
-        lr,
-        clip,
-        wd,
-        epochAcc,
-        epochLoss,
+        java.util.Arrays.copyOf(loss, total),
+        java.util.Arrays.copyOf(lr, total),
+        java.util.Arrays.copyOf(clip, total),
+        java.util.Arrays.copyOf(wd, total),
+        epochAcc.stream().mapToDouble(Double::doubleValue).toArray(),
+        epochLoss.stream().mapToDouble(Double::doubleValue).toArray(),
         events,
-        calibration);
+        calibration,
+        validationSplit(data),
+        trainer.earlyStopping());
   }
 }

@@ -13,17 +13,19 @@ import org.junit.jupiter.api.Test;
 class CalibrationRunTest {
 
   @Test
-  void aTrainedRunCarriesItsCalibrationFittedOnTheTrainingTail() {
-    // 6400 training examples: the temperature is fitted on the last 5000 of them
+  void aTrainedRunCarriesItsCalibrationFittedOnTheValidationSplit() {
+    // the synthetic task's 20000 training examples: the last 2000 (a tenth) are the validation
+    // split, held out before the 6400-example limit; the temperature is fitted on them
     TrainingTask task = new TrainingTask("synthetic", null, "mlp", 32, 1, 3, 6400, 50);
     Datasets.Split data = task.load();
     TrainingResult r =
         task.run(data, Policies.create(PolicySpec.parse("constant(lr=0.003)")), null, null);
     Calibration.Report c = r.calibration();
     assertNotNull(c);
-    assertEquals(5000, c.fitExamples());
+    assertEquals(2000, c.fitExamples());
     assertEquals(TrainingTask.SYNTHETIC_TEST, c.testExamples());
-    assertTrue(c.fitSplit().startsWith("the last 5000 training examples"), c.fitSplit());
+    assertTrue(c.fitSplit().startsWith("the validation split: the last 2000"), c.fitSplit());
+    assertTrue(r.validationSplit().contains("[18000:20000]"), r.validationSplit());
     // the probabilities are the model's: same accuracy as DL4J's evaluation, and the NLL is
     // DL4J's MCXENT score of the test set (float32 outputs: 1e-4 relative)
     assertEquals(r.testAccuracy(), c.before().accuracy(), 1e-12);
@@ -37,12 +39,22 @@ class CalibrationRunTest {
   }
 
   @Test
-  void calibrateFitsOnTheTrainingTailAndMeasuresTheTestSet() {
+  void calibrateFitsOnTheValidationSplitAndMeasuresTheTestSet() {
     TrainingTask task = new TrainingTask("synthetic", null, "mlp", 32, 1, 5, 6400, 50);
     Datasets.Split data = task.load();
     Dl4jTrainer trainer = task.trainer(data);
     Calibration.Report c = task.calibrate(trainer, data);
-    LabeledData tail = data.train().tail(5000);
+    LabeledData held = data.validation();
+    double[][] fitV = trainer.outputs(held);
+    assertEquals(Calibration.fitTemperature(Calibration.logits(fitV), held.y()), c.temperature(), 0);
+    assertEquals(2000, c.fitExamples());
+    // without a validation split: the last 5000 training examples
+    TrainingTask none = task.withValidation(0);
+    Datasets.Split data0 = none.load();
+    assertEquals(null, data0.validation());
+    c = none.calibrate(trainer, data0);
+    assertTrue(c.fitSplit().startsWith("the last 5000 training examples"), c.fitSplit());
+    LabeledData tail = data0.train().tail(5000);
     double[][] fitP = trainer.outputs(tail);
     double t = Calibration.fitTemperature(Calibration.logits(fitP), tail.y());
     assertEquals(t, c.temperature(), 0);

@@ -174,4 +174,41 @@ class DatasetsTest {
     assertEquals(s.next().getFeatures(), t.next().getFeatures());
     assertThrows(IllegalArgumentException.class, () -> new BatchStream(d, 0, 1));
   }
+
+  @Test
+  void holdOutCarvesTheLastExamplesOfTheTrainingSet() {
+    // 10 examples of 2 features, labels 0..4 twice: the last 3 become the validation set
+    float[] x = new float[20];
+    int[] y = new int[10];
+    for (int i = 0; i < 10; i++) {
+      x[2 * i] = i;
+      x[2 * i + 1] = -i;
+      y[i] = i % 5;
+    }
+    LabeledData train = new LabeledData("t", x, y, 2, 1, 2, 5);
+    LabeledData test = train.head(2);
+    Datasets.Split s = Datasets.holdOut(new Datasets.Split(train, test, 0.5), 3);
+    assertEquals(7, s.train().size());
+    assertEquals(3, s.validation().size());
+    assertEquals("t[0:7]", s.train().name());
+    assertEquals("t[7:10]", s.validation().name());
+    assertArrayEquals(new float[] {7, -7, 8, -8, 9, -9}, s.validation().x());
+    assertArrayEquals(new int[] {2, 3, 4}, s.validation().y());
+    assertArrayEquals(java.util.Arrays.copyOf(x, 14), s.train().x());
+    assertEquals(test, s.test());
+    assertEquals(0.5, s.bayesAccuracy());
+    // a limit applied afterwards keeps the validation set
+    assertEquals(s.validation(), s.withTrain(s.train().head(4)).validation());
+    assertEquals(null, Datasets.holdOut(new Datasets.Split(train, test), 0).validation());
+    // the default: a tenth, at most 5000 (Fashion-MNIST's 60000: 5000; the synthetic 20000: 2000)
+    assertEquals(5000, Datasets.defaultValidationSize(60000));
+    assertEquals(2000, Datasets.defaultValidationSize(20000));
+    assertEquals(96, Datasets.defaultValidationSize(960));
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> Datasets.holdOut(new Datasets.Split(train, test), 10));
+    assertEquals(
+        "validation size must be in [0, 10) for t of 10 examples, but was 10", e.getMessage());
+  }
 }
