@@ -175,7 +175,8 @@ class DemoCommandTest {
     }
     assertEquals(1e-4, first.get("initial_lr").asDouble(), 1e-12);
     assertEquals(10, first.get("steps").asLong()); // 640 / 64
-    // every run's calibration, the temperature fitted on all 640 training images (< 5000)
+    // every run's calibration, the temperature fitted on the validation split: the last 2000 of
+    // the synthetic task's 20000 training examples, held out before the 640-example limit
     for (JsonNode run : s.get("runs")) {
       JsonNode c = run.get("calibration");
       assertTrue(c != null && c.isObject(), run.toString());
@@ -183,8 +184,11 @@ class DemoCommandTest {
           new String[] {"ece", "ece_equal_mass", "nll", "brier", "temperature", "ece_after"}) {
         assertTrue(c.get(f).isNumber(), "calibration field " + f + ": " + c);
       }
-      assertEquals(640, c.get("fit_examples").asInt());
-      assertTrue(c.get("fit_split").asText().startsWith("all 640 training examples"), c.toString());
+      assertEquals(2000, c.get("fit_examples").asInt());
+      assertTrue(
+          c.get("fit_split").asText().startsWith("the validation split: the last 2000"),
+          c.toString());
+      assertTrue(run.get("validation_split").asText().contains("[18000:20000]"), run.toString());
       assertTrue(c.get("fit_nll_after").asDouble() <= c.get("fit_nll").asDouble(), c.toString());
     }
     // the run folder's own summary has it too

@@ -55,10 +55,13 @@ class Dl4jTrainTest {
     assertTrue(s.get("steps_per_second").asDouble() > 0);
     assertTrue(s.has("final_train_loss") && s.has("wall_seconds") && s.has("policy"));
     assertTrue(Files.readString(out.resolve("report.html")).contains("data:image/png;base64,"));
-    // calibration on the 5000 synthetic test images, temperature fitted on the 960 training ones
+    // calibration on the 5000 synthetic test images, temperature fitted on the validation split:
+    // the last 2000 (a tenth) of the synthetic task's 20000 training examples, held out before the
+    // 960-example limit
     JsonNode c = s.get("calibration");
     assertEquals(5000, c.get("test_examples").asInt());
-    assertEquals(960, c.get("fit_examples").asInt());
+    assertEquals(2000, c.get("fit_examples").asInt());
+    assertTrue(s.get("validation_split").asText().contains("[18000:20000]"), s.toString());
     assertEquals(15, c.get("bins").asInt());
     double t = c.get("temperature").asDouble();
     assertTrue(t >= 0.01 && t <= 100, c.toString());

@@ -46,7 +46,8 @@ class CalibrationRunTest {
     Calibration.Report c = task.calibrate(trainer, data);
     LabeledData held = data.validation();
     double[][] fitV = trainer.outputs(held);
-    assertEquals(Calibration.fitTemperature(Calibration.logits(fitV), held.y()), c.temperature(), 0);
+    assertEquals(
+        Calibration.fitTemperature(Calibration.logits(fitV), held.y()), c.temperature(), 0);
     assertEquals(2000, c.fitExamples());
     // without a validation split: the last 5000 training examples
     TrainingTask none = task.withValidation(0);
