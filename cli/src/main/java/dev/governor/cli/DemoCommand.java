@@ -576,7 +576,7 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       return EarlyStopping.Config.parse(spec);
     } catch (IllegalArgumentException e) {
-      throw new UserException("--early-stop: " + e.getMessage(), e);
+      throw new UserException("--" + e.getMessage(), e);
     }
   }
 

@@ -56,7 +56,12 @@ public final class ReportCommand implements Callable<Integer> {
 
   /** Events marked on the loss and gradient-norm plots. */
   static final Set<EventKind> MARKED =
-      EnumSet.of(EventKind.SKIP, EventKind.ROLLBACK, EventKind.TIMEOUT, EventKind.RESET);
+      EnumSet.of(
+          EventKind.SKIP,
+          EventKind.ROLLBACK,
+          EventKind.TIMEOUT,
+          EventKind.RESET,
+          EventKind.EARLY_STOP);
 
   /** Most points per series; longer runs are thinned evenly (events are always kept). */
   static final int MAX_POINTS = 4000;
@@ -325,7 +330,9 @@ public final class ReportCommand implements Callable<Integer> {
     c.maxPoints(MAX_POINTS).add(dev.governor.report.Series.line(name, x, y));
   }
 
-  /** Marks each skip / rollback / time-out at the step's value of {@code y}. */
+  /**
+   * Marks each skip / rollback / time-out / reset / early stop at the step's value of {@code y}.
+   */
   private static void marks(Chart c, Series s, double[] y) {
     for (EventKind k : MARKED) {
       List<double[]> pts = new ArrayList<>();
@@ -355,7 +362,9 @@ public final class ReportCommand implements Callable<Integer> {
                   ? dev.governor.report.Series.Marker.DIAMOND
                   : k == EventKind.ROLLBACK
                       ? dev.governor.report.Series.Marker.TRIANGLE_DOWN
-                      : dev.governor.report.Series.Marker.CROSS));
+                      : k == EventKind.EARLY_STOP
+                          ? dev.governor.report.Series.Marker.SQUARE
+                          : dev.governor.report.Series.Marker.CROSS));
     }
   }
 }

@@ -120,4 +120,92 @@ class Dl4jTrainTest {
     assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
     assertFalse(Files.exists(out));
   }
+
+  /**
+   * {@code train --dataset synthetic --early-stop} through the actor runtime: 192 examples of the
+   * teacher task (a fifth of its labels are noise) memorized by the MLP, the validation loss on the
+   * 2000-example split every 100 steps; the run stops two evaluations after the best one, long
+   * before its 200-epoch budget (1200 steps), with the stop in the telemetry and summary.json.
+   */
+  @Test
+  void earlyStopEndsTheActorRunAndIsInTheTelemetryAndSummary() throws Exception {
+    Path out = tmp.resolve("es");
+    TestRuns.Result r =
+        TestRuns.run(
+            "train",
+            "--dataset",
+            "synthetic",
+            "--train-limit",
+            "192",
+            "--batch",
+            "32",
+            "--epochs",
+            "200",
+            "--policy",
+            "constant(lr=0.003)",
+            "--early-stop",
+            "val-loss(patience=2)",
+            "--quiet",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    JsonNode es = s.get("early_stop");
+    assertTrue(es.get("stopped").asBoolean(), s.toString());
+    long stop = es.get("stop_step").asLong();
+    long best = es.get("best_step").asLong();
+    assertEquals(best + 200, stop, es.toString());
+    assertEquals(stop + 1, s.get("steps").asLong());
+    assertTrue(stop < 1200 - 1, es.toString());
+    assertTrue(r.out().contains("early stop: after step " + stop + " of 1200"), r.out());
+    // the best evaluation's validation loss is the minimum of those the telemetry recorded
+    double min = Double.POSITIVE_INFINITY;
+    long last = -1;
+    try (java.util.stream.Stream<dev.governor.control.Observation> obs =
+        RunFolder.open(out).observations()) {
+      for (dev.governor.control.Observation o :
+          (Iterable<dev.governor.control.Observation>) obs::iterator) {
+        last = Math.max(last, o.step());
+        if (!Double.isNaN(o.valLoss())) {
+          min = Math.min(min, o.valLoss());
+        }
+      }
+    }
+    assertEquals(stop, last);
+    assertEquals(min, es.get("best_val_loss").asDouble(), 0);
+    assertEquals(1, r.out().lines().filter(l -> l.startsWith("early stop:")).count());
+    assertEquals(
+        "val-loss(patience=2, min-delta=0.0, warm-up=0, restore-best=true, gap=0)",
+        RunFolder.open(out).header().config().get("early-stop"));
+    // inspect reads the stop from the telemetry
+    TestRuns.Result in = TestRuns.run("inspect", "--run", out.toString());
+    assertTrue(in.out().toLowerCase(java.util.Locale.ROOT).contains("early_stop"), in.out());
+  }
+
+  @Test
+  void aBadEarlyStopSpecIsOneLineNamingTheKeyAndValue() {
+    Path out = tmp.resolve("bad");
+    TestRuns.Result r =
+        TestRuns.run(
+            "train",
+            "--dataset",
+            "synthetic",
+            "--early-stop",
+            "val-loss(patience=0)",
+            "--quiet",
+            "--out",
+            out.toString());
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertEquals("train: --early-stop patience must be >= 1, but was 0", r.err().strip());
+    assertFalse(Files.exists(out));
+    r = TestRuns.run("demo", "--early-stop", "val-los", "--quiet", "--out", out.toString());
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertTrue(
+        r.err()
+            .strip()
+            .endsWith(
+                "--early-stop monitor must be val-loss, val-accuracy or gap, but was 'val-los'"),
+        r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
 }

@@ -36,6 +36,11 @@ import java.util.stream.Stream;
  *   <li><b>lr-too-high</b>: the median of η·λ̂ (applied LR times the secant sharpness of the step)
  *       over the steps where both are finite and positive exceeds {@value #EDGE}, the stability
  *       edge of gradient descent on a quadratic; needs {@value #MIN_SHARP} such steps.
+ *   <li><b>lr-too-low</b>: the same median is below {@value #LOW_EDGE} (steps far smaller than the
+ *       curvature allows: 40× below the edge) while the training loss falls slowly — the mean of q4
+ *       is between {@code (1 − }{@value #SLOW}{@code )} and {@code (1 − }{@value #FLAT}{@code )} ×
+ *       the mean of q3 — and is still high (q4 above {@value #HIGH} × q1). A run whose schedule
+ *       anneals the LR only at its end keeps a median near its peak and is not flagged.
  * </ul>
  *
  * <p>NaN and infinity: a step whose loss is not finite counts as a fault (instability) and is left
@@ -58,12 +63,14 @@ public final class Diagnosis {
   static final double CLIP_RATE = 0.5;
   static final double EDGE = 2.0;
   static final int MIN_SHARP = 10;
+  static final double LOW_EDGE = 0.05;
+  static final double SLOW = 0.1;
 
   /**
    * One verdict.
    *
-   * @param kind {@code under-fitting}, {@code over-fitting}, {@code instability} or {@code
-   *     lr-too-high}
+   * @param kind {@code under-fitting}, {@code over-fitting}, {@code instability}, {@code
+   *     lr-too-high} or {@code lr-too-low}
    * @param finding what the telemetry shows, in words with the numbers
    * @param numbers the numbers behind it, by name (all finite)
    * @param advice what to try next
@@ -110,6 +117,7 @@ public final class Diagnosis {
     overFitting(ok).ifPresent(out::add);
     instability(obs, ok, faults, guardActions).ifPresent(out::add);
     lrTooHigh(obs).ifPresent(out::add);
+    lrTooLow(obs, ok).ifPresent(out::add);
     return out;
   }
 
@@ -380,6 +388,69 @@ public final class Diagnosis {
             String.format(
                 java.util.Locale.ROOT,
                 "lower the learning rate to about %.3g (η·λ̂ ≈ 1) or clip harder",
+                suggest)));
+  }
+
+  private static java.util.Optional<Verdict> lrTooLow(List<Observation> obs, List<Observation> ok) {
+    int n = ok.size();
+    if (n < MIN_STEPS) {
+      return java.util.Optional.empty();
+    }
+    int q = n / 4;
+    double q1 = meanLoss(ok, 0, q);
+    double q3 = meanLoss(ok, n - 2 * q, n - q);
+    double q4 = meanLoss(ok, n - q, n);
+    if (!(q4 < (1 - FLAT) * q3 && q4 > (1 - SLOW) * q3 && q4 > HIGH * q1)) {
+      return java.util.Optional.empty();
+    }
+    double[] p = new double[obs.size()];
+    double[] lrs = new double[obs.size()];
+    int k = 0;
+    for (Observation o : obs) {
+      double v = o.lr() * o.sharpness();
+      if (o.lr() > 0 && o.sharpness() > 0 && Double.isFinite(v)) {
+        p[k] = v;
+        lrs[k] = o.lr();
+        k++;
+      }
+    }
+    if (k < MIN_SHARP) {
+      return java.util.Optional.empty();
+    }
+    double med = median(Arrays.copyOf(p, k));
+    if (!(med < LOW_EDGE)) {
+      return java.util.Optional.empty();
+    }
+    double lrMed = median(Arrays.copyOf(lrs, k));
+    double suggest = lrMed / med; // the LR that puts the median η·λ̂ at 1
+    double fall = (q3 - q4) / q3;
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("median_lr_sharpness", med);
+    m.put("steps_measured", (double) k);
+    m.put("median_lr", lrMed);
+    m.put("loss_q1", q1);
+    m.put("loss_q3", q3);
+    m.put("loss_q4", q4);
+    m.put("relative_fall_q3_q4", fall);
+    m.put("suggested_lr", suggest);
+    return java.util.Optional.of(
+        new Verdict(
+            "lr-too-low",
+            String.format(
+                java.util.Locale.ROOT,
+                "median η·λ̂ %.3g, far below 2, at a median LR of %.3g, while the training loss"
+                    + " falls slowly (%.1f %% from the third quarter's mean %.4g to the last's"
+                    + " %.4g)",
+                med,
+                lrMed,
+                100 * fall,
+                q3,
+                q4),
+            m,
+            String.format(
+                java.util.Locale.ROOT,
+                "raise the learning rate toward %.3g (η·λ̂ ≈ 1), a factor of 3 to 10 at a time, or"
+                    + " run an LR range test (governor lr-find)",
                 suggest)));
   }
 

@@ -172,4 +172,35 @@ class DiagnosisTest {
     assertEquals(1, v.numbers().get("faults"), 0);
     assertEquals(List.of(), Diagnosis.diagnose(List.of(), 0));
   }
+
+  /**
+   * A loss that falls slowly and steadily, {@code 2.3 − 0.0005 t + 0.005 sin t}, at LR 1e-5 with
+   * sharpness 500: η·λ̂ = 0.005, a four-hundredth of the edge. NumPy: quarter means q1 =
+   * 2.275268959731372, q3 = 2.175276467429756, q4 = 2.1252693066106896, relative fall (q3 − q4) /
+   * q3 = 0.022988875928103725 (between 1 % and 10 %); the LR that gives η·λ̂ = 1 is 1e-5 / 0.005 =
+   * 0.002.
+   */
+  @Test
+  void aSlowlyFallingLossAtATinyLrTimesSharpnessIsLrTooLow() {
+    Run h = healthyRun();
+    IntToDoubleFunction slow = t -> 2.3 - 0.0005 * t + 0.005 * Math.sin(t);
+    Run low = new Run(slow, t -> 1e-5, t -> 1e-5, h.sharpness(), t -> Double.NaN);
+    Diagnosis.Verdict v = only(Diagnosis.diagnose(observations(low), 0), "lr-too-low");
+    assertEquals(0.005, v.numbers().get("median_lr_sharpness"), 1e-15);
+    assertEquals(2.275268959731372, v.numbers().get("loss_q1"), 1e-12);
+    assertEquals(2.175276467429756, v.numbers().get("loss_q3"), 1e-12);
+    assertEquals(2.1252693066106896, v.numbers().get("loss_q4"), 1e-12);
+    assertEquals(0.022988875928103725, v.numbers().get("relative_fall_q3_q4"), 1e-12);
+    assertEquals(0.002, v.numbers().get("suggested_lr"), 1e-15);
+    assertTrue(v.advice().contains("0.002"), v.advice());
+    // the same loss at LR 1e-3 (η·λ̂ = 0.5): no verdict
+    Run ok = new Run(slow, t -> 1e-3, t -> 1e-3, h.sharpness(), t -> Double.NaN);
+    assertEquals(List.of(), Diagnosis.diagnose(observations(ok), 0));
+    // η·λ̂ = 0.005 with the healthy loss (q4 is 0.119 of q1 and 40 % below q3): none
+    Run fast = new Run(h.loss(), t -> 1e-5, t -> 1e-5, h.sharpness(), h.val());
+    assertEquals(List.of(), Diagnosis.diagnose(observations(fast), 0));
+    // η·λ̂ = 0.06, just above the 0.05 threshold: none
+    Run near = new Run(slow, t -> 1.2e-4, t -> 1e-5, h.sharpness(), t -> Double.NaN);
+    assertEquals(List.of(), Diagnosis.diagnose(observations(near), 0));
+  }
 }
