@@ -177,4 +177,74 @@ class EarlyStoppingRunTest {
                     .build());
     assertEquals("early stopping needs a validation set, but the trainer has none", e.getMessage());
   }
+
+  /**
+   * Through {@link TrainingTask#run} (the demo's path): the synthetic teacher task of 20000
+   * examples, whose last 2000 are the validation split, limited to 192 training examples.
+   */
+  @Test
+  void aTaskRunEndsAtTheStopAndItsFinalModelIsTheBest() {
+    TrainingTask task =
+        new TrainingTask(
+            "synthetic",
+            null,
+            "mlp",
+            32,
+            200,
+            7,
+            192,
+            EVERY,
+            null,
+            TrainingTask.DEFAULT_VALIDATION,
+            EarlyStopping.Config.parse("val-loss(patience=4)"));
+    Datasets.Split data = task.load();
+    TrainingResult r = task.run(data, Policies.create("constant(lr=0.003)"), null, null);
+    EarlyStopping.Status s = r.earlyStop();
+    assertTrue(s.stopped(), s.toString());
+    assertEquals(s.bestStep() + 4 * EVERY, s.stopStep());
+    assertEquals(s.stopStep() + 1, r.steps());
+    assertEquals(r.steps(), r.loss().length);
+    assertTrue(r.steps() < 200 * 6, "stopped at " + r.steps());
+    // 6 steps per epoch: the epochs begun
+    assertEquals((int) ((r.steps() + 5) / 6), r.epochs());
+    assertEquals(r.epochs(), r.epochAccuracy().length);
+    // the calibration's fit split is the validation split, scored on the restored model: its NLL
+    // at T = 1 is the best validation loss (float32 outputs: 1e-4 relative)
+    assertEquals(2000, r.calibration().fitExamples());
+    assertEquals(s.bestValLoss(), r.calibration().fitNllBefore(), 1e-4 * s.bestValLoss());
+    // guard events do not include the stop
+    assertTrue(r.events().stream().noneMatch(e -> e.kind() == EventKind.EARLY_STOP));
+  }
+
+  @Test
+  void restoreBestAlsoAppliesWhenTheBudgetRunsOut() {
+    // patience too long to stop within 40 epochs (240 steps): the final model is still the best
+    // evaluation's, not the last, whose validation loss is higher (the model over-fits from about
+    // step 100)
+    TrainingTask task =
+        new TrainingTask(
+            "synthetic",
+            null,
+            "mlp",
+            32,
+            40,
+            7,
+            192,
+            EVERY,
+            null,
+            TrainingTask.DEFAULT_VALIDATION,
+            EarlyStopping.Config.parse("val-loss(patience=1000)"));
+    Datasets.Split data = task.load();
+    TrainingResult r = task.run(data, Policies.create("constant(lr=0.003)"), null, null);
+    EarlyStopping.Status s = r.earlyStop();
+    assertFalse(s.stopped());
+    assertEquals(240, r.steps());
+    assertTrue(s.bestStep() < 230, s.toString());
+    assertEquals(s.bestValLoss(), r.calibration().fitNllBefore(), 1e-4 * s.bestValLoss());
+    TrainingResult last =
+        task.withEarlyStopping(null).run(data, Policies.create("constant(lr=0.003)"), null, null);
+    assertTrue(
+        last.calibration().fitNllBefore() > r.calibration().fitNllBefore() * 1.01,
+        last.calibration() + " vs " + r.calibration());
+  }
 }
