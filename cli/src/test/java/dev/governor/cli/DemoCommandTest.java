@@ -133,6 +133,52 @@ class DemoCommandTest {
     assertFalse(Files.exists(tmp.resolve("z")));
   }
 
+  /**
+   * {@code demo --early-stop}: 192 examples of the synthetic teacher task memorized by the MLP in a
+   * 360-step budget; the validation loss (every 100 steps, on the 2000-example validation split)
+   * rises after its minimum, so at the default LR the run stops two evaluations after its best.
+   */
+  @Test
+  void demoEarlyStopEndsRunsAndSaysWhere() throws Exception {
+    Path out = tmp.resolve("demo-es");
+    Result r =
+        run(
+            "demo",
+            "--dataset",
+            "synthetic",
+            "--train-limit",
+            "192",
+            "--batch",
+            "32",
+            "--epochs",
+            "60",
+            "--lr",
+            "0.003",
+            "--gear",
+            "off",
+            "--policies",
+            "constant",
+            "--early-stop",
+            "val-loss(patience=2)",
+            "--out",
+            out.toString(),
+            "--quiet");
+    assertEquals(0, r.code(), r.err());
+    JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals(3, s.get("runs").size());
+    JsonNode mid = s.get("runs").get(1);
+    JsonNode es = mid.get("early_stop");
+    assertTrue(es.get("stopped").asBoolean(), mid.toString());
+    assertEquals(es.get("best_step").asLong() + 200, es.get("stop_step").asLong());
+    assertEquals(es.get("stop_step").asLong() + 1, mid.get("steps").asLong());
+    assertTrue(
+        r.out().contains("constant-lr1: early stop: after step " + es.get("stop_step").asLong()),
+        r.out());
+    for (JsonNode run : s.get("runs")) {
+      assertTrue(run.has("early_stop"), run.toString());
+    }
+  }
+
   @Test
   void smallSyntheticDemoWritesTableSummaryAndReport() throws Exception {
     Path out = tmp.resolve("demo");
