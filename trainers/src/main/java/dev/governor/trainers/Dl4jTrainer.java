@@ -123,7 +123,7 @@ public final class Dl4jTrainer implements Trainer {
     Observation o = core.step(step, epoch, batch, h, v);
     nextStep++;
     if (early != null && !early.stopped()) {
-      boolean stop = early.observe(step, o.loss(), o.valLoss(), valAccuracy);
+      boolean stop = early.observe(o, valAccuracy);
       if (early.improved() && before != null) {
         bestParams = before;
       }

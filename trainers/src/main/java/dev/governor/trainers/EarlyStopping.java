@@ -1,5 +1,7 @@
 package dev.governor.trainers;
 
+import dev.governor.control.Observation;
+import dev.governor.control.ProcessVariable;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -301,6 +303,25 @@ public final class EarlyStopping {
    *     NaN otherwise)
    */
   public boolean observe(long step, double trainLoss, double valLoss, double valAccuracy) {
+    return observe(step, trainLoss, valLoss, valLoss - trainLoss, valAccuracy);
+  }
+
+  /**
+   * {@link #observe(long, double, double, double)} for a governed step's observation: its loss,
+   * validation loss and the generalization gap as {@code pi}'s weight-decay loop measures it
+   * ({@link ProcessVariable#GENERALIZATION_GAP}).
+   */
+  public boolean observe(Observation o, double valAccuracy) {
+    return observe(
+        o.step(),
+        o.loss(),
+        o.valLoss(),
+        ProcessVariable.GENERALIZATION_GAP.measure(o),
+        valAccuracy);
+  }
+
+  private boolean observe(
+      long step, double trainLoss, double valLoss, double gap, double valAccuracy) {
     improved = false;
     if (stopped) {
       return true;
@@ -343,7 +364,6 @@ public final class EarlyStopping {
       wait++;
     }
     if (c.gapEvaluations() > 0) {
-      double gap = valLoss - trainLoss;
       boolean rising =
           havePrev && gap > prevGap + c.minDelta() && trainMean < prevTrain && Double.isFinite(gap);
       rises = rising ? rises + 1 : 0;
