@@ -72,8 +72,9 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Budget: --quick (MLP 200 steps, CNN 50 steps of batch 64, a 64-unit LSTM on windows of"
-          + " 32 for 160 steps; gear on; 4 tuning trials on 1 training seed) measured 24.7 min of"
-          + " CPU (--jobs 2; 1 h 41 min wall on a 2-core machine shared at load ~20); the full"
+          + " 32 for 160 steps; gear on; 4 tuning trials on 1 training seed; every contender)"
+          + " measured 36 min of CPU (--jobs 2; 32 min wall on a 2-core machine at load 2-10);"
+          + " the full"
           + " default (5 MLP epochs, 3 CNN epochs, 3000 LSTM"
           + " steps, gear on and off, 8 trials on 2 training seeds) runs for several hours"
           + " (docs/notes/dl4j-bakeoff.md).",
@@ -110,7 +111,9 @@ public final class BakeoffCommand implements Callable<Integer> {
               + " score a variant of pi under the same protocol; summary.json records the specs).")
   String piOptions;
 
-  @Option(names = "--quick", description = "The CI-sized variant (< 15 min on 2 cores).")
+  @Option(
+      names = "--quick",
+      description = "The reduced variant (about 36 min of CPU with every contender; see Budget).")
   boolean quick;
 
   @Option(
