@@ -466,6 +466,11 @@ public final class DemoCommand implements Callable<Integer> {
               Dl4jReports.settingText(r.weightDecay()),
               d.spec().toString()));
     }
+    List<Dl4jReports.Labelled> all = new ArrayList<>();
+    for (int i = 0; i < plan.size(); i++) {
+      all.add(new Dl4jReports.Labelled(plan.get(i).dir(), results.get(i)));
+    }
+    Dl4jReports.calibrationSection(rep, all);
     rep.heading("Runs").table(settings);
     rep.text(
         "lr, clip and wd: the value when it is constant over the run (such series are not"

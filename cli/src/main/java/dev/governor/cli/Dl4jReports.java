@@ -88,7 +88,110 @@ final class Dl4jReports {
     m.put("fit_examples", c.fitExamples());
     m.put("fit_nll", c.fitNllBefore());
     m.put("fit_nll_after", c.fitNllAfter());
+    m.put("reliability", reliability(c.reliability()));
+    m.put("reliability_after", reliability(c.reliabilityAfter()));
     return m;
+  }
+
+  /**
+   * A reliability diagram as {@code summary.json} holds it: per equal-width bin its mean
+   * confidence, accuracy and count (NaN mean and accuracy for an empty bin); null when there is
+   * none.
+   */
+  static Map<String, Object> reliability(Calibration.Reliability r) {
+    if (r == null) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("confidence", r.confidence());
+    m.put("accuracy", r.accuracy());
+    m.put("count", r.count());
+    return m;
+  }
+
+  /**
+   * The report's calibration section: the reliability diagram (accuracy against mean confidence per
+   * bin, before and after temperature scaling, with the diagonal of a calibrated model) of the run
+   * with the best test accuracy, and a table of every run's ECE before and after and its
+   * temperature. Nothing when no run was calibrated.
+   */
+  static void calibrationSection(HtmlPage page, List<Labelled> runs) {
+    Labelled best = null;
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("run", "ECE", "temperature", "ECE after", "NLL", "NLL after"));
+    for (Labelled l : runs) {
+      Calibration.Report c = l.result().calibration();
+      if (c == null) {
+        continue;
+      }
+      rows.add(
+          List.of(
+              l.label(),
+              Num.fixed(c.before().ece(), 4),
+              Num.fixed(c.temperature(), 3),
+              Num.fixed(c.after().ece(), 4),
+              Num.fixed(c.before().nll(), 4),
+              Num.fixed(c.after().nll(), 4)));
+      if (c.reliability() != null
+          && (best == null || l.result().testAccuracy() > best.result().testAccuracy())) {
+        best = l;
+      }
+    }
+    if (rows.size() == 1) {
+      return;
+    }
+    page.heading("Calibration");
+    if (best != null) {
+      Calibration.Report c = best.result().calibration();
+      Chart chart =
+          Chart.of(
+                  "Reliability diagram of " + best.label() + " (test set, " + c.bins() + " bins)",
+                  "mean confidence of the top class",
+                  "accuracy")
+              .add(Series.line("calibrated", new double[] {0, 1}, new double[] {0, 1}));
+      chart.add(binSeries("before (ECE " + Num.fixed(c.before().ece(), 4) + ")", c.reliability()));
+      if (c.reliabilityAfter() != null) {
+        chart.add(
+            binSeries(
+                "after T = "
+                    + Num.fixed(c.temperature(), 3)
+                    + " (ECE "
+                    + Num.fixed(c.after().ece(), 4)
+                    + ")",
+                c.reliabilityAfter()));
+      }
+      page.chart(chart);
+    }
+    page.text(
+        "The temperature is fitted on "
+            + runs.stream()
+                .filter(l -> l.result().calibration() != null)
+                .findFirst()
+                .map(l -> l.result().calibration().fitSplit())
+                .orElse("")
+            + "; ECE with equal-width bins on the test set.");
+    page.table(rows);
+  }
+
+  private static Series binSeries(String name, Calibration.Reliability r) {
+    double[] conf = r.confidence();
+    double[] acc = r.accuracy();
+    int[] count = r.count();
+    int n = 0;
+    for (int c : count) {
+      n += c > 0 ? 1 : 0;
+    }
+    double[] x = new double[n];
+    double[] y = new double[n];
+    int j = 0;
+    for (int b = 0; b < count.length; b++) {
+      if (count[b] > 0) {
+        x[j] = conf[b];
+        y[j] = acc[b];
+        j++;
+      }
+    }
+    return Series.points(name, x, y);
   }
 
   /** One line for the terminal: ECE before and after temperature scaling. */

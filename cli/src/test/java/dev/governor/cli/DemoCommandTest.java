@@ -237,6 +237,16 @@ class DemoCommandTest {
           c.toString());
       assertTrue(run.get("validation_split").asText().contains("[18000:20000]"), run.toString());
       assertTrue(c.get("fit_nll_after").asDouble() <= c.get("fit_nll").asDouble(), c.toString());
+      // the reliability diagram: 15 bins whose counts cover every test example, before and after
+      for (String k : new String[] {"reliability", "reliability_after"}) {
+        JsonNode rel = c.get(k);
+        assertEquals(15, rel.get("count").size(), k + ": " + rel);
+        int sum = 0;
+        for (JsonNode n : rel.get("count")) {
+          sum += n.asInt();
+        }
+        assertEquals(c.get("test_examples").asInt(), sum, k + ": " + rel);
+      }
     }
     // the run folder's own summary has it too
     JsonNode own = new ObjectMapper().readTree(out.resolve("cosine-lr1/summary.json").toFile());
@@ -249,6 +259,7 @@ class DemoCommandTest {
     assertEquals(own.get("calibration"), same.get("calibration"));
     String html = Files.readString(out.resolve("report.html"));
     assertTrue(html.contains("data:image/png;base64,"));
+    assertTrue(html.contains("Reliability diagram of "), "the calibration section");
     assertTrue(Files.isRegularFile(out.resolve("cosine-lr1").resolve("run.json")));
   }
 

@@ -96,6 +96,8 @@ public final class Calibration {
    * @param fitExamples how many
    * @param fitNllBefore NLL on the fit split at {@code T = 1}
    * @param fitNllAfter NLL on the fit split at {@code temperature}
+   * @param reliability the test set's reliability diagram before scaling (null: not finite)
+   * @param reliabilityAfter the same after scaling (null: no temperature)
    */
   public record Report(
       Metrics before,
@@ -106,7 +108,9 @@ public final class Calibration {
       String fitSplit,
       int fitExamples,
       double fitNllBefore,
-      double fitNllAfter) {
+      double fitNllAfter,
+      Reliability reliability,
+      Reliability reliabilityAfter) {
 
     /**
      * Fits the temperature on ({@code fitProbs}, {@code fitY}) and measures ({@code testProbs},
@@ -122,10 +126,11 @@ public final class Calibration {
       Metrics before = Metrics.of(testProbs, testY, bins);
       double[][] fitLogits = logits(fitProbs);
       double t = fitTemperature(fitLogits, fitY);
+      double[][] scaled = Double.isNaN(t) ? null : softmax(logits(testProbs), t);
       Metrics after =
-          Double.isNaN(t)
+          scaled == null
               ? new Metrics(Double.NaN, Double.NaN, Double.NaN, Double.NaN, before.accuracy())
-              : Metrics.of(softmax(logits(testProbs), t), testY, bins);
+              : Metrics.of(scaled, testY, bins);
       return new Report(
           before,
           t,
@@ -135,18 +140,75 @@ public final class Calibration {
           fitSplit,
           fitY.length,
           logitNll(fitLogits, fitY, 1),
-          Double.isNaN(t) ? Double.NaN : logitNll(fitLogits, fitY, t));
+          Double.isNaN(t) ? Double.NaN : logitNll(fitLogits, fitY, t),
+          Calibration.reliability(testProbs, testY, bins),
+          scaled == null ? null : Calibration.reliability(scaled, testY, bins));
     }
   }
 
   /**
-   * Expected calibration error of {@code p} against {@code y} with {@code bins} equal-width bins.
+   * The reliability diagram's data: per equal-width confidence bin {@code (k/B, (k+1)/B]} (a
+   * confidence of 0 goes into the first), the mean confidence of the top class, the accuracy and
+   * the number of examples; NaN mean and accuracy for an empty bin.
+   *
+   * @param confidence mean top-class probability per bin
+   * @param accuracy fraction of the bin's examples whose top class is the label
+   * @param count examples per bin
    */
-  public static double ece(double[][] p, int[] y, int bins) {
+  public record Reliability(double[] confidence, double[] accuracy, int[] count) {
+    /** Copies the arrays (the record is immutable). */
+    public Reliability {
+      confidence = confidence.clone();
+      accuracy = accuracy.clone();
+      count = count.clone();
+    }
+
+    @Override
+    public double[] confidence() {
+      return confidence.clone();
+    }
+
+    @Override
+    public double[] accuracy() {
+      return accuracy.clone();
+    }
+
+    @Override
+    public int[] count() {
+      return count.clone();
+    }
+
+    /** Number of bins. */
+    public int bins() {
+      return count.length;
+    }
+
+    /**
+     * {@code Σ_b (n_b / n)·|acc_b − conf_b|}: the equal-width expected calibration error; NaN when
+     * no example was binned.
+     */
+    public double ece() {
+      double e = 0;
+      long n = 0;
+      for (int b = 0; b < count.length; b++) {
+        if (count[b] > 0) {
+          e += count[b] * Math.abs(accuracy[b] - confidence[b]);
+          n += count[b];
+        }
+      }
+      return n == 0 ? Double.NaN : e / n;
+    }
+  }
+
+  /**
+   * The reliability diagram of {@code p} against {@code y} with {@code bins} equal-width bins; null
+   * when a probability is not finite (a diverged model has no diagram).
+   */
+  public static Reliability reliability(double[][] p, int[] y, int bins) {
     check(p, y);
     checkBins(bins);
     if (!finite(p)) {
-      return Double.NaN;
+      return null;
     }
     double[] conf = new double[bins];
     double[] hits = new double[bins];
@@ -160,13 +222,19 @@ public final class Calibration {
       hits[b] += k == y[i] ? 1 : 0;
       count[b]++;
     }
-    double e = 0;
     for (int b = 0; b < bins; b++) {
-      if (count[b] > 0) {
-        e += Math.abs(hits[b] - conf[b]);
-      }
+      conf[b] = count[b] > 0 ? conf[b] / count[b] : Double.NaN;
+      hits[b] = count[b] > 0 ? hits[b] / count[b] : Double.NaN;
     }
-    return e / p.length;
+    return new Reliability(conf, hits, count);
+  }
+
+  /**
+   * Expected calibration error of {@code p} against {@code y} with {@code bins} equal-width bins.
+   */
+  public static double ece(double[][] p, int[] y, int bins) {
+    Reliability r = reliability(p, y, bins);
+    return r == null ? Double.NaN : r.ece();
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.governor.trainers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +29,34 @@ class CalibrationTest {
   };
 
   static final int[] Y = {0, 1, 0, 0, 2, 2, 1, 0, 1, 0};
+
+  @Test
+  void theReliabilityDiagramHasEachBinsMeanConfidenceAccuracyAndCount() {
+    // NumPy, bins (k/5, (k+1)/5] of the top-class probability: (0.2, 0.4] {0.34 miss}; (0.4, 0.6]
+    // {0.42 miss, 0.55 hit}: mean 0.485, acc 0.5; (0.6, 0.8] {0.72 h, 0.65 m, 0.62 h, 0.72 m}:
+    // 0.6775, 0.5; (0.8, 1] {0.85, 0.91, 0.95 hits}: 0.9033333333333333, 1; (0, 0.2] empty
+    Calibration.Reliability r = Calibration.reliability(P, Y, 5);
+    assertEquals(5, r.bins());
+    assertArrayEquals(new int[] {0, 1, 2, 4, 3}, r.count());
+    double[] conf = r.confidence();
+    double[] acc = r.accuracy();
+    assertTrue(Double.isNaN(conf[0]) && Double.isNaN(acc[0]), "an empty bin has no mean");
+    assertArrayEquals(
+        new double[] {0.34, 0.485, 0.6775, 0.9033333333333333},
+        java.util.Arrays.copyOfRange(conf, 1, 5),
+        1e-12);
+    assertArrayEquals(
+        new double[] {0, 0.5, 0.5, 1}, java.util.Arrays.copyOfRange(acc, 1, 5), 1e-15);
+    // the diagram's weighted gaps are the ECE (0.137 by hand, test above)
+    assertEquals(0.137, r.ece(), 1e-12);
+    // the arrays are copies: the record cannot be changed from outside
+    conf[1] = 99;
+    assertEquals(0.34, r.confidence()[1], 0);
+    // a model with a non-finite probability has no diagram
+    assertNull(
+        Calibration.reliability(
+            new double[][] {{Double.NaN, 0.5}, {0.2, 0.8}}, new int[] {0, 1}, 5));
+  }
 
   @Test
   void equalWidthEceMatchesTheHandTable() {
