@@ -4,6 +4,7 @@ import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import dev.governor.report.Chart;
 import dev.governor.report.HtmlPage;
+import dev.governor.telemetry.Diagnosis;
 import dev.governor.telemetry.Event;
 import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.Inspection;
@@ -99,10 +100,12 @@ public final class ReportCommand implements Callable<Integer> {
       double[] clip,
       double[] wd,
       List<Event> events,
-      Inspection.Summary summary) {
+      Inspection.Summary summary,
+      List<Diagnosis.Verdict> diagnosis) {
 
     Series named(String n) {
-      return new Series(n, policy, step, loss, valLoss, gradNorm, lr, clip, wd, events, summary);
+      return new Series(
+          n, policy, step, loss, valLoss, gradNorm, lr, clip, wd, events, summary, diagnosis);
     }
   }
 
@@ -208,7 +211,8 @@ public final class ReportCommand implements Callable<Integer> {
         c.col(5),
         c.col(6),
         events,
-        summary);
+        summary,
+        Diagnosis.of(run));
   }
 
   /** Growable columns step, loss, val loss, grad norm, lr, clip, wd. */
@@ -308,6 +312,11 @@ public final class ReportCommand implements Callable<Integer> {
       marks(g, s, s.gradNorm());
       rep.chart(g);
       rep.table(InspectCommand.rows(s.summary()));
+      rep.heading("Diagnosis: " + s.id());
+      List<List<String>> d = new ArrayList<>();
+      d.add(List.of("field", "value"));
+      d.addAll(InspectCommand.diagnosisRows(s.diagnosis()));
+      rep.table(d);
     }
     return rep;
   }

@@ -94,6 +94,9 @@ class ReportCommandTest {
     // events column: 1 skip / 1 rollback / 0 time-outs; the inspect table is there
     assertTrue(text.contains("<td>1 / 1 / 0</td>"), "event counts");
     assertTrue(text.contains("<td>loss first / last / min</td>"), "inspect table");
+    // the diagnosis from the telemetry, as inspect prints it (the verdicts: DiagnosisTest)
+    assertTrue(text.contains("Diagnosis: report-run-1"), "diagnosis section");
+    assertTrue(text.contains("<td>diagnosis</td>"), "diagnosis rows");
     assertTrue(r.out().contains("wrote " + html), r.out());
   }
 
