@@ -6,6 +6,7 @@ import static dev.governor.cli.BakeoffPlan.mult;
 import dev.governor.cli.BakeoffContenders.Lr;
 import dev.governor.cli.BakeoffPlan.Entry;
 import dev.governor.report.Num;
+import dev.governor.trainers.Calibration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -199,6 +200,37 @@ final class BakeoffScoring {
       m.put("test_accuracy_mean", mean(test));
       m.put("test_accuracy_ci95", ci95(test));
       m.put("val_accuracy_mean", mean(val));
+      // calibration of the runs' final models on the test set (temperature fitted on the
+      // validation split): mean over the seeds of ECE, NLL and Brier before and after scaling
+      double[][] cal = new double[7][e.runs.size()];
+      for (int i = 0; i < e.runs.size(); i++) {
+        Calibration.Report c = e.runs.get(i).calibration();
+        double[] v =
+            c == null
+                ? new double[] {
+                  Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN
+                }
+                : new double[] {
+                  c.before().ece(),
+                  c.after().ece(),
+                  c.before().nll(),
+                  c.after().nll(),
+                  c.before().brier(),
+                  c.after().brier(),
+                  c.temperature()
+                };
+        for (int k = 0; k < 7; k++) {
+          cal[k][i] = v[k];
+        }
+      }
+      Map<String, Object> c = new LinkedHashMap<>();
+      String[] keys = {
+        "ece", "ece_after", "nll", "nll_after", "brier", "brier_after", "temperature"
+      };
+      for (int k = 0; k < 7; k++) {
+        c.put(keys[k] + "_mean", mean(cal[k]));
+      }
+      m.put("calibration", c);
     }
     m.put("per_seed", Arrays.stream(s).boxed().toList());
     m.put(

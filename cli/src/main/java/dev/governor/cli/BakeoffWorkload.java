@@ -4,6 +4,7 @@ import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Policy;
 import dev.governor.telemetry.RunFolder;
+import dev.governor.trainers.Calibration;
 import dev.governor.trainers.CharLstm;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
@@ -355,7 +356,8 @@ final class BakeoffWorkload {
       int guardEvents,
       double finalLr,
       double finalLoss,
-      double wallSeconds) {}
+      double wallSeconds,
+      Calibration.Report calibration) {}
 
   /** The validation metric of the trainer's current model. */
   private double valMetric(Dl4jTrainer t) {
@@ -439,6 +441,9 @@ final class BakeoffWorkload {
     }
     double valM = em.get(em.size() - 1);
     double testM = testMetric(trainer);
+    // classifiers: calibration on the test set, the temperature fitted on the validation split
+    Calibration.Report cal =
+        text ? null : trainer.calibration(test, val, "the validation split (" + val.size() + ")");
     boolean diverged = bad || (text && valM >= worst());
     return new Run(
         es.stream().mapToLong(Long::longValue).toArray(),
@@ -450,7 +455,8 @@ final class BakeoffWorkload {
         events,
         lastLr,
         tailLoss / tail,
-        (System.nanoTime() - t0) / 1e9);
+        (System.nanoTime() - t0) / 1e9,
+        cal);
   }
 
   /** The figure a run is judged by: test accuracy, or validation bits per character. */

@@ -86,6 +86,16 @@ class BakeoffCommandTest {
       assertTrue(pi.has(k), "per_problem.fmnist-mlp.pi@x1." + k);
     }
     assertEquals(2, pi.get("runs").asInt());
+    // the classifiers' calibration: test-set ECE before and after a temperature fitted on the
+    // validation split, averaged over the seeds
+    JsonNode cal = pi.get("calibration");
+    // ECE in [0, 1], Brier in [0, 2], NLL >= 0
+    for (String k : List.of("ece_mean", "ece_after_mean", "brier_mean", "nll_mean")) {
+      double v = cal.get(k).asDouble();
+      double top = k.startsWith("ece") ? 1 : k.startsWith("brier") ? 2 : Double.MAX_VALUE;
+      assertTrue(cal.get(k).isNumber() && v >= 0 && v <= top, k + ": " + cal);
+    }
+    assertTrue(cal.get("temperature_mean").asDouble() > 0, cal.toString());
     assertTrue(pi.get("spec").asText().contains("wd-tau=0.5"), pi.get("spec").asText());
     assertEquals("[1,2]", pi.get("heldout").toString());
     // the tuned baseline: 2 trials on training seed 100, the winner on held-out seeds 1, 2
