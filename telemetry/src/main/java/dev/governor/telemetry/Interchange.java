@@ -68,25 +68,17 @@ public final class Interchange {
           "alignment",
           "sharpness");
 
-  /** Export columns, in order. */
+  /**
+   * Export columns, in order: {@code step, epoch, loss, grad_norm}, the other optional import
+   * columns in their order, then the decision made after the step.
+   */
   public static final List<String> EXPORT_COLUMNS =
-      List.of(
-          "step",
-          "epoch",
-          "loss",
-          "grad_norm",
-          "lr",
-          "clip",
-          "wd",
-          "val_loss",
-          "param_norm",
-          "update_norm",
-          "alignment",
-          "sharpness",
-          "decided_lr",
-          "decided_clip",
-          "decided_wd",
-          "action");
+      Stream.of(
+              Stream.of("step", "epoch", "loss", "grad_norm"),
+              OPTIONAL.stream().filter(c -> !c.equals("epoch")),
+              Stream.of("decided_lr", "decided_clip", "decided_wd", "action"))
+          .flatMap(c -> c)
+          .toList();
 
   /**
    * The outcome of an import.

@@ -56,53 +56,6 @@ public record TrainingResult(
     String validationSplit,
     EarlyStopping.Status earlyStop) {
 
-  /** A result without validation split and early stopping. */
-  public TrainingResult(
-      String dataset,
-      String model,
-      String optimizer,
-      String policy,
-      double initialLr,
-      int epochs,
-      long steps,
-      double testAccuracy,
-      double finalTrainLoss,
-      boolean diverged,
-      double wallSeconds,
-      double stepsPerSecond,
-      double[] loss,
-      double[] lr,
-      double[] clip,
-      double[] weightDecay,
-      double[] epochAccuracy,
-      double[] epochTestLoss,
-      List<TrainerEvent> events,
-      Calibration.Report calibration) {
-    this(
-        dataset,
-        model,
-        optimizer,
-        policy,
-        initialLr,
-        epochs,
-        steps,
-        testAccuracy,
-        finalTrainLoss,
-        diverged,
-        wallSeconds,
-        stepsPerSecond,
-        loss,
-        lr,
-        clip,
-        weightDecay,
-        epochAccuracy,
-        epochTestLoss,
-        events,
-        calibration,
-        null,
-        null);
-  }
-
   /** A result without calibration figures. */
   public TrainingResult(
       String dataset,
@@ -144,49 +97,9 @@ public record TrainingResult(
         epochAccuracy,
         epochTestLoss,
         events,
+        null,
+        null,
         null);
-  }
-
-  /** A result of a run with the default optimizer ({@code adam}). */
-  public TrainingResult(
-      String dataset,
-      String model,
-      String policy,
-      double initialLr,
-      int epochs,
-      long steps,
-      double testAccuracy,
-      double finalTrainLoss,
-      boolean diverged,
-      double wallSeconds,
-      double stepsPerSecond,
-      double[] loss,
-      double[] lr,
-      double[] clip,
-      double[] weightDecay,
-      double[] epochAccuracy,
-      double[] epochTestLoss,
-      List<TrainerEvent> events) {
-    this(
-        dataset,
-        model,
-        Dl4jOptimizer.adam().toString(),
-        policy,
-        initialLr,
-        epochs,
-        steps,
-        testAccuracy,
-        finalTrainLoss,
-        diverged,
-        wallSeconds,
-        stepsPerSecond,
-        loss,
-        lr,
-        clip,
-        weightDecay,
-        epochAccuracy,
-        epochTestLoss,
-        events);
   }
 
   /** This result with {@code c} as its calibration figures. */
