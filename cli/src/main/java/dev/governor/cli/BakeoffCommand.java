@@ -107,7 +107,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       names = "--pi-options",
       paramLabel = "K=V,...",
       description =
-          "Extra options for every pi entry, in spec form, e.g. 'wd-tau=0.5, setpoint=-2.3' (to"
+          "Extra options for every pi entry (pi and pi+sf), in spec form, e.g. 'wd-tau=0.5, setpoint=-2.3' (to"
               + " score a variant of pi under the same protocol; summary.json records the specs).")
   String piOptions;
 

@@ -58,9 +58,12 @@ final class BakeoffPlan {
     return m == 1 ? "1" : m == 10 ? "10" : Double.toString(m);
   }
 
-  /** {@code spec} with {@code extra} options added when the entry is {@code pi}'s. */
+  /**
+   * {@code spec} with {@code extra} options added when the entry is {@code pi} or {@code pi} over
+   * another optimizer ({@code pi+sf}).
+   */
   static String withOptions(String spec, String label, Map<String, String> extra) {
-    if (!label.equals("pi") || extra.isEmpty()) {
+    if (!(label.equals("pi") || label.startsWith("pi+")) || extra.isEmpty()) {
       return spec;
     }
     PolicySpec s = PolicySpec.parse(spec);

@@ -116,6 +116,9 @@ class BakeoffCommandTest {
     assertFalse(pisf.has("skipped"), pisf.toString());
     assertTrue(pisf.get("spec").asText().contains("lr=2.5E-4"), pisf.toString());
     assertTrue(pisf.get("spec").asText().contains("base=constant"), pisf.toString());
+    // --pi-options reaches every pi entry, the one over Schedule-Free AdamW too
+    assertTrue(pisf.get("spec").asText().contains("wd-tau=0.5"), pisf.toString());
+    assertFalse(c.get("spec").asText().contains("wd-tau"), "a baseline never gets pi's options");
     assertEquals("sf-adamw", pisf.get("optimizer").asText(), pisf.toString());
     JsonNode agg = s.at("/aggregate/pi@x1");
     assertTrue(agg.has("geomean_ratio") && agg.has("profile"), agg.toString());
