@@ -242,9 +242,13 @@ class SimulateCommandTest {
             "--out",
             dir.toString(),
             "--quiet");
-    assertEquals(0, r.code(), r.out() + r.err());
     JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    // the agreement goal is a check: exit 1 and the goal named when it is missed
+    boolean met = s.get("agreement_goal_met").asBoolean();
+    assertEquals(met ? 0 : 1, r.code(), r.out() + r.err());
+    assertEquals(!met, r.err().contains("stability-map: agreement"), r.err());
     assertEquals("stability-map", s.get("suite").asText());
+    assertEquals("shipped", s.get("gear").asText());
     assertEquals(1, s.get("seeds").asInt());
     assertTrue(s.get("agreement").isNumber());
     assertTrue(r.out().contains("agreement"), r.out());

@@ -1,5 +1,7 @@
 package dev.governor.control;
 
+import org.apache.commons.math3.special.Erf;
+
 /**
  * How measurement noise on the alignment PV moves the learning rate in the linearised LR loop of
  * {@link LrLoopStability} (synchronous, reverse acting, updated every step). The mean-field
@@ -58,19 +60,135 @@ public final class LrLoopNoise {
    */
   public static double logLrStd(
       LrLoopStability.Plant plant, double kp, double ki, double alpha, double pvNoiseVar) {
+    return Math.sqrt(pvNoiseVar * impulseSums(plant, kp, ki, alpha, 1)[0]);
+  }
+
+  /**
+   * The stationary standard deviation of the per-step change Δ ln η = u<sub>t</sub> −
+   * u<sub>t−1</sub> under the same noise as {@link #logLrStd}: {@code sqrt(pvNoiseVar · Σ_k (r_k −
+   * r_{k−1})²)} over the impulse response {@code r_k = (M^k G)_u} ({@code r_{−1} = 0}).
+   *
+   * @return the standard deviation; +Inf for an unstable loop; NaN when {@code pvNoiseVar} is NaN
+   */
+  public static double logLrStepStd(
+      LrLoopStability.Plant plant, double kp, double ki, double alpha, double pvNoiseVar) {
+    return Math.sqrt(pvNoiseVar * impulseSums(plant, kp, ki, alpha, 1)[1]);
+  }
+
+  /**
+   * The loop with a slew limit on its output, by the random-input describing function of a
+   * saturation. The limit moves ln η towards the controller's decision by at most {@code lnSlew}
+   * per step: {@code u_t = u_{t−1} + sat(v_t − u_{t−1})}, a saturation on the tracking demand
+   * {@code d_t = v_t − u_{t−1}}. For a Gaussian demand of standard deviation σ the saturation's
+   * best linear gain is {@code N = erf(lnSlew / (√2 σ))}, so the output follows the decision
+   * through the lag {@code u_t = u_{t−1} + N·d_t} (one pole at 1 − N; N = 1: no lag); the
+   * controller's conditional integration keeps in the integrator only what passes the limit, so its
+   * increment is scaled by N as well. N is the fixed point of {@code N = erf(lnSlew · N / (√2 ·
+   * σ_Δ(N)))}, with {@code σ_Δ(N)} the applied step's standard deviation in the lagged loop ({@code
+   * σ = σ_Δ / N}): {@code N = 1} when the limit barely binds, smaller the more the noise-driven
+   * demand exceeds it. Found by bisection on (0, 1]; where the lagged loop is unstable σ_Δ is
+   * infinite and the right-hand side 0.
+   *
+   * @param lnSlew the log of the slew factor per step, {@code > 0} (+Inf = no limit: {@code N = 1})
+   * @return the equivalent gain and the standard deviations of ln η and of its step at that gain;
+   *     gain 0 and infinite deviations when no gain from {@value #MIN_SLEW_GAIN} up is a fixed
+   *     point (even that small a gain leaves the loop unstable or demanding more)
+   */
+  public static Slewed slewLimited(
+      LrLoopStability.Plant plant,
+      double kp,
+      double ki,
+      double alpha,
+      double pvNoiseVar,
+      double lnSlew) {
+    if (!(lnSlew > 0)) {
+      throw new IllegalArgumentException("lnSlew must be > 0, but was " + lnSlew);
+    }
+    if (!(pvNoiseVar >= 0)) {
+      throw new IllegalArgumentException("pvNoiseVar must be >= 0, but was " + pvNoiseVar);
+    }
+    if (excess(plant, kp, ki, alpha, pvNoiseVar, lnSlew, 1) >= 0) {
+      return slewed(plant, kp, ki, alpha, pvNoiseVar, 1);
+    }
+    double lo = MIN_SLEW_GAIN;
+    if (excess(plant, kp, ki, alpha, pvNoiseVar, lnSlew, lo) <= 0) {
+      return new Slewed(0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+    }
+    double hi = 1;
+    for (int k = 0; k < SLEW_BISECTIONS; k++) {
+      double mid = 0.5 * (lo + hi);
+      if (excess(plant, kp, ki, alpha, pvNoiseVar, lnSlew, mid) > 0) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return slewed(plant, kp, ki, alpha, pvNoiseVar, lo);
+  }
+
+  /**
+   * The smallest equivalent gain {@link #slewLimited} considers: a loop that needs less (a lag pole
+   * within 1e-3 of 1, i.e. the slew limit binding on nearly every step) is reported as gain 0.
+   */
+  static final double MIN_SLEW_GAIN = 1e-3;
+
+  /** Bisection steps of {@link #slewLimited} (the gain to about 1e-6). */
+  static final int SLEW_BISECTIONS = 20;
+
+  /**
+   * The slew-limited loop's equivalent gain and its noise-driven standard deviations of ln η and of
+   * Δ ln η.
+   */
+  public record Slewed(double gain, double logLrStd, double stepStd) {}
+
+  private static Slewed slewed(
+      LrLoopStability.Plant plant, double kp, double ki, double alpha, double var, double n) {
+    double[] s = impulseSums(plant, kp, ki, alpha, n);
+    return new Slewed(n, Math.sqrt(var * s[0]), Math.sqrt(var * s[1]));
+  }
+
+  /** erf(lnSlew·n / (√2·σ_Δ(n))) − n: positive while the gain n is below the fixed point. */
+  private static double excess(
+      LrLoopStability.Plant plant,
+      double kp,
+      double ki,
+      double alpha,
+      double var,
+      double lnSlew,
+      double n) {
+    double step = Math.sqrt(var * impulseSums(plant, kp, ki, alpha, n)[1]);
+    if (!(step > 0)) {
+      return 1 - n;
+    }
+    return Erf.erf(lnSlew * n / (Math.sqrt(2) * step)) - n;
+  }
+
+  /**
+   * Σ r_k² and Σ (r_k − r_{k−1})² of the impulse response {@code r_k = (M^k G)_u} (see {@link
+   * #logLrStd}) of the loop whose output follows the decision with tracking gain {@code track}
+   * ({@link LrLoopStability#stepMatrix}; the input's output entry is then {@code track·(Kp + Ki)
+   * α}); both +Inf when it grows past 1e30.
+   */
+  private static double[] impulseSums(
+      LrLoopStability.Plant plant, double kp, double ki, double alpha, double track) {
     int m = plant.b().length;
     int dim = m + 3;
-    double[][] mat = LrLoopStability.stepMatrix(plant, kp, ki, alpha, 0, 1, true, dim).getData();
+    double[][] mat =
+        LrLoopStability.stepMatrix(plant, kp, ki, alpha, 0, 1, true, dim, track).getData();
     double[] v = new double[dim];
     double f = alpha;
     v[m] = f;
-    v[m + 1] = ki * f;
-    v[m + 2] = kp * f + v[m + 1];
+    v[m + 1] = track * ki * f;
+    v[m + 2] = track * (kp * f + v[m + 1]);
     double sum = 0;
+    double sumStep = 0;
+    double prev = 0;
     double[] next = new double[dim];
     for (int k = 0; k < MAX_TERMS; k++) {
       double u = v[dim - 1];
       sum += u * u;
+      sumStep += (u - prev) * (u - prev);
+      prev = u;
       double norm = 0;
       for (int r = 0; r < dim; r++) {
         double acc = 0;
@@ -84,12 +202,12 @@ public final class LrLoopNoise {
       v = next;
       next = t;
       if (!Double.isFinite(norm) || norm > 1e30) {
-        return Double.POSITIVE_INFINITY;
+        return new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
       }
       if (k > 100 && norm < 1e-14 * Math.max(sum, 1e-300)) {
         break;
       }
     }
-    return Math.sqrt(pvNoiseVar * sum);
+    return new double[] {sum, sumStep};
   }
 }

@@ -378,12 +378,35 @@ public final class LrLoopStability {
   /** One step of the closed loop as a matrix; state [x (m), f, I, u, q_1..q_delay]. */
   static RealMatrix stepMatrix(
       Plant p, double kp, double ki, double alpha, int delay, double s, boolean update, int dim) {
+    return stepMatrix(p, kp, ki, alpha, delay, s, update, dim, 1);
+  }
+
+  /**
+   * The one-step matrix with the output following the controller's decision through a first-order
+   * lag, {@code u ← u + track·(decided − u)}, and the integrator taking {@code track} of its
+   * increment ({@code track = 1}: the plain loop; the quasi-linear model of a slew limit with
+   * conditional integration, {@link LrLoopNoise#slewLimited}). No delay allowed with {@code track <
+   * 1}.
+   */
+  static RealMatrix stepMatrix(
+      Plant p,
+      double kp,
+      double ki,
+      double alpha,
+      int delay,
+      double s,
+      boolean update,
+      int dim,
+      double track) {
+    if (track != 1 && delay != 0) {
+      throw new IllegalArgumentException("a tracking lag needs delay 0, but delay was " + delay);
+    }
     double[][] mat = new double[dim][dim];
     double[] z = new double[dim];
     for (int col = 0; col < dim; col++) {
       Arrays.fill(z, 0);
       z[col] = 1;
-      double[] nz = step(p, kp, ki, alpha, delay, s, update, z);
+      double[] nz = step(p, kp, ki, alpha, delay, s, update, z, track);
       for (int row = 0; row < dim; row++) {
         mat[row][col] = nz[row];
       }
@@ -399,7 +422,8 @@ public final class LrLoopStability {
       int delay,
       double s,
       boolean update,
-      double[] z) {
+      double[] z,
+      double track) {
     int m = p.states();
     int fi = m;
     int ii = m + 1;
@@ -424,14 +448,14 @@ public final class LrLoopStability {
     double decided;
     if (update) {
       double e = s * f;
-      integ += ki * e;
+      integ += track * ki * e;
       decided = kp * e + integ;
     } else {
       decided = delay > 0 ? z[qi + delay - 1] : u;
     }
     out[ii] = integ;
     if (delay == 0) {
-      out[ui] = decided;
+      out[ui] = track == 1 ? decided : u + track * (decided - u);
     } else {
       out[ui] = z[qi];
       for (int k = 0; k < delay - 1; k++) {

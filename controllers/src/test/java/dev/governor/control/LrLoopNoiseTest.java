@@ -28,6 +28,50 @@ class LrLoopNoiseTest {
     assertEquals(0.02241219908107111, sd, 1e-9);
   }
 
+  // References for the slew-limited loop: an independent scalar recursion of the static-plant loop
+  // (Python, 200 000 terms): after the noise impulse f = α, I = N Ki α, u = N (Kp α + I), then per
+  // step y = g u, f ← (1 − α) f + α y, e = f, I ← I + N Ki e, u ← u + N (Kp e + I − u); sd = √(σ²
+  // Σ u_k²), step sd = √(σ² Σ (u_k − u_{k−1})²); N by 60 bisections of erf(ln s · N / (√2 step
+  // sd(N))) − N on (1e-9, 1], N = 1 when that is >= 0 at 1.
+
+  @Test
+  void stepStdMatchesTheScalarRecursion() {
+    // g -0.5, Kp 0.2, Ki 0.05, α 0.1, σ² 0.01, N = 1: step sd 0.0025608531458494108
+    double sd = LrLoopNoise.logLrStepStd(LrLoopStability.staticGain(-0.5), 0.2, 0.05, 0.1, 0.01);
+    assertEquals(0.0025608531458494108, sd, 1e-12);
+  }
+
+  @Test
+  void slewLimitLowersTheEquivalentGainWhenTheNoiseDemandsLargerSteps() {
+    LrLoopStability.Plant p = LrLoopStability.staticGain(-0.5);
+    double lnSlew = Math.log(1.1);
+    // σ² 1e-4: the demand stays well inside ±ln 1.1, N = 1 and the plain loop's deviations
+    LrLoopNoise.Slewed quiet = LrLoopNoise.slewLimited(p, 0.3, 0.2, 0.3, 1e-4, lnSlew);
+    assertEquals(1.0, quiet.gain(), 0.0);
+    assertEquals(0.0044650166, quiet.logLrStd(), 1e-9);
+    assertEquals(0.0015343366, quiet.stepStd(), 1e-9);
+    // σ² 0.04: N = 0.9981165856, sd 0.0892193647, step sd 0.0306080671
+    LrLoopNoise.Slewed loud = LrLoopNoise.slewLimited(p, 0.3, 0.2, 0.3, 0.04, lnSlew);
+    assertEquals(0.9981165856, loud.gain(), 1e-6);
+    assertEquals(0.0892193647, loud.logLrStd(), 1e-6);
+    assertEquals(0.0306080671, loud.stepStd(), 1e-6);
+    // Kp 2, Ki 1: N = 0.4263736023, sd 0.1471702691, step sd 0.0722167920
+    LrLoopNoise.Slewed high = LrLoopNoise.slewLimited(p, 2.0, 1.0, 0.3, 0.04, lnSlew);
+    assertEquals(0.4263736023, high.gain(), 1e-6);
+    assertEquals(0.1471702691, high.logLrStd(), 1e-6);
+    assertEquals(0.0722167920, high.stepStd(), 1e-6);
+    // no limit: the linear loop
+    LrLoopNoise.Slewed none =
+        LrLoopNoise.slewLimited(p, 2.0, 1.0, 0.3, 0.04, Double.POSITIVE_INFINITY);
+    assertEquals(1.0, none.gain(), 0.0);
+    assertEquals(LrLoopNoise.logLrStd(p, 2.0, 1.0, 0.3, 0.04), none.logLrStd(), 1e-12);
+    assertThrows(
+        IllegalArgumentException.class, () -> LrLoopNoise.slewLimited(p, 2, 1, 0.3, 0.04, 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> LrLoopNoise.slewLimited(p, 2, 1, 0.3, Double.NaN, lnSlew));
+  }
+
   @Test
   void unstableLoopHasInfiniteStdAndNaNVariancePropagates() {
     // Ki 4.4 = 4 × the critical 1.1 of this plant (LrLoopBoundaryTest): the response grows

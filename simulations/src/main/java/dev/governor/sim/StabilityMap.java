@@ -9,6 +9,7 @@ import java.util.List;
  * the noise check of the points where the two disagree. Plain data; {@link StabilityMapReport}
  * renders it.
  *
+ * @param gear which of {@code pi}'s parts ran beside the analysed loop
  * @param quick the quick variant
  * @param seeds seeds per grid point
  * @param warmup warm-up steps at η* before the hand-over
@@ -18,6 +19,7 @@ import java.util.List;
  * @param noiseCheck the re-run points (analysis-stable, simulation-unstable)
  */
 record StabilityMap(
+    StabilityMapSuite.Gear gear,
     boolean quick,
     int seeds,
     int warmup,
@@ -71,19 +73,47 @@ record StabilityMap(
     }
   }
 
-  /** One run at one noise level: diverged, hit a bound, detrended std of ln η (last half). */
-  record Run(boolean diverged, boolean hitBound, double std) {}
+  /**
+   * What the parts beside the analysed loop did over one run (after the hand-over).
+   *
+   * @param clippedFraction fraction of the steps whose gradient norm exceeded the clip threshold
+   * @param slewBoundFraction fraction of the steps whose LR change was held at the slew limit
+   * @param cuts LR falls by more than the slew limit allows (safety cuts)
+   * @param guardActions steps with a spike-guard action
+   */
+  record Activity(double clippedFraction, double slewBoundFraction, long cuts, long guardActions) {}
 
-  /** The measured outcome of one simulated seed (quiet run, noisy run, classification). */
+  /**
+   * One run at one noise level: diverged, hit a bound, detrended std of ln η (last half), what the
+   * shipped parts did.
+   */
+  record Run(boolean diverged, boolean hitBound, double std, Activity activity) {}
+
+  /**
+   * The measured outcome of one simulated seed (quiet run, noisy run, classification, the quiet
+   * run's activity of the shipped parts).
+   */
   record Sim(
       boolean diverged,
       boolean hitBound,
       double logLrStd,
       boolean noisyDiverged,
       double noisyLogLrStd,
-      boolean unstable) {}
+      boolean unstable,
+      Activity activity) {}
 
-  /** One grid point: analysis and simulation. */
+  /**
+   * The slew-limited loop's prediction at one grid point: the equivalent gain and the predicted std
+   * of ln η at the quiet and at the noisy run's cosine noise, and the class they give.
+   */
+  record Slew(
+      double quietGain, double quietStd, double noisyGain, double noisyStd, boolean stable) {}
+
+  /**
+   * One grid point: analysis and simulation. {@code analyticStable} is the class the analysis of
+   * the map's gear predicts: the poles of the linear loop for {@code BARE}, the slew-limited loop's
+   * prediction ({@code slew}, null for {@code BARE}) for {@code SHIPPED}.
+   */
   record Point(
       int regime,
       double kp,
@@ -92,6 +122,7 @@ record StabilityMap(
       boolean analyticStable,
       double noiseStd,
       boolean noiseMarginStable,
+      Slew slew,
       List<Sim> sims,
       boolean simStable) {
 
@@ -153,6 +184,15 @@ record StabilityMap(
         points.stream()
             .filter(p -> p.analyticStable() == analytic && p.simStable() == simulated)
             .count();
+  }
+
+  /** The quiet runs' activity of the points the simulation classed {@code stable} (or not). */
+  List<Activity> activity(boolean stable) {
+    return points.stream()
+        .filter(p -> p.simStable() == stable)
+        .flatMap(p -> p.sims().stream())
+        .map(Sim::activity)
+        .toList();
   }
 
   /** Re-checked points that settle with less noise. */

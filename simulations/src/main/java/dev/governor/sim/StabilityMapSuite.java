@@ -1,10 +1,12 @@
 package dev.governor.sim;
 
 import dev.governor.control.Decision;
+import dev.governor.control.GuardAction;
 import dev.governor.control.LrLoopBoundary;
 import dev.governor.control.LrLoopNoise;
 import dev.governor.control.LrLoopStability;
 import dev.governor.control.Observation;
+import dev.governor.control.PiPolicyConfig;
 import dev.governor.control.PolicySpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +20,22 @@ import java.util.concurrent.Callable;
  * <p><b>Loop as analysed.</b> Each regime is an NQM (plain SGD, curvature noise) and an alignment
  * setpoint {@code r ∈ (−1, 0)}; the analysis linearises the mean-field moments at the equilibrium
  * η* where E[cos](η*) = r. The simulation runs {@code pi(pv=alignment, setpoint=r, kp, ki,
- * alpha=0.1, period=1, guard=false, clip-loop=false, cut-growth=1e300, slew=1e300)} exactly as
- * {@link LrLoopStability}'s javadoc prescribes, with bounds [η* / 100, 100 η*] (wide enough to stay
- * out of the linear region's way, finite so a runaway loop stops at a bound instead of
- * overflowing).
+ * alpha=0.1, period=1)} with bounds [η* / 100, 100 η*] (wide enough to stay out of the linear
+ * region's way, finite so a runaway loop stops at a bound instead of overflowing) and, by {@link
+ * Gear}, either with the parts the analysis leaves out switched off ({@code guard=false,
+ * clip-loop=false, cut-growth=1e300, slew=1e300}: the loop exactly as {@link LrLoopStability}'s
+ * javadoc prescribes) or with {@code pi}'s shipped slew limit, safety cut, spike guard and clip
+ * loop at their defaults.
+ *
+ * <p><b>The shipped parts against the analysis</b> (the bound that lets the linear classification
+ * stand for the shipped loop; the suite measures each part's activity per run and reports it): the
+ * slew limit caps |Δ ln η| per step at ln(slew), which leaves a stable loop's small-signal dynamics
+ * untouched while it does not bind and turns a growing oscillation into a rate-limited limit cycle
+ * (still unstable); the safety cut and the spike guard act only on a gradient norm or loss far
+ * above its running level, which a loop settled below the SGD edge does not produce, and on an
+ * unstable loop they cut η but cannot remove the oscillation's cause; the clip loop clips about 5 %
+ * of the steps by a factor close to 1, a small reduction of the plant's effective gain on those
+ * steps.
  *
  * <p><b>Protocol</b> (per grid point and seed): the plant starts at its optimum plus N(0, v̄) with
  * v̄ = η* s²/(2B) (the stationary variance of curvature-noise SGD at η*, up to the factor 2/(2 −
@@ -91,6 +105,18 @@ public final class StabilityMapSuite {
   /** Copies of each curvature in the simulated problem (see {@link ReplicatedNqm}). */
   static final int COPIES = 64;
 
+  /**
+   * Which of {@code pi}'s parts run beside the analysed PI controller.
+   *
+   * <p>{@code BARE}: none (guard, clip loop, cut and slew off: the loop exactly as analysed).
+   * {@code SHIPPED}: the slew limit, safety cut, spike guard and clip loop at {@code pi}'s
+   * defaults.
+   */
+  enum Gear {
+    BARE,
+    SHIPPED
+  }
+
   /** Initial log-LR offset from the equilibrium at hand-over. */
   static final double DELTA = -Math.log(2);
 
@@ -157,23 +183,26 @@ public final class StabilityMapSuite {
    * The policy spec the analysis models: the two-sided linear PI on the alignment ({@code
    * lower=true}), without the stationarity decays ({@code decay=1}).
    */
-  static PolicySpec loopSpec(double lr, double setpoint, double kp, double ki) {
-    return PolicySpec.of("pi")
-        .with("lr", lr)
-        .with("pv", "alignment")
-        .with("lower", true)
-        .with("decay", 1)
-        .with("setpoint", setpoint)
-        .with("kp", kp)
-        .with("ki", ki)
-        .with("alpha", ALPHA)
-        .with("period", 1)
-        .with("guard", false)
-        .with("clip-loop", false)
-        .with("cut-growth", 1e300)
-        .with("slew", 1e300)
-        .with("lr-floor", lr / 100)
-        .with("lr-ceil", lr * 100);
+  static PolicySpec loopSpec(double lr, double setpoint, double kp, double ki, Gear gear) {
+    PolicySpec s =
+        PolicySpec.of("pi")
+            .with("lr", lr)
+            .with("pv", "alignment")
+            .with("lower", true)
+            .with("decay", 1)
+            .with("setpoint", setpoint)
+            .with("kp", kp)
+            .with("ki", ki)
+            .with("alpha", ALPHA)
+            .with("period", 1);
+    if (gear == Gear.BARE) {
+      s =
+          s.with("guard", false)
+              .with("clip-loop", false)
+              .with("cut-growth", 1e300)
+              .with("slew", 1e300);
+    }
+    return s.with("lr-floor", lr / 100).with("lr-ceil", lr * 100);
   }
 
   /**
@@ -181,9 +210,17 @@ public final class StabilityMapSuite {
    * cosine's sampling noise) and classifies it (criterion in the class comment).
    */
   static StabilityMap.Sim simulate(
-      Regime g, double eta, double kp, double ki, long seed, int copies, int warmup, int steps) {
-    StabilityMap.Run noisy = simulateOnce(g, eta, kp, ki, seed, copies, warmup, steps);
-    StabilityMap.Run quiet = simulateOnce(g, eta, kp, ki, seed, 4 * copies, warmup, steps);
+      Regime g,
+      Gear gear,
+      double eta,
+      double kp,
+      double ki,
+      long seed,
+      int copies,
+      int warmup,
+      int steps) {
+    StabilityMap.Run noisy = simulateOnce(g, gear, eta, kp, ki, seed, copies, warmup, steps);
+    StabilityMap.Run quiet = simulateOnce(g, gear, eta, kp, ki, seed, 4 * copies, warmup, steps);
     boolean unstable;
     if (quiet.diverged() || quiet.hitBound()) {
       unstable = true;
@@ -193,7 +230,13 @@ public final class StabilityMapSuite {
       unstable = quiet.std() > SUSTAINED_FLOOR && quiet.std() > SUSTAINED_RATIO * noisy.std();
     }
     return new StabilityMap.Sim(
-        quiet.diverged(), quiet.hitBound(), quiet.std(), noisy.diverged(), noisy.std(), unstable);
+        quiet.diverged(),
+        quiet.hitBound(),
+        quiet.std(),
+        noisy.diverged(),
+        noisy.std(),
+        unstable,
+        quiet.activity());
   }
 
   /**
@@ -205,15 +248,23 @@ public final class StabilityMapSuite {
    * @param eta the equilibrium η* of the analysis
    */
   static StabilityMap.Run simulateOnce(
-      Regime g, double eta, double kp, double ki, long seed, int copies, int warmup, int steps) {
+      Regime g,
+      Gear gear,
+      double eta,
+      double kp,
+      double ki,
+      long seed,
+      int copies,
+      int warmup,
+      int steps) {
     double lr0 = eta * Math.exp(DELTA);
+    PolicySpec policy = loopSpec(lr0, g.setpoint(), kp, ki, gear);
+    double slew =
+        gear == Gear.BARE ? Double.POSITIVE_INFINITY : PiPolicyConfig.from(policy).lr().slew();
     LogLrTrend trend =
-        new LogLrTrend(steps / 2, eta / 100 * Math.exp(DELTA), eta * 100 * Math.exp(DELTA));
+        new LogLrTrend(steps / 2, eta / 100 * Math.exp(DELTA), eta * 100 * Math.exp(DELTA), slew);
     RunSpec spec =
-        RunSpec.of(
-            SimulatedTrainer.Config.of(g.nqm(), OptimizerKind.SGD, seed),
-            loopSpec(lr0, g.setpoint(), kp, ki),
-            steps);
+        RunSpec.of(SimulatedTrainer.Config.of(g.nqm(), OptimizerKind.SGD, seed), policy, steps);
     RunResult r =
         Runner.run(
             spec,
@@ -221,7 +272,7 @@ public final class StabilityMapSuite {
             new Runner.Warmup(warmup, eta),
             trend);
     double std = r.diverged() ? Double.NaN : trend.residualStd();
-    return new StabilityMap.Run(r.diverged(), trend.hitBound, std);
+    return new StabilityMap.Run(r.diverged(), trend.hitBound, std, trend.activity());
   }
 
   /**
@@ -233,7 +284,14 @@ public final class StabilityMapSuite {
     private final long from;
     private final double floor;
     private final double ceil;
+    private final double lnSlew;
     boolean hitBound;
+    private double prevLr = Double.NaN;
+    private long steps;
+    private long clipped;
+    private long slewBound;
+    private long cuts;
+    private long guardActions;
     private double sum;
     private double sumSq;
     private double sumK;
@@ -241,15 +299,33 @@ public final class StabilityMapSuite {
     private double sumKy;
     private int count;
 
-    LogLrTrend(long from, double floor, double ceil) {
+    LogLrTrend(long from, double floor, double ceil, double slew) {
       this.from = from;
       this.floor = floor;
       this.ceil = ceil;
+      this.lnSlew = Math.log(slew);
     }
 
     @Override
     public void decided(long k, Observation o, double exactLoss, Decision d) {
       double lr = d.lr;
+      steps++;
+      if (o.gradNorm() > o.clip()) {
+        clipped++;
+      }
+      if (d.action != GuardAction.NONE) {
+        guardActions++;
+      }
+      if (prevLr > 0 && lr > 0) {
+        // a safety cut bypasses the slew limit: a fall by more than the slew is a cut
+        double step = Math.log(lr / prevLr);
+        if (step < -lnSlew * (1 + 1e-9)) {
+          cuts++;
+        } else if (Math.abs(step) >= lnSlew * (1 - 1e-9)) {
+          slewBound++;
+        }
+      }
+      prevLr = lr;
       if (lr <= floor * (1 + 1e-9) || lr >= ceil * (1 - 1e-9)) {
         hitBound = true;
       }
@@ -263,6 +339,12 @@ public final class StabilityMapSuite {
         sumKy += kk * l;
         count++;
       }
+    }
+
+    /** What the shipped parts did over the run. */
+    StabilityMap.Activity activity() {
+      double n = Math.max(1, steps);
+      return new StabilityMap.Activity(clipped / n, slewBound / n, cuts, guardActions);
     }
 
     /** The residual std; NaN with fewer than 3 points. */
@@ -281,13 +363,18 @@ public final class StabilityMapSuite {
     }
   }
 
-  /** Runs the suite. */
+  /** Runs the suite on the loop with {@code pi}'s shipped parts ({@link Gear#SHIPPED}). */
   public static Outcome run(boolean quick, int seedsOverride, Runner runner) {
-    return StabilityMapReport.outcome(map(quick, seedsOverride, runner));
+    return run(Gear.SHIPPED, quick, seedsOverride, runner);
+  }
+
+  /** Runs the suite with {@code gear}. */
+  public static Outcome run(Gear gear, boolean quick, int seedsOverride, Runner runner) {
+    return StabilityMapReport.outcome(map(gear, quick, seedsOverride, runner));
   }
 
   /** Analyses and simulates the grid of every regime, then re-runs the disagreeing points. */
-  static StabilityMap map(boolean quick, int seedsOverride, Runner runner) {
+  static StabilityMap map(Gear gear, boolean quick, int seedsOverride, Runner runner) {
     int seeds = seedsOverride > 0 ? seedsOverride : (quick ? 2 : 3);
     int warmup = 200;
     int copies = COPIES;
@@ -307,7 +394,7 @@ public final class StabilityMapSuite {
       int rr = r;
       for (double p : m.kp()) {
         for (double i : m.ki()) {
-          tasks.add(() -> point(rr, m, p, i, seeds, copies, warmup, steps));
+          tasks.add(() -> point(rr, m, gear, p, i, seeds, copies, warmup, steps));
         }
       }
     }
@@ -323,7 +410,15 @@ public final class StabilityMapSuite {
         checks.add(
             () ->
                 simulateOnce(
-                    m.regime(), m.eta(), pt.kp(), pt.ki(), 1, NOISE_CHECK_COPIES, warmup, steps));
+                    m.regime(),
+                    gear,
+                    m.eta(),
+                    pt.kp(),
+                    pt.ki(),
+                    1,
+                    NOISE_CHECK_COPIES,
+                    warmup,
+                    steps));
       }
     }
     List<StabilityMap.Run> rechecked = runner.map(checks, "stability-map: noise check");
@@ -331,13 +426,14 @@ public final class StabilityMapSuite {
     for (int k = 0; k < checked.size(); k++) {
       noiseCheck.add(new StabilityMap.Recheck(checked.get(k), rechecked.get(k)));
     }
-    return new StabilityMap(quick, seeds, warmup, steps, maps, points, noiseCheck);
+    return new StabilityMap(gear, quick, seeds, warmup, steps, maps, points, noiseCheck);
   }
 
   /** One grid point: the analysis, the noise prediction and the simulated seeds. */
   private static StabilityMap.Point point(
       int r,
       StabilityMap.RegimeMap m,
+      Gear gear,
       double kp,
       double ki,
       int seeds,
@@ -350,7 +446,7 @@ public final class StabilityMapSuite {
     List<StabilityMap.Sim> sims = new ArrayList<>();
     int unstable = 0;
     for (int s = 0; s < seeds; s++) {
-      StabilityMap.Sim sim = simulate(g, eta, kp, ki, 1 + s, copies, warmup, steps);
+      StabilityMap.Sim sim = simulate(g, gear, eta, kp, ki, 1 + s, copies, warmup, steps);
       sims.add(sim);
       unstable += sim.unstable() ? 1 : 0;
     }
@@ -365,7 +461,50 @@ public final class StabilityMapSuite {
             : Double.POSITIVE_INFINITY;
     double headroom = Math.log(2 / (eta * g.nqm().lambdaMax()));
     boolean margin = a.stable() && NOISE_SIGMAS * sd < headroom;
+    StabilityMap.Slew slew = null;
+    boolean predicted = a.stable();
+    if (gear == Gear.SHIPPED) {
+      slew = slewPrediction(m, kp, ki, copies);
+      predicted = slew.stable();
+    }
     return new StabilityMap.Point(
-        r, kp, ki, a.spectralRadius(), a.stable(), sd, margin, sims, 2 * unstable < seeds);
+        r, kp, ki, a.spectralRadius(), predicted, sd, margin, slew, sims, 2 * unstable < seeds);
+  }
+
+  /**
+   * The slew-limited loop's prediction ({@link LrLoopNoise#slewLimited} at the shipped slew) at the
+   * quiet and the noisy run's cosine noise, classified by the simulation's own criterion applied to
+   * the predicted deviations: unstable when no equivalent gain keeps the loop stable, or when the
+   * quiet deviation is above {@value #SUSTAINED_FLOOR} and above {@value #SUSTAINED_RATIO} × the
+   * noisy one (a slew-bound loop whose fluctuation does not shrink with the noise).
+   */
+  static StabilityMap.Slew slewPrediction(
+      StabilityMap.RegimeMap m, double kp, double ki, int copies) {
+    Regime g = m.regime();
+    double eta = m.eta();
+    double lnSlew =
+        Math.log(
+            PiPolicyConfig.from(loopSpec(eta, g.setpoint(), kp, ki, Gear.SHIPPED)).lr().slew());
+    LrLoopNoise.Slewed quiet =
+        LrLoopNoise.slewLimited(
+            m.plant(),
+            kp,
+            ki,
+            ALPHA,
+            LrLoopNoise.alignmentVariance(g.spectrum(), g.noiseVar(), eta, 4 * copies),
+            lnSlew);
+    LrLoopNoise.Slewed noisy =
+        LrLoopNoise.slewLimited(
+            m.plant(),
+            kp,
+            ki,
+            ALPHA,
+            LrLoopNoise.alignmentVariance(g.spectrum(), g.noiseVar(), eta, copies),
+            lnSlew);
+    boolean sustained =
+        quiet.logLrStd() > SUSTAINED_FLOOR && quiet.logLrStd() > SUSTAINED_RATIO * noisy.logLrStd();
+    boolean stable = quiet.gain() > 0 && noisy.gain() > 0 && !sustained;
+    return new StabilityMap.Slew(
+        quiet.gain(), quiet.logLrStd(), noisy.gain(), noisy.logLrStd(), stable);
   }
 }

@@ -8,7 +8,14 @@ public final class Suites {
 
   /** The suite names. */
   public static List<String> names() {
-    return List.of("validation", "robustness", "disturbance", "stability-map", "gains", "bakeoff");
+    return List.of(
+        "validation",
+        "robustness",
+        "disturbance",
+        "stability-map",
+        "stability-map-bare",
+        "gains",
+        "bakeoff");
   }
 
   /**
@@ -42,6 +49,8 @@ public final class Suites {
       case "robustness" -> RobustnessSuite.run(quick, seeds, runner);
       case "disturbance" -> DisturbanceSuite.run(quick, seeds, runner);
       case "stability-map" -> StabilityMapSuite.run(quick, seeds, runner);
+      case "stability-map-bare" ->
+          StabilityMapSuite.run(StabilityMapSuite.Gear.BARE, quick, seeds, runner);
       case "gains" -> GainsSuite.run(quick, seeds, runner);
       case "bakeoff" -> BakeoffSuite.run(quick, seeds, problemSpecs, runner);
       default ->

@@ -114,7 +114,10 @@ class StabilityMapReferenceTest {
       plant.step(t, eta, Double.POSITIVE_INFINITY, 0, GuardAction.NONE);
     }
     double lr0 = eta * Math.exp(StabilityMapSuite.DELTA);
-    Policy p = Policies.create(StabilityMapSuite.loopSpec(lr0, REGIME.setpoint(), kp, ki));
+    Policy p =
+        Policies.create(
+            StabilityMapSuite.loopSpec(
+                lr0, REGIME.setpoint(), kp, ki, StabilityMapSuite.Gear.BARE));
     double lr = p.initial().lr();
     Decision dec = new Decision();
     double limit = RunResult.DIVERGENCE_FACTOR * plant.exactLoss();
@@ -138,7 +141,7 @@ class StabilityMapReferenceTest {
       }
     }
     if (diverged || lnLr.size() <= 2) {
-      return new StabilityMap.Run(diverged, hit, Double.NaN);
+      return new StabilityMap.Run(diverged, hit, Double.NaN, null);
     }
     // residual std about the least-squares line, two-pass (centred) form
     int n = lnLr.size();
@@ -153,7 +156,7 @@ class StabilityMapReferenceTest {
       syy += (lnLr.get(k) - my) * (lnLr.get(k) - my);
     }
     return new StabilityMap.Run(
-        false, hit, Math.sqrt(Math.max(0, (syy - sky * sky / skk) / (n - 2))));
+        false, hit, Math.sqrt(Math.max(0, (syy - sky * sky / skk) / (n - 2))), null);
   }
 
   @ParameterizedTest(name = "Ki = {0} x Ki*, Kp = {1} x Ki*")
@@ -168,7 +171,15 @@ class StabilityMapReferenceTest {
     StabilityMap.Run want = reference(eta, kpFactor * kiCrit, kiFactor * kiCrit, 3, 16, 100, 600);
     StabilityMap.Run got =
         StabilityMapSuite.simulateOnce(
-            REGIME, eta, kpFactor * kiCrit, kiFactor * kiCrit, 3, 16, 100, 600);
+            REGIME,
+            StabilityMapSuite.Gear.BARE,
+            eta,
+            kpFactor * kiCrit,
+            kiFactor * kiCrit,
+            3,
+            16,
+            100,
+            600);
     assertEquals(want.diverged(), got.diverged());
     assertEquals(want.hitBound(), got.hitBound());
     // the same trajectory; the std's two formulas (running sums vs centred) differ by rounding

@@ -30,7 +30,8 @@ class StabilityMapSuiteTest {
         LrLoopStability.analyze(p, 0, 4 * kiCrit, StabilityMapSuite.ALPHA, 1, 0, true);
     assertFalse(a.stable());
     StabilityMap.Sim s =
-        StabilityMapSuite.simulate(REGIME, p.equilibriumLr(), 0, 4 * kiCrit, 1, 16, 100, 800);
+        StabilityMapSuite.simulate(
+            REGIME, StabilityMapSuite.Gear.BARE, p.equilibriumLr(), 0, 4 * kiCrit, 1, 16, 100, 800);
     assertTrue(s.unstable(), "simulated " + s);
   }
 
@@ -42,10 +43,52 @@ class StabilityMapSuiteTest {
         LrLoopStability.analyze(p, 0, kiCrit / 10, StabilityMapSuite.ALPHA, 1, 0, true);
     assertTrue(a.stable());
     StabilityMap.Sim s =
-        StabilityMapSuite.simulate(REGIME, p.equilibriumLr(), 0, kiCrit / 10, 1, 16, 100, 800);
+        StabilityMapSuite.simulate(
+            REGIME,
+            StabilityMapSuite.Gear.BARE,
+            p.equilibriumLr(),
+            0,
+            kiCrit / 10,
+            1,
+            16,
+            100,
+            800);
     assertFalse(s.unstable(), "simulated " + s);
     // the loop corrected the hand-over step: ln(lr) settles near ln(eta*) (std small, no bound)
     assertTrue(s.logLrStd() < StabilityMapSuite.OSCILLATION_LIMIT / 2, "std " + s.logLrStd());
+  }
+
+  @Test
+  void theShippedSlewLimitStabilisesAHighGainLoopAndTheAnalysisPredictsIt() {
+    LrLoopStability.Plant p = plant();
+    double kiCrit = LrLoopBoundary.critical(p, LrLoopBoundary.Axis.KI, 0, StabilityMapSuite.ALPHA);
+    double kpCrit =
+        LrLoopBoundary.critical(p, LrLoopBoundary.Axis.KP, kiCrit / 100, StabilityMapSuite.ALPHA);
+    // the quick grid's corner Kp = 1.4 Kp*, Ki = Ki* 10^-1.7: outside the linear stable region
+    double kp = 1.4 * kpCrit;
+    double ki = kiCrit * Math.pow(10, -1.7);
+    assertFalse(LrLoopStability.analyze(p, kp, ki, StabilityMapSuite.ALPHA, 1, 0, true).stable());
+    double eta = p.equilibriumLr();
+    int copies = StabilityMapSuite.COPIES;
+    // without the slew limit the simulated loop is unstable, as the linear analysis says
+    StabilityMap.Sim bare =
+        StabilityMapSuite.simulate(
+            REGIME, StabilityMapSuite.Gear.BARE, eta, kp, ki, 1, copies, 200, 1500);
+    assertTrue(bare.unstable(), "bare " + bare);
+    assertEquals(0, bare.activity().slewBoundFraction(), 0.0);
+    // with pi's shipped slew limit, cut, guard and clip loop it settles: the slew-limited
+    // analysis predicts that, and its predicted sd(ln lr) is within 25 % of the simulated one
+    StabilityMap.Sim shipped =
+        StabilityMapSuite.simulate(
+            REGIME, StabilityMapSuite.Gear.SHIPPED, eta, kp, ki, 1, copies, 200, 1500);
+    assertFalse(shipped.unstable(), "shipped " + shipped);
+    assertTrue(shipped.activity().slewBoundFraction() > 0.1, "slew binds: " + shipped);
+    StabilityMap.RegimeMap m =
+        new StabilityMap.RegimeMap(REGIME, p, new double[] {kp}, new double[] {ki});
+    StabilityMap.Slew pred = StabilityMapSuite.slewPrediction(m, kp, ki, copies);
+    assertTrue(pred.stable(), "predicted " + pred);
+    assertTrue(pred.quietGain() < 0.5, "the limit binds in the prediction too: " + pred);
+    assertEquals(shipped.logLrStd(), pred.quietStd(), 0.25 * shipped.logLrStd());
   }
 
   @Test
@@ -84,6 +127,7 @@ class StabilityMapSuiteTest {
     assertEquals(
         List.of(
             "suite",
+            "gear",
             "quick",
             "seeds",
             "warmup_steps",
@@ -99,6 +143,7 @@ class StabilityMapSuiteTest {
             "points",
             "confusion",
             "agreement_goal_met",
+            "activity",
             "policies",
             "noise_check"),
         keys);
@@ -106,9 +151,11 @@ class StabilityMapSuiteTest {
     s.get("noise_check").fieldNames().forEachRemaining(checkKeys::add);
     assertEquals(
         List.of("points", "copies", "what", "checked", "settle_with_less_noise"), checkKeys);
-    // terminal: header, one line per regime, the agreement, (a note below the goal,) noise check
-    int note = s.get("agreement_goal_met").asBoolean() ? 0 : 1;
-    assertEquals(1 + 2 + 1 + note + 1, o.table().size());
+    // terminal: header, one line per regime, the agreement, the shipped parts' activity of the
+    // stable and the unstable runs, the noise check
+    assertEquals(1 + 2 + 1 + 2 + 1, o.table().size());
+    // the goal is a check: missing it is a failure the command exits 1 on
+    assertEquals(!s.get("agreement_goal_met").asBoolean(), !o.failures().isEmpty());
     assertTrue(o.table().get(o.table().size() - 1).startsWith("noise check: "));
     int regimes = s.get("regimes").size();
     assertEquals(2, regimes);
