@@ -11,6 +11,7 @@ import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
+import dev.governor.trainers.EarlyStopping;
 import dev.governor.trainers.TextCorpus;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -55,6 +56,11 @@ import picocli.CommandLine.Spec;
  *   <li>Goals: {@code pi} at every initial LR within the 95 % CI of the tuned cosine or better, and
  *       {@code pi} at its default LR ahead of SF-AdamW and Prodigy at theirs; a missed goal is
  *       printed and the command exits 1.
+ *   <li>With {@code --early-stop SPEC} every run of every contender (tuning trials included) stops
+ *       by the same rule on the workload's validation split, and the model scored is the restored
+ *       best one ({@link BakeoffWorkload#run(long, dev.governor.control.Policy, Dl4jOptimizer,
+ *       RunFolder, EarlyStopping.Config)}); each entry reports the steps each run used. Off by
+ *       default: the fixed budget is the headline protocol.
  * </ol>
  */
 @Command(
@@ -184,6 +190,19 @@ public final class BakeoffCommand implements Callable<Integer> {
   List<String> extraGoals = new ArrayList<>();
 
   @Option(
+      names = "--early-stop",
+      paramLabel = "SPEC",
+      description =
+          "Early stopping for every run of every contender (tuning and scored), on the workload's"
+              + " validation split: val-loss | val-accuracy | gap, with options (patience=5"
+              + " evaluations, min-delta=0, warm-up=0 steps, restore-best=true, gap=0 = off), e.g."
+              + " 'val-accuracy(patience=3, warm-up=60)'. Patience counts the workload's"
+              + " evaluations (--quick: every 20 steps on the MLP, 10 on the CNN, 40 on the LSTM;"
+              + " protocol.budget.eval_every in summary.json); the restored best model is the one"
+              + " scored. Default none: the fixed-budget protocol.")
+  String earlyStop;
+
+  @Option(
       names = "--jobs",
       paramLabel = "N",
       description = "Runs in parallel (default: the number of cores).")
@@ -252,6 +271,14 @@ public final class BakeoffCommand implements Callable<Integer> {
     if (steps < 0) {
       throw new UserException("--steps must be >= 1, but was " + steps);
     }
+    EarlyStopping.Config es = DemoCommand.parseEarlyStop(earlyStop);
+    if (es != null
+        && es.monitor() == EarlyStopping.Monitor.VAL_ACCURACY
+        && workloads.contains("char-lstm")) {
+      throw new UserException(
+          "--early-stop val-accuracy needs a classifier, but char-lstm is a language model (use"
+              + " val-loss, its validation bits per character)");
+    }
     String mode = data.toLowerCase(Locale.ROOT);
     if (!List.of("auto", "real", "synthetic").contains(mode)) {
       throw new UserException("--data must be auto, real or synthetic, but was '" + data + "'");
@@ -293,6 +320,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       throw new UserException("--out " + dir + " already exists; choose a new folder");
     }
 
+    early = es;
     long t0 = System.nanoTime();
     BakeoffWorkload.Sources src = new BakeoffWorkload.Sources(mode, dataDir, textDir);
     List<BakeoffWorkload> ws = new ArrayList<>();
@@ -303,10 +331,11 @@ public final class BakeoffCommand implements Callable<Integer> {
     outDir = dir;
     stdout.printf(
         Locale.ROOT,
-        "bakeoff: %s, gear %s, %s seeds %d..%d, %d tuning trials x %d training seeds, %d"
+        "bakeoff: %s, gear %s%s, %s seeds %d..%d, %d tuning trials x %d training seeds, %d"
             + " jobs -> %s%n",
         quick ? "quick" : "full",
         gearMode,
+        es == null ? "" : ", early stop " + es,
         scoreOn.equals("training") ? "scored on TRAINING" : "held-out",
         firstScoredSeed(),
         firstScoredSeed() + seeds - 1,
@@ -338,12 +367,13 @@ public final class BakeoffCommand implements Callable<Integer> {
     BakeoffPlan.collect(execute(scored, stderr, "held-out"), plan);
     double wall = (System.nanoTime() - t0) / 1e9;
 
-    BakeoffScoring.Scores sc = BakeoffScoring.score(ws, gears, plan, goalValues, firstScoredSeed());
+    BakeoffScoring.Scores sc =
+        BakeoffScoring.score(ws, gears, plan, goalValues, firstScoredSeed(), es);
     TextTable.lines(sc.table()).forEach(stdout::println);
     stdout.println();
     BakeoffPage.printGoals(stdout, sc.goals());
     Map<String, Object> protocol =
-        BakeoffPage.protocol(ws, gears, nTrials, nTrain, scoreOn, heldoutList());
+        BakeoffPage.protocol(ws, gears, nTrials, nTrain, scoreOn, heldoutList(), es);
     Json.write(
         dir.resolve("summary.json"),
         BakeoffPage.summary(quick, wall, protocol, ws, plan, skipped, sc));
@@ -357,7 +387,8 @@ public final class BakeoffCommand implements Callable<Integer> {
         sc.table(),
         sc.goals(),
         skipped,
-        sc.aggregate());
+        sc.aggregate(),
+        es);
     stdout.printf(
         Locale.ROOT,
         "bakeoff: wrote %s and %s (%.0f s)%n",
@@ -377,6 +408,9 @@ public final class BakeoffCommand implements Callable<Integer> {
 
   /** The output folder of this bake-off (set once it is created). */
   private Path outDir;
+
+  /** Early stopping for every run (null: none). */
+  private EarlyStopping.Config early;
 
   /**
    * The run folder a recorded held-out run writes: DIR/runs/<workload>-<entry>-seed-<n>, the
@@ -409,13 +443,14 @@ public final class BakeoffCommand implements Callable<Integer> {
                               t.seed(),
                               Policies.create(t.spec()),
                               Dl4jOptimizer.parse(t.optimizer()),
-                              record && t.role().equals("heldout") ? recordFolder(t) : null);
+                              record && t.role().equals("heldout") ? recordFolder(t) : null,
+                              early);
                   int k = count.incrementAndGet();
                   if (!quiet) {
                     synchronized (stderr) {
                       stderr.printf(
                           Locale.ROOT,
-                          "bakeoff %s [%d/%d] %s %s%s seed %d: %s %.4f, target %s, %.1f s%n",
+                          "bakeoff %s [%d/%d] %s %s%s seed %d: %s %.4f, target %s%s, %.1f s%n",
                           phase,
                           k,
                           tasks.size(),
@@ -426,6 +461,11 @@ public final class BakeoffCommand implements Callable<Integer> {
                           t.w().metric(),
                           t.w().score(r),
                           r.stepsToTarget() < 0 ? "not reached" : "at " + r.stepsToTarget(),
+                          r.earlyStop() == null
+                              ? ""
+                              : r.earlyStop().stopped()
+                                  ? ", stopped after step " + r.earlyStop().stopStep()
+                                  : ", whole budget",
                           r.wallSeconds());
                       stderr.flush();
                     }

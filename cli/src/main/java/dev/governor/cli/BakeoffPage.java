@@ -9,6 +9,7 @@ import dev.governor.report.Chart;
 import dev.governor.report.HtmlPage;
 import dev.governor.report.Num;
 import dev.governor.report.Series;
+import dev.governor.trainers.EarlyStopping;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,7 +95,8 @@ final class BakeoffPage {
       int nTrials,
       int nTrain,
       String scoreOn,
-      List<Integer> scoredSeeds) {
+      List<Integer> scoredSeeds,
+      EarlyStopping.Config early) {
     Map<String, Object> p = new LinkedHashMap<>();
     Map<String, Object> gear = new LinkedHashMap<>();
     gear.put("settings", gears);
@@ -121,6 +123,7 @@ final class BakeoffPage {
       budget.put(w.name, b);
     }
     p.put("budget", budget);
+    p.put("early_stop", early == null ? null : earlyStop(ws, early));
     Map<String, Object> trialsM = new LinkedHashMap<>();
     trialsM.put("per_tuned_baseline", nTrials);
     trialsM.put(
@@ -157,6 +160,40 @@ final class BakeoffPage {
     return p;
   }
 
+  /**
+   * The protocol's {@code early_stop} record: the spec, the rule in words, and per workload the
+   * evaluation period and what the patience and warm-up come to in steps.
+   */
+  static Map<String, Object> earlyStop(List<BakeoffWorkload> ws, EarlyStopping.Config early) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("spec", early.toString());
+    m.put(
+        "rule",
+        "every run of every contender (tuning trials included) evaluates its "
+            + early.monitor().text()
+            + " on the workload's validation split before steps 0, eval_every, 2 eval_every, ..."
+            + " (the model after that many steps) and once more at the end of the budget; it stops"
+            + " after patience counted evaluations (at steps >= warm-up) without an improvement of"
+            + " more than min-delta"
+            + (early.restoreBest()
+                ? "; the best evaluation's model is restored and is the one scored (validation"
+                    + " and test metric, calibration)"
+                : "; the last model is scored (restore-best=false)")
+            + ". best_step and stop_step are in steps done; steps_used = stop_step + 1, or the"
+            + " budget.");
+    Map<String, Object> per = new LinkedHashMap<>();
+    for (BakeoffWorkload w : ws) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("eval_every", w.evalEvery);
+      b.put("evaluations_in_budget", (w.steps - 1) / w.evalEvery + 2);
+      b.put("patience_steps", (long) early.patience() * w.evalEvery);
+      b.put("warm_up_steps", early.warmUp());
+      per.put(w.name, b);
+    }
+    m.put("per_workload", per);
+    return m;
+  }
+
   static void report(
       Path file,
       boolean quick,
@@ -167,7 +204,8 @@ final class BakeoffPage {
       List<List<String>> table,
       Map<String, Object> goals,
       List<Map<String, Object>> skipped,
-      Map<String, Object> aggregate)
+      Map<String, Object> aggregate,
+      EarlyStopping.Config early)
       throws java.io.IOException {
     HtmlPage rep = new HtmlPage("Governor DL4J bake-off" + (quick ? " (quick)" : ""));
     rep.text(
@@ -175,7 +213,14 @@ final class BakeoffPage {
             + String.join(" and ", gears)
             + "); tuned baselines chosen on training seeds, every figure from held-out seeds 1.."
             + seeds
-            + "; targets fixed before the runs.");
+            + "; targets fixed before the runs."
+            + (early == null
+                ? ""
+                : " Every run early-stopped by "
+                    + early
+                    + " on the validation split"
+                    + (early.restoreBest() ? ", the restored best model scored" : "")
+                    + "; the column 'steps used' is the mean over the seeds of the steps run."));
     List<List<String>> g = new ArrayList<>();
     g.add(List.of("goal", "value", "goal", "met"));
     for (Map.Entry<String, Object> e : goals.entrySet()) {
@@ -202,16 +247,25 @@ final class BakeoffPage {
           if (e.skipped != null || e.runs.isEmpty()) {
             continue;
           }
+          // the mean over the runs at each evaluation; a run that stopped early drops out of the
+          // evaluations after its stop
           long[] xs = e.runs.get(0).evalSteps();
+          for (BakeoffWorkload.Run r : e.runs) {
+            xs = r.evalSteps().length > xs.length ? r.evalSteps() : xs;
+          }
           double[] x = new double[xs.length];
           double[] y = new double[xs.length];
           for (int i = 0; i < xs.length; i++) {
             x[i] = xs[i];
             double s = 0;
+            int n = 0;
             for (BakeoffWorkload.Run r : e.runs) {
-              s += clean(w, r.evalMetric()[i]);
+              if (i < r.evalMetric().length) {
+                s += clean(w, r.evalMetric()[i]);
+                n++;
+              }
             }
-            y[i] = s / e.runs.size();
+            y[i] = s / n;
           }
           c.add(Series.points(e.name, x, y));
         }

@@ -7,6 +7,7 @@ import dev.governor.cli.BakeoffContenders.Lr;
 import dev.governor.cli.BakeoffPlan.Entry;
 import dev.governor.report.Num;
 import dev.governor.trainers.Calibration;
+import dev.governor.trainers.EarlyStopping;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -35,34 +36,37 @@ final class BakeoffScoring {
       Map<String, Object> goals,
       List<String> missed) {}
 
-  /** The header of the results table. */
-  static final List<String> TABLE_HEADER =
-      List.of(
-          "workload",
-          "entry",
-          "runs",
-          "diverged",
-          "reached",
-          "median steps",
-          "metric mean ± ci95",
-          "test",
-          "ratio",
-          "spec");
+  /**
+   * The header of the results table; with early stopping a column of the mean steps the runs used
+   * follows the median steps to the target.
+   */
+  static List<String> tableHeader(boolean earlyStop) {
+    List<String> h =
+        new ArrayList<>(
+            List.of("workload", "entry", "runs", "diverged", "reached", "median steps"));
+    if (earlyStop) {
+      h.add("steps used");
+    }
+    h.addAll(List.of("metric mean ± ci95", "test", "ratio", "spec"));
+    return h;
+  }
 
   /**
    * Scores every entry of {@code plan} (the scored runs are in the entries); {@code goalValues} are
-   * the {@code --goal} values per workload, {@code firstSeed} the first scored seed.
+   * the {@code --goal} values per workload, {@code firstSeed} the first scored seed, {@code early}
+   * the runs' early stopping (null: none).
    */
   static Scores score(
       List<BakeoffWorkload> ws,
       List<String> gears,
       Map<BakeoffWorkload, Map<String, List<Entry>>> plan,
       Map<String, Double> goalValues,
-      int firstSeed) {
+      int firstSeed,
+      EarlyStopping.Config early) {
     Map<String, Object> perProblem = new LinkedHashMap<>();
     Map<String, Map<String, Double>> ratios = new LinkedHashMap<>();
     List<List<String>> table = new ArrayList<>();
-    table.add(TABLE_HEADER);
+    table.add(tableHeader(early != null));
     for (BakeoffWorkload w : ws) {
       Map<String, Object> pw = new LinkedHashMap<>();
       for (String g : gears) {
@@ -74,7 +78,7 @@ final class BakeoffScoring {
           }
         }
         for (Entry e : list) {
-          Map<String, Object> m = figures(w, e, bestTuned, firstSeed);
+          Map<String, Object> m = figures(w, e, bestTuned, firstSeed, early);
           pw.put(e.name, m);
           if (e.skipped == null) {
             ratios.computeIfAbsent(e.name, k -> new LinkedHashMap<>()).put(w.name, medianSteps(e));
@@ -147,7 +151,8 @@ final class BakeoffScoring {
     return Double.isFinite(v) ? v : w.worst();
   }
 
-  static Map<String, Object> figures(BakeoffWorkload w, Entry e, double bestTuned, int firstSeed) {
+  static Map<String, Object> figures(
+      BakeoffWorkload w, Entry e, double bestTuned, int firstSeed, EarlyStopping.Config early) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("contender", e.contender.label());
     m.put("gear", e.gear);
@@ -239,10 +244,54 @@ final class BakeoffScoring {
             .map(r -> r.stepsToTarget() < 0 ? null : (Object) r.stepsToTarget())
             .toList());
     m.put("final_lr_median", median(fin));
+    if (early != null) {
+      m.put("early_stop", earlyStop(w, e, early, firstSeed));
+    }
     m.put("guard_events", e.runs.stream().mapToInt(BakeoffWorkload.Run::guardEvents).sum());
     if (e.tuning != null) {
       m.put("tuning", e.tuning);
     }
+    return m;
+  }
+
+  /** The mean over the entry's runs of the steps each trained (the budget without early stops). */
+  static double meanStepsUsed(Entry e) {
+    return mean(e.runs.stream().mapToDouble(r -> r.stepsRun()).toArray());
+  }
+
+  /**
+   * An entry's {@code early_stop} object: the spec, the budget, the mean steps used and saved (a
+   * fraction of the budget), how many runs stopped, and per scored run its seed, whether it
+   * stopped, the step it stopped after (the budget when it ran it all), the steps used and saved,
+   * the best evaluation's step (steps done) and monitored value, and the evaluations counted.
+   */
+  static Map<String, Object> earlyStop(
+      BakeoffWorkload w, Entry e, EarlyStopping.Config early, int firstSeed) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("spec", early.toString());
+    m.put("budget", w.steps);
+    double used = meanStepsUsed(e);
+    m.put("steps_used_mean", used);
+    m.put("steps_saved_mean", 1 - used / w.steps);
+    List<Map<String, Object>> runs = new ArrayList<>();
+    int stopped = 0;
+    for (int i = 0; i < e.runs.size(); i++) {
+      BakeoffWorkload.Run r = e.runs.get(i);
+      EarlyStopping.Status st = r.earlyStop();
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("seed", firstSeed + i);
+      p.put("stopped", st.stopped());
+      p.put("stop_step", st.stopped() ? st.stopStep() : w.steps);
+      p.put("steps_used", r.stepsRun());
+      p.put("steps_saved", w.steps - r.stepsRun());
+      p.put("best_step", st.bestStep());
+      p.put("best", st.best());
+      p.put("evaluations", st.evaluations());
+      runs.add(p);
+      stopped += st.stopped() ? 1 : 0;
+    }
+    m.put("stopped", stopped);
+    m.put("per_seed", runs);
     return m;
   }
 
@@ -259,17 +308,25 @@ final class BakeoffScoring {
     double med = medianSteps(e);
     double[] test = e.runs.stream().mapToDouble(r -> clean(w, r.testMetric())).toArray();
     Object ratio = m.get("ratio_to_best_tuned");
-    return List.of(
-        w.name,
-        e.name,
-        Integer.toString(e.runs.size()),
-        m.get("diverged").toString(),
-        m.get("reached").toString(),
-        Double.isFinite(med) ? Long.toString((long) med) : "-",
-        String.format(Locale.ROOT, "%.4f ± %.4f", mean(s), ci95(s)),
-        String.format(Locale.ROOT, "%.4f", mean(test)),
-        ratio instanceof Double d ? String.format(Locale.ROOT, "%.2f", d) : "-",
-        e.spec.toString());
+    List<String> row =
+        new ArrayList<>(
+            List.of(
+                w.name,
+                e.name,
+                Integer.toString(e.runs.size()),
+                m.get("diverged").toString(),
+                m.get("reached").toString(),
+                Double.isFinite(med) ? Long.toString((long) med) : "-"));
+    if (m.containsKey("early_stop")) {
+      row.add(String.format(Locale.ROOT, "%.0f", meanStepsUsed(e)));
+    }
+    row.addAll(
+        List.of(
+            String.format(Locale.ROOT, "%.4f ± %.4f", mean(s), ci95(s)),
+            String.format(Locale.ROOT, "%.4f", mean(test)),
+            ratio instanceof Double d ? String.format(Locale.ROOT, "%.2f", d) : "-",
+            e.spec.toString()));
+    return row;
   }
 
   /** τ values of the performance profile. */

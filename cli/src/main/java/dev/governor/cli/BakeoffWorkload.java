@@ -3,12 +3,14 @@ package dev.governor.cli;
 import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Policy;
+import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.trainers.Calibration;
 import dev.governor.trainers.CharLstm;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.Dl4jTrainer;
+import dev.governor.trainers.EarlyStopping;
 import dev.governor.trainers.GovernedRun;
 import dev.governor.trainers.LabeledData;
 import dev.governor.trainers.Models;
@@ -326,7 +328,7 @@ final class BakeoffWorkload {
     }
   }
 
-  private Dl4jTrainer trainer(long seed, Dl4jOptimizer optimizer) {
+  private Dl4jTrainer trainer(long seed, Dl4jOptimizer optimizer, EarlyStopping.Config early) {
     Model net =
         text
             ? CharLstm.create(hidden, 1, seed, optimizer.networkUpdater())
@@ -342,10 +344,18 @@ final class BakeoffWorkload {
     } else {
       b.validation(val, evalEvery);
     }
-    return b.optimizer(optimizer).alignment(true).build();
+    return b.optimizer(optimizer).alignment(true).earlyStopping(early).build();
   }
 
-  /** What one run produced. */
+  /**
+   * What one run produced.
+   *
+   * @param evalSteps the steps of the validation evaluations (steps done), up to the end or the
+   *     early stop
+   * @param stepsRun the steps trained: the budget, or the stop step + 1 when early stopping ended
+   *     the run
+   * @param earlyStop early stopping's status (null when the bake-off runs without it)
+   */
   record Run(
       long[] evalSteps,
       double[] evalMetric,
@@ -357,7 +367,9 @@ final class BakeoffWorkload {
       double finalLr,
       double finalLoss,
       double wallSeconds,
-      Calibration.Report calibration) {}
+      Calibration.Report calibration,
+      long stepsRun,
+      EarlyStopping.Status earlyStop) {}
 
   /** The validation metric of the trainer's current model. */
   private double valMetric(Dl4jTrainer t) {
@@ -400,16 +412,32 @@ final class BakeoffWorkload {
    * then the test metric.
    */
   Run run(long seed, Policy policy, Dl4jOptimizer optimizer) {
-    return run(seed, policy, optimizer, null);
+    return run(seed, policy, optimizer, null, null);
   }
 
   /**
    * {@link #run(long, Policy, Dl4jOptimizer)}, recording its telemetry and decisions into {@code
-   * folder} (null: not recorded), a run folder {@code inspect} and the dashboard read.
+   * folder} (null: not recorded), a run folder {@code inspect} and the dashboard read, with early
+   * stopping {@code early} (null: none, the fixed budget).
+   *
+   * <p>Early stopping reads the trainer's validation loss (and, for {@code val-accuracy}, the
+   * accuracy on the same validation split), measured on the parameters before the steps {@code 0,
+   * evalEvery, 2·evalEvery, …} — the models this method's validation metric is measured on after
+   * {@code evalEvery, 2·evalEvery, …} steps, plus the untrained one — so its patience counts these
+   * evaluations and its warm-up is in steps. The run ends after the step at which it stops (that
+   * step's update is discarded with restore-best); a run that keeps going is evaluated once more at
+   * the end of its budget ({@link Dl4jTrainer#endOfBudget}). With restore-best the model scored
+   * (validation metric, test metric, calibration) is the best evaluation's; the trajectory and the
+   * steps to the target are those of the steps run.
    */
-  Run run(long seed, Policy policy, Dl4jOptimizer optimizer, RunFolder folder) {
+  Run run(
+      long seed,
+      Policy policy,
+      Dl4jOptimizer optimizer,
+      RunFolder folder,
+      EarlyStopping.Config early) {
     long t0 = System.nanoTime();
-    Dl4jTrainer trainer = trainer(seed, optimizer);
+    Dl4jTrainer trainer = trainer(seed, optimizer, early);
     List<Long> es = new ArrayList<>();
     List<Double> em = new ArrayList<>();
     long reached = -1;
@@ -417,18 +445,23 @@ final class BakeoffWorkload {
     boolean bad = false;
     double lastLr = Double.NaN;
     int tail = (int) Math.max(1, Math.min(50, steps / 4));
-    double tailLoss = 0;
+    double[] losses = new double[tail];
+    long done = 0;
+    EarlyStopping.Status status;
     try (GovernedRun run = GovernedRun.of(trainer, policy, folder)) {
       for (long s = 0; s < steps; s++) {
         Hyperparameters h = run.next();
         lastLr = h.lr();
         Observation o = run.step();
-        events += run.lastEvents().size();
-        bad = !Double.isFinite(o.loss());
-        if (s >= steps - tail) {
-          tailLoss += o.loss() / (text ? length : 1);
+        for (var ev : run.lastEvents()) {
+          events += ev.kind() == EventKind.EARLY_STOP ? 0 : 1;
         }
-        long done = s + 1;
+        bad = !Double.isFinite(o.loss());
+        losses[(int) (s % tail)] = o.loss() / (text ? length : 1);
+        done = s + 1;
+        if (trainer.stopRequested()) {
+          break;
+        }
         if (done % evalEvery == 0 || done == steps) {
           double m = valMetric(trainer);
           es.add(done);
@@ -438,8 +471,10 @@ final class BakeoffWorkload {
           }
         }
       }
+      status = early == null ? null : trainer.endOfBudget();
     }
-    double valM = em.get(em.size() - 1);
+    // the model scored: the last one, or with restore-best the best evaluation's
+    double valM = early == null ? em.get(em.size() - 1) : valMetric(trainer);
     double testM = testMetric(trainer);
     // classifiers: calibration on the test set, the temperature fitted on the validation split
     Calibration.Report cal =
@@ -454,9 +489,24 @@ final class BakeoffWorkload {
         reached,
         events,
         lastLr,
-        tailLoss / tail,
+        tailMean(losses, done),
         (System.nanoTime() - t0) / 1e9,
-        cal);
+        cal,
+        done,
+        status);
+  }
+
+  /**
+   * The mean of the last {@code min(tail, done)} losses of the ring {@code losses} (slot {@code s %
+   * tail} holds step {@code s}'s).
+   */
+  private static double tailMean(double[] losses, long done) {
+    int n = (int) Math.min(losses.length, done);
+    double sum = 0;
+    for (long s = done - n; s < done; s++) {
+      sum += losses[(int) (s % losses.length)];
+    }
+    return sum / n;
   }
 
   /** The figure a run is judged by: test accuracy, or validation bits per character. */

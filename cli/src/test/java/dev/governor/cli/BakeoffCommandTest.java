@@ -130,6 +130,143 @@ class BakeoffCommandTest {
     assertTrue(Files.size(out.resolve("report.html")) > 1000);
     assertTrue(r.out().contains("pi@x10"), r.out());
     assertFalse(Files.exists(out.resolve("runs")), "runs are recorded only with --record");
+    // without --early-stop the fixed budget: no early-stop record, no steps-used column
+    assertTrue(s.at("/protocol/early_stop").isNull(), s.get("protocol").toString());
+    assertFalse(pi.has("early_stop"), pi.toString());
+    assertFalse(r.out().contains("steps used"), r.out());
+  }
+
+  private static final String[] SF_ONLY = {
+    "bakeoff",
+    "--quick",
+    "--workloads",
+    "fmnist-mlp",
+    "--contenders",
+    "sf-adamw",
+    "--data",
+    "synthetic",
+    "--seeds",
+    "2",
+    "--gear",
+    "off",
+    "--jobs",
+    "2",
+    "--quiet"
+  };
+
+  private static String[] sfOnly(String... more) {
+    String[] a = java.util.Arrays.copyOf(SF_ONLY, SF_ONLY.length + more.length);
+    System.arraycopy(more, 0, a, SF_ONLY.length, more.length);
+    return a;
+  }
+
+  @Test
+  void earlyStopEndsRunsBeforeTheBudgetAndScoresTheRestoredBestModel() throws Exception {
+    // --steps 12 evaluates every max(1, min(20, 12 / 4)) = 3 steps: the trainer's validation loss
+    // before steps 0, 3, 6, 9. With warm-up 6 the first counted evaluation is the one before step
+    // 6 (the model after 6 steps), always the first best; min-delta 10 makes the next one (before
+    // step 9) no improvement, and patience 1 stops the run after step 9: 10 steps used, 2 saved,
+    // best at 6, 2 evaluations counted. Restore-best puts the model after 6 steps back.
+    Path es = tmp.resolve("es");
+    Result r =
+        run(
+            sfOnly(
+                "--steps",
+                "12",
+                "--early-stop",
+                "val-loss(patience=1, min-delta=10, warm-up=6)",
+                "--out",
+                es.toString()));
+    assertTrue(r.code() == 0 || r.code() == 1, r.err());
+    JsonNode s = new ObjectMapper().readTree(Files.readString(es.resolve("summary.json")));
+    String spec =
+        "val-loss(patience=1, min-delta=10.0, warm-up=6, restore-best=true, gap=0)"; // normalized
+    assertEquals(spec, s.at("/protocol/early_stop/spec").asText(), s.get("protocol").toString());
+    assertEquals(3, s.at("/protocol/early_stop/per_workload/fmnist-mlp/eval_every").asInt());
+    assertEquals(3, s.at("/protocol/early_stop/per_workload/fmnist-mlp/patience_steps").asInt());
+    // evaluations before steps 0, 3, 6, 9 and the one at the end of the budget
+    assertEquals(
+        5, s.at("/protocol/early_stop/per_workload/fmnist-mlp/evaluations_in_budget").asInt());
+    JsonNode e = s.at("/per_problem/fmnist-mlp/sf-adamw/early_stop");
+    assertEquals(spec, e.get("spec").asText());
+    assertEquals(12, e.get("budget").asInt());
+    assertEquals(2, e.get("stopped").asInt());
+    assertEquals(10.0, e.get("steps_used_mean").asDouble(), 0.0);
+    assertEquals(1 - 10.0 / 12, e.get("steps_saved_mean").asDouble(), 1e-15);
+    assertEquals(2, e.get("per_seed").size());
+    for (int i = 0; i < 2; i++) {
+      JsonNode p = e.get("per_seed").get(i);
+      assertEquals(i + 1, p.get("seed").asInt());
+      assertTrue(p.get("stopped").asBoolean(), p.toString());
+      assertEquals(9, p.get("stop_step").asInt(), p.toString());
+      assertEquals(10, p.get("steps_used").asInt(), p.toString());
+      assertEquals(2, p.get("steps_saved").asInt(), p.toString());
+      assertEquals(6, p.get("best_step").asInt(), p.toString());
+      assertEquals(2, p.get("evaluations").asInt(), p.toString());
+    }
+    // the table's steps-used column (mean over the seeds) and the report's
+    String row = r.out().lines().filter(l -> l.startsWith("fmnist-mlp")).findFirst().orElseThrow();
+    assertTrue(r.out().contains("steps used"), r.out());
+    assertTrue(row.matches(".*sf-adamw\\s+2\\s+\\d+\\s+\\d+\\s+\\S+\\s+10\\s+.*"), row);
+    String html = Files.readString(es.resolve("report.html"));
+    assertTrue(html.contains("steps used") && html.contains("early-stopped by " + spec), "report");
+
+    // the scored model is the one after 6 steps: the same test accuracy, seed by seed, as 6-step
+    // runs of the same seeds (sf-adamw's spec, constant(lr=0.0025), does not depend on the budget)
+    Path six = tmp.resolve("six");
+    Result r6 = run(sfOnly("--steps", "6", "--out", six.toString()));
+    assertTrue(r6.code() == 0 || r6.code() == 1, r6.err());
+    JsonNode s6 = new ObjectMapper().readTree(Files.readString(six.resolve("summary.json")));
+    assertEquals(
+        s6.at("/per_problem/fmnist-mlp/sf-adamw/per_seed").toString(),
+        s.at("/per_problem/fmnist-mlp/sf-adamw/per_seed").toString());
+    // and not the last model's: the run to step 10 without restoring scores differently
+    Path last = tmp.resolve("last");
+    Result rl =
+        run(
+            sfOnly(
+                "--steps",
+                "12",
+                "--early-stop",
+                "val-loss(patience=1, min-delta=10, warm-up=6, restore-best=false)",
+                "--out",
+                last.toString()));
+    assertTrue(rl.code() == 0 || rl.code() == 1, rl.err());
+    JsonNode sl = new ObjectMapper().readTree(Files.readString(last.resolve("summary.json")));
+    assertFalse(
+        s.at("/per_problem/fmnist-mlp/sf-adamw/per_seed")
+            .equals(sl.at("/per_problem/fmnist-mlp/sf-adamw/per_seed")),
+        sl.at("/per_problem/fmnist-mlp/sf-adamw/per_seed").toString());
+  }
+
+  @Test
+  void aRunThatKeepsImprovingIsScoredOnItsLastModel() throws Exception {
+    // patience 100 never stops a 12-step run; min-delta 0 and the loss still falling make the
+    // evaluation at the end of the budget the best one, so the scored model is the last: the same
+    // test accuracy as without early stopping, with 12 steps used
+    Path es = tmp.resolve("keep");
+    Result r =
+        run(
+            sfOnly(
+                "--steps", "12", "--early-stop", "val-loss(patience=100)", "--out", es.toString()));
+    assertTrue(r.code() == 0 || r.code() == 1, r.err());
+    Path plain = tmp.resolve("plain");
+    Result rp = run(sfOnly("--steps", "12", "--out", plain.toString()));
+    assertTrue(rp.code() == 0 || rp.code() == 1, rp.err());
+    JsonNode s = new ObjectMapper().readTree(Files.readString(es.resolve("summary.json")));
+    JsonNode p = new ObjectMapper().readTree(Files.readString(plain.resolve("summary.json")));
+    JsonNode e = s.at("/per_problem/fmnist-mlp/sf-adamw/early_stop");
+    assertEquals(0, e.get("stopped").asInt(), e.toString());
+    assertEquals(12.0, e.get("steps_used_mean").asDouble(), 0.0);
+    for (JsonNode run : e.get("per_seed")) {
+      assertEquals(12, run.get("stop_step").asInt(), run.toString()); // the budget
+      assertEquals(0, run.get("steps_saved").asInt(), run.toString());
+      assertEquals(12, run.get("best_step").asInt(), run.toString()); // the end-of-budget model
+      assertEquals(5, run.get("evaluations").asInt(), run.toString()); // 0, 3, 6, 9 and the end
+    }
+    assertEquals(
+        p.at("/per_problem/fmnist-mlp/sf-adamw/per_seed").toString(),
+        s.at("/per_problem/fmnist-mlp/sf-adamw/per_seed").toString());
   }
 
   @Test
@@ -229,7 +366,12 @@ class BakeoffCommandTest {
                 new String[] {"--seeds", "1"}, "--seeds must be >= 2",
                 new String[] {"--goal", "char-lstm"}, "--goal must be WORKLOAD=NUMBER",
                 new String[] {"--pi-options", "wd-tau=0"},
-                    "--pi-options 'wd-tau=0': pi.wd-tau must be in [0.001, 1000.0], but was 0.0")
+                    "--pi-options 'wd-tau=0': pi.wd-tau must be in [0.001, 1000.0], but was 0.0",
+                new String[] {"--early-stop", "val-loss(patience=0)"},
+                    "bakeoff: --early-stop patience must be >= 1, but was 0",
+                new String[] {"--early-stop", "val-accuracy"},
+                    "--early-stop val-accuracy needs a classifier, but char-lstm is a language"
+                        + " model")
             .entrySet()) {
       Path out = tmp.resolve("x" + e.getValue().length());
       String[] base = {"bakeoff", "--data", "synthetic", "--out", out.toString()};
@@ -239,6 +381,7 @@ class BakeoffCommandTest {
       Result r = run(args);
       assertEquals(2, r.code(), r.err());
       assertTrue(r.err().contains(e.getValue()), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
       assertFalse(Files.exists(out));
     }
   }

@@ -213,6 +213,40 @@ public final class Dl4jTrainer implements Trainer {
     return true;
   }
 
+  /**
+   * Ends a run that used its whole step budget, for a caller that scores the best model rather than
+   * the last: the current model (the parameters after the last step, which the periodic evaluations
+   * — measured before a step — never saw) is evaluated on the validation set as one more evaluation
+   * at step {@link #nextStep()} ({@link EarlyStopping#observeFinal}); with {@code restore-best} it
+   * is kept when it is the best evaluation, else the best evaluation's parameters are put back
+   * ({@link #restoreBest()}). The trainer is then in evaluation mode. After an early stop it
+   * changes nothing; without early stopping it does nothing and returns null.
+   *
+   * @return early stopping's status after this evaluation
+   */
+  public EarlyStopping.Status endOfBudget() {
+    if (early == null) {
+      return null;
+    }
+    if (!early.stopped()) {
+      double valLoss = score(val);
+      double valAccuracy =
+          early.config().monitor() == EarlyStopping.Monitor.VAL_ACCURACY
+              ? accuracy(val)
+              : Double.NaN;
+      boolean best = early.observeFinal(nextStep, valLoss, valAccuracy);
+      if (early.config().restoreBest()) {
+        if (best) {
+          bestParams = evalParams();
+        } else {
+          restoreBest();
+        }
+      }
+    }
+    core.evalMode();
+    return early.status();
+  }
+
   @Override
   public int layerCount() {
     return core.layerCount();

@@ -343,24 +343,7 @@ public final class EarlyStopping {
       return false;
     }
     evaluations++;
-    double v = c.monitor() == Monitor.VAL_ACCURACY ? valAccuracy : valLoss;
-    boolean better;
-    if (!Double.isFinite(v)) {
-      better = false;
-    } else if (bestStep < 0) {
-      better = true;
-    } else if (c.higherIsBetter()) {
-      better = v > best + c.minDelta();
-    } else {
-      better = v < best - c.minDelta();
-    }
-    if (better) {
-      best = v;
-      bestStep = step;
-      bestValLoss = valLoss;
-      wait = 0;
-      improved = true;
-    } else {
+    if (!count(step, valLoss, valAccuracy)) {
       wait++;
     }
     if (c.gapEvaluations() > 0) {
@@ -395,6 +378,55 @@ public final class EarlyStopping {
               bestStep));
     }
     return false;
+  }
+
+  /**
+   * Counts one evaluation of the monitored value and keeps it as the best when it improves (Keras'
+   * rule, see the class comment); returns whether it did.
+   */
+  private boolean count(long step, double valLoss, double valAccuracy) {
+    double v = c.monitor() == Monitor.VAL_ACCURACY ? valAccuracy : valLoss;
+    boolean better;
+    if (!Double.isFinite(v)) {
+      better = false;
+    } else if (bestStep < 0) {
+      better = true;
+    } else if (c.higherIsBetter()) {
+      better = v > best + c.minDelta();
+    } else {
+      better = v < best - c.minDelta();
+    }
+    if (better) {
+      best = v;
+      bestStep = step;
+      bestValLoss = valLoss;
+      wait = 0;
+      improved = true;
+    }
+    return better;
+  }
+
+  /**
+   * The evaluation of the model a run ends its budget with, at {@code step} (the step that would
+   * come next): the periodic evaluations measure the parameters before a step, so the last update's
+   * result is otherwise never compared. Counted like any other evaluation at a step {@code >=
+   * warm-up} (it can become the best), it never stops the run and does not feed the gap criterion.
+   * Does nothing once the run has stopped. Returns whether it is the new best (then keep the
+   * current parameters rather than restoring an earlier evaluation's).
+   *
+   * @param valLoss the final model's validation loss (NaN: not measured, nothing counted)
+   * @param valAccuracy its validation accuracy (read only with the monitor {@code val-accuracy})
+   */
+  public boolean observeFinal(long step, double valLoss, double valAccuracy) {
+    improved = false;
+    if (stopped || Double.isNaN(valLoss) || step < c.warmUp()) {
+      return false;
+    }
+    evaluations++;
+    if (!count(step, valLoss, valAccuracy)) {
+      wait++;
+    }
+    return improved;
   }
 
   private boolean stop(long step, String why) {

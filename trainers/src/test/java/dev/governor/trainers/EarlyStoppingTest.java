@@ -77,6 +77,51 @@ class EarlyStoppingTest {
   }
 
   @Test
+  void theEndOfBudgetEvaluationCanBecomeTheBestButNeverStops() {
+    // VAL[0..5] = 1.0 0.8 0.7 0.72 0.69 0.71 at steps 0..50 with patience 3: best 0.69 at 40, one
+    // evaluation since (no stop). The final model at step 60: 0.65 < 0.69 improves (best at 60);
+    // 0.70 does not, and although it is the 2nd evaluation without improvement (patience 2) the
+    // run is not stopped by it
+    double[] head = {1.0, 0.8, 0.7, 0.72, 0.69, 0.71};
+    EarlyStopping es = new EarlyStopping(EarlyStopping.Config.parse("val-loss(patience=3)"));
+    assertEquals(-1, run(es, head, null));
+    assertTrue(es.observeFinal(60, 0.65, Double.NaN));
+    assertTrue(es.improved());
+    EarlyStopping.Status s = es.status();
+    assertEquals(60, s.bestStep());
+    assertEquals(0.65, s.best(), 0);
+    assertEquals(7, s.evaluations());
+    assertFalse(s.stopped());
+
+    EarlyStopping p2 = new EarlyStopping(EarlyStopping.Config.parse("val-loss(patience=2)"));
+    assertEquals(-1, run(p2, head, null));
+    assertFalse(p2.observeFinal(60, 0.70, Double.NaN));
+    assertFalse(p2.stopped());
+    assertEquals(40, p2.status().bestStep());
+    assertEquals(7, p2.status().evaluations());
+    // a NaN (not measured) or a step below the warm-up is not counted
+    EarlyStopping w = new EarlyStopping(EarlyStopping.Config.parse("val-loss(warm-up=100)"));
+    assertEquals(-1, run(w, head, null));
+    assertFalse(w.observeFinal(60, 0.1, Double.NaN));
+    assertEquals(0, w.status().evaluations());
+    assertFalse(es.observeFinal(70, Double.NaN, Double.NaN));
+    assertEquals(7, es.status().evaluations());
+    // accuracy: higher is better, by more than min-delta
+    EarlyStopping a =
+        new EarlyStopping(EarlyStopping.Config.parse("val-accuracy(patience=5, min-delta=0.01)"));
+    assertEquals(-1, run(a, head, new double[] {0.5, 0.6, 0.7, 0.65, 0.7, 0.68}));
+    assertFalse(a.observeFinal(60, 0.3, 0.705)); // not above 0.7 + 0.01
+    assertTrue(a.observeFinal(70, 0.3, 0.75));
+    assertEquals(70, a.status().bestStep());
+    // after a stop it changes nothing
+    EarlyStopping st = new EarlyStopping(EarlyStopping.Config.parse("val-loss(patience=3)"));
+    assertEquals(7, run(st, VAL, null));
+    EarlyStopping.Status before = st.status();
+    assertFalse(st.observeFinal(100, 0.01, Double.NaN));
+    assertEquals(before, st.status());
+  }
+
+  @Test
   void warmUpEvaluationsAreNotCounted() {
     // a low loss at step 0 (index 0) before the warm-up of 15 steps would otherwise be the best;
     // counted from index 2 (step 20): 0.9, 0.8, 0.85, 0.86 → best 0.8 at index 3, stop at index 5
