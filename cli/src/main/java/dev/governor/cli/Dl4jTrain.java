@@ -173,9 +173,10 @@ final class Dl4jTrain {
       Dl4jTrainer trainer,
       double wall,
       RunResult r) {
-    if (trainer != null && task.earlyStop() != null && task.earlyStop().restoreBest()) {
-      // the best evaluation's parameters also when the run used its whole budget
-      trainer.restoreBest();
+    if (trainer != null && task.earlyStop() != null && !trainer.stopRequested()) {
+      // a run that used its whole budget: its last model is one more evaluation, and with
+      // restore-best the best evaluation's parameters are the final model
+      trainer.endOfBudget();
     }
     // the steps run: the budget, or fewer when early stopping ended the run
     int n =

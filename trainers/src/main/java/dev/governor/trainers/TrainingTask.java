@@ -254,8 +254,9 @@ public record TrainingTask(
    * after every epoch (a report: nothing acts on it), and calling {@code progress} with the number
    * of steps done after each step; with {@link #earlyStop()} the run ends when early stopping says
    * so (the last, partial epoch's test figures are those of the final model), and with its {@code
-   * restore-best} the final model is the best evaluation's. The result carries the final model's
-   * {@link #calibrate calibration}.
+   * restore-best} the final model is the best evaluation's, the model after the last step among
+   * them when the run used its whole budget ({@link Dl4jTrainer#endOfBudget}). The result carries
+   * the final model's {@link #calibrate calibration}.
    */
   public TrainingResult run(
       Datasets.Split data, Policy policy, RunFolder folder, LongConsumer progress) {
@@ -299,7 +300,7 @@ public record TrainingTask(
             && earlyStop.restoreBest()
             && !trainer.stopRequested()
             && e == epochs - 1) {
-          trainer.restoreBest();
+          trainer.endOfBudget();
         }
         Evaluation ev = trainer.evaluate(data.test());
         epochAcc.add(ev.accuracy());

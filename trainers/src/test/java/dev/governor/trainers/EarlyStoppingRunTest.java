@@ -217,6 +217,44 @@ class EarlyStoppingRunTest {
   }
 
   @Test
+  void theEndOfTheBudgetEvaluatesTheLastModelAndKeepsTheBestOne() {
+    // 60 steps while the validation loss still falls: the evaluations before steps 0, 10, ..., 50
+    // and the last model's (after step 59) at the end, the best; its parameters stay
+    Dl4jTrainer t = trainer(1, "val-loss(patience=1000)");
+    try (GovernedRun run = GovernedRun.of(t, Policies.create("constant(lr=0.003)"), null)) {
+      runToStop(run, 60);
+      assertEquals(6, t.earlyStopping().evaluations());
+      assertEquals(50, t.earlyStopping().bestStep());
+      t.evalMode();
+      double[] lastParams = ((MultiLayerNetwork) t.model()).params().toDoubleVector();
+      double lastScore = t.score(VAL);
+      t.trainMode();
+      EarlyStopping.Status s = t.endOfBudget();
+      assertEquals(7, s.evaluations());
+      assertEquals(60, s.bestStep());
+      assertFalse(s.stopped());
+      assertTrue(t.inEvalMode());
+      assertEquals(Double.doubleToRawLongBits(lastScore), Double.doubleToRawLongBits(s.best()));
+      assertArrayEquals(lastParams, ((MultiLayerNetwork) t.model()).params().toDoubleVector());
+    }
+    // 300 steps, over-fitted by the end: the last model is counted but is not the best, and the
+    // best evaluation's parameters are put back (its validation loss bit for bit)
+    Dl4jTrainer o = trainer(1, "val-loss(patience=1000)");
+    try (GovernedRun run = GovernedRun.of(o, Policies.create("constant(lr=0.003)"), null)) {
+      runToStop(run, 300);
+      EarlyStopping.Status before = o.earlyStopping();
+      assertEquals(30, before.evaluations());
+      EarlyStopping.Status s = o.endOfBudget();
+      assertEquals(31, s.evaluations());
+      assertEquals(before.bestStep(), s.bestStep());
+      assertTrue(s.bestStep() < 290, s.toString());
+      assertEquals(
+          Double.doubleToRawLongBits(before.bestValLoss()),
+          Double.doubleToRawLongBits(o.score(VAL)));
+    }
+  }
+
+  @Test
   void restoreBestAlsoAppliesWhenTheBudgetRunsOut() {
     // patience too long to stop within 40 epochs (240 steps): the final model is still the best
     // evaluation's, not the last, whose validation loss is higher (the model over-fits from about
@@ -239,6 +277,8 @@ class EarlyStoppingRunTest {
     EarlyStopping.Status s = r.earlyStop();
     assertFalse(s.stopped());
     assertEquals(240, r.steps());
+    // the evaluations before steps 0, 10, ..., 230 and the last model's at the end of the budget
+    assertEquals(25, s.evaluations());
     assertTrue(s.bestStep() < 230, s.toString());
     assertEquals(s.bestValLoss(), r.calibration().fitNllBefore(), 1e-4 * s.bestValLoss());
     TrainingResult last =
