@@ -272,7 +272,7 @@ final class BakeoffScoring {
     m.put("budget", w.steps);
     double used = meanStepsUsed(e);
     m.put("steps_used_mean", used);
-    m.put("steps_saved_mean", 1 - used / w.steps);
+    m.put("steps_saved_fraction", 1 - used / w.steps);
     List<Map<String, Object>> runs = new ArrayList<>();
     int stopped = 0;
     for (int i = 0; i < e.runs.size(); i++) {

@@ -192,7 +192,7 @@ class BakeoffCommandTest {
     assertEquals(12, e.get("budget").asInt());
     assertEquals(2, e.get("stopped").asInt());
     assertEquals(10.0, e.get("steps_used_mean").asDouble(), 0.0);
-    assertEquals(1 - 10.0 / 12, e.get("steps_saved_mean").asDouble(), 1e-15);
+    assertEquals(1 - 10.0 / 12, e.get("steps_saved_fraction").asDouble(), 1e-15);
     assertEquals(2, e.get("per_seed").size());
     for (int i = 0; i < 2; i++) {
       JsonNode p = e.get("per_seed").get(i);

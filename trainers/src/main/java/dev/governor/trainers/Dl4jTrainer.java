@@ -219,8 +219,9 @@ public final class Dl4jTrainer implements Trainer {
    * — measured before a step — never saw) is evaluated on the validation set as one more evaluation
    * at step {@link #nextStep()} ({@link EarlyStopping#observeFinal}); with {@code restore-best} it
    * is kept when it is the best evaluation, else the best evaluation's parameters are put back
-   * ({@link #restoreBest()}). The trainer is then in evaluation mode. After an early stop it
-   * changes nothing; without early stopping it does nothing and returns null.
+   * ({@link #restoreBest()}). A NaN validation loss (a diverged model) is not counted, so
+   * restore-best then puts the best evaluation back. The trainer is then in evaluation mode. After
+   * an early stop it changes nothing; without early stopping it does nothing and returns null.
    *
    * @return early stopping's status after this evaluation
    */
