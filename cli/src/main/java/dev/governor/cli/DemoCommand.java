@@ -63,9 +63,8 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
 
   /**
-   * Default budget: 4 epochs. Nine 5-epoch runs took 6 min 51 s on 2 busy cores with
-   * OMP_NUM_THREADS=1 (issue-6 note); the twelve 4-epoch runs of the six default contenders are
-   * measured in docs/notes/dl4j-bakeoff.md.
+   * Default budget: 4 epochs (the runs' cost with the default contenders is measured in
+   * docs/notes/dl4j-bakeoff.md).
    */
   static final int DEFAULT_EPOCHS = 4;
 

@@ -159,16 +159,15 @@ public record PiPolicyConfig(
             1.1, // slew: at most x1.1 or /1.1 per step (safety cuts bypass it)
             1e-4, // floor factor
             1e4, // ceil factor: a start 1000x too low can still reach a good LR (the cut guards)
-            10.0, // cut growth: ‖g‖ or loss above 10x its running level and rising
-            // (simulations, issue 4: 2 -> 4 -> 10, together with the slower reference below)
+            10.0, // cut growth: ‖g‖ or loss above 10x its running level and rising (smaller
+            // factors, with the reference below, cut ordinary heavy-tailed batches in simulation)
             0.5, // cut factor
-            0.01, // reference EMA weight (simulations, issue 4: 0.1 -> 0.01). The references are
-            // EMAs of heavy-tailed mini-batch quantities: on logreg after a too-high initial LR the
-            // batch losses range over 0..20 nats and near-zero batch gradients drag a fast EMA of
-            // ln‖g‖ down by several nats, so ordinary batches then looked like explosions; every
-            // cut overrode the integrator and the LR stayed pinned at its floor (robustness: 5/195
-            // runs missed the target). A ~100-step reference is not moved by single batches, and
-            // it lags a genuine geometric blow-up more, so real explosions are caught as fast.
+            0.01, // reference EMA weight, a ~100-step reference. The references are EMAs of
+            // heavy-tailed mini-batch quantities: on logreg after a too-high initial LR the batch
+            // losses range over 0..20 nats and near-zero batch gradients drag a fast EMA of ln‖g‖
+            // down by several nats, so ordinary batches would look like explosions and every cut
+            // would pin the LR at its floor. A ~100-step reference is not moved by single batches,
+            // and it lags a genuine geometric blow-up more, so real explosions are caught as fast.
             false, // per-layer multipliers off by default
             0.01, // layer gain
             10.0, // layer range
