@@ -78,10 +78,28 @@ record StabilityMap(
    *
    * @param clippedFraction fraction of the steps whose gradient norm exceeded the clip threshold
    * @param slewBoundFraction fraction of the steps whose LR change was held at the slew limit
-   * @param cuts LR falls by more than the slew limit allows (safety cuts)
+   * @param cuts LR falls by more than the slew limit allows (safety cuts; a mean may be fractional)
    * @param guardActions steps with a spike-guard action
    */
-  record Activity(double clippedFraction, double slewBoundFraction, long cuts, long guardActions) {}
+  record Activity(
+      double clippedFraction, double slewBoundFraction, double cuts, double guardActions) {
+
+    /** The mean over {@code runs} (NaN everywhere when there are none). */
+    static Activity mean(List<Activity> runs) {
+      double clip = 0;
+      double slew = 0;
+      double cuts = 0;
+      double guard = 0;
+      for (Activity a : runs) {
+        clip += a.clippedFraction;
+        slew += a.slewBoundFraction;
+        cuts += a.cuts;
+        guard += a.guardActions;
+      }
+      double n = runs.isEmpty() ? Double.NaN : runs.size();
+      return new Activity(clip / n, slew / n, cuts / n, guard / n);
+    }
+  }
 
   /**
    * One run at one noise level: diverged, hit a bound, detrended std of ln η (last half), what the

@@ -215,22 +215,12 @@ final class StabilityMapReport {
   }
 
   private static void activity(ObjectNode o, List<StabilityMap.Activity> runs) {
+    StabilityMap.Activity mean = StabilityMap.Activity.mean(runs);
     o.put("runs", runs.size());
-    double clip = 0;
-    double slew = 0;
-    double cuts = 0;
-    double guard = 0;
-    for (StabilityMap.Activity a : runs) {
-      clip += a.clippedFraction();
-      slew += a.slewBoundFraction();
-      cuts += a.cuts();
-      guard += a.guardActions();
-    }
-    double n = runs.size();
-    Json.put(o, "clipped_fraction", runs.isEmpty() ? Double.NaN : clip / n);
-    Json.put(o, "slew_bound_fraction", runs.isEmpty() ? Double.NaN : slew / n);
-    Json.put(o, "cuts_per_run", runs.isEmpty() ? Double.NaN : cuts / n);
-    Json.put(o, "guard_actions_per_run", runs.isEmpty() ? Double.NaN : guard / n);
+    Json.put(o, "clipped_fraction", mean.clippedFraction());
+    Json.put(o, "slew_bound_fraction", mean.slewBoundFraction());
+    Json.put(o, "cuts_per_run", mean.cuts());
+    Json.put(o, "guard_actions_per_run", mean.guardActions());
   }
 
   /** The terminal lines: one per regime, the agreement, the parts' activity, the noise check. */
@@ -281,27 +271,17 @@ final class StabilityMapReport {
   }
 
   private static String activityLine(String cls, List<StabilityMap.Activity> runs) {
-    double clip = 0;
-    double slew = 0;
-    double cuts = 0;
-    double guard = 0;
-    for (StabilityMap.Activity a : runs) {
-      clip += a.clippedFraction();
-      slew += a.slewBoundFraction();
-      cuts += a.cuts();
-      guard += a.guardActions();
-    }
-    double n = Math.max(1, runs.size());
+    StabilityMap.Activity mean = StabilityMap.Activity.mean(runs);
     return String.format(
         Locale.ROOT,
         "shipped parts, simulated-%s runs (%d): %.1f%% of steps clipped, %.1f%% slew-bound, %.2f"
             + " cuts and %.2f guard actions per run",
         cls,
         runs.size(),
-        100 * clip / n,
-        100 * slew / n,
-        cuts / n,
-        guard / n);
+        100 * mean.clippedFraction(),
+        100 * mean.slewBoundFraction(),
+        mean.cuts(),
+        mean.guardActions());
   }
 
   private static String noiseCheckLine(StabilityMap m) {
