@@ -63,7 +63,7 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--suite",
       description =
           "Run a named suite instead of one configuration: validation | robustness | disturbance"
-              + " | stability-map | gains | bakeoff.")
+              + " | stability-map | stability-map-bare | gains | bakeoff.")
   String suite;
 
   @Option(names = "--quick", description = "With --suite: the reduced, fast variant.")
