@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
  * one: {@code simple_value}, or a one-element numeric {@code tensor} (float, double, half,
  * bfloat16, int8..int64, uint8, bool; from {@code tensor_content} or the typed value fields) with
  * the plugin name of its {@code metadata}. Other fields (graphs, run metadata, log messages,
- * images, histograms, audio) are skipped.
+ * images, histograms, audio) are skipped. The wire cursor is {@link ProtoCursor}, the tensor
+ * decoding {@link TensorScalar}.
  */
 final class TfEventReader implements AutoCloseable {
 
@@ -129,7 +130,7 @@ final class TfEventReader implements AutoCloseable {
       for (int i = 7; i >= 0; i--) {
         len = (len << 8) | (head[i] & 0xffL);
       }
-      int lenCrc = intAt(head, 8);
+      int lenCrc = ProtoCursor.intAt(head, 8);
       if (lenCrc != masked(head, 0, 8)) {
         throw new TelemetryException(
             file
@@ -169,7 +170,7 @@ final class TfEventReader implements AutoCloseable {
         return false;
       }
       offset += 12 + length + 4;
-      int dataCrc = intAt(data, length);
+      int dataCrc = ProtoCursor.intAt(data, length);
       if (dataCrc != masked(data, 0, length)) {
         throw new BadRecord(
             "offset "
@@ -200,7 +201,7 @@ final class TfEventReader implements AutoCloseable {
     fileVersion = null;
     sessionStatus = 0;
     hasSummary = false;
-    Pb p = new Pb(data, 0, length);
+    ProtoCursor p = new ProtoCursor(data, 0, length);
     try {
       while (p.more()) {
         int key = p.tag();
@@ -232,13 +233,13 @@ final class TfEventReader implements AutoCloseable {
           default -> p.skip(key);
         }
       }
-    } catch (Pb.Malformed e) {
+    } catch (ProtoCursor.Malformed e) {
       throw new BadRecord(
           "offset " + recordOffset + ": not a tensorflow.Event (" + e.getMessage() + ")");
     }
   }
 
-  private void summary(Pb p, int end, Handler h) throws Pb.Malformed, BadRecord {
+  private void summary(ProtoCursor p, int end, Handler h) throws ProtoCursor.Malformed, BadRecord {
     while (p.pos < end) {
       int k = p.tag();
       if (k != ((1 << 3) | 2)) {
@@ -280,7 +281,8 @@ final class TfEventReader implements AutoCloseable {
       p.expect(vend);
       if (kind != ValueKind.SIMPLE && tensorAt >= 0) {
         double[] out = new double[1];
-        if (tensor(new Pb(data, tensorAt, tensorEnd), out, tag)) {
+        if (TensorScalar.decode(
+            new ProtoCursor(data, tensorAt, tensorEnd), out, tag, recordOffset)) {
           kind = ValueKind.TENSOR_SCALAR;
           scalar = out[0];
         } else {
@@ -313,7 +315,7 @@ final class TfEventReader implements AutoCloseable {
   }
 
   /** SummaryMetadata.plugin_data (1).plugin_name (1), or "" when there is none. */
-  private String metadataPlugin(Pb p, int end) throws Pb.Malformed {
+  private String metadataPlugin(ProtoCursor p, int end) throws ProtoCursor.Malformed {
     String name = "";
     while (p.pos < end) {
       int k = p.tag();
@@ -338,170 +340,6 @@ final class TfEventReader implements AutoCloseable {
     return name;
   }
 
-  // tensorflow.DataType
-  private static final int DT_FLOAT = 1;
-  private static final int DT_DOUBLE = 2;
-  private static final int DT_INT32 = 3;
-  private static final int DT_UINT8 = 4;
-  private static final int DT_INT16 = 5;
-  private static final int DT_INT8 = 6;
-  private static final int DT_STRING = 7;
-  private static final int DT_INT64 = 9;
-  private static final int DT_BOOL = 10;
-  private static final int DT_BFLOAT16 = 14;
-  private static final int DT_HALF = 19;
-
-  /**
-   * Decodes a TensorProto holding one numeric element into {@code out[0]}.
-   *
-   * @return false when the tensor is not a one-element numeric tensor (a string, or several
-   *     elements)
-   * @throws BadRecord when the tensor is numeric with one element but its data are missing or do
-   *     not fit its type
-   */
-  private boolean tensor(Pb p, double[] out, String tag) throws Pb.Malformed, BadRecord {
-    int dtype = 0;
-    long elements = 1;
-    int contentAt = -1;
-    int contentLen = 0;
-    int typedCount = 0;
-    double typed = Double.NaN;
-    while (p.more()) {
-      int k = p.tag();
-      int field = k >>> 3;
-      int wire = k & 7;
-      switch (field) {
-        case 1 -> dtype = (int) p.varint();
-        case 2 -> {
-          int end = p.len() + p.pos;
-          while (p.pos < end) {
-            int d = p.tag();
-            if (d == ((2 << 3) | 2)) {
-              int dend = p.len() + p.pos;
-              long size = 1;
-              while (p.pos < dend) {
-                int q = p.tag();
-                if (q == (1 << 3)) {
-                  size = p.varint();
-                } else {
-                  p.skip(q);
-                }
-              }
-              p.expect(dend);
-              elements *= size;
-            } else {
-              p.skip(d);
-            }
-          }
-          p.expect(end);
-        }
-        case 4 -> {
-          contentLen = p.len();
-          contentAt = p.pos;
-          p.pos += contentLen;
-        }
-        case 5, 6, 7, 10, 11, 13 -> {
-          // float_val, double_val, int_val, int64_val, bool_val, half_val: packed or not
-          int end = wire == 2 ? p.len() + p.pos : -1;
-          do {
-            double v =
-                switch (field) {
-                  case 5 -> Float.intBitsToFloat(p.fixed32());
-                  case 6 -> Double.longBitsToDouble(p.fixed64());
-                  case 13 -> halfOrBfloat(dtype, (int) p.varint());
-                  case 7 -> (int) p.varint();
-                  default -> p.varint();
-                };
-            typed = v;
-            typedCount++;
-          } while (end >= 0 && p.pos < end);
-          if (end >= 0) {
-            p.expect(end);
-          }
-        }
-        default -> p.skip(k);
-      }
-    }
-    if (dtype == DT_STRING || elements != 1) {
-      return false;
-    }
-    int width =
-        switch (dtype) {
-          case DT_FLOAT, DT_INT32 -> 4;
-          case DT_DOUBLE, DT_INT64 -> 8;
-          case DT_HALF, DT_BFLOAT16, DT_INT16 -> 2;
-          case DT_UINT8, DT_INT8, DT_BOOL -> 1;
-          default -> -1;
-        };
-    if (width < 0) {
-      return false;
-    }
-    if (contentAt >= 0) {
-      if (contentLen != width) {
-        throw new BadRecord(
-            "offset "
-                + recordOffset
-                + ": tag '"
-                + tag
-                + "' is a one-element tensor of dtype "
-                + dtype
-                + ", so "
-                + width
-                + " bytes of tensor_content were expected, but "
-                + contentLen
-                + " were found");
-      }
-      long bits = 0;
-      for (int i = width - 1; i >= 0; i--) {
-        bits = (bits << 8) | (data[contentAt + i] & 0xffL);
-      }
-      out[0] =
-          switch (dtype) {
-            case DT_FLOAT -> Float.intBitsToFloat((int) bits);
-            case DT_DOUBLE -> Double.longBitsToDouble(bits);
-            case DT_HALF, DT_BFLOAT16 -> halfOrBfloat(dtype, (int) bits);
-            case DT_INT32 -> (int) bits;
-            case DT_INT16 -> (short) bits;
-            case DT_INT8 -> (byte) bits;
-            default -> bits; // int64, uint8, bool
-          };
-      return true;
-    }
-    if (typedCount != 1) {
-      throw new BadRecord(
-          "offset "
-              + recordOffset
-              + ": tag '"
-              + tag
-              + "' is a one-element tensor of dtype "
-              + dtype
-              + ", so one value (tensor_content or a typed value field) was expected, but "
-              + typedCount
-              + " were found");
-    }
-    out[0] = typed;
-    return true;
-  }
-
-  /** An IEEE half (DT_HALF) or a bfloat16 from its 16 bits. */
-  static double halfOrBfloat(int dtype, int bits) {
-    if (dtype == DT_BFLOAT16) {
-      return Float.intBitsToFloat((bits & 0xffff) << 16);
-    }
-    int sign = (bits >>> 15) & 1;
-    int exp = (bits >>> 10) & 0x1f;
-    int mant = bits & 0x3ff;
-    double v;
-    if (exp == 0x1f) {
-      v = mant == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
-    } else if (exp == 0) {
-      v = Math.scalb((double) mant, -24); // subnormal: mant * 2^-24
-    } else {
-      v = Math.scalb((double) (mant | 0x400), exp - 25); // (1024 + mant) * 2^(exp - 25)
-    }
-    return sign == 1 ? -v : v;
-  }
-
   private int readFully(byte[] b, int off, int len) throws IOException {
     int n = 0;
     while (n < len) {
@@ -512,13 +350,6 @@ final class TfEventReader implements AutoCloseable {
       n += r;
     }
     return n;
-  }
-
-  private static int intAt(byte[] b, int i) {
-    return (b[i] & 0xff)
-        | (b[i + 1] & 0xff) << 8
-        | (b[i + 2] & 0xff) << 16
-        | (b[i + 3] & 0xff) << 24;
   }
 
   private int masked(byte[] b, int off, int len) {
@@ -538,111 +369,6 @@ final class TfEventReader implements AutoCloseable {
       in.close();
     } catch (IOException e) {
       // nothing was written; a failed close of a read stream loses nothing
-    }
-  }
-
-  /** A cursor over protobuf wire format. */
-  static final class Pb {
-    /** Malformed wire data. */
-    static final class Malformed extends Exception {
-      private static final long serialVersionUID = 1L;
-
-      Malformed(String m) {
-        super(m, null, false, false);
-      }
-    }
-
-    final byte[] b;
-    int pos;
-    final int end;
-
-    Pb(byte[] b, int pos, int end) {
-      this.b = b;
-      this.pos = pos;
-      this.end = end;
-    }
-
-    boolean more() {
-      return pos < end;
-    }
-
-    int tag() throws Malformed {
-      long t = varint();
-      if (t <= 0 || t > Integer.MAX_VALUE || (t >>> 3) == 0) {
-        throw new Malformed("bad field key " + t + " at byte " + pos);
-      }
-      return (int) t;
-    }
-
-    long varint() throws Malformed {
-      long v = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (pos >= end) {
-          throw new Malformed("truncated varint at byte " + pos);
-        }
-        int x = b[pos++];
-        v |= (long) (x & 0x7f) << shift;
-        if ((x & 0x80) == 0) {
-          return v;
-        }
-      }
-      throw new Malformed("varint longer than 10 bytes at byte " + pos);
-    }
-
-    long fixed64() throws Malformed {
-      need(8);
-      long v = 0;
-      for (int i = 7; i >= 0; i--) {
-        v = (v << 8) | (b[pos + i] & 0xffL);
-      }
-      pos += 8;
-      return v;
-    }
-
-    int fixed32() throws Malformed {
-      need(4);
-      int v = intAt(b, pos);
-      pos += 4;
-      return v;
-    }
-
-    int len() throws Malformed {
-      long n = varint();
-      if (n < 0 || n > end - pos) {
-        throw new Malformed("length " + n + " at byte " + pos + " runs past its message");
-      }
-      return (int) n;
-    }
-
-    void expect(int at) throws Malformed {
-      if (pos != at) {
-        throw new Malformed("a nested message ends at byte " + pos + ", not at " + at);
-      }
-    }
-
-    void skip(int key) throws Malformed {
-      switch (key & 7) {
-        case 0 -> varint();
-        case 1 -> {
-          need(8);
-          pos += 8;
-        }
-        case 2 -> {
-          int n = len(); // before the addition: it moves pos past the length
-          pos += n;
-        }
-        case 5 -> {
-          need(4);
-          pos += 4;
-        }
-        default -> throw new Malformed("unsupported wire type " + (key & 7) + " at byte " + pos);
-      }
-    }
-
-    private void need(int n) throws Malformed {
-      if (end - pos < n) {
-        throw new Malformed("truncated field at byte " + pos);
-      }
     }
   }
 }
