@@ -1,38 +1,24 @@
 package dev.governor.dashboard;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.governor.report.Json;
 import dev.governor.telemetry.Inspection;
 import dev.governor.telemetry.RunFolder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -43,9 +29,10 @@ import java.util.function.Function;
  *
  * <p>Read-only: run folders are only listed and their queues opened with {@link
  * RunFolder#readTelemetry()} / {@link RunFolder#readDecisions()}; nothing is written under the
- * root. One thread tails every watched run every {@value #TAIL_MILLIS} ms, another rescans the root
- * every {@value #SCAN_MILLIS} ms. A damaged queue, a deleted folder, a run without decisions or a
- * root with very many folders become messages on the page; the server keeps serving.
+ * root. One thread tails every watched run every {@value RunWatch#TAIL_MILLIS} ms, another rescans
+ * the root every {@value RunWatch#SCAN_MILLIS} ms ({@link RunWatch}); each page's event stream is
+ * an {@link EventStream}. A damaged queue, a deleted folder, a run without decisions or a root with
+ * very many folders become messages on the page; the server keeps serving.
  *
  * <p>Values: NaN and ±Inf measurements (a missing validation loss, clipping off) are sent in the
  * encoding of every JSON Governor writes ({@link Json}): the strings {@code "NaN"}, {@code
@@ -58,29 +45,6 @@ import java.util.function.Function;
  * address only on a network you trust (the page says so then).
  */
 public final class DashboardServer implements AutoCloseable {
-  /** Tail period of watched runs. */
-  static final int TAIL_MILLIS = 25;
-
-  /** Rescan period of the root. */
-  static final int SCAN_MILLIS = 2000;
-
-  /** Keep-alive comment period of an idle stream. */
-  static final int KEEPALIVE_MILLIS = 15_000;
-
-  /** A stream re-sends a snapshot of a run after this many rows appended since its last one. */
-  static final int RESNAPSHOT_ROWS = 20_000;
-
-  /**
-   * Upper bound of a stream's {@code every} parameter: the least time in ms between two events
-   * carrying rows (snapshots and appends). The page asks for its frame interval, so rows appended
-   * meanwhile arrive in one event per frame instead of one per tail tick; 0, the default, sends
-   * every tail tick's rows at once.
-   */
-  static final int MAX_EVERY_MILLIS = 2000;
-
-  /** A run no page watches is closed after this long. */
-  static final long EVICT_NANOS = 60_000_000_000L;
-
   /**
    * The server's settings; immutable and validated.
    *
@@ -145,23 +109,13 @@ public final class DashboardServer implements AutoCloseable {
     }
   }
 
-  /** The generators of {@link Json#MAPPER}, so doubles are written in its one encoding. */
-  private static final JsonFactory JSON = Json.MAPPER.getFactory();
-
   private final Config config;
   private final HttpServer http;
   private final ExecutorService handlers;
-  private final ScheduledExecutorService tailer;
-  private final ScheduledExecutorService scanner;
   private final boolean loopback;
-  private final Map<String, RunData> watched = new ConcurrentHashMap<>();
-  private final AtomicInteger streams = new AtomicInteger();
-  private final Object signal = new Object();
+  private final RunWatch watch;
+  private final EventStream streams;
   private final Map<String, Object[]> inspectCache = new ConcurrentHashMap<>();
-  private long generation;
-  private volatile Catalog catalog;
-  private volatile boolean closing;
-  private long ticks;
 
   private DashboardServer(Config config) throws IOException {
     this.config = config;
@@ -186,14 +140,11 @@ public final class DashboardServer implements AutoCloseable {
               + "); choose another port (0 = any free one)",
           e);
     }
-    handlers = Executors.newCachedThreadPool(daemon("dashboard-http"));
+    handlers = Executors.newCachedThreadPool(RunWatch.daemon("dashboard-http"));
     http.setExecutor(handlers);
     http.createContext("/", this::handle);
-    catalog = Catalog.scan(config.runs());
-    tailer = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-tail"));
-    scanner = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-scan"));
-    tailer.scheduleWithFixedDelay(this::tailTick, TAIL_MILLIS, TAIL_MILLIS, TimeUnit.MILLISECONDS);
-    scanner.scheduleWithFixedDelay(this::scanTick, SCAN_MILLIS, SCAN_MILLIS, TimeUnit.MILLISECONDS);
+    watch = new RunWatch(config.runs());
+    streams = new EventStream(watch, config.maxStreams(), config.listLimit(), this::writeInfo);
     http.start();
   }
 
@@ -247,300 +198,51 @@ public final class DashboardServer implements AutoCloseable {
 
   @Override
   public void close() {
-    closing = true;
-    synchronized (signal) {
-      generation++;
-      signal.notifyAll();
-    }
+    watch.stopping();
     http.stop(0);
-    tailer.shutdownNow();
-    scanner.shutdownNow();
     handlers.shutdownNow();
-    try {
-      tailer.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    for (RunData d : watched.values()) {
-      d.close();
-    }
-    watched.clear();
+    watch.close();
   }
 
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  // ---- background work --------------------------------------------------------------------
-
-  private void tailTick() {
-    try {
-      long now = System.nanoTime();
-      boolean check = ticks++ % (1000 / TAIL_MILLIS) == 0;
-      boolean changed = false;
-      for (RunData d : watched.values()) {
-        changed |= d.poll(200_000, check, now);
-        synchronized (this) {
-          if (d.subscribers == 0 && now - d.releasedAtNanos > EVICT_NANOS) {
-            watched.remove(d.id, d);
-            d.close();
-          }
-        }
-      }
-      if (changed) {
-        signal();
-      }
-    } catch (RuntimeException e) {
-      // a run's failure is recorded in its RunData; anything else must not stop the tailing
-    }
-  }
-
-  private void scanTick() {
-    try {
-      Catalog c = Catalog.scan(config.runs());
-      if (c.differs(catalog)) {
-        catalog = c;
-        signal();
-      }
-    } catch (RuntimeException e) {
-      // Catalog.scan reports listing problems in the catalog; keep scanning
-    }
-  }
-
-  private void signal() {
-    synchronized (signal) {
-      generation++;
-      signal.notifyAll();
-    }
-  }
-
-  private long generation() {
-    synchronized (signal) {
-      return generation;
-    }
-  }
-
-  private boolean await(long gen, long millis) throws InterruptedException {
-    synchronized (signal) {
-      if (generation == gen && !closing) {
-        signal.wait(millis);
-      }
-      return generation != gen;
-    }
-  }
-
-  /** The run folder of an id, or null when the id does not name one under the root. */
-  private Path runDir(String id) {
-    if (id == null || id.isEmpty() || id.contains("\\") || id.startsWith("/")) {
-      return null;
-    }
-    for (String part : id.split("/")) {
-      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-        return null;
-      }
-    }
-    Path dir = config.runs().resolve(id).normalize();
-    if (!dir.startsWith(config.runs()) || !Files.isRegularFile(dir.resolve("run.json"))) {
-      return null;
-    }
-    return dir;
-  }
-
-  private RunData acquire(String id, Path dir) {
-    RunData d;
-    boolean fresh = false;
-    synchronized (this) {
-      d = watched.get(id);
-      if (d == null) {
-        d = new RunData(id, dir);
-        watched.put(id, d);
-        fresh = true;
-      }
-      d.subscribers++;
-    }
-    if (fresh) {
-      d.catchUp(System.nanoTime());
-    }
-    return d;
-  }
-
-  private synchronized void release(RunData d) {
-    d.subscribers--;
-    d.releasedAtNanos = System.nanoTime();
-  }
-
-  // ---- HTTP ------------------------------------------------------------------------------
-
-  private static final Map<String, String> STATIC = new LinkedHashMap<>();
-
-  static {
-    STATIC.put("/", "index.html");
-    STATIC.put("/index.html", "index.html");
-    STATIC.put("/app.js", "app.js");
-    STATIC.put("/app.css", "app.css");
-    STATIC.put("/uPlot.iife.min.js", "uPlot.iife.min.js");
-    STATIC.put("/uPlot.min.css", "uPlot.min.css");
-    STATIC.put("/uPlot.LICENSE", "uPlot.LICENSE");
-  }
+  // ---- HTTP routes ---------------------------------------------------------------------
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
       if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
         ex.getResponseHeaders().set("Allow", "GET, HEAD");
-        text(ex, 405, "only GET and HEAD are served\n");
+        Http.text(ex, 405, "only GET and HEAD are served\n");
         return;
       }
-      if (loopback && !loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
-        text(ex, 403, "this dashboard answers to localhost names only\n");
+      if (loopback && !Http.loopbackHost(ex.getRequestHeaders().getFirst("Host"))) {
+        Http.text(ex, 403, "this dashboard answers to localhost names only\n");
         return;
       }
       String path = ex.getRequestURI().getPath();
-      Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
+      Map<String, List<String>> q = Http.query(ex.getRequestURI().getRawQuery());
       switch (path) {
-        case "/api/info" -> json(ex, this::writeInfo);
-        case "/api/runs" -> json(ex, g -> catalog.write(g, first(q, "q"), limit(q)));
-        case "/api/run" -> json(ex, g -> writeRun(g, first(q, "id"), buckets(q)));
-        case "/api/inspect" -> json(ex, g -> writeInspect(g, first(q, "id")));
+        case "/api/info" -> Http.json(ex, this::writeInfo);
+        case "/api/runs" ->
+            Http.json(
+                ex,
+                g ->
+                    watch
+                        .catalog()
+                        .write(g, Http.first(q, "q"), Http.limit(q, config.listLimit())));
+        case "/api/run" -> Http.json(ex, g -> writeRun(g, Http.first(q, "id"), Http.buckets(q)));
+        case "/api/inspect" -> Http.json(ex, g -> writeInspect(g, Http.first(q, "id")));
         case "/api/stream" -> {
           if ("HEAD".equals(ex.getRequestMethod())) {
             ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
             ex.sendResponseHeaders(200, -1);
           } else {
-            stream(ex, q);
+            streams.serve(ex, q);
           }
         }
-        default -> {
-          String res = STATIC.get(path);
-          if (res == null) {
-            text(ex, 404, "not found: " + path + "\n");
-          } else {
-            resource(ex, res);
-          }
-        }
+        default -> Http.staticFile(ex, path);
       }
     } catch (IOException e) {
       // the client went away
     }
-  }
-
-  private static boolean loopbackHost(String host) {
-    if (host == null) {
-      return true; // HTTP/1.0 clients send none
-    }
-    String h = host.trim().toLowerCase(Locale.ROOT);
-    if (h.startsWith("[")) {
-      int end = h.indexOf(']');
-      h = end < 0 ? h : h.substring(1, end);
-    } else if (h.indexOf(':') >= 0 && h.indexOf(':') == h.lastIndexOf(':')) {
-      h = h.substring(0, h.indexOf(':'));
-    }
-    return h.equals("localhost")
-        || h.endsWith(".localhost")
-        || h.equals("::1")
-        || h.startsWith("127.");
-  }
-
-  private static Map<String, List<String>> query(String raw) {
-    Map<String, List<String>> m = new LinkedHashMap<>();
-    if (raw == null) {
-      return m;
-    }
-    for (String kv : raw.split("&")) {
-      if (kv.isEmpty()) {
-        continue;
-      }
-      int eq = kv.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-      m.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
-    }
-    return m;
-  }
-
-  private static String first(Map<String, List<String>> q, String k) {
-    List<String> v = q.get(k);
-    return v == null || v.isEmpty() ? null : v.get(0);
-  }
-
-  private static int intParam(Map<String, List<String>> q, String k, int def, int lo, int hi) {
-    String v = first(q, k);
-    if (v == null) {
-      return def;
-    }
-    try {
-      return Math.max(lo, Math.min(hi, Integer.parseInt(v.trim())));
-    } catch (NumberFormatException e) {
-      return def;
-    }
-  }
-
-  private static int buckets(Map<String, List<String>> q) {
-    return intParam(q, "points", 600, 10, 10_000);
-  }
-
-  private int limit(Map<String, List<String>> q) {
-    return intParam(q, "limit", config.listLimit(), 1, config.listLimit());
-  }
-
-  private interface JsonWriter {
-    void write(JsonGenerator g) throws IOException;
-  }
-
-  private static byte[] render(JsonWriter w) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
-    try (JsonGenerator g = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
-      w.write(g);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static void json(HttpExchange ex, JsonWriter w) throws IOException {
-    byte[] body = render(w);
-    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    ex.getResponseHeaders().set("Cache-Control", "no-store");
-    send(ex, 200, body);
-  }
-
-  private static void text(HttpExchange ex, int code, String s) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    send(ex, code, s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void send(HttpExchange ex, int code, byte[] body) throws IOException {
-    if ("HEAD".equals(ex.getRequestMethod())) {
-      ex.sendResponseHeaders(code, -1);
-      return;
-    }
-    ex.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(body);
-    }
-  }
-
-  private void resource(HttpExchange ex, String name) throws IOException {
-    byte[] body;
-    try (InputStream in = DashboardServer.class.getResourceAsStream("web/" + name)) {
-      if (in == null) {
-        text(ex, 404, "not found: " + name + "\n");
-        return;
-      }
-      body = in.readAllBytes();
-    }
-    String type =
-        name.endsWith(".html")
-            ? "text/html; charset=utf-8"
-            : name.endsWith(".js")
-                ? "text/javascript; charset=utf-8"
-                : name.endsWith(".css") ? "text/css; charset=utf-8" : "text/plain; charset=utf-8";
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.getResponseHeaders().set("Cache-Control", "no-cache");
-    ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    send(ex, 200, body);
   }
 
   private void writeInfo(JsonGenerator g) throws IOException {
@@ -558,20 +260,20 @@ public final class DashboardServer implements AutoCloseable {
 
   private void writeRun(JsonGenerator g, String id, int buckets) throws IOException {
     g.writeStartObject();
-    Path dir = runDir(id);
+    Path dir = watch.runDir(id);
     if (dir == null) {
       g.writeStringField("id", id);
-      g.writeStringField("error", "no run folder '" + id + "' under " + config.runs());
+      g.writeStringField("error", watch.noRunFolder(id));
       g.writeEndObject();
       return;
     }
-    RunData d = acquire(id, dir);
+    RunData d = watch.acquire(id, dir);
     try {
       long now = System.nanoTime();
       d.writeHeader(g, now);
       d.writeSeries(g, 0, 0, 0, buckets);
     } finally {
-      release(d);
+      watch.release(d);
     }
     g.writeEndObject();
   }
@@ -579,9 +281,9 @@ public final class DashboardServer implements AutoCloseable {
   private void writeInspect(JsonGenerator g, String id) throws IOException {
     g.writeStartObject();
     g.writeStringField("id", id);
-    Path dir = runDir(id);
+    Path dir = watch.runDir(id);
     if (dir == null) {
-      g.writeStringField("error", "no run folder '" + id + "' under " + config.runs());
+      g.writeStringField("error", watch.noRunFolder(id));
       g.writeEndObject();
       return;
     }
@@ -630,116 +332,5 @@ public final class DashboardServer implements AutoCloseable {
     rows.add(List.of("guard actions", s.guardActions().toString()));
     rows.add(List.of("events", s.events().toString()));
     return rows;
-  }
-
-  // ---- the event stream ----------------------------------------------------------------------
-
-  /** One run a stream sends: what it sent so far. */
-  private static final class Sub {
-    final RunData data;
-    long version = -1;
-    int[] cursor = {0, 0, 0};
-    int rowsSinceSnapshot;
-    boolean snapshotDue = true;
-
-    Sub(RunData data) {
-      this.data = data;
-    }
-  }
-
-  private void stream(HttpExchange ex, Map<String, List<String>> q) throws IOException {
-    if (streams.incrementAndGet() > config.maxStreams()) {
-      streams.decrementAndGet();
-      text(ex, 503, "too many dashboard pages are open (" + config.maxStreams() + ")\n");
-      return;
-    }
-    List<Sub> subs = new ArrayList<>();
-    try {
-      ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-      ex.getResponseHeaders().set("Cache-Control", "no-store");
-      ex.sendResponseHeaders(200, 0);
-      OutputStream os = ex.getResponseBody();
-      String filter = first(q, "q");
-      int limit = limit(q);
-      int buckets = buckets(q);
-      long gapNanos = intParam(q, "every", 0, 0, MAX_EVERY_MILLIS) * 1_000_000L;
-      os.write("retry: 2000\n\n".getBytes(StandardCharsets.US_ASCII));
-      event(os, "info", render(this::writeInfo));
-      List<String> ids = q.getOrDefault("run", List.of());
-      for (String id : ids.subList(0, Math.min(ids.size(), 32))) {
-        Path dir = runDir(id);
-        if (dir == null) {
-          event(
-              os,
-              "missing",
-              render(
-                  g -> {
-                    g.writeStartObject();
-                    g.writeStringField("id", id);
-                    g.writeStringField(
-                        "error", "no run folder '" + id + "' under " + config.runs());
-                    g.writeEndObject();
-                  }));
-          continue;
-        }
-        subs.add(new Sub(acquire(id, dir)));
-      }
-      Catalog sent = null;
-      while (!closing) {
-        long gen = generation();
-        Catalog c = catalog;
-        if (c != sent) {
-          event(os, "runs", render(g -> c.write(g, filter, limit)));
-          sent = c;
-        }
-        boolean sentRows = false;
-        for (Sub s : subs) {
-          long v = s.data.version();
-          if (v == s.version && !s.snapshotDue) {
-            continue;
-          }
-          boolean snap = s.snapshotDue || s.rowsSinceSnapshot > RESNAPSHOT_ROWS;
-          int[] from = snap ? new int[] {0, 0, 0} : s.cursor;
-          int[][] next = new int[1][];
-          byte[] body =
-              render(
-                  g -> {
-                    g.writeStartObject();
-                    s.data.writeHeader(g, System.nanoTime());
-                    next[0] = s.data.writeSeries(g, from[0], from[1], from[2], buckets);
-                    g.writeEndObject();
-                  });
-          event(os, snap ? "snapshot" : "append", body);
-          s.rowsSinceSnapshot =
-              snap ? 0 : s.rowsSinceSnapshot + (next[0][0] - from[0]) + (next[0][1] - from[1]);
-          s.cursor = next[0];
-          s.version = v;
-          s.snapshotDue = false;
-          sentRows = true;
-        }
-        os.flush();
-        if (sentRows && gapNanos > 0) {
-          // rows appended meanwhile go out together in the next event (one per run)
-          Thread.sleep(gapNanos / 1_000_000L);
-        }
-        if (!await(gen, KEEPALIVE_MILLIS)) {
-          os.write(": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII));
-          os.flush();
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      for (Sub s : subs) {
-        release(s.data);
-      }
-      streams.decrementAndGet();
-    }
-  }
-
-  private static void event(OutputStream os, String name, byte[] data) throws IOException {
-    os.write(("event: " + name + "\ndata: ").getBytes(StandardCharsets.US_ASCII));
-    os.write(data);
-    os.write("\n\n".getBytes(StandardCharsets.US_ASCII));
   }
 }

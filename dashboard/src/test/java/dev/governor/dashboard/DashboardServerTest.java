@@ -540,7 +540,7 @@ class DashboardServerTest {
     r = get(s, "api/run?id=../" + tmp.relativize(runs.resolve("bad")));
     assertTrue(r.get("error").asText().startsWith("no run folder '../"), r.toString());
     // the server still serves, and the listing drops the deleted run at its next scan
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3 * DashboardServer.SCAN_MILLIS / 1000);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3 * RunWatch.SCAN_MILLIS / 1000);
     while (get(s, "api/runs").get("runs").size() != 2 && System.nanoTime() < end) {
       Thread.sleep(100);
     }
