@@ -76,7 +76,7 @@ public final class ConfigCommand implements Callable<Integer> {
       doc = sb.toString();
     }
     lines.add(
-        new String[] {path + " = " + value, v == null ? "" : Settings.where(v.origin()), doc});
+        new String[] {path + " = " + value, v == null ? "" : ConfigOrigins.where(v.origin()), doc});
   }
 
   @Override
