@@ -80,18 +80,11 @@ public final class DisturbanceSuite {
                   steps,
                   b.target(prob),
                   1,
-                  d.getKey() + "|" + p));
+                  RunGroups.label(d.getKey(), p)));
         }
       }
     }
-    List<RunResult> results = runner.runAll(specs, "disturbance");
-    Map<String, Map<String, List<RunResult>>> by = new LinkedHashMap<>();
-    for (RunResult r : results) {
-      String[] l = r.spec().label().split("\\|");
-      by.computeIfAbsent(l[0], x -> new LinkedHashMap<>())
-          .computeIfAbsent(l[1], x -> new ArrayList<>())
-          .add(r);
-    }
+    RunGroups by = RunGroups.of(runner.runAll(specs, "disturbance"));
     ObjectNode s = Json.object();
     s.put("suite", "disturbance");
     s.put("quick", quick);
@@ -105,7 +98,7 @@ public final class DisturbanceSuite {
     for (String p : policies) {
       List<RunResult> rs = new ArrayList<>();
       for (String d : dist.keySet()) {
-        rs.addAll(by.get(d).get(p));
+        rs.addAll(by.get(d, p));
       }
       PolicyStats.write(pol.putObject(p), rs);
     }
@@ -133,7 +126,7 @@ public final class DisturbanceSuite {
     for (Map.Entry<String, Disturbance> d : dist.entrySet()) {
       ObjectNode pd = per.putObject(d.getKey());
       for (String p : policies) {
-        List<RunResult> rs = by.get(d.getKey()).get(p);
+        List<RunResult> rs = by.get(d.getKey(), p);
         double[] rec = new double[rs.size()];
         double[] waste = new double[rs.size()];
         int div = 0;
@@ -172,7 +165,7 @@ public final class DisturbanceSuite {
     }
     ObjectNode goals = s.putObject("goals");
     for (String d : List.of("curvature-x10", "spikes-x100")) {
-      List<RunResult> rs = by.get(d).get("pi");
+      List<RunResult> rs = by.get(d, "pi");
       double[] waste = new double[rs.size()];
       for (int i = 0; i < rs.size(); i++) {
         waste[i] = recovery(rs.get(i), e, dist.get(d).curvatureScale(e))[1];
@@ -187,7 +180,7 @@ public final class DisturbanceSuite {
     }
     int piDiverged = 0;
     for (String d : dist.keySet()) {
-      for (RunResult r : by.get(d).get("pi")) {
+      for (RunResult r : by.get(d, "pi")) {
         piDiverged += r.diverged() ? 1 : 0;
       }
     }
@@ -207,7 +200,7 @@ public final class DisturbanceSuite {
       Chart lr = Chart.of(d + ": learning rate (seed 1)", "step", "lr").logY();
       Chart clip = Chart.of(d + ": clip threshold (seed 1)", "step", "clip").logY();
       for (String p : policies) {
-        Trace t = by.get(d).get(p).get(0).trace();
+        Trace t = by.get(d, p).get(0).trace();
         double[] x = SingleRun.toDouble(t.step());
         loss.add(Series.line(p, x, t.exactLoss()));
         lr.add(Series.line(p, x, t.lr()));

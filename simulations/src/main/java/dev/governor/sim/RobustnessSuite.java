@@ -88,29 +88,13 @@ public final class RobustnessSuite {
                     steps,
                     target,
                     trace ? (int) Math.max(1, steps / 300) : 0,
-                    b.name() + "|" + pol + "|" + gi));
+                    RunGroups.label(b.name(), pol, gi)));
           }
         }
       }
     }
-    List<RunResult> results = runner.runAll(specs, "robustness");
-    // index: bench -> policy -> grid -> runs
-    Map<String, Map<String, List<List<RunResult>>>> by = new LinkedHashMap<>();
-    for (RunResult r : results) {
-      String[] l = r.spec().label().split("\\|");
-      by.computeIfAbsent(l[0], x -> new LinkedHashMap<>())
-          .computeIfAbsent(
-              l[1],
-              x -> {
-                List<List<RunResult>> lists = new ArrayList<>();
-                for (int i = 0; i < grid.length; i++) {
-                  lists.add(new ArrayList<>());
-                }
-                return lists;
-              })
-          .get(Integer.parseInt(l[2]))
-          .add(r);
-    }
+    // cells: bench | policy | grid index
+    RunGroups by = RunGroups.of(runner.runAll(specs, "robustness"));
     ObjectNode s = Json.object();
     s.put("suite", "robustness");
     s.put("quick", quick);
@@ -136,8 +120,8 @@ public final class RobustnessSuite {
     for (String p : policies) {
       List<RunResult> rs = new ArrayList<>();
       for (Bench b : benches) {
-        for (List<RunResult> g : by.get(b.name()).get(p)) {
-          rs.addAll(g);
+        for (int gi = 0; gi < grid.length; gi++) {
+          rs.addAll(by.get(b.name(), p, gi));
         }
       }
       all.put(p, rs);
@@ -153,7 +137,10 @@ public final class RobustnessSuite {
       ObjectNode t = tuned.putObject(p);
       List<RunResult> rs = new ArrayList<>();
       for (Bench b : benches) {
-        List<List<RunResult>> g = by.get(b.name()).get(p);
+        List<List<RunResult>> g = new ArrayList<>();
+        for (int gi = 0; gi < grid.length; gi++) {
+          g.add(by.get(b.name(), p, gi));
+        }
         int best = bestIndex(g);
         t.put(b.name() + "_best_lr_relative", grid[best]);
         rs.addAll(g.get(best));
@@ -169,7 +156,7 @@ public final class RobustnessSuite {
       for (String p : policies) {
         ArrayNode arr = pb.putArray(p);
         for (int gi = 0; gi < grid.length; gi++) {
-          List<RunResult> g = by.get(b.name()).get(p).get(gi);
+          List<RunResult> g = by.get(b.name(), p, gi);
           ObjectNode o = arr.addObject();
           o.put("lr_relative", grid[gi]);
           PolicyStats.write(o, g);
@@ -295,7 +282,7 @@ public final class RobustnessSuite {
         double[] dv = new double[grid.length];
         double[] sv = new double[grid.length];
         for (int gi = 0; gi < grid.length; gi++) {
-          List<RunResult> g = by.get(b.name()).get(p).get(gi);
+          List<RunResult> g = by.get(b.name(), p, gi);
           dv[gi] = g.stream().filter(RunResult::diverged).count() / (double) g.size();
           sv[gi] = Stats.median(PolicyStats.steps(g));
         }
@@ -325,7 +312,7 @@ public final class RobustnessSuite {
                     "loss")
                 .logY();
         for (String p : policies) {
-          RunResult r = by.get(b.name()).get(p).get(gi).get(0);
+          RunResult r = by.get(b.name(), p, gi).get(0);
           Trace t = r.trace();
           double[] x = SingleRun.toDouble(t.step());
           lr.add(Series.line(p, x, t.lr()));

@@ -28,9 +28,9 @@ import java.util.stream.Stream;
  *       {@code (1 + }{@value #VAL_RISE}{@code )} × the minimum, which came two or more evaluations
  *       before it, while the training loss (mean of the {@value #TRAIN_WINDOW} losses up to a step)
  *       fell from the minimum's step to the last evaluation's.
- *   <li><b>instability</b>: loss spikes (a loss more than {@value Inspection#SPIKE_Z} sample
- *       standard deviations above the mean of the previous {@value Inspection#WINDOW}, as {@link
- *       Inspection} counts them) at least {@value #MIN_SPIKES} and {@value #SPIKE_RATE} of the
+ *   <li><b>instability</b>: loss spikes (a loss more than {@value LossSpikes#SPIKE_Z} sample
+ *       standard deviations above the mean of the previous {@value LossSpikes#WINDOW}, as {@link
+ *       LossSpikes} finds them) at least {@value #MIN_SPIKES} and {@value #SPIKE_RATE} of the
  *       steps, or a clip rate above {@value #CLIP_RATE}, or guard actions (decisions other than
  *       NONE) as many and as frequent as that, or a NaN/Inf loss or gradient norm.
  *   <li><b>lr-too-high</b>: the median of η·λ̂ (applied LR times the secant sharpness of the step)
@@ -127,9 +127,10 @@ public final class Diagnosis {
       return java.util.Optional.empty();
     }
     int q = n / 4;
-    double q1 = meanLoss(ok, 0, q);
-    double q3 = meanLoss(ok, n - 2 * q, n - q);
-    double q4 = meanLoss(ok, n - q, n);
+    Quarters l = Quarters.of(ok);
+    double q1 = l.q1();
+    double q3 = l.q3();
+    double q4 = l.q4();
     if (!(q4 >= (1 - FLAT) * q3 && q4 > HIGH * q1)) {
       return java.util.Optional.empty();
     }
@@ -265,29 +266,11 @@ public final class Diagnosis {
   private static java.util.Optional<Verdict> instability(
       List<Observation> obs, List<Observation> ok, long faults, long guardActions) {
     long spikes = 0;
-    double[] w = new double[Inspection.WINDOW];
-    int filled = 0;
-    int next = 0;
+    LossSpikes detector = new LossSpikes();
     for (Observation o : ok) {
-      double loss = o.loss();
-      if (filled >= Inspection.MIN_WINDOW) {
-        double mean = 0;
-        for (int i = 0; i < filled; i++) {
-          mean += w[i];
-        }
-        mean /= filled;
-        double ss = 0;
-        for (int i = 0; i < filled; i++) {
-          ss += (w[i] - mean) * (w[i] - mean);
-        }
-        double sd = Math.sqrt(ss / (filled - 1));
-        if (sd > 0 && (loss - mean) / sd > Inspection.SPIKE_Z) {
-          spikes++;
-        }
+      if (detector.add(o.loss())) {
+        spikes++;
       }
-      w[next] = loss;
-      next = (next + 1) % Inspection.WINDOW;
-      filled = Math.min(filled + 1, Inspection.WINDOW);
     }
     Replay.ClipAccumulator clip = new Replay.ClipAccumulator();
     for (Observation o : obs) {
@@ -338,21 +321,12 @@ public final class Diagnosis {
   }
 
   private static java.util.Optional<Verdict> lrTooHigh(List<Observation> obs) {
-    double[] p = new double[obs.size()];
-    double[] lrs = new double[obs.size()];
-    int k = 0;
-    for (Observation o : obs) {
-      double v = o.lr() * o.sharpness();
-      if (o.lr() > 0 && o.sharpness() > 0 && Double.isFinite(v)) {
-        p[k] = v;
-        lrs[k] = o.lr();
-        k++;
-      }
-    }
+    SharpSteps sharp = SharpSteps.of(obs);
+    int k = sharp.count();
     if (k < MIN_SHARP) {
       return java.util.Optional.empty();
     }
-    double[] s = Arrays.copyOf(p, k);
+    double[] s = sharp.products().clone();
     double med = median(s.clone());
     if (!(med > EDGE)) {
       return java.util.Optional.empty();
@@ -363,7 +337,7 @@ public final class Diagnosis {
     for (double v : s) {
       above += v > EDGE ? 1 : 0;
     }
-    double lrMed = median(Arrays.copyOf(lrs, k));
+    double lrMed = median(sharp.lrs().clone());
     double suggest = lrMed / med; // the LR that puts the median η·λ̂ at 1
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("median_lr_sharpness", med);
@@ -396,32 +370,23 @@ public final class Diagnosis {
     if (n < MIN_STEPS) {
       return java.util.Optional.empty();
     }
-    int q = n / 4;
-    double q1 = meanLoss(ok, 0, q);
-    double q3 = meanLoss(ok, n - 2 * q, n - q);
-    double q4 = meanLoss(ok, n - q, n);
+    Quarters l = Quarters.of(ok);
+    double q1 = l.q1();
+    double q3 = l.q3();
+    double q4 = l.q4();
     if (!(q4 < (1 - FLAT) * q3 && q4 > (1 - SLOW) * q3 && q4 > HIGH * q1)) {
       return java.util.Optional.empty();
     }
-    double[] p = new double[obs.size()];
-    double[] lrs = new double[obs.size()];
-    int k = 0;
-    for (Observation o : obs) {
-      double v = o.lr() * o.sharpness();
-      if (o.lr() > 0 && o.sharpness() > 0 && Double.isFinite(v)) {
-        p[k] = v;
-        lrs[k] = o.lr();
-        k++;
-      }
-    }
+    SharpSteps sharp = SharpSteps.of(obs);
+    int k = sharp.count();
     if (k < MIN_SHARP) {
       return java.util.Optional.empty();
     }
-    double med = median(Arrays.copyOf(p, k));
+    double med = median(sharp.products().clone());
     if (!(med < LOW_EDGE)) {
       return java.util.Optional.empty();
     }
-    double lrMed = median(Arrays.copyOf(lrs, k));
+    double lrMed = median(sharp.lrs().clone());
     double suggest = lrMed / med; // the LR that puts the median η·λ̂ at 1
     double fall = (q3 - q4) / q3;
     Map<String, Double> m = new LinkedHashMap<>();
@@ -452,6 +417,41 @@ public final class Diagnosis {
                 "raise the learning rate toward %.3g (η·λ̂ ≈ 1), a factor of 3 to 10 at a time, or"
                     + " run an LR range test (governor lr-find)",
                 suggest)));
+  }
+
+  /** The mean training loss of the first, third and last quarters of {@code ok} (step order). */
+  private record Quarters(double q1, double q3, double q4) {
+    static Quarters of(List<Observation> ok) {
+      int n = ok.size();
+      int q = n / 4;
+      return new Quarters(
+          meanLoss(ok, 0, q), meanLoss(ok, n - 2 * q, n - q), meanLoss(ok, n - q, n));
+    }
+  }
+
+  /**
+   * The steps where η·λ̂ was measured (LR and sharpness positive, their product finite), in step
+   * order: the products and the LRs.
+   */
+  private record SharpSteps(double[] products, double[] lrs) {
+    static SharpSteps of(List<Observation> obs) {
+      double[] p = new double[obs.size()];
+      double[] lrs = new double[obs.size()];
+      int k = 0;
+      for (Observation o : obs) {
+        double v = o.lr() * o.sharpness();
+        if (o.lr() > 0 && o.sharpness() > 0 && Double.isFinite(v)) {
+          p[k] = v;
+          lrs[k] = o.lr();
+          k++;
+        }
+      }
+      return new SharpSteps(Arrays.copyOf(p, k), Arrays.copyOf(lrs, k));
+    }
+
+    int count() {
+      return products.length;
+    }
   }
 
   private static double meanLoss(List<Observation> ok, int from, int to) {

@@ -20,9 +20,9 @@ import java.util.stream.Stream;
  *   <li><b>fault</b>: a step whose loss or gradient norm is NaN or infinite.
  *   <li><b>diverged</b>: some step's loss is infinite or NaN, or exceeds {@value #DIVERGE_FACTOR}×
  *       the first finite loss; {@code divergedAt} is the first such step.
- *   <li><b>spike</b>: a finite loss whose z-score against the previous {@value #WINDOW} finite
- *       losses (mean, sample standard deviation) exceeds {@value #SPIKE_Z}; needs at least {@value
- *       #MIN_WINDOW} of them and a standard deviation {@code > 0}.
+ *   <li><b>spike</b>: a finite loss whose z-score against the previous {@value LossSpikes#WINDOW}
+ *       finite losses (mean, sample standard deviation) exceeds {@value LossSpikes#SPIKE_Z}; needs
+ *       at least {@value LossSpikes#MIN_WINDOW} of them and a standard deviation {@code > 0}.
  *   <li><b>clip rate / mean effective LR</b>: as in {@link Replay.ClipStats}, from the applied LR
  *       and clip and the pre-clip gradient norm of each step.
  * </ul>
@@ -33,9 +33,6 @@ import java.util.stream.Stream;
 public final class Inspection {
   private Inspection() {}
 
-  static final int WINDOW = 50;
-  static final int MIN_WINDOW = 10;
-  static final double SPIKE_Z = 4.0;
   static final double DIVERGE_FACTOR = 10.0;
 
   /** Minimum and maximum of a value; NaN when never seen. */
@@ -149,9 +146,7 @@ public final class Inspection {
     long faults = 0;
     List<Long> spikeSteps = new ArrayList<>();
     long spikes = 0;
-    double[] window = new double[WINDOW];
-    int filled = 0;
-    int next = 0;
+    LossSpikes spikeDetector = new LossSpikes();
     Replay.ClipAccumulator clipAcc = new Replay.ClipAccumulator();
     MinMax lr = new MinMax();
     MinMax clip = new MinMax();
@@ -194,28 +189,11 @@ public final class Inspection {
             && (!finite || (!Double.isNaN(lossFirst) && loss > DIVERGE_FACTOR * lossFirst))) {
           divergedAt = o.step();
         }
-        if (finite) {
-          if (filled >= MIN_WINDOW) {
-            double mean = 0;
-            for (int i = 0; i < filled; i++) {
-              mean += window[i];
-            }
-            mean /= filled;
-            double ss = 0;
-            for (int i = 0; i < filled; i++) {
-              ss += (window[i] - mean) * (window[i] - mean);
-            }
-            double sd = Math.sqrt(ss / (filled - 1));
-            if (sd > 0 && (loss - mean) / sd > SPIKE_Z) {
-              spikes++;
-              if (spikeSteps.size() < 20) {
-                spikeSteps.add(o.step());
-              }
-            }
+        if (finite && spikeDetector.add(loss)) {
+          spikes++;
+          if (spikeSteps.size() < 20) {
+            spikeSteps.add(o.step());
           }
-          window[next] = loss;
-          next = (next + 1) % WINDOW;
-          filled = Math.min(filled + 1, WINDOW);
         }
         clipAcc.add(o.lr(), o.clip(), o.gradNorm());
         lr.add(o.lr());

@@ -101,31 +101,4 @@ public record TrainingResult(
         null,
         null);
   }
-
-  /** This result with {@code c} as its calibration figures. */
-  public TrainingResult withCalibration(Calibration.Report c) {
-    return new TrainingResult(
-        dataset,
-        model,
-        optimizer,
-        policy,
-        initialLr,
-        epochs,
-        steps,
-        testAccuracy,
-        finalTrainLoss,
-        diverged,
-        wallSeconds,
-        stepsPerSecond,
-        loss,
-        lr,
-        clip,
-        weightDecay,
-        epochAccuracy,
-        epochTestLoss,
-        events,
-        c,
-        validationSplit,
-        earlyStop);
-  }
 }

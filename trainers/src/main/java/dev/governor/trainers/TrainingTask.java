@@ -136,30 +136,23 @@ public record TrainingTask(
 
   /** A copy with another optimizer. */
   public TrainingTask withOptimizer(Dl4jOptimizer o) {
-    return new TrainingTask(
-        dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, o, valSize, earlyStop);
+    return with(o, valSize, earlyStop);
   }
 
   /** A copy with another validation size ({@link #DEFAULT_VALIDATION}, 0 = none, or a size). */
   public TrainingTask withValidation(int size) {
-    return new TrainingTask(
-        dataset,
-        dataDir,
-        model,
-        batch,
-        epochs,
-        seed,
-        trainLimit,
-        valEvery,
-        optimizer,
-        size,
-        earlyStop);
+    return with(optimizer, size, earlyStop);
   }
 
   /** A copy with early stopping {@code c} (null = none). */
   public TrainingTask withEarlyStopping(EarlyStopping.Config c) {
+    return with(optimizer, valSize, c);
+  }
+
+  /** A copy with the data set, model and schedule of this task and the given rest. */
+  private TrainingTask with(Dl4jOptimizer o, int size, EarlyStopping.Config c) {
     return new TrainingTask(
-        dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, optimizer, valSize, c);
+        dataset, dataDir, model, batch, epochs, seed, trainLimit, valEvery, o, size, c);
   }
 
   /**
