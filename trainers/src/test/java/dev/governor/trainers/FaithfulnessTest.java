@@ -205,6 +205,29 @@ class FaithfulnessTest {
   /** Parameters (and the updater state at the end) after every step of a run. */
   record Run(List<float[]> params, float[] updaterState, int iterations, int epochs) {}
 
+  /** A policy at {@code h} that decides {@code action} after step {@code at}, else nothing. */
+  private static Policy actingAfter(Hyperparameters h, long at, GuardAction action) {
+    return new ScriptedPolicy(h, o -> o.step() == at ? h.withAction(action) : h);
+  }
+
+  /**
+   * Asserts that {@code net} holds bit for bit what {@code twin} holds: both at {@code iterations}
+   * iterations, the same parameters and, with {@code updater}, the same updater state.
+   */
+  private static void assertSameState(
+      String what, int iterations, MultiLayerNetwork twin, MultiLayerNetwork net, boolean updater) {
+    assertEquals(iterations, twin.getIterationCount(), what + ": the twin's iteration count");
+    assertEquals(iterations, net.getIterationCount(), what + ": iteration count");
+    assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())), what + ": parameters");
+    if (updater) {
+      assertTrue(
+          Arrays.equals(
+              floats(twin.getUpdater().getStateViewArray()),
+              floats(net.getUpdater().getStateViewArray())),
+          what + ": updater state");
+    }
+  }
+
   static float[] floats(INDArray a) {
     return a.dup().data().asFloat();
   }
@@ -953,7 +976,7 @@ class FaithfulnessTest {
   void skipRestoresParametersUpdaterStateAndIterationCount() {
     Hyperparameters h = Hyperparameters.of(0.01, Hyperparameters.NO_CLIP, 0);
     // after step 4 decide SKIP for step 5: the update of step 4 is undone
-    Policy skip = new ScriptedPolicy(h, o -> o.step() == 4 ? h.withAction(GuardAction.SKIP) : h);
+    Policy skip = actingAfter(h, 4, GuardAction.SKIP);
     MultiLayerNetwork net = mlp(base(new Adam(0.01)));
     MultiLayerNetwork twin = mlp(base(new Adam(0.01)));
     try (Governor g = Governor.attach(net, skip)) {
@@ -970,12 +993,7 @@ class FaithfulnessTest {
         twin.fit(batch(t));
       }
     }
-    assertEquals(twin.getIterationCount(), net.getIterationCount());
-    assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())));
-    assertTrue(
-        Arrays.equals(
-            floats(twin.getUpdater().getStateViewArray()),
-            floats(net.getUpdater().getStateViewArray())));
+    assertSameState("skip", 9, twin, net, true);
   }
 
   /**
@@ -990,7 +1008,7 @@ class FaithfulnessTest {
     Dl4jOptimizer o = bn ? Dl4jOptimizer.adam() : Dl4jOptimizer.parse(what);
     double lr = bn ? 0.01 : o.defaultLr();
     Hyperparameters h = Hyperparameters.of(lr, Hyperparameters.NO_CLIP, 0);
-    Policy skip = new ScriptedPolicy(h, x -> x.step() == 4 ? h.withAction(GuardAction.SKIP) : h);
+    Policy skip = actingAfter(h, 4, GuardAction.SKIP);
     Policy plain = new ScriptedPolicy(h, x -> h);
     MultiLayerNetwork net = bn ? batchNorm(new Adam(0.01)) : mlp(base(o.networkUpdater()));
     MultiLayerNetwork twin = bn ? batchNorm(new Adam(0.01)) : mlp(base(o.networkUpdater()));
@@ -1007,8 +1025,7 @@ class FaithfulnessTest {
       }
       g.evalMode();
       tg.evalMode();
-      assertEquals(twin.getIterationCount(), net.getIterationCount());
-      assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())), what);
+      assertSameState(what, 9, twin, net, false);
     }
   }
 
@@ -1033,8 +1050,7 @@ class FaithfulnessTest {
   @Test
   void rollbackRestoresTheSnapshotWithItsIterationCount() {
     Hyperparameters h = Hyperparameters.of(0.01, Hyperparameters.NO_CLIP, 0);
-    Policy back =
-        new ScriptedPolicy(h, o -> o.step() == 6 ? h.withAction(GuardAction.ROLLBACK) : h);
+    Policy back = actingAfter(h, 6, GuardAction.ROLLBACK);
     MultiLayerNetwork net = mlp(base(new Adam(0.01)));
     MultiLayerNetwork twin = mlp(base(new Adam(0.01)));
     try (Governor g = Governor.attach(net, back)) {
@@ -1049,12 +1065,7 @@ class FaithfulnessTest {
     for (int t = 7; t < 12; t++) {
       twin.fit(batch(t));
     }
-    assertEquals(5, net.getIterationCount());
-    assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())));
-    assertTrue(
-        Arrays.equals(
-            floats(twin.getUpdater().getStateViewArray()),
-            floats(net.getUpdater().getStateViewArray())));
+    assertSameState("rollback", 5, twin, net, true);
   }
 
   /**
@@ -1064,7 +1075,7 @@ class FaithfulnessTest {
   @Test
   void builderOptionsTurnTheUndoBufferAndAlignmentOff() {
     Hyperparameters h = Hyperparameters.of(0.01, Hyperparameters.NO_CLIP, 0);
-    Policy skip = new ScriptedPolicy(h, o -> o.step() == 4 ? h.withAction(GuardAction.SKIP) : h);
+    Policy skip = actingAfter(h, 4, GuardAction.SKIP);
     MultiLayerNetwork net = mlp(base(new Adam(0.01)));
     MultiLayerNetwork twin = mlp(base(new Adam(0.01)));
     try (Governor g = Governor.builder(net, skip).undo(false).alignment(false).attach()) {
@@ -1079,15 +1090,14 @@ class FaithfulnessTest {
     for (int t = 5; t < 8; t++) {
       twin.fit(batch(t));
     }
-    assertEquals(3, net.getIterationCount());
-    assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())));
+    assertSameState("skip without the undo buffer", 3, twin, net, false);
   }
 
   /** RESET returns to the state at attach: what follows equals a fresh network's training. */
   @Test
   void resetRestoresTheStateAtAttach() {
     Hyperparameters h = Hyperparameters.of(0.01, Hyperparameters.NO_CLIP, 0);
-    Policy reset = new ScriptedPolicy(h, o -> o.step() == 5 ? h.withAction(GuardAction.RESET) : h);
+    Policy reset = actingAfter(h, 5, GuardAction.RESET);
     MultiLayerNetwork net = mlp(base(new Adam(0.01)));
     MultiLayerNetwork twin = mlp(base(new Adam(0.01)));
     try (Governor g = Governor.attach(net, reset)) {
@@ -1101,12 +1111,7 @@ class FaithfulnessTest {
     for (int t = 6; t < 10; t++) {
       twin.fit(batch(t));
     }
-    assertEquals(4, net.getIterationCount());
-    assertTrue(Arrays.equals(floats(twin.params()), floats(net.params())));
-    assertTrue(
-        Arrays.equals(
-            floats(twin.getUpdater().getStateViewArray()),
-            floats(net.getUpdater().getStateViewArray())));
+    assertSameState("reset", 4, twin, net, true);
   }
 
   @Test
