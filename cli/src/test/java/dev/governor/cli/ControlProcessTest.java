@@ -20,7 +20,6 @@ import dev.governor.control.Policy;
 import dev.governor.telemetry.EventKind;
 import dev.governor.testkit.RunContents;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,18 +45,9 @@ class ControlProcessTest {
    * Starts {@code governor control --run dir} in a child JVM with this JVM's flags and classpath.
    */
   private static Process controlProcess(Path dir, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("-Xmx")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.addAll(List.of("control", "--run", dir.toString(), "--wait", "120"));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return TestRuns.childJvm(List.of("control", "--run", dir.toString(), "--wait", "120"))
+        .redirectOutput(log.toFile())
+        .start();
   }
 
   private static String[] train(Path dir, long steps, long timeoutMs, String controller) {

@@ -8,11 +8,9 @@ import dev.governor.dashboard.Chromium;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -34,20 +32,9 @@ class DashboardBrowserTest {
   @TempDir Path tmp;
 
   private static Process train(Path out, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("-Xmx1g");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
     // long enough to still be going when the checks end (about 6,000 steps/s here); spikes every
     // 1,000 steps from step 1,000 make the pi guard roll back
-    cmd.addAll(
+    List<String> cmd =
         List.of(
             "train",
             "--plant",
@@ -66,8 +53,8 @@ class DashboardBrowserTest {
             "1",
             "--quiet",
             "--out",
-            out.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            out.toString());
+    ProcessBuilder pb = TestRuns.childJvm(cmd, "-Xmx1g");
     pb.environment().put("OMP_NUM_THREADS", "1");
     return pb.redirectOutput(log.toFile()).start();
   }

@@ -14,7 +14,6 @@ import dev.governor.control.Decision;
 import dev.governor.telemetry.EventKind;
 import dev.governor.testkit.RunContents;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,17 +60,7 @@ class ResumeTest {
   /** {@code governor} in a child JVM with this JVM's flags and classpath. */
   private static Process child(Path log, List<String> args, String... properties)
       throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("-Xmx")) {
-        cmd.add(a);
-      }
-    }
-    cmd.addAll(List.of(properties));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    cmd.addAll(args);
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return TestRuns.childJvm(args, properties).redirectOutput(log.toFile()).start();
   }
 
   @Test

@@ -254,18 +254,8 @@ class RobustnessTest {
   @Test
   void aResumeOrASecondControllerOfALiveRunIsRefusedAndChangesNothing() throws Exception {
     Path run = tmp.resolve("live");
-    java.util.List<String> cmd = new java.util.ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("-Xmx")) {
-        cmd.add(a);
-      }
-    }
-    cmd.addAll(
+    java.util.List<String> cmd =
         java.util.List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
             "train",
             "--plant",
             "nqm",
@@ -275,12 +265,8 @@ class RobustnessTest {
             "100000000",
             "--quiet",
             "--out",
-            run.toString()));
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("train.log").toFile())
-            .start();
+            run.toString());
+    Process p = TestRuns.childJvm(cmd).redirectOutput(tmp.resolve("train.log").toFile()).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       // bounded wait until the other process writes both queues

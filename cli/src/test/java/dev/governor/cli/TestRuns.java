@@ -9,10 +9,13 @@ import dev.governor.telemetry.RunFolder;
 import dev.governor.testkit.RunBuilder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
-/** Small recorded runs and a command-line runner for the CLI tests. */
+/** Small recorded runs, a command-line runner and a child-JVM launcher for the CLI tests. */
 final class TestRuns {
   private TestRuns() {}
 
@@ -23,6 +26,25 @@ final class TestRuns {
     StringWriter err = new StringWriter();
     int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
     return new Result(code, out.toString(), err.toString());
+  }
+
+  /**
+   * A child JVM running {@code governor args}: this JVM's {@code --add-*} and {@code -Xmx} flags,
+   * then {@code jvmOptions} (a later {@code -Xmx} wins), this JVM's class path; stderr goes to
+   * stdout.
+   */
+  static ProcessBuilder childJvm(List<String> args, String... jvmOptions) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-") || a.startsWith("-Xmx")) {
+        cmd.add(a);
+      }
+    }
+    cmd.addAll(List.of(jvmOptions));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true);
   }
 
   static RunFolder record(Path dir, PolicySpec spec, int steps, UnaryOperator<Decision> tamper) {
