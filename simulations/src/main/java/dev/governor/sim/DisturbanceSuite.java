@@ -85,11 +85,7 @@ public final class DisturbanceSuite {
       }
     }
     RunGroups by = RunGroups.of(runner.runAll(specs, "disturbance"));
-    ObjectNode s = Json.object();
-    s.put("suite", "disturbance");
-    s.put("quick", quick);
-    s.put("seeds", seeds);
-    s.put("steps", steps);
+    ObjectNode s = Outcome.summaryHead("disturbance", quick, seeds, steps);
     s.put("event_step", e);
     s.put("problem", b.problem().toString());
     s.put("initial_lr_relative_to_bound", 0.25);

@@ -187,11 +187,7 @@ public final class GainsSuite {
     double improvement = 1 - Math.exp(yTunedHeld - yDefaultHeld);
     boolean holds = rho >= MIN_SPEARMAN && improvement >= MIN_GAIN;
 
-    ObjectNode s = Json.object();
-    s.put("suite", "gains");
-    s.put("quick", quick);
-    s.put("seeds", seeds);
-    s.put("steps", steps);
+    ObjectNode s = Outcome.summaryHead("gains", quick, seeds, steps);
     s.put("method", "Sobol-sampled random search on the Saltelli design (Commons Math Sobol)");
     s.put("sobol_n", n);
     s.put("evaluations", design.length);

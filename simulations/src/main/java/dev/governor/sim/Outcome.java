@@ -25,6 +25,19 @@ public record Outcome(
     failures = List.copyOf(failures);
   }
 
+  /**
+   * The start of a suite's {@code summary.json}: {@code suite}, {@code quick}, {@code seeds} and
+   * {@code steps}, in that order; the suite adds the rest.
+   */
+  static ObjectNode summaryHead(String suite, boolean quick, int seeds, long steps) {
+    ObjectNode s = Json.object();
+    s.put("suite", suite);
+    s.put("quick", quick);
+    s.put("seeds", seeds);
+    s.put("steps", steps);
+    return s;
+  }
+
   /** Writes {@code summary.json} and {@code report.html} into {@code dir}. */
   public void write(Path dir) throws IOException {
     Json.write(dir.resolve("summary.json"), summary);

@@ -95,11 +95,7 @@ public final class RobustnessSuite {
     }
     // cells: bench | policy | grid index
     RunGroups by = RunGroups.of(runner.runAll(specs, "robustness"));
-    ObjectNode s = Json.object();
-    s.put("suite", "robustness");
-    s.put("quick", quick);
-    s.put("seeds", seeds);
-    s.put("steps", steps);
+    ObjectNode s = Outcome.summaryHead("robustness", quick, seeds, steps);
     s.set("lr_grid_relative_to_bound", Json.array(grid));
     s.put("baseline_gear", BASELINE_GEAR);
     ArrayNode probs = s.putArray("problems");

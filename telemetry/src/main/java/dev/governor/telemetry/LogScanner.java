@@ -52,14 +52,7 @@ final class LogScanner {
           lastIndex = index;
           try {
             int kind = r.start(b);
-            if (kind != mainKind && kind != Records.KIND_EVENT) {
-              throw new IllegalStateException(
-                  "is of kind "
-                      + Records.kindName(kind)
-                      + ", which does not belong in a "
-                      + log.what()
-                      + " queue");
-            }
+            QueueTailer.checkKind(kind, mainKind, log.what());
             switch (kind) {
               case Records.KIND_OBSERVATION -> {
                 r.observation();

@@ -34,6 +34,21 @@ final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
     this.mainKind = mainKind;
   }
 
+  /**
+   * Refuses a record of a kind that does not belong in a {@code what} queue: neither {@code
+   * mainKind} nor an event.
+   */
+  static void checkKind(int kind, int mainKind, String what) {
+    if (kind != mainKind && kind != Records.KIND_EVENT) {
+      throw new IllegalStateException(
+          "is of kind "
+              + Records.kindName(kind)
+              + ", which does not belong in a "
+              + what
+              + " queue");
+    }
+  }
+
   /** Reads one record; kind in {@link Records}, or 0 when there is nothing new. */
   private int next(RecordHandler h, Decision into, boolean wantObservation) {
     if (closed) {
@@ -61,14 +76,7 @@ final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
       }
       try {
         kind = reader.start(b);
-        if (kind != mainKind && kind != Records.KIND_EVENT) {
-          throw new IllegalStateException(
-              "is of kind "
-                  + Records.kindName(kind)
-                  + ", which does not belong in a "
-                  + log.what()
-                  + " queue");
-        }
+        checkKind(kind, mainKind, log.what());
         switch (kind) {
           case Records.KIND_OBSERVATION -> {
             if (h != null || wantObservation) {

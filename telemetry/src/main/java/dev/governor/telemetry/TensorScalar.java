@@ -110,18 +110,8 @@ final class TensorScalar {
     }
     if (contentAt >= 0) {
       if (contentLen != width) {
-        throw new TfEventReader.BadRecord(
-            "offset "
-                + recordOffset
-                + ": tag '"
-                + tag
-                + "' is a one-element tensor of dtype "
-                + dtype
-                + ", so "
-                + width
-                + " bytes of tensor_content were expected, but "
-                + contentLen
-                + " were found");
+        throw misfit(
+            recordOffset, tag, dtype, width + " bytes of tensor_content were expected", contentLen);
       }
       long bits = 0;
       for (int i = width - 1; i >= 0; i--) {
@@ -140,19 +130,32 @@ final class TensorScalar {
       return true;
     }
     if (typedCount != 1) {
-      throw new TfEventReader.BadRecord(
-          "offset "
-              + recordOffset
-              + ": tag '"
-              + tag
-              + "' is a one-element tensor of dtype "
-              + dtype
-              + ", so one value (tensor_content or a typed value field) was expected, but "
-              + typedCount
-              + " were found");
+      throw misfit(
+          recordOffset,
+          tag,
+          dtype,
+          "one value (tensor_content or a typed value field) was expected",
+          typedCount);
     }
     out[0] = typed;
     return true;
+  }
+
+  /** The error for a one-element numeric tensor whose data do not fit its type. */
+  private static TfEventReader.BadRecord misfit(
+      long recordOffset, String tag, int dtype, String expected, int found) {
+    return new TfEventReader.BadRecord(
+        "offset "
+            + recordOffset
+            + ": tag '"
+            + tag
+            + "' is a one-element tensor of dtype "
+            + dtype
+            + ", so "
+            + expected
+            + ", but "
+            + found
+            + " were found");
   }
 
   /** An IEEE half (DT_HALF) or a bfloat16 from its 16 bits. */

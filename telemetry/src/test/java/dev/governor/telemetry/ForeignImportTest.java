@@ -466,6 +466,65 @@ class ForeignImportTest {
     assertTrue(e.getMessage().startsWith(p + " offset 0: not a TFRecord"), e.getMessage());
   }
 
+  /**
+   * A one-element numeric tensor whose data do not fit its type is a bad record that says what was
+   * expected: DT_FLOAT (dtype 1) needs 4 bytes of tensor_content (3 given), and without
+   * tensor_content exactly one typed value (two float_val given).
+   */
+  @Test
+  void aOneElementTensorWhoseDataDoNotFitItsTypeIsABadRecord() throws Exception {
+    TensorProto shortContent =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_FLOAT)
+            .setTensorShape(TensorShapeProto.newBuilder())
+            .setTensorContent(ByteString.copyFrom(new byte[] {0, 0, (byte) 0x80}))
+            .build();
+    TensorProto twoValues =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_FLOAT)
+            .setTensorShape(TensorShapeProto.newBuilder())
+            .addFloatVal(1)
+            .addFloatVal(2)
+            .build();
+    String[] expected = {
+      "4 bytes of tensor_content were expected, but 3 were found",
+      "one value (tensor_content or a typed value field) was expected, but 2 were found"
+    };
+    TensorProto[] tensors = {shortContent, twoValues};
+    for (int i = 0; i < tensors.length; i++) {
+      Event bad =
+          Event.newBuilder()
+              .setWallTime(T0)
+              .setStep(1)
+              .setSummary(
+                  Summary.newBuilder()
+                      .addValue(
+                          Summary.Value.newBuilder()
+                              .setTag("loss")
+                              .setTensor(tensors[i])
+                              .setMetadata(scalarsPlugin(true))))
+              .build();
+      Path p =
+          TbFiles.write(
+              tmp.resolve("events.out.tfevents.fit" + i),
+              List.of(version("brain.Event:2"), simple(0, "loss", 1), bad, simple(2, "loss", 3)));
+      long off = TbFiles.offsets(p).get(2);
+      Path run = tmp.resolve("fit" + i);
+      TelemetryException e =
+          assertThrows(
+              TelemetryException.class,
+              () -> Interchange.importAny(p, "auto", run, Map.of(), false));
+      assertEquals(
+          p
+              + " offset "
+              + off
+              + ": tag 'loss' is a one-element tensor of dtype 1, so "
+              + expected[i]
+              + " (use --on-error skip to skip bad records)",
+          e.getMessage());
+    }
+  }
+
   @Test
   void aScalarsPluginTensorThatIsNotOneNumberIsAnUnknownEncoding() throws Exception {
     Event two =
