@@ -46,7 +46,10 @@ class Dl4jReportsTest {
         new double[n],
         new double[] {acc / 2, acc},
         new double[] {1, 0.5},
-        List.of());
+        List.of(),
+        null,
+        null,
+        null);
   }
 
   private static Map<String, List<Dl4jReports.Labelled>> groups() {
