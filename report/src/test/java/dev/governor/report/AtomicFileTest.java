@@ -2,12 +2,16 @@ package dev.governor.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,5 +62,25 @@ class AtomicFileTest {
                     }));
     assertEquals("bug", r.getMessage());
     assertEquals(List.of("summary.json"), names(dir));
+  }
+
+  /**
+   * A new file gets the permissions of any file this process creates in that folder (the umask's;
+   * not the owner-only {@code rw-------} of a temporary file), and a replaced file keeps its own.
+   */
+  @Test
+  void aNewFileGetsTheDefaultPermissionsAndAReplacedOneKeepsItsOwn(@TempDir Path dir)
+      throws IOException {
+    assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+    Path plain = dir.resolve("plain");
+    Files.newOutputStream(plain).close();
+    Path f = dir.resolve("report.html");
+    AtomicFile.writeString(f, "first");
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f));
+    Set<PosixFilePermission> shared = PosixFilePermissions.fromString("rw-rw----");
+    Files.setPosixFilePermissions(f, shared);
+    AtomicFile.writeString(f, "second");
+    assertEquals("second", Files.readString(f));
+    assertEquals(shared, Files.getPosixFilePermissions(f));
   }
 }

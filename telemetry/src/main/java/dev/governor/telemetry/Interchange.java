@@ -3,6 +3,7 @@ package dev.governor.telemetry;
 import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import dev.governor.control.PolicySpec;
+import dev.governor.report.AtomicFile;
 import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -287,8 +288,7 @@ public final class Interchange {
     }
     double wallTime = startSeconds(run.header().startTime());
     Path file = exportFile(run, format, out);
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    long rows = 0;
+    long[] rows = {0};
     try {
       if (file.getParent() != null) {
         Files.createDirectories(file.toAbsolutePath().getParent());
@@ -299,48 +299,48 @@ public final class Interchange {
           re = Replay.Redecisions.scan(dl);
         }
       }
-      try (TelemetryLog tl = run.readTelemetry();
-          Stream<LogRecord> records = tl.records();
-          Stream<Decision> decisions = run.decisions();
-          OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        Joiner j = new Joiner(decisions.iterator(), re);
-        Iterator<LogRecord> tt = records.iterator();
-        if (format.equals("tfevents")) {
-          rows = TfEventsExport.write(tt, j, new TfEvents(os, wallTime));
-        } else {
-          Writer w = new BufferedWriter(new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8));
-          boolean csv = format.equals("csv");
-          if (csv) {
-            CsvFormat.writeHeader(w);
-          }
-          try (JsonlFormat.Rows json = csv ? null : JsonlFormat.rows(w)) {
-            while (tt.hasNext()) {
-              if (tt.next() instanceof LogRecord.Observed observed) {
-                Observation o = observed.observation();
-                Decision d = j.at(o.step());
+      Replay.Redecisions redecisions = re;
+      AtomicFile.write(
+          file,
+          raw -> {
+            try (TelemetryLog tl = run.readTelemetry();
+                Stream<LogRecord> records = tl.records();
+                Stream<Decision> decisions = run.decisions()) {
+              OutputStream os = new BufferedOutputStream(raw, 1 << 16);
+              Joiner j = new Joiner(decisions.iterator(), redecisions);
+              Iterator<LogRecord> tt = records.iterator();
+              if (format.equals("tfevents")) {
+                rows[0] = TfEventsExport.write(tt, j, new TfEvents(os, wallTime));
+              } else {
+                Writer w =
+                    new BufferedWriter(new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8));
+                boolean csv = format.equals("csv");
                 if (csv) {
-                  CsvFormat.writeRow(w, o, d);
-                } else {
-                  json.write(o, d);
+                  CsvFormat.writeHeader(w);
                 }
-                rows++;
+                try (JsonlFormat.Rows json = csv ? null : JsonlFormat.rows(w)) {
+                  while (tt.hasNext()) {
+                    if (tt.next() instanceof LogRecord.Observed observed) {
+                      Observation o = observed.observation();
+                      Decision d = j.at(o.step());
+                      if (csv) {
+                        CsvFormat.writeRow(w, o, d);
+                      } else {
+                        json.write(o, d);
+                      }
+                      rows[0]++;
+                    }
+                  }
+                }
+                w.flush();
               }
+              os.flush();
             }
-          }
-          w.flush();
-        }
-      }
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          });
     } catch (IOException e) {
       throw new TelemetryException("cannot write " + file + ": " + e.getMessage(), e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        // best effort
-      }
     }
-    return Map.entry(file, rows);
+    return Map.entry(file, rows[0]);
   }
 
   /**
