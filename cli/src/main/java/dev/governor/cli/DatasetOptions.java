@@ -79,7 +79,7 @@ final class DatasetOptions {
           "--steps does not apply to --dataset (use --epochs), but was given (" + c.steps + ")");
     }
     PrintWriter stderr = c.spec.commandLine().getErr();
-    String ds = DemoCommand.resolveDataset(dataset, dataDir, stderr);
+    String ds = Dl4jSetup.resolveDataset(dataset, dataDir, stderr);
     TrainingTask task =
         new TrainingTask(
             ds,
@@ -90,9 +90,9 @@ final class DatasetOptions {
             c.seed,
             trainLimit,
             100,
-            DemoCommand.parseOptimizer(c.optimizer),
+            Dl4jSetup.parseOptimizer(c.optimizer),
             valSize,
-            DemoCommand.parseEarlyStop(earlyStop));
+            Dl4jSetup.parseEarlyStop(earlyStop));
     if (!c.quiet && c.out.toAbsolutePath().getParent() != null) {
       stderr.println(DashboardCommand.hint(c.out.toAbsolutePath().getParent()));
       stderr.flush();

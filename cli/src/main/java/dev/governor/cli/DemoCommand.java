@@ -12,7 +12,6 @@ import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
-import dev.governor.trainers.EarlyStopping;
 import dev.governor.trainers.TrainingResult;
 import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
@@ -71,47 +70,6 @@ public final class DemoCommand implements Callable<Integer> {
   static final int DEFAULT_BATCH = 128;
 
   static final double DEFAULT_LR = 1e-3;
-
-  /** The global-norm clip of the baselines' safety gear (as in the bake-off). */
-  static final double STANDARD_CLIP = 1.0;
-
-  /** One planned run: contender, spec, index into the LR grid (1 = default), LR, folder name. */
-  record DemoRun(
-      DemoContender contender,
-      TrainingTask task,
-      PolicySpec spec,
-      int lrIndex,
-      double lr,
-      String dir) {}
-
-  /**
-   * A demo contender: a policy spec run at the three initial LRs, or one that chooses its own LR
-   * (the range test + cosine, the LR-free optimizers) and runs once.
-   *
-   * @param label short name in the table
-   * @param spec the policy spec before the LR and budget are filled in
-   * @param optimizer the DL4J optimizer (null: the one of {@code --optimizer})
-   * @param lrNeeding whether it runs at each initial LR
-   */
-  record DemoContender(String label, PolicySpec spec, String optimizer, boolean lrNeeding) {
-    static DemoContender of(String p) {
-      return switch (p.trim()) {
-        case "lrfind+cos" -> new DemoContender(p, PolicySpec.of("lrfind"), null, false);
-        case "sf-adamw" ->
-            new DemoContender(p, PolicySpec.parse("constant(lr=0.0025)"), "sf-adamw", false);
-        case "prodigy" ->
-            new DemoContender(p, PolicySpec.parse("constant(lr=1)"), "prodigy", false);
-        case "dog" -> new DemoContender(p, PolicySpec.parse("constant(lr=1)"), "dog", false);
-        case "pi+sf" ->
-            new DemoContender(
-                p, PolicySpec.parse("pi(optimizer=adaptive, base=constant)"), "sf-adamw", true);
-        default -> {
-          PolicySpec s = PolicySpec.parse(p);
-          yield new DemoContender(s.name(), s, null, !s.name().equals("lrfind"));
-        }
-      };
-    }
-  }
 
   @Spec CommandSpec spec;
 
@@ -215,7 +173,7 @@ public final class DemoCommand implements Callable<Integer> {
     Settings cfg = Settings.bind(spec, "demo");
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
-    Dl4jOptimizer opt = parseOptimizer(optimizer);
+    Dl4jOptimizer opt = Dl4jSetup.parseOptimizer(optimizer);
     double lr = this.lr != null ? this.lr : opt.defaultLr();
     if (!(lr > 0) || !Double.isFinite(lr)) {
       throw new UserException("--lr must be finite and > 0, but was " + lr);
@@ -225,7 +183,7 @@ public final class DemoCommand implements Callable<Integer> {
       throw new UserException("--gear must be on or off, but was '" + gear + "'");
     }
     boolean gearOn = g.equals("on");
-    String ds = resolveDataset(dataset, dataDir, stderr);
+    String ds = Dl4jSetup.resolveDataset(dataset, dataDir, stderr);
     TrainingTask task =
         new TrainingTask(
             ds,
@@ -238,12 +196,12 @@ public final class DemoCommand implements Callable<Integer> {
             100,
             opt,
             valSize,
-            parseEarlyStop(earlyStop));
+            Dl4jSetup.parseEarlyStop(earlyStop));
     Path dir = out != null ? out : defaultOut();
     if (Files.exists(dir)) {
       throw new UserException("--out " + dir + " already exists; choose a new folder");
     }
-    double[] lrs = {lr / 10, lr, lr * 10};
+    double[] lrs = DemoPlan.lrGrid(lr);
     // Validate every policy before anything is written or trained.
     Datasets.Split data = task.load();
     long total = task.totalSteps(data);
@@ -258,51 +216,9 @@ public final class DemoCommand implements Callable<Integer> {
               + (trainLimit > 0 ? " (--train-limit " + trainLimit + ")" : "")
               + ", so no step would run; choose a smaller --batch");
     }
-    List<DemoRun> plan = new ArrayList<>();
     List<String> notes = new ArrayList<>();
-    for (String p : policies) {
-      DemoContender c = DemoContender.of(p);
-      String why = c.optimizer() == null ? null : BakeoffWorkload.unavailable(c.optimizer());
-      if (why != null) {
-        String line = "demo: skipping " + c.label() + ": " + why;
-        stderr.println(line);
-        notes.add(line);
-        continue;
-      }
-      TrainingTask t =
-          c.optimizer() == null ? task : task.withOptimizer(Dl4jOptimizer.parse(c.optimizer()));
-      for (int i = 0; i < lrs.length; i++) {
-        if (!c.lrNeeding() && i != 1) {
-          continue;
-        }
-        PolicySpec bare = specFor(cfg.policy(c.spec()), lrs[i], total);
-        Policies.create(bare); // an unknown policy or option is an error, as before
-        PolicySpec s = bare;
-        if (gearOn && !bare.name().equals("pi")) {
-          PolicySpec geared = bare.with("gear", "standard");
-          if (!bare.has("clip")) {
-            geared = geared.with("clip", STANDARD_CLIP);
-          }
-          try {
-            Policies.create(geared);
-            s = geared;
-          } catch (IllegalArgumentException e) {
-            String line =
-                "demo: "
-                    + c.label()
-                    + " runs without the safety gear: the gear keys are not in this build ("
-                    + e.getMessage()
-                    + ")";
-            if (!notes.contains(line)) {
-              stderr.println(line);
-              notes.add(line);
-            }
-          }
-        }
-        String dirName = c.label().replace('+', '-') + (c.lrNeeding() ? "-lr" + i : "");
-        plan.add(new DemoRun(c, t, s, i, c.lrNeeding() ? lrs[i] : Double.NaN, dirName));
-      }
-    }
+    List<DemoPlan.DemoRun> plan =
+        DemoPlan.runs(policies, task, lrs, total, gearOn, cfg, stderr, notes);
     Files.createDirectories(dir);
     stdout.printf(
         Locale.ROOT,
@@ -338,7 +254,7 @@ public final class DemoCommand implements Callable<Integer> {
     List<TrainingResult> results = new ArrayList<>();
     try (Progress pb = progress(plan.size() * total)) {
       long done = 0;
-      for (DemoRun d : plan) {
+      for (DemoPlan.DemoRun d : plan) {
         PolicySpec s = d.spec();
         Policy policy = Policies.create(s);
         Path runDir = dir.resolve(d.dir());
@@ -390,7 +306,8 @@ public final class DemoCommand implements Callable<Integer> {
     summary.put("initial_lrs", lrs);
     summary.put("seeds", List.of(seed));
     summary.put(
-        "gear", gearOn ? "standard (guard, safety cut, clip " + STANDARD_CLIP + ")" : "off");
+        "gear",
+        gearOn ? "standard (guard, safety cut, clip " + DemoPlan.STANDARD_CLIP + ")" : "off");
     summary.put("notes", notes);
     List<Map<String, Object>> list = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
@@ -445,14 +362,14 @@ public final class DemoCommand implements Callable<Integer> {
             + (gearOn
                 ? "on for every contender: the spike guard and safety cut (pi: its own, same"
                     + " defaults) and, for the baselines, the global-norm clip "
-                    + STANDARD_CLIP
+                    + DemoPlan.STANDARD_CLIP
                     + " (pi sets its clip with its clip loop)."
                 : "off (the baselines as configured; pi with its own guard)."));
     List<List<String>> settings = new ArrayList<>();
     settings.add(
         List.of("run", "contender", "initial lr", "test acc", "lr", "clip", "wd", "policy spec"));
     for (int i = 0; i < plan.size(); i++) {
-      DemoRun d = plan.get(i);
+      DemoPlan.DemoRun d = plan.get(i);
       TrainingResult r = results.get(i);
       settings.add(
           List.of(
@@ -488,100 +405,6 @@ public final class DemoCommand implements Callable<Integer> {
     stdout.println(
         "demo: wrote " + dir.resolve("summary.json") + " and " + dir.resolve("report.html"));
     return 0;
-  }
-
-  /**
-   * The spec of {@code p} at initial LR {@code lr} and a budget of {@code total} steps ({@code
-   * lrfind} finds its own LR: only the budget is set).
-   */
-  static PolicySpec specFor(PolicySpec p, double lr, long total) {
-    PolicySpec s = p.has("lr") || p.name().equals("lrfind") ? p : p.with("lr", lr);
-    switch (s.name()) {
-      case "pi" -> s = forAdam(s, total);
-      case "cosine", "lrfind" -> {
-        if (!s.has("t-max")) {
-          s = s.with("t-max", total);
-        }
-      }
-      case "sgdr" -> {
-        // three cycles that end with the budget: T0 + 2 T0 + 4 T0 = total
-        if (!s.has("t0")) {
-          s = s.with("t0", Math.max(1, total / 7));
-        }
-        if (!s.has("t-mult")) {
-          s = s.with("t-mult", 2);
-        }
-      }
-      default -> {}
-    }
-    return s;
-  }
-
-  /**
-   * The {@code pi} spec for the DL4J models, which train with Adam: {@code optimizer=adaptive} (the
-   * update-ratio LR loop; see {@code PiPolicyConfig.adaptive}) over a cosine base that ends with
-   * the budget, unless the user chose otherwise. Other policies are returned as they are.
-   */
-  static PolicySpec forAdam(PolicySpec s, long total) {
-    if (!s.name().equals("pi")) {
-      return s;
-    }
-    if (!s.has("optimizer")) {
-      s = s.with("optimizer", "adaptive");
-    }
-    if (!s.has("t-max") && !s.has("base")) {
-      s = s.with("t-max", total);
-    }
-    return s;
-  }
-
-  /**
-   * The DL4J optimizer of {@code --optimizer} (null: adam).
-   *
-   * @throws UserException naming the flag and the parse error
-   */
-  static Dl4jOptimizer parseOptimizer(String text) {
-    if (text == null) {
-      return Dl4jOptimizer.adam();
-    }
-    try {
-      return Dl4jOptimizer.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new UserException("--optimizer: " + e.getMessage(), e);
-    }
-  }
-
-  static String resolveDataset(String dataset, Path dataDir, PrintWriter stderr) {
-    String d = dataset.toLowerCase(Locale.ROOT);
-    if (d.equals("auto")) {
-      if (Datasets.fashionMnistPresent(dataDir)) {
-        return "fashion-mnist";
-      }
-      stderr.println(
-          "demo: Fashion-MNIST not found in "
-              + dataDir
-              + "; using the synthetic task ("
-              + Datasets.INSTALL_HINT.replace(", or use --dataset synthetic", "")
-              + ")");
-      return "synthetic";
-    }
-    return d;
-  }
-
-  /**
-   * The {@code --early-stop} spec (null = none).
-   *
-   * @throws UserException in one line naming the key and the value
-   */
-  static EarlyStopping.Config parseEarlyStop(String spec) {
-    if (spec == null) {
-      return null;
-    }
-    try {
-      return EarlyStopping.Config.parse(spec);
-    } catch (IllegalArgumentException e) {
-      throw new UserException("--" + e.getMessage(), e);
-    }
   }
 
   static Map<String, String> config(TrainingTask task, PolicySpec s, double lr) {

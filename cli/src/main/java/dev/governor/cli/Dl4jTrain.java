@@ -83,7 +83,7 @@ final class Dl4jTrain {
       // prodigy and dog 1)
       policy = policy.with("lr", task.optimizer().defaultLr());
     }
-    policy = DemoCommand.forAdam(policy, steps);
+    policy = Dl4jSetup.forAdam(policy, steps);
     Map<String, String> config = new TreeMap<>();
     config.put("command", "train");
     config.put("dataset", task.dataset());
