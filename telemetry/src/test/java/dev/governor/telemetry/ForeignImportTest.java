@@ -466,6 +466,21 @@ class ForeignImportTest {
     assertTrue(e.getMessage().startsWith(p + " offset 0: not a TFRecord"), e.getMessage());
   }
 
+  /** An event at {@code step} whose {@code loss} value is {@code tensor} of the scalars plugin. */
+  private static Event lossTensor(long step, TensorProto tensor) {
+    return Event.newBuilder()
+        .setWallTime(T0)
+        .setStep(step)
+        .setSummary(
+            Summary.newBuilder()
+                .addValue(
+                    Summary.Value.newBuilder()
+                        .setTag("loss")
+                        .setTensor(tensor)
+                        .setMetadata(scalarsPlugin(true))))
+        .build();
+  }
+
   /**
    * A one-element numeric tensor whose data do not fit its type is a bad record that says what was
    * expected: DT_FLOAT (dtype 1) needs 4 bytes of tensor_content (3 given), and without
@@ -492,18 +507,7 @@ class ForeignImportTest {
     };
     TensorProto[] tensors = {shortContent, twoValues};
     for (int i = 0; i < tensors.length; i++) {
-      Event bad =
-          Event.newBuilder()
-              .setWallTime(T0)
-              .setStep(1)
-              .setSummary(
-                  Summary.newBuilder()
-                      .addValue(
-                          Summary.Value.newBuilder()
-                              .setTag("loss")
-                              .setTensor(tensors[i])
-                              .setMetadata(scalarsPlugin(true))))
-              .build();
+      Event bad = lossTensor(1, tensors[i]);
       Path p =
           TbFiles.write(
               tmp.resolve("events.out.tfevents.fit" + i),
@@ -528,24 +532,16 @@ class ForeignImportTest {
   @Test
   void aScalarsPluginTensorThatIsNotOneNumberIsAnUnknownEncoding() throws Exception {
     Event two =
-        Event.newBuilder()
-            .setWallTime(T0)
-            .setStep(1)
-            .setSummary(
-                Summary.newBuilder()
-                    .addValue(
-                        Summary.Value.newBuilder()
-                            .setTag("loss")
-                            .setTensor(
-                                TensorProto.newBuilder()
-                                    .setDtype(DataType.DT_FLOAT)
-                                    .setTensorShape(
-                                        TensorShapeProto.newBuilder()
-                                            .addDim(TensorShapeProto.Dim.newBuilder().setSize(2)))
-                                    .addFloatVal(1)
-                                    .addFloatVal(2))
-                            .setMetadata(scalarsPlugin(true))))
-            .build();
+        lossTensor(
+            1,
+            TensorProto.newBuilder()
+                .setDtype(DataType.DT_FLOAT)
+                .setTensorShape(
+                    TensorShapeProto.newBuilder()
+                        .addDim(TensorShapeProto.Dim.newBuilder().setSize(2)))
+                .addFloatVal(1)
+                .addFloatVal(2)
+                .build());
     Path p =
         TbFiles.write(
             tmp.resolve("events.out.tfevents.u"),
