@@ -69,8 +69,6 @@ public final class DemoCommand implements Callable<Integer> {
 
   static final int DEFAULT_BATCH = 128;
 
-  static final double DEFAULT_LR = 1e-3;
-
   @Spec CommandSpec spec;
 
   @Option(
