@@ -271,7 +271,7 @@ public final class BakeoffCommand implements Callable<Integer> {
     if (steps < 0) {
       throw new UserException("--steps must be >= 1, but was " + steps);
     }
-    EarlyStopping.Config es = DemoCommand.parseEarlyStop(earlyStop);
+    EarlyStopping.Config es = Dl4jSetup.parseEarlyStop(earlyStop);
     if (es != null
         && es.monitor() == EarlyStopping.Monitor.VAL_ACCURACY
         && workloads.contains("char-lstm")) {

@@ -63,10 +63,11 @@ public final class AtomicFile {
     try {
       OutputStream created;
       while (true) {
-        tmp = dir.resolve("." + target.getFileName() + "." + TEMP.incrementAndGet() + ".tmp");
+        Path name = dir.resolve("." + target.getFileName() + "." + TEMP.incrementAndGet() + ".tmp");
         try {
           created =
-              Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+              Files.newOutputStream(name, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          tmp = name;
           break;
         } catch (FileAlreadyExistsException taken) {
           // another process wrote the same target at the same moment: take the next name
