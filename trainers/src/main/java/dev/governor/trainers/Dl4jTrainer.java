@@ -4,21 +4,15 @@ import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.control.Trainer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.function.BiConsumer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The {@link Trainer} plant for a Deeplearning4j {@link MultiLayerNetwork} or {@link
@@ -390,7 +384,7 @@ public final class Dl4jTrainer implements Trainer {
     boolean was = core.inEvalMode();
     core.evalMode();
     try {
-      writeCheckpoint(dir);
+      Dl4jCheckpoint.write(dir, core, stream, nextStep, early, bestParams);
     } finally {
       if (!was) {
         core.trainMode();
@@ -398,190 +392,13 @@ public final class Dl4jTrainer implements Trainer {
     }
   }
 
-  /** Writes the checkpoint in evaluation mode: model.zip holds the evaluation point. */
-  private void writeCheckpoint(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    core.net().save(dir.resolve("model.zip").toFile());
-    GovernedStep.Extra e = core.extra();
-    Properties p = new Properties();
-    p.setProperty("format", "governor-dl4j-checkpoint-1");
-    p.setProperty("optimizer", core.optimizer().toString());
-    FlatOptimizer method = core.method();
-    if (method != null) {
-      writeState(dir, "optimizer", p, method.copy());
-      writeArray(dir.resolve("train-params.bin"), method.trainPoint());
-      writeState(dir, "undo-optimizer", p, e.undoOptimizerState());
-    }
-    p.setProperty("nextStep", Long.toString(nextStep));
-    p.setProperty("epoch", Integer.toString(stream.epoch()));
-    p.setProperty("cursor", Integer.toString(stream.cursor()));
-    p.setProperty("havePrev", Boolean.toString(e.havePrev()));
-    p.setProperty("prevUpdateNorm", Long.toString(Double.doubleToRawLongBits(e.prevUpdateNorm())));
-    p.setProperty("prevGradNormSq", Long.toString(Double.doubleToRawLongBits(e.prevGradNormSq())));
-    p.setProperty("prevInv", Long.toString(Double.doubleToRawLongBits(e.prevInv())));
-    p.setProperty("undoValid", Boolean.toString(e.undoValid()));
-    p.setProperty("undoIteration", Integer.toString(e.undoIteration()));
-    p.setProperty("ring", Integer.toString(e.ring().size()));
-    if (early != null) {
-      early.save(p, "earlyStop.");
-      writeArray(dir.resolve("best-params.bin"), bestParams);
-    }
-    writeArray(dir.resolve("prev-grad.bin"), e.prevGrad());
-    writeArray(dir.resolve("undo-params.bin"), e.undoParams());
-    writeArray(dir.resolve("undo-state.bin"), e.undoState());
-    for (int i = 0; i < e.ring().size(); i++) {
-      GovernedStep.Snapshot s = e.ring().get(i);
-      p.setProperty("ring." + i + ".step", Long.toString(s.step()));
-      p.setProperty("ring." + i + ".iteration", Integer.toString(s.iteration()));
-      writeArray(dir.resolve("ring-" + i + "-params.bin"), s.params());
-      writeArray(dir.resolve("ring-" + i + "-state.bin"), s.updaterState());
-      if (method != null) {
-        writeState(dir, "ring-" + i + "-optimizer", p, s.optimizerState());
-      }
-    }
-    try (OutputStream out = Files.newOutputStream(dir.resolve("trainer.properties"))) {
-      p.store(out, "Governor DL4J trainer checkpoint");
-    }
-  }
-
   @Override
   public void loadCheckpoint(Path dir) throws IOException {
-    Path props = dir.resolve("trainer.properties");
-    if (!Files.isRegularFile(props)) {
-      throw new IllegalArgumentException("checkpoint " + dir + " has no trainer.properties");
-    }
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(props)) {
-      p.load(in);
-    }
-    if (!"governor-dl4j-checkpoint-1".equals(p.getProperty("format"))) {
-      throw new IllegalArgumentException(
-          "checkpoint "
-              + dir
-              + " must have format governor-dl4j-checkpoint-1, but had "
-              + p.getProperty("format"));
-    }
-    String opt = p.getProperty("optimizer", "adam");
-    if (!core.optimizer().toString().equals(opt)) {
-      throw new IllegalArgumentException(
-          "checkpoint "
-              + dir
-              + " is of optimizer "
-              + opt
-              + ", but this trainer's is "
-              + core.optimizer());
-    }
-    core.trainMode();
-    Net net = core.net();
-    Model loaded =
-        net instanceof Net.Mln
-            ? ModelSerializer.restoreMultiLayerNetwork(dir.resolve("model.zip").toFile(), true)
-            : ModelSerializer.restoreComputationGraph(dir.resolve("model.zip").toFile(), true);
-    Net ln = Net.of(loaded);
-    if (ln.params().length() != net.params().length()) {
-      throw new IllegalArgumentException(
-          "checkpoint "
-              + dir
-              + " holds a model with "
-              + ln.params().length()
-              + " parameters, but this trainer's has "
-              + net.params().length());
-    }
-    net.params().assign(ln.params());
-    INDArray state = net.updater().getStateViewArray();
-    if (state != null) {
-      state.assign(ln.updater().getStateViewArray());
-    }
-    net.setIteration(ln.iteration());
-    net.setEpochCount(ln.epochCount());
-    FlatOptimizer method = core.method();
-    FlatOptimizer.State undoOpt = null;
-    if (method != null) {
-      method.restore(readState(dir, "optimizer", p));
-      INDArray trainPoint = readArray(dir.resolve("train-params.bin"));
-      core.restoreTrainPoint(trainPoint);
-      undoOpt = readState(dir, "undo-optimizer", p);
-    }
-    nextStep = Long.parseLong(p.getProperty("nextStep"));
+    Dl4jCheckpoint.Restored r = Dl4jCheckpoint.read(dir, core, stream, early);
+    nextStep = r.nextStep();
     if (early != null) {
-      if (p.getProperty("earlyStop.config") == null) {
-        throw new IllegalArgumentException(
-            "checkpoint " + dir + " has no early-stopping state, but this trainer stops early");
-      }
-      early.load(p, "earlyStop.");
-      bestParams = readArray(dir.resolve("best-params.bin"));
+      bestParams = r.bestParams();
     }
-    stream.seek(
-        Integer.parseInt(p.getProperty("epoch")), Integer.parseInt(p.getProperty("cursor")));
-    int n = Integer.parseInt(p.getProperty("ring"));
-    List<GovernedStep.Snapshot> ring = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      ring.add(
-          new GovernedStep.Snapshot(
-              Long.parseLong(p.getProperty("ring." + i + ".step")),
-              readArray(dir.resolve("ring-" + i + "-params.bin")),
-              readArray(dir.resolve("ring-" + i + "-state.bin")),
-              Integer.parseInt(p.getProperty("ring." + i + ".iteration")),
-              method == null ? null : readState(dir, "ring-" + i + "-optimizer", p)));
-    }
-    core.restoreExtra(
-        new GovernedStep.Extra(
-            Boolean.parseBoolean(p.getProperty("havePrev")),
-            Double.longBitsToDouble(Long.parseLong(p.getProperty("prevUpdateNorm"))),
-            Double.longBitsToDouble(Long.parseLong(p.getProperty("prevGradNormSq"))),
-            Double.longBitsToDouble(Long.parseLong(p.getProperty("prevInv"))),
-            readArray(dir.resolve("prev-grad.bin")),
-            Boolean.parseBoolean(p.getProperty("undoValid")),
-            Integer.parseInt(p.getProperty("undoIteration")),
-            readArray(dir.resolve("undo-params.bin")),
-            readArray(dir.resolve("undo-state.bin")),
-            undoOpt,
-            ring));
-  }
-
-  /** Writes an optimizer state: NAME.bin (vectors) and the property NAME.scalars (raw bits). */
-  private static void writeState(Path dir, String name, Properties p, FlatOptimizer.State s)
-      throws IOException {
-    if (s == null) {
-      return;
-    }
-    writeArray(dir.resolve(name + ".bin"), s.vectors());
-    StringBuilder sb = new StringBuilder();
-    for (double v : s.scalars()) {
-      if (sb.length() > 0) {
-        sb.append(',');
-      }
-      sb.append(Double.doubleToRawLongBits(v));
-    }
-    p.setProperty(name + ".scalars", sb.toString());
-  }
-
-  private static FlatOptimizer.State readState(Path dir, String name, Properties p)
-      throws IOException {
-    String text = p.getProperty(name + ".scalars");
-    INDArray v = readArray(dir.resolve(name + ".bin"));
-    if (text == null || v == null) {
-      throw new IllegalArgumentException(
-          "checkpoint " + dir + " lacks the optimizer state " + name + " (.bin and .scalars)");
-    }
-    String[] parts = text.isEmpty() ? new String[0] : text.split(",");
-    double[] sc = new double[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      sc[i] = Double.longBitsToDouble(Long.parseLong(parts[i]));
-    }
-    return new FlatOptimizer.State(v, sc);
-  }
-
-  private static void writeArray(Path f, INDArray a) throws IOException {
-    if (a == null) {
-      Files.deleteIfExists(f);
-      return;
-    }
-    Nd4j.saveBinary(a, f.toFile());
-  }
-
-  private static INDArray readArray(Path f) throws IOException {
-    return Files.isRegularFile(f) ? Nd4j.readBinary(f.toFile()) : null;
   }
 
   /** Options of a {@link Dl4jTrainer}; each setter validates its value at once. */
