@@ -72,6 +72,19 @@ final class RunData implements AutoCloseable {
   private String headerError;
   private String teleError;
   private String decError;
+
+  /**
+   * Failed opens of the run so far (folder checks): the error stands only at {@link #OPEN_ATTEMPTS}
+   * (a run being created, its queue files half-written by the writer, opens at a later check).
+   */
+  private int openFailures;
+
+  /** A telemetry read that failed before any record, decided after both queues were read. */
+  private String pendingTeleError;
+
+  /** Folder checks (about one a second) an open may fail before the run counts as damaged. */
+  static final int OPEN_ATTEMPTS = 3;
+
   private boolean deleted;
   private boolean ended;
   private boolean finished;
@@ -181,8 +194,7 @@ final class RunData implements AutoCloseable {
             tt = tlog.tailer();
           }
         } catch (TelemetryException e) {
-          headerError = e.getMessage();
-          version++;
+          headerError = openFailed(e.getMessage());
         }
       }
       if (dlog == null && tlog != null && decError == null) {
@@ -194,8 +206,7 @@ final class RunData implements AutoCloseable {
             version++;
           }
         } catch (TelemetryException e) {
-          decError = e.getMessage();
-          version++;
+          decError = openFailed(e.getMessage());
         }
       }
       boolean fin = Files.exists(dir.resolve("summary.json"));
@@ -231,6 +242,18 @@ final class RunData implements AutoCloseable {
       readTelemetry(max);
       readDecisions(max);
     }
+    if (pendingTeleError != null) {
+      // nothing was read yet: the queue may still be being created, so it is opened again at the
+      // next folder check, unless that has failed too often
+      String err = pendingTeleError;
+      pendingTeleError = null;
+      if (dec.size() == 0 && openFailed(err) == null) {
+        dropQueues();
+      } else {
+        teleError = err;
+        version++;
+      }
+    }
     if (decError != null && !decErrorSeen) {
       decErrorSeen = true;
       version++;
@@ -250,10 +273,40 @@ final class RunData implements AutoCloseable {
           // read on
         }
       } catch (TelemetryException e) {
-        teleError = e.getMessage();
-        version++;
+        if (tele.size() == 0) {
+          pendingTeleError = e.getMessage();
+        } else {
+          teleError = e.getMessage();
+          version++;
+        }
       }
     }
+  }
+
+  /**
+   * Counts a failed open of the run; returns the error once {@link #OPEN_ATTEMPTS} folder checks in
+   * a row have failed, else null (try again at the next check).
+   */
+  private String openFailed(String message) {
+    openFailures++;
+    if (openFailures < OPEN_ATTEMPTS) {
+      return null;
+    }
+    version++;
+    return message;
+  }
+
+  /** Closes and forgets the queues, to open them again at the next folder check. */
+  private void dropQueues() {
+    try {
+      closeQueues();
+    } catch (RuntimeException e) {
+      // a half-created queue may fail to close; nothing is left to release
+    }
+    tt = null;
+    tlog = null;
+    dt = null;
+    dlog = null;
   }
 
   /** Reads the decision queue; on the second thread of {@link #catchUp} touches only its own. */

@@ -2,6 +2,7 @@ package dev.governor.dashboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -504,6 +505,42 @@ class DashboardServerTest {
     assertTrue(at >= 0, "found the record of step " + k);
     b[at + 3] ^= 0x5A;
     Files.write(cq4, b);
+  }
+
+  @Test
+  void aQueueStillBeingCreatedIsOpenedAgainAndOnlyAPersistentOneIsDamaged() throws Exception {
+    // a cycle file whose header is not written yet (zeros), as a writer leaves it for a moment
+    RunFolder creating = writeRun(tmp.resolve("creating"), 30, true);
+    RunFolder broken = writeRun(tmp.resolve("broken"), 30, true);
+    Path cq4;
+    try (Stream<Path> st = Files.list(creating.telemetryDir())) {
+      cq4 = st.filter(p -> p.toString().endsWith(".cq4")).findFirst().orElseThrow();
+    }
+    byte[] good = Files.readAllBytes(cq4);
+    Files.write(cq4, new byte[good.length]);
+    try (Stream<Path> st = Files.list(broken.telemetryDir())) {
+      Path b = st.filter(p -> p.toString().endsWith(".cq4")).findFirst().orElseThrow();
+      Files.write(b, new byte[(int) Files.size(b)]);
+    }
+    try (RunData c = new RunData("creating", creating.dir());
+        RunData d = new RunData("broken", broken.dir())) {
+      long now = 0;
+      for (int k = 1; k < RunData.OPEN_ATTEMPTS; k++) {
+        c.poll(1000, true, now);
+        d.poll(1000, true, now);
+        assertNotEquals("damaged", c.status(now), "check " + k);
+        assertNotEquals("damaged", d.status(now), "check " + k);
+      }
+      // the writer finishes the file: the next check opens it and reads every record
+      Files.write(cq4, good);
+      c.poll(1000, true, now);
+      assertNotEquals("damaged", c.status(now), c.messages().toString());
+      assertEquals(30, c.lastStep() + 1);
+      // still zeros at the last allowed check: damaged, with the reason
+      d.poll(1000, true, now);
+      assertEquals("damaged", d.status(now));
+      assertTrue(d.messages().get(0).contains("damaged"), d.messages().toString());
+    }
   }
 
   @Test
