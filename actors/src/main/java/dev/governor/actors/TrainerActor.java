@@ -216,7 +216,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       current = current.withAction(GuardAction.NONE); // an action is carried out once
     }
     if (trainer.stopRequested()) {
-      log.event(t, RunEvent.EARLY_STOP, Double.NaN);
+      log.event(t, RunEvent.EARLY_STOP, trainer.stopBestStep());
     }
     last = o;
     stats.stepsRun++;

@@ -173,6 +173,19 @@ class Dl4jTrainTest {
     }
     assertEquals(stop, last);
     assertEquals(min, es.get("best_val_loss").asDouble(), 0);
+    // the telemetry's EARLY_STOP event: at the stop step, its detail the best evaluation's step
+    java.util.List<dev.governor.telemetry.Event> stops;
+    try (java.util.stream.Stream<dev.governor.telemetry.LogRecord> recs =
+        RunFolder.open(out).telemetryRecords()) {
+      stops =
+          recs.filter(x -> x instanceof dev.governor.telemetry.LogRecord.Occurred)
+              .map(x -> ((dev.governor.telemetry.LogRecord.Occurred) x).event())
+              .filter(e -> e.kind() == dev.governor.telemetry.EventKind.EARLY_STOP)
+              .toList();
+    }
+    assertEquals(1, stops.size(), stops.toString());
+    assertEquals(stop, stops.get(0).step());
+    assertEquals(best, stops.get(0).detail(), 0);
     assertEquals(1, r.out().lines().filter(l -> l.startsWith("early stop:")).count());
     assertEquals(
         "val-loss(patience=2, min-delta=0.0, warm-up=0, restore-best=true, gap=0)",

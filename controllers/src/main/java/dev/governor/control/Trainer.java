@@ -45,6 +45,14 @@ public interface Trainer extends AutoCloseable {
   }
 
   /**
+   * When {@link #stopRequested()}: the step of the best evaluation, whose model a run that restores
+   * the best one keeps; NaN when unknown or when there was none. The default is NaN.
+   */
+  default double stopBestStep() {
+    return Double.NaN;
+  }
+
+  /**
    * Writes everything needed to resume the plant exactly (model, optimizer state, RNG positions)
    * into {@code dir}.
    */

@@ -185,6 +185,16 @@ public final class Dl4jTrainer implements Trainer {
     return early != null && early.stopped();
   }
 
+  /** The step of early stopping's best evaluation (NaN without early stopping or before one). */
+  @Override
+  public double stopBestStep() {
+    if (early == null) {
+      return Double.NaN;
+    }
+    long b = early.status().bestStep();
+    return b < 0 ? Double.NaN : b;
+  }
+
   /** Early stopping's status, or null when the trainer has none. */
   public EarlyStopping.Status earlyStopping() {
     return early == null ? null : early.status();
