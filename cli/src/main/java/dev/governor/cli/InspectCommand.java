@@ -160,6 +160,17 @@ public final class InspectCommand implements Callable<Integer> {
     }
     rows.add(List.of("guard actions", counts(s.guardActions())));
     rows.add(List.of("events", counts(s.events())));
+    if (s.earlyStop() != null) {
+      double best = s.earlyStop().detail();
+      rows.add(
+          List.of(
+              "early stop",
+              "after step "
+                  + s.earlyStop().step()
+                  + (Double.isFinite(best)
+                      ? ", best evaluation at step " + (long) best
+                      : ", no best evaluation")));
+    }
     rows.add(List.of("telemetry queue", queue(s.telemetryQueue())));
     rows.add(
         List.of("decision queue", s.decisionQueue() == null ? "none" : queue(s.decisionQueue())));

@@ -193,6 +193,8 @@ class Dl4jTrainTest {
     // inspect reads the stop from the telemetry
     TestRuns.Result in = TestRuns.run("inspect", "--run", out.toString());
     assertTrue(in.out().toLowerCase(java.util.Locale.ROOT).contains("early_stop"), in.out());
+    assertTrue(
+        in.out().contains("after step " + stop + ", best evaluation at step " + best), in.out());
   }
 
   @Test

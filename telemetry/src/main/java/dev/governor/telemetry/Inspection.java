@@ -76,6 +76,8 @@ public final class Inspection {
    * @param decidedWd range of the decided weight decay
    * @param guardActions counts of non-NONE guard actions in the decisions, by name
    * @param events counts of events in both queues, by kind
+   * @param earlyStop the run's early stop (step = the last step run, detail = the best evaluation's
+   *     step), or null when it did not stop early
    * @param telemetryQueue size of the telemetry queue
    * @param decisionQueue size of the decision queue, or null when there is none
    */
@@ -105,6 +107,7 @@ public final class Inspection {
       Range decidedWd,
       Map<String, Long> guardActions,
       Map<String, Long> events,
+      Event earlyStop,
       QueueSize telemetryQueue,
       QueueSize decisionQueue) {}
 
@@ -152,6 +155,7 @@ public final class Inspection {
     MinMax clip = new MinMax();
     MinMax wd = new MinMax();
     EnumMap<EventKind, Long> events = new EnumMap<>(EventKind.class);
+    Event earlyStop = null;
     QueueSize tq;
     try (TelemetryLog tl = run.readTelemetry();
         Stream<LogRecord> records = tl.records()) {
@@ -159,6 +163,9 @@ public final class Inspection {
         LogRecord r = it.next();
         if (r instanceof LogRecord.Occurred e) {
           events.merge(e.event().kind(), 1L, Long::sum);
+          if (e.event().kind() == EventKind.EARLY_STOP) {
+            earlyStop = e.event();
+          }
           continue;
         }
         if (!(r instanceof LogRecord.Observed observed)) {
@@ -260,6 +267,7 @@ public final class Inspection {
         dwd.range(),
         actions,
         ev,
+        earlyStop,
         tq,
         dq);
   }
