@@ -107,23 +107,27 @@ public final class LrLoopNoise {
     if (!(pvNoiseVar >= 0)) {
       throw new IllegalArgumentException("pvNoiseVar must be >= 0, but was " + pvNoiseVar);
     }
-    if (excess(plant, kp, ki, alpha, pvNoiseVar, lnSlew, 1) >= 0) {
-      return slewed(plant, kp, ki, alpha, pvNoiseVar, 1);
+    Slewed full = slewed(plant, kp, ki, alpha, pvNoiseVar, 1);
+    if (excess(full, lnSlew) >= 0) {
+      return full;
     }
     double lo = MIN_SLEW_GAIN;
-    if (excess(plant, kp, ki, alpha, pvNoiseVar, lnSlew, lo) <= 0) {
+    Slewed atLo = slewed(plant, kp, ki, alpha, pvNoiseVar, lo);
+    if (excess(atLo, lnSlew) <= 0) {
       return new Slewed(0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
     }
     double hi = 1;
     for (int k = 0; k < SLEW_BISECTIONS; k++) {
       double mid = 0.5 * (lo + hi);
-      if (excess(plant, kp, ki, alpha, pvNoiseVar, lnSlew, mid) > 0) {
+      Slewed m = slewed(plant, kp, ki, alpha, pvNoiseVar, mid);
+      if (excess(m, lnSlew) > 0) {
         lo = mid;
+        atLo = m;
       } else {
         hi = mid;
       }
     }
-    return slewed(plant, kp, ki, alpha, pvNoiseVar, lo);
+    return atLo;
   }
 
   /**
@@ -147,20 +151,16 @@ public final class LrLoopNoise {
     return new Slewed(n, Math.sqrt(var * s[0]), Math.sqrt(var * s[1]));
   }
 
-  /** erf(lnSlew·n / (√2·σ_Δ(n))) − n: positive while the gain n is below the fixed point. */
-  private static double excess(
-      LrLoopStability.Plant plant,
-      double kp,
-      double ki,
-      double alpha,
-      double var,
-      double lnSlew,
-      double n) {
-    double step = Math.sqrt(var * impulseSums(plant, kp, ki, alpha, n)[1]);
-    if (!(step > 0)) {
+  /**
+   * erf(lnSlew·N / (√2·σ_Δ(N))) − N for the loop {@code s} at gain N: positive while N is below the
+   * fixed point.
+   */
+  private static double excess(Slewed s, double lnSlew) {
+    double n = s.gain();
+    if (!(s.stepStd() > 0)) {
       return 1 - n;
     }
-    return Erf.erf(lnSlew * n / (Math.sqrt(2) * step)) - n;
+    return Erf.erf(lnSlew * n / (Math.sqrt(2) * s.stepStd())) - n;
   }
 
   /**

@@ -260,7 +260,7 @@ public final class StabilityMapSuite {
     double lr0 = eta * Math.exp(DELTA);
     PolicySpec policy = loopSpec(lr0, g.setpoint(), kp, ki, gear);
     double slew =
-        gear == Gear.BARE ? Double.POSITIVE_INFINITY : PiPolicyConfig.from(policy).lr().slew();
+        gear == Gear.BARE ? Double.POSITIVE_INFINITY : PiPolicyConfig.defaults().lr().slew();
     LogLrTrend trend =
         new LogLrTrend(steps / 2, eta / 100 * Math.exp(DELTA), eta * 100 * Math.exp(DELTA), slew);
     RunSpec spec =
@@ -482,9 +482,7 @@ public final class StabilityMapSuite {
       StabilityMap.RegimeMap m, double kp, double ki, int copies) {
     Regime g = m.regime();
     double eta = m.eta();
-    double lnSlew =
-        Math.log(
-            PiPolicyConfig.from(loopSpec(eta, g.setpoint(), kp, ki, Gear.SHIPPED)).lr().slew());
+    double lnSlew = Math.log(PiPolicyConfig.defaults().lr().slew());
     LrLoopNoise.Slewed quiet =
         LrLoopNoise.slewLimited(
             m.plant(),
