@@ -11,8 +11,11 @@ import org.apache.commons.math3.special.Erf;
 public final class LrLoopNoise {
   private LrLoopNoise() {}
 
-  /** Upper bound on the terms of the impulse-response sum in {@link #logLrStd}. */
-  static final int MAX_TERMS = 2_000_000;
+  /**
+   * Doublings of the impulse-response sums in {@link #logLrStd}: at most 2<sup>21</sup> ≈ 2.1
+   * million terms.
+   */
+  static final int DOUBLINGS = 21;
 
   /**
    * The sampling variance of the measured cosine on the noisy quadratic at constant learning rate
@@ -52,8 +55,9 @@ public final class LrLoopNoise {
    * the PV produces in the linearised closed loop: state {@code z = [x, f, I, u]} with one-step
    * matrix {@code M} (as {@link LrLoopStability} builds it, period 1, no delay); the noise enters
    * the filter with weight α, so its input vector is {@code G = [0, α, Ki α, (Kp + Ki) α]}, and the
-   * result is {@code sqrt(pvNoiseVar · Σ_k ((M^k G)_u)²)}, summed until a term's norm falls below
-   * 1e-14 of the sum (at most {@value #MAX_TERMS} terms).
+   * result is {@code sqrt(pvNoiseVar · Σ_k ((M^k G)_u)²)}, summed by doubling (the Gramian {@code
+   * Σ_k M^k G Gᵀ (Mᵀ)^k}, 2<sup>j</sup> terms after j doublings) until a block adds less than 1e-14
+   * of the sum (at most 2<sup>{@value #DOUBLINGS}</sup> terms).
    *
    * @return the standard deviation; +Inf when the impulse response grows past 1e30 (an unstable
    *     loop); NaN when {@code pvNoiseVar} is NaN
@@ -86,8 +90,12 @@ public final class LrLoopNoise {
    * increment is scaled by N as well. N is the fixed point of {@code N = erf(lnSlew · N / (√2 ·
    * σ_Δ(N)))}, with {@code σ_Δ(N)} the applied step's standard deviation in the lagged loop ({@code
    * σ = σ_Δ / N}): {@code N = 1} when the limit barely binds, smaller the more the noise-driven
-   * demand exceeds it. Found by bisection on (0, 1]; where the lagged loop is unstable σ_Δ is
-   * infinite and the right-hand side 0.
+   * demand exceeds it; where the lagged loop is unstable σ_Δ is infinite and the right-hand side 0.
+   * There can be more than one fixed point: the lag can destabilise the loop at intermediate gains,
+   * with a second, slew-bound fixed point below them. The largest is taken: it is the branch that
+   * starts at N = 1 as the noise grows from 0, i.e. the loop that settles without the limit binding
+   * stays there. Found by scanning N = 1, {@value #SLEW_SCAN}, {@value #SLEW_SCAN}², … down to the
+   * first gain below the fixed point and bisecting that interval.
    *
    * @param lnSlew the log of the slew factor per step, {@code > 0} (+Inf = no limit: {@code N = 1})
    * @return the equivalent gain and the standard deviations of ln η and of its step at that gain;
@@ -107,27 +115,31 @@ public final class LrLoopNoise {
     if (!(pvNoiseVar >= 0)) {
       throw new IllegalArgumentException("pvNoiseVar must be >= 0, but was " + pvNoiseVar);
     }
-    Slewed full = slewed(plant, kp, ki, alpha, pvNoiseVar, 1);
-    if (excess(full, lnSlew) >= 0) {
-      return full;
+    Slewed above = slewed(plant, kp, ki, alpha, pvNoiseVar, 1);
+    if (excess(above, lnSlew) >= 0) {
+      return above;
     }
-    double lo = MIN_SLEW_GAIN;
-    Slewed atLo = slewed(plant, kp, ki, alpha, pvNoiseVar, lo);
-    if (excess(atLo, lnSlew) <= 0) {
-      return new Slewed(0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
-    }
-    double hi = 1;
-    for (int k = 0; k < SLEW_BISECTIONS; k++) {
-      double mid = 0.5 * (lo + hi);
-      Slewed m = slewed(plant, kp, ki, alpha, pvNoiseVar, mid);
-      if (excess(m, lnSlew) > 0) {
-        lo = mid;
-        atLo = m;
-      } else {
-        hi = mid;
+    // the largest fixed point: scan down from N = 1 for the first gain whose excess is positive,
+    // then bisect between it and the grid point above it (where the excess is not)
+    for (double lo = SLEW_SCAN; lo >= MIN_SLEW_GAIN; lo *= SLEW_SCAN) {
+      Slewed atLo = slewed(plant, kp, ki, alpha, pvNoiseVar, lo);
+      if (excess(atLo, lnSlew) > 0) {
+        double hi = above.gain();
+        for (int k = 0; k < SLEW_BISECTIONS; k++) {
+          double mid = 0.5 * (lo + hi);
+          Slewed m = slewed(plant, kp, ki, alpha, pvNoiseVar, mid);
+          if (excess(m, lnSlew) > 0) {
+            lo = mid;
+            atLo = m;
+          } else {
+            hi = mid;
+          }
+        }
+        return atLo;
       }
+      above = atLo;
     }
-    return atLo;
+    return new Slewed(0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
   }
 
   /**
@@ -136,7 +148,13 @@ public final class LrLoopNoise {
    */
   static final double MIN_SLEW_GAIN = 1e-3;
 
-  /** Bisection steps of {@link #slewLimited} (the gain to about 1e-6). */
+  /**
+   * Ratio of the grid {@link #slewLimited} scans down from N = 1 for its largest fixed point (1,
+   * 0.9, 0.81, …).
+   */
+  static final double SLEW_SCAN = 0.9;
+
+  /** Bisection steps of {@link #slewLimited} within one grid interval (the gain to ~1e-7). */
   static final int SLEW_BISECTIONS = 20;
 
   /**
@@ -175,39 +193,91 @@ public final class LrLoopNoise {
     int dim = m + 3;
     double[][] mat =
         LrLoopStability.stepMatrix(plant, kp, ki, alpha, 0, 1, true, dim, track).getData();
-    double[] v = new double[dim];
+    double[] g = new double[dim];
     double f = alpha;
-    v[m] = f;
-    v[m + 1] = track * ki * f;
-    v[m + 2] = track * (kp * f + v[m + 1]);
-    double sum = 0;
-    double sumStep = 0;
-    double prev = 0;
-    double[] next = new double[dim];
-    for (int k = 0; k < MAX_TERMS; k++) {
-      double u = v[dim - 1];
-      sum += u * u;
-      sumStep += (u - prev) * (u - prev);
-      prev = u;
-      double norm = 0;
-      for (int r = 0; r < dim; r++) {
-        double acc = 0;
-        for (int c = 0; c < dim; c++) {
-          acc += mat[r][c] * v[c];
-        }
-        next[r] = acc;
-        norm += acc * acc;
+    g[m] = f;
+    g[m + 1] = track * ki * f;
+    g[m + 2] = track * (kp * f + g[m + 1]);
+    // Σ_k r_k² is the (u, u) entry of the Gramian P = Σ_k M^k G Gᵀ (Mᵀ)^k; the steps r_k − r_{k−1}
+    // are r_0 and then the impulse response of the input (M − I) G, so their sum is r_0² plus that
+    // Gramian's (u, u) entry. Both by doubling: P ← P + A P Aᵀ, A ← A², covering 2^j terms after j.
+    double[] h = new double[dim];
+    for (int r = 0; r < dim; r++) {
+      double acc = -g[r];
+      for (int c = 0; c < dim; c++) {
+        acc += mat[r][c] * g[c];
       }
-      double[] t = v;
-      v = next;
-      next = t;
-      if (!Double.isFinite(norm) || norm > 1e30) {
+      h[r] = acc;
+    }
+    double[][] p = outer(g);
+    double[][] q = outer(h);
+    double[][] a = mat;
+    int u = dim - 1;
+    for (int j = 0; j < DOUBLINGS; j++) {
+      double[][] ap = congruence(a, p);
+      double[][] aq = congruence(a, q);
+      double added = 0;
+      double total = 0;
+      for (int r = 0; r < dim; r++) {
+        for (int c = 0; c < dim; c++) {
+          p[r][c] += ap[r][c];
+          q[r][c] += aq[r][c];
+        }
+        added += ap[r][r];
+        total += p[r][r];
+      }
+      if (!Double.isFinite(total) || total > 1e30) {
         return new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
       }
-      if (k > 100 && norm < 1e-14 * Math.max(sum, 1e-300)) {
+      if (j >= 7 && added < 1e-14 * Math.max(p[u][u], 1e-300)) {
         break;
       }
+      a = multiply(a, a);
     }
-    return new double[] {sum, sumStep};
+    return new double[] {p[u][u], g[u] * g[u] + q[u][u]};
+  }
+
+  private static double[][] outer(double[] x) {
+    double[][] o = new double[x.length][x.length];
+    for (int r = 0; r < x.length; r++) {
+      for (int c = 0; c < x.length; c++) {
+        o[r][c] = x[r] * x[c];
+      }
+    }
+    return o;
+  }
+
+  /** A P Aᵀ. */
+  private static double[][] congruence(double[][] a, double[][] p) {
+    double[][] ap = multiply(a, p);
+    int n = a.length;
+    double[][] out = new double[n][n];
+    for (int r = 0; r < n; r++) {
+      for (int c = 0; c < n; c++) {
+        double acc = 0;
+        for (int k = 0; k < n; k++) {
+          acc += ap[r][k] * a[c][k];
+        }
+        out[r][c] = acc;
+      }
+    }
+    return out;
+  }
+
+  private static double[][] multiply(double[][] a, double[][] b) {
+    int n = a.length;
+    double[][] out = new double[n][n];
+    for (int r = 0; r < n; r++) {
+      for (int k = 0; k < n; k++) {
+        double ark = a[r][k];
+        if (ark == 0) {
+          continue;
+        }
+        for (int c = 0; c < n; c++) {
+          out[r][c] += ark * b[k][c];
+        }
+      }
+    }
+    return out;
   }
 }

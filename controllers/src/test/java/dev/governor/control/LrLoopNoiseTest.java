@@ -42,6 +42,22 @@ class LrLoopNoiseTest {
   }
 
   @Test
+  void slewLimitTakesTheLargestFixedPointWhenTheLagDestabilisesIntermediateGains() {
+    // First-order plant (pole 0.8, gain −1), Kp 6, Ki 0.1, α 0.3: the lagged loop is stable for
+    // N ≥ 0.7 and N ≤ 0.15 and unstable in between (spectral radius up to 1.004). With σ² 1e-4
+    // the fixed-point equation has roots near 0.99, 0.75 and 0.17 (at the band's lower edge).
+    // Independent scalar recursion of the loop (Python: 400 000 impulse-response terms, 60
+    // bisections between the grid points 0.9 and 0.99 where the excess changes sign):
+    // largest N 0.9876878414, sd 0.0515821224, step sd 0.0376085162; the low root N 0.1693482590
+    // has sd 0.2067730437 — a slew-bound loop the unlimited loop never turns into.
+    LrLoopStability.Plant p = LrLoopStability.firstOrder(0.8, -1.0);
+    LrLoopNoise.Slewed s = LrLoopNoise.slewLimited(p, 6.0, 0.1, 0.3, 1e-4, Math.log(1.1));
+    assertEquals(0.9876878414, s.gain(), 1e-6);
+    assertEquals(0.0515821224, s.logLrStd(), 1e-6);
+    assertEquals(0.0376085162, s.stepStd(), 1e-6);
+  }
+
+  @Test
   void slewLimitLowersTheEquivalentGainWhenTheNoiseDemandsLargerSteps() {
     LrLoopStability.Plant p = LrLoopStability.staticGain(-0.5);
     double lnSlew = Math.log(1.1);
