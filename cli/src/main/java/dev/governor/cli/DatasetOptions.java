@@ -78,6 +78,7 @@ final class DatasetOptions {
       throw new UserException(
           "--steps does not apply to --dataset (use --epochs), but was given (" + c.steps + ")");
     }
+    c.disturbanceOptions.dl4j(1); // a bad disturbance flag: one line before the data is loaded
     PrintWriter stderr = c.spec.commandLine().getErr();
     String ds = Dl4jSetup.resolveDataset(dataset, dataDir, stderr);
     TrainingTask task =
@@ -107,7 +108,8 @@ final class DatasetOptions {
               m, placement, Duration.ofMillis(c.decisionTimeoutMs), c.checkpointEvery, cluster),
           c.quiet ? null : bar::stepTo,
           c.spec.commandLine().getOut(),
-          stderr);
+          stderr,
+          c.disturbanceOptions::dl4j);
     } finally {
       bar.close();
     }

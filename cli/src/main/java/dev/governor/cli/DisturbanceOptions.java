@@ -1,20 +1,23 @@
 package dev.governor.cli;
 
 import dev.governor.sim.Disturbance;
+import dev.governor.trainers.Dl4jDisturbance;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code train --plant} disturbance flags (a picocli mixin): one declaration of {@code
- * --disturbance}, {@code --disturbance-at}, {@code --disturbance-factor} and {@code
- * --disturbance-length}, and one place that turns them into a {@link Disturbance} with defaults
- * scaled to the run's length. A null field means "not given".
+ * The {@code train} disturbance flags (a picocli mixin): one declaration of {@code --disturbance},
+ * {@code --disturbance-at}, {@code --disturbance-factor} and {@code --disturbance-length}, and one
+ * place that turns them into a {@link Disturbance} of the simulated plant ({@code --plant}) or a
+ * {@link Dl4jDisturbance} of a DL4J run ({@code --dataset}), with defaults scaled to the run's
+ * length. A null field means "not given".
  */
 final class DisturbanceOptions {
   @Option(
       names = "--disturbance",
       description =
           "none | curvature-jump | noise-burst | batch-halving | spikes (default none); at"
-              + " --disturbance-at with --disturbance-factor.")
+              + " --disturbance-at with --disturbance-factor. With --dataset: none | shift |"
+              + " noise-burst | batch-halving | spikes.")
   String disturbance = "none";
 
   @Option(
@@ -24,7 +27,10 @@ final class DisturbanceOptions {
 
   @Option(
       names = "--disturbance-factor",
-      description = "Curvature / noise / spike factor (default 10).")
+      description =
+          "Curvature / noise / spike factor (default 10); with --dataset the label-noise factor"
+              + " (a label is random with probability 1 - 1/factor) or the spike's feature"
+              + " multiplier, >= 1.")
   double disturbanceFactor = 10;
 
   @Option(
@@ -65,6 +71,38 @@ final class DisturbanceOptions {
                   + disturbance
                   + "'");
     };
+  }
+
+  /**
+   * The disturbance the flags describe for a DL4J run of {@code steps} steps ({@code --dataset}).
+   *
+   * @throws UserException naming the flag and its value when it is out of its domain
+   */
+  Dl4jDisturbance dl4j(long steps) {
+    Dl4jDisturbance.Kind kind = Dl4jDisturbance.Kind.of(disturbance);
+    if (kind == null) {
+      throw new UserException(
+          "--disturbance with --dataset must be none, shift, noise-burst, batch-halving or"
+              + " spikes, but was '"
+              + disturbance
+              + "'");
+    }
+    long at = disturbanceAt != null ? disturbanceAt : steps / 2;
+    if (at < 0) {
+      throw new UserException("--disturbance-at must be >= 0, but was " + at);
+    }
+    if (!(disturbanceFactor >= 1) || !Double.isFinite(disturbanceFactor)) {
+      throw new UserException(
+          "--disturbance-factor with --dataset must be finite and >= 1, but was "
+              + disturbanceFactor);
+    }
+    long length = disturbanceLength != null ? disturbanceLength : Math.max(1, steps / 10);
+    if (length < 1) {
+      throw new UserException("--disturbance-length must be >= 1, but was " + length);
+    }
+    return kind == Dl4jDisturbance.Kind.NONE
+        ? Dl4jDisturbance.NONE
+        : new Dl4jDisturbance(kind, at, disturbanceFactor, length);
   }
 
   /** The disturbance as run.json records it: "none", or the flag and the disturbance. */

@@ -12,6 +12,7 @@ import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.telemetry.TelemetryException;
 import dev.governor.trainers.Datasets;
+import dev.governor.trainers.Dl4jDisturbance;
 import dev.governor.trainers.Dl4jTrainer;
 import dev.governor.trainers.Evaluation;
 import dev.governor.trainers.TrainingResult;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
 import java.util.stream.Stream;
 
 /**
@@ -75,9 +77,29 @@ final class Dl4jTrain {
       PrintWriter stdout,
       PrintWriter stderr)
       throws InterruptedException {
+    return run(task, policy, out, rt, progress, stdout, stderr, steps -> Dl4jDisturbance.NONE);
+  }
+
+  /**
+   * {@link #run(TrainingTask, PolicySpec, Path, Runtime, LongConsumer, PrintWriter, PrintWriter)}
+   * with the disturbance {@code disturbance} gives for the run's step budget applied to the
+   * training batches (and, for a shift, to the validation and test sets).
+   */
+  static int run(
+      TrainingTask task,
+      PolicySpec policy,
+      Path out,
+      Runtime rt,
+      LongConsumer progress,
+      PrintWriter stdout,
+      PrintWriter stderr,
+      LongFunction<Dl4jDisturbance> disturbance)
+      throws InterruptedException {
     Policies.create(policy); // validates before anything is written
-    Datasets.Split data = task.load();
-    long steps = task.totalSteps(data);
+    Datasets.Split loaded = task.load();
+    long steps = task.totalSteps(loaded);
+    Dl4jDisturbance dist = disturbance.apply(steps);
+    Datasets.Split data = dist.apply(loaded);
     if (!policy.has("lr")) {
       // the optimizer's own default (Adam 1e-3 as the demo, not pi's SGD 0.1; sf-adamw 0.0025;
       // prodigy and dog 1)
@@ -96,6 +118,9 @@ final class Dl4jTrain {
     if (task.earlyStop() != null) {
       config.put("early-stop", task.earlyStop().toString());
     }
+    if (dist.kind() != Dl4jDisturbance.Kind.NONE) {
+      config.put("disturbance", dist.toString());
+    }
     config.put("mode", rt.mode().toString());
     config.put("controller", rt.controller().toString());
     RunFolder folder;
@@ -110,7 +135,7 @@ final class Dl4jTrain {
         RunSpec.builder(
                 folder.dir(),
                 () -> {
-                  Dl4jTrainer t = task.trainer(data);
+                  Dl4jTrainer t = task.trainer(data, dist);
                   last.set(t);
                   return t;
                 },

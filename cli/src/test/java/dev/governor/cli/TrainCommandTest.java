@@ -77,6 +77,74 @@ class TrainCommandTest {
   }
 
   @Test
+  void datasetRunsTakeADl4jDisturbanceAndRefuseASimulatedOne() throws Exception {
+    String[] base = {
+      "train",
+      "--dataset",
+      "synthetic",
+      "--train-limit",
+      "320",
+      "--batch",
+      "64",
+      "--policy",
+      "constant",
+      "--quiet"
+    };
+    Path plain = tmp.resolve("plain");
+    Path spiked = tmp.resolve("spiked");
+    assertEquals(0, run(with(base, "--out", plain.toString())).code());
+    TestRuns.Result r =
+        run(
+            with(
+                base,
+                "--out",
+                spiked.toString(),
+                "--disturbance",
+                "spikes",
+                "--disturbance-at",
+                "1",
+                "--disturbance-length",
+                "2",
+                "--disturbance-factor",
+                "1000"));
+    assertEquals(0, r.code(), r.err());
+    String header = Files.readString(spiked.resolve("run.json"));
+    assertTrue(header.contains("spikes at 1 every 2 steps, factor 1000.0"), header);
+    assertTrue(!Files.readString(plain.resolve("run.json")).contains("disturbance"));
+    // inputs ×1000 on steps 1 and 3: step 0 is the plain run's, and the spiked steps' losses are
+    // more than twice the highest loss of the undisturbed run
+    double[] lossPlain = losses(plain);
+    double[] lossSpiked = losses(spiked);
+    assertEquals(lossPlain[0], lossSpiked[0], 0.0);
+    double highest = java.util.Arrays.stream(lossPlain).max().orElseThrow();
+    assertTrue(lossSpiked[1] > 2 * highest, lossSpiked[1] + " vs " + highest);
+    assertTrue(lossSpiked[3] > 2 * highest, lossSpiked[3] + " vs " + highest);
+    TestRuns.Result bad =
+        run(with(base, "--out", tmp.resolve("bad").toString(), "--disturbance", "curvature-jump"));
+    assertEquals(2, bad.code(), bad.err());
+    assertTrue(
+        bad.err()
+            .contains(
+                "--disturbance with --dataset must be none, shift, noise-burst, batch-halving or"
+                    + " spikes, but was 'curvature-jump'"),
+        bad.err());
+    assertTrue(!Files.exists(tmp.resolve("bad")));
+  }
+
+  private static double[] losses(Path run) {
+    return RunContents.observations(run).stream()
+        .sorted(java.util.Comparator.comparingLong(o -> o.step()))
+        .mapToDouble(o -> o.loss())
+        .toArray();
+  }
+
+  private static String[] with(String[] base, String... more) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
+  @Test
   void trainsASimulatedPlantThroughTheActorsIntoACompleteRunFolder() throws Exception {
     Path dir = tmp.resolve("t1");
     TestRuns.Result r =

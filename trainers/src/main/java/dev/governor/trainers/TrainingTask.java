@@ -17,7 +17,8 @@ import java.util.function.LongConsumer;
  * #trainer(Datasets.Split)} and drive it through its own loop.
  *
  * <p>Random streams are split from {@code seed}: the model's initialization uses {@code seed}, the
- * data order {@code seed + 1}, the synthetic data {@code seed + 2}.
+ * data order {@code seed + 1}, the synthetic data {@code seed + 2}, a disturbance's label noise
+ * {@code seed + 3}.
  *
  * @param dataset {@code fashion-mnist} or {@code synthetic}
  * @param dataDir where the Fashion-MNIST files are (ignored for synthetic)
@@ -207,6 +208,24 @@ public record TrainingTask(
     return Dl4jTrainer.builder(Models.create(model, data.train(), seed, optimizer), data.train())
         .batch(batch)
         .seed(seed + 1)
+        .optimizer(optimizer)
+        .validation(data.validation(), valEvery)
+        .earlyStopping(earlyStop)
+        .build();
+  }
+
+  /**
+   * A fresh model and its trainer on {@code data} with {@code d} applied to the training batches
+   * ({@link Dl4jDisturbance#wrap}; its label noise seeded from {@code seed + 3}); with no
+   * disturbance exactly {@link #trainer(Datasets.Split)}. The validation and test sets are those of
+   * {@code data}: pass {@link Dl4jDisturbance#apply}'s split to score after a shift.
+   */
+  public Dl4jTrainer trainer(Datasets.Split data, Dl4jDisturbance d) {
+    if (d == null || d.kind() == Dl4jDisturbance.Kind.NONE) {
+      return trainer(data);
+    }
+    Batches source = d.wrap(new BatchStream(data.train(), batch, seed + 1), seed + 3);
+    return Dl4jTrainer.builder(Models.create(model, data.train(), seed, optimizer), source)
         .optimizer(optimizer)
         .validation(data.validation(), valEvery)
         .earlyStopping(earlyStop)
