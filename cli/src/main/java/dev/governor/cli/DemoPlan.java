@@ -129,29 +129,10 @@ final class DemoPlan {
   }
 
   /**
-   * The spec of {@code p} at initial LR {@code lr} and a budget of {@code total} steps ({@code
-   * lrfind} finds its own LR: only the budget is set).
+   * The spec of {@code p} at initial LR {@code lr} and a budget of {@code total} steps ({@link
+   * Dl4jSetup#specFor}).
    */
   static PolicySpec specFor(PolicySpec p, double lr, long total) {
-    PolicySpec s = p.has("lr") || p.name().equals("lrfind") ? p : p.with("lr", lr);
-    switch (s.name()) {
-      case "pi" -> s = Dl4jSetup.forAdam(s, total);
-      case "cosine", "lrfind" -> {
-        if (!s.has("t-max")) {
-          s = s.with("t-max", total);
-        }
-      }
-      case "sgdr" -> {
-        // three cycles that end with the budget: T0 + 2 T0 + 4 T0 = total
-        if (!s.has("t0")) {
-          s = s.with("t0", Math.max(1, total / 7));
-        }
-        if (!s.has("t-mult")) {
-          s = s.with("t-mult", 2);
-        }
-      }
-      default -> {}
-    }
-    return s;
+    return Dl4jSetup.specFor(p, lr, total);
   }
 }

@@ -1,5 +1,6 @@
 package dev.governor.cli;
 
+import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
@@ -15,6 +16,35 @@ import java.util.Locale;
  */
 final class Dl4jSetup {
   private Dl4jSetup() {}
+
+  /**
+   * The spec of {@code p} at initial LR {@code lr} and a budget of {@code total} steps, unless the
+   * user set them: the LR for every policy that takes one ({@code lrfind} finds its own), {@code
+   * pi}'s Adam form ({@link #forAdam}), a cosine or range-test horizon that ends with the budget,
+   * and SGDR's three cycles that end with it.
+   */
+  static PolicySpec specFor(PolicySpec p, double lr, long total) {
+    PolicySpec s = p.has("lr") || !Policies.options(p.name()).contains("lr") ? p : p.with("lr", lr);
+    switch (s.name()) {
+      case "pi" -> s = forAdam(s, total);
+      case "cosine", "lrfind" -> {
+        if (!s.has("t-max")) {
+          s = s.with("t-max", total);
+        }
+      }
+      case "sgdr" -> {
+        // three cycles that end with the budget: T0 + 2 T0 + 4 T0 = total
+        if (!s.has("t0")) {
+          s = s.with("t0", Math.max(1, total / 7));
+        }
+        if (!s.has("t-mult")) {
+          s = s.with("t-mult", 2);
+        }
+      }
+      default -> {}
+    }
+    return s;
+  }
 
   /**
    * The {@code pi} spec for the DL4J models, which train with Adam: {@code optimizer=adaptive} (the

@@ -100,12 +100,10 @@ final class Dl4jTrain {
     long steps = task.totalSteps(loaded);
     Dl4jDisturbance dist = disturbance.apply(steps);
     Datasets.Split data = dist.apply(loaded);
-    if (!policy.has("lr")) {
-      // the optimizer's own default (Adam 1e-3 as the demo, not pi's SGD 0.1; sf-adamw 0.0025;
-      // prodigy and dog 1)
-      policy = policy.with("lr", task.optimizer().defaultLr());
-    }
-    policy = Dl4jSetup.forAdam(policy, steps);
+    // unless given: the optimizer's own default LR (Adam 1e-3 as the demo, not pi's SGD 0.1;
+    // sf-adamw 0.0025; prodigy and dog 1) and horizons that end with the budget, as in the demo
+    policy = Dl4jSetup.specFor(policy, task.optimizer().defaultLr(), steps);
+    Policies.create(policy); // the spec as run, with the LR and budget filled in
     Map<String, String> config = new TreeMap<>();
     config.put("command", "train");
     config.put("dataset", task.dataset());

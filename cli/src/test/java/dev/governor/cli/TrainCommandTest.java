@@ -131,6 +131,37 @@ class TrainCommandTest {
     assertTrue(!Files.exists(tmp.resolve("bad")));
   }
 
+  @Test
+  void datasetRunsGiveScheduleHorizonsTheBudgetAndTheRangeTestNoLr() throws Exception {
+    // training examples in batches of 64: 320 give 5 steps, 6720 give 105 (the range test's
+    // horizon must outlast its 100-step sweep); each schedule's horizon is the budget, as in demo
+    String[][] cases = {
+      {"cosine", "320", "cosine(lr=0.001, t-max=5)"},
+      {"sgdr", "320", "sgdr(lr=0.001, t-mult=2, t0=1)"},
+      {"lrfind(gear=standard)", "6720", "lrfind(gear=standard, t-max=105)"}
+    };
+    for (String[] c : cases) {
+      Path dir = tmp.resolve(c[0].replaceAll("[^a-z]", ""));
+      TestRuns.Result r =
+          run(
+              "train",
+              "--dataset",
+              "synthetic",
+              "--train-limit",
+              c[1],
+              "--batch",
+              "64",
+              "--policy",
+              c[0],
+              "--out",
+              dir.toString(),
+              "--quiet");
+      assertEquals(0, r.code(), r.err());
+      JsonNode s = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+      assertEquals(c[2], s.get("policy").asText());
+    }
+  }
+
   private static double[] losses(Path run) {
     return RunContents.observations(run).stream()
         .sorted(java.util.Comparator.comparingLong(o -> o.step()))
