@@ -24,6 +24,9 @@ import java.util.Set;
  *       {@code zclip} ({@link ClipRule.ZClip}: {@code zclip-alpha} 0.97, {@code zclip-z} 2.5,
  *       {@code zclip-warmup} 25) or {@code autoclip} ({@link ClipRule.AutoClip}: {@code autoclip-p}
  *       10).
+ *   <li>{@code trim-recover} — calm steps after which a lowered LR trim doubles back towards 1
+ *       (default {@code guard-window}, 50; {@code 0}: the trim never rises again). A step is calm
+ *       when the guard takes no action and the safety cut does not fire.
  * </ul>
  *
  * <p>Mapping to {@code pi}: {@code pi} has its guard on by default ({@code guard=true}) and its
@@ -44,6 +47,7 @@ import java.util.Set;
  * @param zclipZ ZClip's z-score threshold, finite {@code > 0}
  * @param zclipWarmup ZClip's warm-up norms, {@code >= 1}
  * @param autoclipP AutoClip's percentile, in [0, 100]
+ * @param trimRecover calm steps before the trim doubles, {@code >= 0} (0 = never)
  */
 record Gear(
     boolean guardOn,
@@ -57,7 +61,8 @@ record Gear(
     double zclipAlpha,
     double zclipZ,
     int zclipWarmup,
-    double autoclipP) {
+    double autoclipP,
+    long trimRecover) {
 
   /** Every gear option. */
   static final Set<String> KEYS =
@@ -78,7 +83,8 @@ record Gear(
           "zclip-alpha",
           "zclip-z",
           "zclip-warmup",
-          "autoclip-p");
+          "autoclip-p",
+          "trim-recover");
 
   /** ZClip defaults of the reference code: α 0.97, z 2.5, 25 warm-up steps. */
   static final double ZCLIP_ALPHA = 0.97;
@@ -104,9 +110,10 @@ record Gear(
     boolean standard = Options.oneOf(spec, "gear", "off", "standard", "off").equals("standard");
     PiPolicyConfig.LrLoop d = PiPolicyConfig.defaults().lr();
     String clip = clipKind(spec);
+    GuardConfig guard = PiPolicyConfig.guardConfig(spec);
     return new Gear(
         spec.getBoolean("guard", standard),
-        PiPolicyConfig.guardConfig(spec),
+        guard,
         spec.getBoolean("safety-cut", standard),
         Options.open(spec, "cut", d.cut(), 0, 1),
         Options.greaterThanOne(spec, "cut-growth", d.cutGrowth()),
@@ -116,7 +123,8 @@ record Gear(
         Options.open(spec, "zclip-alpha", ZCLIP_ALPHA, 0, 1),
         Options.positive(spec, "zclip-z", ZCLIP_Z),
         (int) Options.atLeast(spec, "zclip-warmup", ZCLIP_WARMUP, 1),
-        Options.closed(spec, "autoclip-p", AUTOCLIP_P, 0, 100));
+        Options.closed(spec, "autoclip-p", AUTOCLIP_P, 0, 100),
+        Options.atLeast(spec, "trim-recover", guard.window(), 0));
   }
 
   /**

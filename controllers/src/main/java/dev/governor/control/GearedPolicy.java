@@ -20,9 +20,13 @@ package dev.governor.control;
  *       SpikeGuard#clipLimit()}, as in {@code pi}.
  * </ol>
  *
- * <p><b>LR trim.</b> A cut lowers a persistent trim {@code m ∈ [1e-4, 1]} (it never rises again)
- * that multiplies the inner policy's LR: {@code η_{t+1} = m·lr_inner(t+1)}. Like {@code pi}'s cut
- * it targets the LR level: with {@code η_t} the LR applied at step {@code t}, a safety cut sets
+ * <p><b>LR trim.</b> A cut lowers a trim {@code m ∈ [1e-4, 1]} that multiplies the inner policy's
+ * LR: {@code η_{t+1} = m·lr_inner(t+1)}. It recovers as mixed-precision loss scaling does: after
+ * {@code trim-recover} calm steps in a row (no guard action, no safety cut; default the guard's
+ * window) it doubles, up to 1, and the count starts again; a cut or guard action resets the count.
+ * Without recovery a lasting change of the loss level (a data-distribution shift) would leave the
+ * run at the floor for good; {@code pi}'s own loop climbs back after its cuts. Like {@code pi}'s
+ * cut it targets the LR level: with {@code η_t} the LR applied at step {@code t}, a safety cut sets
  * {@code m ← min(m, min(η_t·cut, 1/ŝ)/lr_inner(t+1))} and a rollback {@code m ← min(m,
  * η_t·guard-cut/lr_inner(t+1))}. For a constant inner LR this is {@code m ← min(m·cut,
  * (1/ŝ)/lr_inner)}; with a schedule it is the same next-step LR {@code pi} with that schedule as
@@ -61,6 +65,9 @@ final class GearedPolicy implements Policy {
   private double trim = 1;
   private double innerLr;
   private long cuts;
+
+  /** Calm steps in a row since the last cut, guard action or trim recovery. */
+  private long calm;
 
   GearedPolicy(PolicySpec spec, Gear gear, Policy inner) {
     this.spec = spec;
@@ -108,13 +115,21 @@ final class GearedPolicy implements Policy {
     }
     double applied = trim * innerLr;
     GuardAction action = guard == null ? GuardAction.NONE : guard.check(obs.loss(), obs.gradNorm());
+    boolean calmStep = action == GuardAction.NONE;
     if (action == GuardAction.ROLLBACK) {
       lower(applied * gear.guard().lrCut(), next);
     } else if (action != GuardAction.SKIP) {
       if (detector != null && detector.check(obs.gradNorm(), obs.loss())) {
         lower(ExplosionDetector.target(applied, gear.cut(), obs.sharpness()), next);
+        calmStep = false;
       }
       clipRule.observe(obs.gradNorm());
+    }
+    if (!calmStep) {
+      calm = 0;
+    } else if (trim < 1 && gear.trimRecover() > 0 && ++calm >= gear.trimRecover()) {
+      trim = Math.min(1, 2 * trim);
+      calm = 0;
     }
     double clip = clipRule.threshold();
     if (action != GuardAction.NONE) {
@@ -145,7 +160,7 @@ final class GearedPolicy implements Policy {
   public PolicyState snapshot() {
     PolicyState.Writer w = PolicyState.writer(stateName);
     w.putState(inner.snapshot());
-    w.putDouble(trim).putDouble(innerLr).putLong(cuts);
+    w.putDouble(trim).putDouble(innerLr).putLong(cuts).putLong(calm);
     w.putBoolean(guard != null);
     if (guard != null) {
       guard.writeState(w);
@@ -165,6 +180,11 @@ final class GearedPolicy implements Policy {
     double m = r.getDouble();
     double il = r.getDouble();
     long c = r.getLong();
+    long k = r.getLong();
+    if (k < 0) {
+      throw new IllegalArgumentException(
+          stateName + " state calm steps must be >= 0, but was " + k);
+    }
     if (!(m >= Gear.TRIM_FLOOR && m <= 1)) {
       throw new IllegalArgumentException(
           stateName + " state trim must be in [" + Gear.TRIM_FLOOR + ", 1], but was " + m);
@@ -199,6 +219,7 @@ final class GearedPolicy implements Policy {
     trim = m;
     innerLr = il;
     cuts = c;
+    calm = k;
   }
 
   @Override
