@@ -25,8 +25,10 @@ import java.util.Set;
  *       {@code zclip-warmup} 25) or {@code autoclip} ({@link ClipRule.AutoClip}: {@code autoclip-p}
  *       10).
  *   <li>{@code trim-recover} — calm steps after which a lowered LR trim doubles back towards 1
- *       (default {@code guard-window}, 50; {@code 0}: the trim never rises again). A step is calm
- *       when the guard takes no action and the safety cut does not fire.
+ *       ({@code 0}, the default: the trim never rises again). A step is calm when the guard takes
+ *       no action and the safety cut does not fire. Recovery lets a run come back from cuts that a
+ *       lasting change of the loss level set off (a data-distribution shift), and costs re-probing
+ *       spikes after cuts that a too-high LR set off (see {@link GearedPolicy}).
  * </ul>
  *
  * <p>Mapping to {@code pi}: {@code pi} has its guard on by default ({@code guard=true}) and its
@@ -110,10 +112,9 @@ record Gear(
     boolean standard = Options.oneOf(spec, "gear", "off", "standard", "off").equals("standard");
     PiPolicyConfig.LrLoop d = PiPolicyConfig.defaults().lr();
     String clip = clipKind(spec);
-    GuardConfig guard = PiPolicyConfig.guardConfig(spec);
     return new Gear(
         spec.getBoolean("guard", standard),
-        guard,
+        PiPolicyConfig.guardConfig(spec),
         spec.getBoolean("safety-cut", standard),
         Options.open(spec, "cut", d.cut(), 0, 1),
         Options.greaterThanOne(spec, "cut-growth", d.cutGrowth()),
@@ -124,7 +125,7 @@ record Gear(
         Options.positive(spec, "zclip-z", ZCLIP_Z),
         (int) Options.atLeast(spec, "zclip-warmup", ZCLIP_WARMUP, 1),
         Options.closed(spec, "autoclip-p", AUTOCLIP_P, 0, 100),
-        Options.atLeast(spec, "trim-recover", guard.window(), 0));
+        Options.atLeast(spec, "trim-recover", 0, 0));
   }
 
   /**

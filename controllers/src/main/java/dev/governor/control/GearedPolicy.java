@@ -21,16 +21,18 @@ package dev.governor.control;
  * </ol>
  *
  * <p><b>LR trim.</b> A cut lowers a trim {@code m ∈ [1e-4, 1]} that multiplies the inner policy's
- * LR: {@code η_{t+1} = m·lr_inner(t+1)}. It recovers as mixed-precision loss scaling does: after
- * {@code trim-recover} calm steps in a row (no guard action, no safety cut; default the guard's
- * window) it doubles, up to 1, and the count starts again; a cut or guard action resets the count.
- * Without recovery a lasting change of the loss level (a data-distribution shift) would leave the
- * run at the floor for good; {@code pi}'s own loop climbs back after its cuts. Like {@code pi}'s
- * cut it targets the LR level: with {@code η_t} the LR applied at step {@code t}, a safety cut sets
- * {@code m ← min(m, min(η_t·cut, 1/ŝ)/lr_inner(t+1))} and a rollback {@code m ← min(m,
- * η_t·guard-cut/lr_inner(t+1))}. For a constant inner LR this is {@code m ← min(m·cut,
- * (1/ŝ)/lr_inner)}; with a schedule it is the same next-step LR {@code pi} with that schedule as
- * its base would choose. The floor {@code 1e-4} is {@code pi}'s default LR floor factor.
+ * LR: {@code η_{t+1} = m·lr_inner(t+1)}. By default it never rises again. With {@code trim-recover
+ * = n > 0} it recovers as mixed-precision loss scaling does: after n calm steps in a row (no guard
+ * action, no safety cut) it doubles, up to 1, and the count starts again; a cut or guard action
+ * resets the count. Without recovery a lasting change of the loss level (a data-distribution shift)
+ * leaves the run at the trim the cuts reached; with it, a run whose cuts were right (an LR too
+ * high) probes upwards again and is cut again. {@code pi}'s own loop climbs back after its cuts
+ * only as far as its process variable asks. Like {@code pi}'s cut it targets the LR level: with
+ * {@code η_t} the LR applied at step {@code t}, a safety cut sets {@code m ← min(m, min(η_t·cut,
+ * 1/ŝ)/lr_inner(t+1))} and a rollback {@code m ← min(m, η_t·guard-cut/lr_inner(t+1))}. For a
+ * constant inner LR this is {@code m ← min(m·cut, (1/ŝ)/lr_inner)}; with a schedule it is the same
+ * next-step LR {@code pi} with that schedule as its base would choose. The floor {@code 1e-4} is
+ * {@code pi}'s default LR floor factor.
  *
  * <p><b>Action.</b> The decision's action is the stronger of the inner policy's (e.g. {@code
  * lrfind}'s rollback after a blown-up sweep) and the guard's.

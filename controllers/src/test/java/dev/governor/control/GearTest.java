@@ -150,10 +150,10 @@ class GearTest {
 
   @Test
   void theTrimDoublesBackAfterEachRunOfCalmStepsAndNotWithoutRecovery() {
-    // guard window 8, so trim-recover defaults to 8 calm steps; two NaN losses roll back twice
-    // (0.2 → 0.1 → 0.05), then every 8th calm step doubles the trim: 0.1 after 8, 0.2 after 16,
-    // and never above the inner LR. With trim-recover=0 the trim stays at 0.05.
-    for (String recover : new String[] {"", ", trim-recover=0"}) {
+    // two NaN losses roll back twice (0.2 → 0.1 → 0.05); with trim-recover=8 every 8th calm step
+    // then doubles the trim: 0.1 after 8, 0.2 after 16, and never above the inner LR. By default
+    // (trim-recover=0) the trim stays at 0.05.
+    for (String recover : new String[] {", trim-recover=8", ""}) {
       Policy p =
           Policies.create("constant(lr=0.2, guard=on, guard-window=8, guard-min=4" + recover + ")");
       Decision d = new Decision();
@@ -167,7 +167,7 @@ class GearTest {
       for (int calm = 1; calm <= 40; calm++, t++) {
         p.decide(Observation.builder(t).loss(1 + 0.01 * (t % 3)).gradNorm(1).build(), d);
         assertEquals(GuardAction.NONE, d.action, "calm step " + calm);
-        double want = recover.isEmpty() ? Math.min(0.2, 0.05 * Math.pow(2, calm / 8)) : 0.05;
+        double want = recover.isEmpty() ? 0.05 : Math.min(0.2, 0.05 * Math.pow(2, calm / 8));
         assertEquals(want, d.lr, 1e-15, "calm step " + calm + recover);
       }
     }
