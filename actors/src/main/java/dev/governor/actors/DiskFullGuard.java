@@ -2,6 +2,7 @@ package dev.governor.actors;
 
 import dev.governor.telemetry.DiskFullException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.Signal;
@@ -50,30 +51,27 @@ final class DiskFullGuard<T> extends BehaviorInterceptor<T, T> {
     return Behaviors.stopped();
   }
 
-  @Override
-  public Behavior<T> aroundStart(TypedActorContext<T> ctx, PreStartTarget<T> target) {
+  /** {@code target}'s next behavior, or stopped when it failed because the disk is full. */
+  private Behavior<T> guarded(Supplier<Behavior<T>> target) {
     try {
-      return target.start(ctx);
+      return target.get();
     } catch (RuntimeException e) {
       return stop(e);
     }
+  }
+
+  @Override
+  public Behavior<T> aroundStart(TypedActorContext<T> ctx, PreStartTarget<T> target) {
+    return guarded(() -> target.start(ctx));
   }
 
   @Override
   public Behavior<T> aroundReceive(TypedActorContext<T> ctx, T msg, ReceiveTarget<T> target) {
-    try {
-      return target.apply(ctx, msg);
-    } catch (RuntimeException e) {
-      return stop(e);
-    }
+    return guarded(() -> target.apply(ctx, msg));
   }
 
   @Override
   public Behavior<T> aroundSignal(TypedActorContext<T> ctx, Signal signal, SignalTarget<T> target) {
-    try {
-      return target.apply(ctx, signal);
-    } catch (RuntimeException e) {
-      return stop(e);
-    }
+    return guarded(() -> target.apply(ctx, signal));
   }
 }

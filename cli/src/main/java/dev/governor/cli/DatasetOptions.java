@@ -8,6 +8,7 @@ import dev.governor.trainers.TrainingTask;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,24 +38,7 @@ final class DatasetOptions {
       description = "--dataset: use only the first N training examples (default all).")
   int trainLimit;
 
-  @Option(
-      names = "--val-size",
-      description =
-          "--dataset: "
-              + "Examples of the validation split, the last ones of the training set, held out before"
-              + " training (the validation loss, early stopping and the temperature fit read it);"
-              + " -1 = a tenth of the training set, at most 5000 (default); 0 = none.")
-  int valSize = TrainingTask.DEFAULT_VALIDATION;
-
-  @Option(
-      names = "--early-stop",
-      paramLabel = "SPEC",
-      description =
-          "--dataset: "
-              + "Early stopping on the validation split: val-loss | val-accuracy | gap, with options"
-              + " (patience=5, min-delta=0, warm-up=0 steps, restore-best=true, gap=0 = off), e.g."
-              + " 'val-loss(patience=3, warm-up=500)'. Default none.")
-  String earlyStop;
+  @Mixin ValidationOptions validation = new ValidationOptions();
 
   /**
    * Trains the {@code --dataset} model of {@code c} into its {@code --out} folder.
@@ -92,8 +76,8 @@ final class DatasetOptions {
             trainLimit,
             100,
             Dl4jSetup.parseOptimizer(c.optimizer),
-            valSize,
-            Dl4jSetup.parseEarlyStop(earlyStop));
+            validation.valSize,
+            validation.earlyStopping());
     if (!c.quiet && c.out.toAbsolutePath().getParent() != null) {
       stderr.println(DashboardCommand.hint(c.out.toAbsolutePath().getParent()));
       stderr.flush();

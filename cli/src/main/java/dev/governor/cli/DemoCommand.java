@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -145,23 +146,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Use only the first N training examples (default all; for quick looks).")
   int trainLimit;
 
-  @Option(
-      names = "--val-size",
-      paramLabel = "N",
-      description =
-          "Examples of the validation split, the last ones of the training set, held out before"
-              + " training (the validation loss, early stopping and the temperature fit read it);"
-              + " -1 = a tenth of the training set, at most 5000 (default); 0 = none.")
-  int valSize = TrainingTask.DEFAULT_VALIDATION;
-
-  @Option(
-      names = "--early-stop",
-      paramLabel = "SPEC",
-      description =
-          "Early stopping on the validation split: val-loss | val-accuracy | gap, with options"
-              + " (patience=5, min-delta=0, warm-up=0 steps, restore-best=true, gap=0 = off), e.g."
-              + " 'val-loss(patience=3, warm-up=500)'. Default none.")
-  String earlyStop;
+  @Mixin ValidationOptions validation = new ValidationOptions();
 
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
@@ -193,8 +178,8 @@ public final class DemoCommand implements Callable<Integer> {
             trainLimit,
             100,
             opt,
-            valSize,
-            Dl4jSetup.parseEarlyStop(earlyStop));
+            validation.valSize,
+            validation.earlyStopping());
     Path dir = out != null ? out : defaultOut();
     if (Files.exists(dir)) {
       throw new UserException("--out " + dir + " already exists; choose a new folder");

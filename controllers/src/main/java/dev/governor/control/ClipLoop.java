@@ -28,14 +28,8 @@ final class ClipLoop {
     double lim = Math.log(c.range());
     this.pi =
         PiController.of(
-            PiConfig.builder()
-                .kp(c.kp())
-                .ki(c.ki())
-                .setpoint(c.rate())
-                .reverseActing(true)
-                .filterAlpha(c.alpha())
+            LogMultiplierPi.builder(c.kp(), c.ki(), c.rate(), c.alpha(), c.range())
                 .initial(Math.max(-lim, Math.min(lim, Math.log(c.initFactor()))))
-                .bounds(-lim, lim)
                 .maxDelta(Math.log(c.slew()))
                 .build());
     this.clip = c.on() ? Hyperparameters.NO_CLIP : c.fixed();

@@ -114,7 +114,7 @@ record Gear(
     String clip = clipKind(spec);
     return new Gear(
         spec.getBoolean("guard", standard),
-        PiPolicyConfig.guardConfig(spec),
+        PiSpecOptions.guardConfig(spec),
         spec.getBoolean("safety-cut", standard),
         Options.open(spec, "cut", d.cut(), 0, 1),
         Options.greaterThanOne(spec, "cut-growth", d.cutGrowth()),

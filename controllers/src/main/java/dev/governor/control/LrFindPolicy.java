@@ -36,7 +36,7 @@ import java.util.Set;
  * step). The LR is always in {@code [MIN_NORMAL, end-lr]}. {@code decide} allocates nothing (the
  * range test is preallocated).
  */
-final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
+final class LrFindPolicy extends SpecifiedPolicy implements GearedPolicy.Exploring {
   static final Set<String> KEYS =
       Set.of(
           "start-lr",
@@ -51,7 +51,6 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
           "clip",
           "wd");
 
-  private final PolicySpec spec;
   private final double startLr;
   private final double endLr;
   private final int sweepSteps;
@@ -71,8 +70,8 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
   private double lr;
 
   private LrFindPolicy(PolicySpec spec) {
+    super(spec, LrFindPolicy::of);
     Options.allow(spec, Options.keys(KEYS, Gear.KEYS));
-    this.spec = spec;
     this.startLr = Options.positive(spec, "start-lr", 1e-7);
     this.endLr = Options.positive(spec, "end-lr", 10.0);
     if (!(endLr > startLr)) {
@@ -175,7 +174,7 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
 
   @Override
   public PolicyState snapshot() {
-    PolicyState.Writer w = PolicyState.writer(spec.name());
+    PolicyState.Writer w = stateWriter();
     w.putBoolean(sweeping).putLong(sweepEnd).putDouble(peak).putDouble(lr);
     test.writeState(w);
     return w.build();
@@ -183,7 +182,7 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
 
   @Override
   public void restore(PolicyState state) {
-    PolicyState.Reader r = state.reader(spec.name());
+    PolicyState.Reader r = stateReader(state);
     boolean sw = r.getBoolean();
     long e = r.getLong();
     double p = r.getDouble();
@@ -202,15 +201,5 @@ final class LrFindPolicy implements Policy, GearedPolicy.Exploring {
     sweepEnd = e;
     peak = p;
     lr = l;
-  }
-
-  @Override
-  public Policy copy() {
-    return of(spec);
-  }
-
-  @Override
-  public PolicySpec spec() {
-    return spec;
   }
 }

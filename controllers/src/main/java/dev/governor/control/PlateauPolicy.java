@@ -23,7 +23,7 @@ import java.util.Set;
  * would change the rate by less than {@code eps}, so it stays {@code > 0} even with {@code lr-min =
  * 0}.
  */
-final class PlateauPolicy implements Policy {
+final class PlateauPolicy extends SpecifiedPolicy {
   static final Set<String> KEYS =
       Set.of(
           "lr",
@@ -37,7 +37,6 @@ final class PlateauPolicy implements Policy {
           "clip",
           "wd");
 
-  private final PolicySpec spec;
   private final double lr0;
   private final double factor;
   private final long patience;
@@ -56,8 +55,8 @@ final class PlateauPolicy implements Policy {
   private long faults;
 
   private PlateauPolicy(PolicySpec spec) {
+    super(spec, PlateauPolicy::of);
     Options.allow(spec, Options.keys(KEYS, Gear.KEYS));
-    this.spec = spec;
     this.lr0 = Options.positive(spec, "lr", SchedulePolicy.DEFAULT_LR);
     this.factor = Options.open(spec, "factor", 0.1, 0, 1);
     this.patience = Options.atLeast(spec, "patience", 10, 0);
@@ -127,7 +126,7 @@ final class PlateauPolicy implements Policy {
 
   @Override
   public PolicyState snapshot() {
-    return PolicyState.writer(spec.name())
+    return stateWriter()
         .putDouble(lr)
         .putDouble(best)
         .putLong(numBad)
@@ -138,7 +137,7 @@ final class PlateauPolicy implements Policy {
 
   @Override
   public void restore(PolicyState state) {
-    PolicyState.Reader r = state.reader(spec.name());
+    PolicyState.Reader r = stateReader(state);
     double l = r.getDouble();
     double b = r.getDouble();
     long nb = r.getLong();
@@ -153,15 +152,5 @@ final class PlateauPolicy implements Policy {
     numBad = nb;
     cooldownCounter = cd;
     faults = f;
-  }
-
-  @Override
-  public Policy copy() {
-    return of(spec);
-  }
-
-  @Override
-  public PolicySpec spec() {
-    return spec;
   }
 }

@@ -73,7 +73,7 @@ public final class Policies {
           case "plateau" -> Options.keys(PlateauPolicy.KEYS, Gear.KEYS);
           case "polyak" -> Options.keys(PolyakPolicy.KEYS, Gear.KEYS);
           case "lrfind" -> Options.keys(LrFindPolicy.KEYS, Gear.KEYS);
-          case "pi" -> PiPolicyConfig.KEYS;
+          case "pi" -> PiSpecOptions.KEYS;
           default ->
               throw new IllegalArgumentException(
                   "policy must be one of " + names() + ", but was '" + name + "'");

@@ -21,10 +21,9 @@ import java.util.Set;
  * oracle was wrong) gives a negative step, clamped to {@code min-lr}. The LR is always finite and
  * in {@code [min-lr, max-lr]}.
  */
-final class PolyakPolicy implements Policy {
+final class PolyakPolicy extends SpecifiedPolicy {
   static final Set<String> KEYS = Set.of("l-star", "gamma", "max-lr", "min-lr", "lr", "clip", "wd");
 
-  private final PolicySpec spec;
   private final double lStar;
   private final double gamma;
   private final double maxLr;
@@ -37,8 +36,8 @@ final class PolyakPolicy implements Policy {
   private long faults;
 
   private PolyakPolicy(PolicySpec spec) {
+    super(spec, PolyakPolicy::of);
     Options.allow(spec, Options.keys(KEYS, Gear.KEYS));
-    this.spec = spec;
     this.lStar = Options.finite(spec, "l-star", 0.0);
     this.gamma = Options.positive(spec, "gamma", 1.0);
     this.maxLr = Options.positive(spec, "max-lr", 10.0);
@@ -93,12 +92,12 @@ final class PolyakPolicy implements Policy {
 
   @Override
   public PolicyState snapshot() {
-    return PolicyState.writer(spec.name()).putDouble(lr).putLong(faults).build();
+    return stateWriter().putDouble(lr).putLong(faults).build();
   }
 
   @Override
   public void restore(PolicyState state) {
-    PolicyState.Reader r = state.reader(spec.name());
+    PolicyState.Reader r = stateReader(state);
     double l = r.getDouble();
     long f = r.getLong();
     r.end();
@@ -108,15 +107,5 @@ final class PolyakPolicy implements Policy {
     }
     lr = l;
     faults = f;
-  }
-
-  @Override
-  public Policy copy() {
-    return of(spec);
-  }
-
-  @Override
-  public PolicySpec spec() {
-    return spec;
   }
 }

@@ -17,7 +17,7 @@ import java.util.Set;
  * {@link Gear} options; with a piece of gear on, {@link Policies#create} wraps the schedule in a
  * {@link GearedPolicy} (which is then no longer open-loop).
  */
-final class SchedulePolicy implements Policy {
+final class SchedulePolicy extends SpecifiedPolicy {
 
   /** Options of each schedule (besides clip, wd, warmup). */
   static final Map<String, Set<String>> KEYS =
@@ -32,14 +32,13 @@ final class SchedulePolicy implements Policy {
   /** Default initial learning rate of every schedule. */
   static final double DEFAULT_LR = 0.1;
 
-  private final PolicySpec spec;
   private final Schedule schedule;
   private final double clip;
   private final double wd;
   private final Hyperparameters initial;
 
   private SchedulePolicy(PolicySpec spec, Schedule schedule, double clip, double wd) {
-    this.spec = spec;
+    super(spec, SchedulePolicy::of);
     this.schedule = schedule;
     this.clip = clip;
     this.wd = wd;
@@ -131,21 +130,11 @@ final class SchedulePolicy implements Policy {
 
   @Override
   public PolicyState snapshot() {
-    return PolicyState.writer(spec.name()).build();
+    return stateWriter().build();
   }
 
   @Override
   public void restore(PolicyState state) {
-    state.reader(spec.name()).end();
-  }
-
-  @Override
-  public Policy copy() {
-    return of(spec);
-  }
-
-  @Override
-  public PolicySpec spec() {
-    return spec;
+    stateReader(state).end();
   }
 }

@@ -45,17 +45,10 @@ final class WdLoop {
       }
       this.tau = c.tau() * horizon;
     }
-    double lim = Math.log(c.range());
     this.pi =
         PiController.of(
-            PiConfig.builder()
-                .kp(c.kp())
-                .ki(c.ki())
-                .setpoint(c.setpoint())
-                .reverseActing(true)
-                .filterAlpha(c.alpha())
+            LogMultiplierPi.builder(c.kp(), c.ki(), c.setpoint(), c.alpha(), c.range())
                 .initial(0)
-                .bounds(-lim, lim)
                 .build());
   }
 

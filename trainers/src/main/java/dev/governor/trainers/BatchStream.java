@@ -17,11 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class BatchStream implements Batches {
   private final LabeledData data;
   private final int batchSize;
-  private final long seed;
-  private final int[] order;
-  private int epoch;
-  private int cursor;
-  private int orderEpoch = -1;
+  private final EpochOrder position;
 
   /**
    * A stream at epoch 0, batch 0.
@@ -40,8 +36,7 @@ public final class BatchStream implements Batches {
     }
     this.data = data;
     this.batchSize = batchSize;
-    this.seed = seed;
-    this.order = new int[data.size()];
+    this.position = new EpochOrder(data.size(), batchSize, seed);
   }
 
   /** Examples per batch. */
@@ -51,52 +46,38 @@ public final class BatchStream implements Batches {
 
   /** Complete batches per epoch. */
   public int batchesPerEpoch() {
-    return data.size() / batchSize;
+    return position.batchesPerEpoch();
   }
 
   /** The epoch the next batch belongs to. */
   public int epoch() {
-    return epoch;
+    return position.epoch();
   }
 
   /** Index of the next batch within its epoch. */
   public int cursor() {
-    return cursor;
+    return position.cursor();
   }
 
   /** Moves to a position saved from {@link #epoch()} and {@link #cursor()}. */
   public void seek(int epoch, int cursor) {
-    Batches.checkPosition(epoch, cursor, batchesPerEpoch());
-    this.epoch = epoch;
-    this.cursor = cursor;
+    position.seek(epoch, cursor);
   }
 
   /** The next batch (features {@code [batch, features]} float, labels one-hot), and advances. */
   public DataSet next() {
-    if (orderEpoch != epoch) {
-      shuffle(epoch);
-    }
+    int[] items = position.next();
     int d = data.features();
     float[] fx = new float[batchSize * d];
     float[] fy = new float[batchSize * data.classes()];
     for (int k = 0; k < batchSize; k++) {
-      int idx = order[cursor * batchSize + k];
+      int idx = items[k];
       System.arraycopy(data.x(), idx * d, fx, k * d, d);
       fy[k * data.classes() + data.y()[idx]] = 1f;
-    }
-    if (++cursor == batchesPerEpoch()) {
-      cursor = 0;
-      epoch++;
     }
     INDArray features = Nd4j.create(fx, new long[] {batchSize, d}, DataType.FLOAT);
     INDArray labels = Nd4j.create(fy, new long[] {batchSize, data.classes()}, DataType.FLOAT);
     return new DataSet(features, labels);
-  }
-
-  /** The epoch's order ({@link Batches#shuffle}). */
-  private void shuffle(int e) {
-    Batches.shuffle(order, seed, e);
-    orderEpoch = e;
   }
 
   /** All of {@code data} as one DataSet (for evaluation); labels one-hot. */

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.NeuralNetwork;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -27,12 +28,14 @@ import org.nd4j.linalg.learning.config.Sgd;
  */
 abstract sealed class Net permits Net.Mln, Net.Graph {
   final Model model;
+  private final NeuralNetwork network;
   final Trainable[] layers;
   final String[] layerNames;
   private final LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
 
-  Net(Model model, Layer[] all) {
+  <M extends Model & NeuralNetwork> Net(M model, Layer[] all) {
     this.model = model;
+    this.network = model;
     List<Trainable> with = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (Layer l : all) {
@@ -146,7 +149,9 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
   /** Forward and backward pass; the (summed) gradient lands in the gradient view. */
   abstract double computeGradientAndScore(DataSet batch);
 
-  abstract Gradient gradient();
+  final Gradient gradient() {
+    return model.gradient();
+  }
 
   abstract INDArray gradientView();
 
@@ -168,17 +173,24 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
   abstract INDArray output(INDArray x);
 
   /** The network's own {@code fit} on one batch (features, labels and masks). */
-  abstract void fit(DataSet batch);
+  final void fit(DataSet batch) {
+    network.fit(batch);
+  }
 
   /** The network's own {@code fit} for one epoch. */
-  abstract void fit(DataSetIterator data);
+  final void fit(DataSetIterator data) {
+    network.fit(data);
+  }
 
   /** The network's training listeners, in calling order. */
   abstract Collection<TrainingListener> listeners();
 
   abstract double score(DataSet ds);
 
-  abstract void save(File f) throws IOException;
+  /** Writes the network with its updater state. */
+  final void save(File f) throws IOException {
+    ModelSerializer.writeModel(model, f, true);
+  }
 
   static final class Mln extends Net {
     final MultiLayerNetwork net;
@@ -194,11 +206,6 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
       net.setLabels(batch.getLabels());
       net.computeGradientAndScore();
       return net.score();
-    }
-
-    @Override
-    Gradient gradient() {
-      return net.gradient();
     }
 
     @Override
@@ -247,23 +254,8 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     }
 
     @Override
-    void fit(DataSet batch) {
-      net.fit(batch);
-    }
-
-    @Override
-    void fit(DataSetIterator data) {
-      net.fit(data);
-    }
-
-    @Override
     double score(DataSet ds) {
       return net.score(ds, false);
-    }
-
-    @Override
-    void save(File f) throws IOException {
-      ModelSerializer.writeModel(net, f, true);
     }
   }
 
@@ -281,11 +273,6 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
       net.setLabels(batch.getLabels());
       net.computeGradientAndScore();
       return net.score();
-    }
-
-    @Override
-    Gradient gradient() {
-      return net.gradient();
     }
 
     @Override
@@ -334,23 +321,8 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     }
 
     @Override
-    void fit(DataSet batch) {
-      net.fit(batch);
-    }
-
-    @Override
-    void fit(DataSetIterator data) {
-      net.fit(data);
-    }
-
-    @Override
     double score(DataSet ds) {
       return net.score(ds, false);
-    }
-
-    @Override
-    void save(File f) throws IOException {
-      ModelSerializer.writeModel(net, f, true);
     }
   }
 }

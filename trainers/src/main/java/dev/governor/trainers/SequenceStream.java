@@ -21,12 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SequenceStream implements Batches {
   private final byte[] text;
   private final int length;
-  private final int batchSize;
-  private final long seed;
-  private final int[] order;
-  private int epoch;
-  private int cursor;
-  private int orderEpoch = -1;
+  private final EpochOrder position;
 
   /**
    * A stream at epoch 0, batch 0.
@@ -52,9 +47,7 @@ public final class SequenceStream implements Batches {
     }
     this.text = text;
     this.length = length;
-    this.batchSize = batchSize;
-    this.seed = seed;
-    this.order = new int[windows];
+    this.position = new EpochOrder(windows, batchSize, seed);
   }
 
   /** Windows of {@code length} inputs (plus one target) in {@code n} symbols. */
@@ -69,45 +62,32 @@ public final class SequenceStream implements Batches {
 
   @Override
   public int batchSize() {
-    return batchSize;
+    return position.batchSize();
   }
 
   @Override
   public int batchesPerEpoch() {
-    return order.length / batchSize;
+    return position.batchesPerEpoch();
   }
 
   @Override
   public int epoch() {
-    return epoch;
+    return position.epoch();
   }
 
   @Override
   public int cursor() {
-    return cursor;
+    return position.cursor();
   }
 
   @Override
   public void seek(int epoch, int cursor) {
-    Batches.checkPosition(epoch, cursor, batchesPerEpoch());
-    this.epoch = epoch;
-    this.cursor = cursor;
+    position.seek(epoch, cursor);
   }
 
   @Override
   public DataSet next() {
-    if (orderEpoch != epoch) {
-      shuffle(epoch);
-    }
-    int[] w = new int[batchSize];
-    for (int k = 0; k < batchSize; k++) {
-      w[k] = order[cursor * batchSize + k];
-    }
-    if (++cursor == batchesPerEpoch()) {
-      cursor = 0;
-      epoch++;
-    }
-    return windows(text, length, w);
+    return windows(text, length, position.next());
   }
 
   /** The windows {@code w} of {@code text} as one DataSet (one-hot, {@code [n, VOCAB, length]}). */
@@ -144,11 +124,5 @@ public final class SequenceStream implements Batches {
       w[i] = from + i;
     }
     return windows(text, length, w);
-  }
-
-  /** The epoch's order ({@link Batches#shuffle}, as {@link BatchStream}). */
-  private void shuffle(int e) {
-    Batches.shuffle(order, seed, e);
-    orderEpoch = e;
   }
 }
