@@ -5,8 +5,8 @@ import dev.governor.trainers.TrainingTask;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --val-size} and {@code --early-stop} (a picocli mixin): the validation split of a DL4J
- * run and early stopping on it, for {@code demo} and {@code train --dataset}.
+ * {@code --val-size} and {@code --early-stop} (a picocli mixin): the validation split of a DL4J run
+ * and early stopping on it, for {@code demo} and {@code train --dataset}.
  */
 final class ValidationOptions {
   @Option(

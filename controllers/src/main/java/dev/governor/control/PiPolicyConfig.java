@@ -1,7 +1,5 @@
 package dev.governor.control;
 
-import java.util.Set;
-
 /**
  * The complete configuration of the default feedback policy {@code pi}, and — in {@link
  * #defaults()} — the one place all its default numbers live. Options of the {@code pi} spec
@@ -230,7 +228,6 @@ public record PiPolicyConfig(
    * a supplied schedule the base is {@code constant} at {@code lr}.
    */
   public static final String NETWORK_BASE = "network";
-
 
   /**
    * The LR-loop defaults for adaptive optimizers ({@code optimizer=adaptive}: Adam, AdamW, …).

@@ -131,7 +131,8 @@ final class PiSpecOptions {
             lr,
             base,
             pv,
-            Options.finite(s, "setpoint", pv == l.pv() ? l.setpoint() : PiPolicyConfig.defaultSetpoint(pv)),
+            Options.finite(
+                s, "setpoint", pv == l.pv() ? l.setpoint() : PiPolicyConfig.defaultSetpoint(pv)),
             s.getBoolean("reverse", pv == l.pv() ? l.reverse() : PiPolicyConfig.defaultReverse(pv)),
             Options.nonNegative(s, "kp", l.kp()),
             Options.nonNegative(s, "ki", l.ki()),

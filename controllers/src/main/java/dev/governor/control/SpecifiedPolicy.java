@@ -5,8 +5,8 @@ import java.util.function.Function;
 /**
  * The part every policy built from one {@link PolicySpec} shares: it keeps the spec, answers {@link
  * #spec()} with it, and {@link #copy()} builds the same spec again through the policy's own factory
- * (fresh state, the same validation; a gear that {@link Policies#create} put around the policy wraps
- * the copy of the wrapper, not this one). The snapshot's section is named after the spec.
+ * (fresh state, the same validation; a gear that {@link Policies#create} put around the policy
+ * wraps the copy of the wrapper, not this one). The snapshot's section is named after the spec.
  */
 abstract class SpecifiedPolicy implements Policy {
   /** The spec this policy was built from. */

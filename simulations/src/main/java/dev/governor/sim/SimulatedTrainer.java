@@ -150,13 +150,7 @@ public final class SimulatedTrainer implements Trainer {
   private final double[] gradPoint;
   private final double[] evalPoint;
 
-  private final OptimizerState before;
-  private boolean beforeValid;
-  private final OptimizerState origin;
-
-  private final OptimizerState[] ring;
-  private int ringCount;
-  private int ringHead;
+  private final PlantUndo undo;
 
   private final double[] g;
   private final double[] gPrev;
@@ -166,8 +160,6 @@ public final class SimulatedTrainer implements Trainer {
 
   private long nextStep;
   private long examplesSeen;
-  private long skips;
-  private long rollbacks;
   private final double initialLoss;
 
   private SimulatedTrainer(Config config, Problem problem) {
@@ -179,18 +171,12 @@ public final class SimulatedTrainer implements Trainer {
     this.rng = Rng.stream(config.seed(), Rng.STEPS);
     this.gauss = Rng.gauss(rng);
     state = opt.newState();
-    before = opt.newState();
-    ring = new OptimizerState[config.ringSize()];
-    for (int r = 0; r < ring.length; r++) {
-      ring[r] = opt.newState();
-    }
     g = new double[d];
     gPrev = new double[d];
     double[] start = new double[d];
     problem.start(start);
     opt.start(state, start);
-    origin = opt.newState();
-    origin.copyFrom(state);
+    undo = new PlantUndo(opt, config.ringSize(), state);
     gradPoint = state.vectors[opt.gradientPoint()];
     evalPoint = state.vectors[opt.evaluationPoint()];
     initialLoss = problem.loss(evalPoint);
@@ -240,12 +226,12 @@ public final class SimulatedTrainer implements Trainer {
 
   /** Number of SKIP actions carried out. */
   public long skips() {
-    return skips;
+    return undo.skips();
   }
 
   /** Number of ROLLBACK actions carried out (including ones with an empty ring). */
   public long rollbacks() {
-    return rollbacks;
+    return undo.rollbacks();
   }
 
   /** A copy of the current parameters: the evaluation point (the reported iterate). */
@@ -330,9 +316,11 @@ public final class SimulatedTrainer implements Trainer {
               + ", wd="
               + wd);
     }
-    applyAction(action);
+    if (undo.apply(action, state)) {
+      prevValid = false;
+    }
     if (step % config.snapshotEvery() == 0) {
-      pushSnapshot();
+      undo.snapshot(state);
     }
     int batch = dist.batch(step, configuredBatch());
     double c = dist.curvatureScale(step) * dist.spike(step);
@@ -364,8 +352,7 @@ public final class SimulatedTrainer implements Trainer {
     double valLoss =
         ve > 0 && (step + 1) % ve == 0 ? problem.validationLoss(gradPoint) : Double.NaN;
     double scale = gradNorm > clip ? clip / gradNorm : 1.0;
-    before.copyFrom(state);
-    beforeValid = true;
+    undo.beforeStep(state);
     opt.step(state, g, scale, lr, wd, moves);
     double updateNorm = moves[PlantOptimizer.EVAL_MOVE];
     System.arraycopy(g, 0, gPrev, 0, d);
@@ -408,42 +395,6 @@ public final class SimulatedTrainer implements Trainer {
     return Math.sqrt(s);
   }
 
-  private void applyAction(GuardAction action) {
-    switch (action) {
-      case SKIP -> {
-        skips++;
-        if (beforeValid) {
-          state.copyFrom(before);
-          beforeValid = false;
-        }
-        prevValid = false;
-      }
-      case ROLLBACK -> {
-        rollbacks++;
-        if (ringCount > 0) {
-          state.copyFrom(ring[ringHead]);
-          ringCount--;
-          ringHead = (ringHead - 1 + ring.length) % ring.length;
-        }
-        beforeValid = false;
-        prevValid = false;
-      }
-      case RESET -> {
-        state.copyFrom(origin);
-        ringCount = 0;
-        beforeValid = false;
-        prevValid = false;
-      }
-      default -> {}
-    }
-  }
-
-  private void pushSnapshot() {
-    ringHead = (ringHead + 1) % ring.length;
-    ring[ringHead].copyFrom(state);
-    ringCount = Math.min(ringCount + 1, ring.length);
-  }
-
   @Override
   public void saveCheckpoint(Path dir) throws IOException {
     AtomicFile.write(
@@ -456,16 +407,9 @@ public final class SimulatedTrainer implements Trainer {
       out.writeUTF(describe());
       out.writeLong(nextStep);
       out.writeLong(examplesSeen);
-      out.writeLong(skips);
-      out.writeLong(rollbacks);
+      undo.writeCounts(out);
       state.write(out);
-      before.write(out);
-      out.writeBoolean(beforeValid);
-      out.writeInt(ringCount);
-      out.writeInt(ringHead);
-      for (OptimizerState r : ring) {
-        r.write(out);
-      }
+      undo.writeStates(out);
       OptimizerState.writeArray(out, gPrev);
       out.writeBoolean(prevValid);
       out.writeDouble(lastMove);
@@ -511,19 +455,9 @@ public final class SimulatedTrainer implements Trainer {
       }
       nextStep = in.readLong();
       examplesSeen = in.readLong();
-      skips = in.readLong();
-      rollbacks = in.readLong();
+      undo.readCounts(in);
       state.read(in);
-      before.read(in);
-      beforeValid = in.readBoolean();
-      ringCount = in.readInt();
-      ringHead = in.readInt();
-      if (ringCount < 0 || ringCount > ring.length || ringHead < 0 || ringHead >= ring.length) {
-        throw new IOException("checkpoint " + file + " has a damaged snapshot ring");
-      }
-      for (OptimizerState r : ring) {
-        r.read(in);
-      }
+      undo.readStates(in, file);
       OptimizerState.readArray(in, gPrev);
       prevValid = in.readBoolean();
       lastMove = in.readDouble();

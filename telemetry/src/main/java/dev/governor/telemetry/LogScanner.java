@@ -23,7 +23,7 @@ final class LogScanner {
    */
   static LogScan scan(ChronicleLog log, int mainKind) {
     ExcerptTailer t = log.createTailer();
-    Records.Reader r = new Records.Reader();
+    RecordReader r = new RecordReader();
     Decision scratch = new Decision();
     long obs = 0;
     long dec = 0;

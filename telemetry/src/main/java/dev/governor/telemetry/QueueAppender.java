@@ -28,7 +28,7 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 final class QueueAppender implements TelemetryLog.Appender, DecisionLog.Appender {
   private final ChronicleLog log;
   private final ExcerptAppender appender;
-  private final Records.Writer writer = new Records.Writer();
+  private final RecordWriter writer = new RecordWriter();
   private final SpaceReserve reserve;
   private final long faultAt;
   private final boolean stall;

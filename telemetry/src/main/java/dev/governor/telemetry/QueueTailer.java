@@ -13,7 +13,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 final class QueueTailer implements TelemetryLog.Tailer, DecisionLog.Tailer {
   private final ChronicleLog log;
   private final ExcerptTailer tailer;
-  private final Records.Reader reader = new Records.Reader();
+  private final RecordReader reader = new RecordReader();
   private final Decision holder = new Decision();
   private long lastStep = -1;
   private Observation lastObservation;

@@ -91,12 +91,12 @@ class RecordFormatTest {
 
   @Test
   void layoutIsWordAlignedWithLengthAndChecksum() {
-    try (Records.Writer w = new Records.Writer()) {
+    try (RecordWriter w = new RecordWriter()) {
       checkLayout(w);
     }
   }
 
-  private static void checkLayout(Records.Writer w) {
+  private static void checkLayout(RecordWriter w) {
     Bytes<?> b = w.observation(Fixtures.observation(5, 8));
     // tag+length 8, step 8, 2 int pairs 16, 10 doubles 80, 3 x 8 layers 192, checksum 8
     assertEquals(312, b.readRemaining());
@@ -134,10 +134,10 @@ class RecordFormatTest {
   @Test
   void everySingleBitFlipIsDetected() {
     byte[] good;
-    try (Records.Writer w = new Records.Writer()) {
+    try (RecordWriter w = new RecordWriter()) {
       good = w.observation(Fixtures.observation(7, 8)).toByteArray();
     }
-    Records.Reader r = new Records.Reader();
+    RecordReader r = new RecordReader();
     assertEquals(Records.KIND_OBSERVATION, r.start(Bytes.wrapForRead(good.clone())));
     assertEquals(Fixtures.observation(7, 8), r.observation());
     int flips = 0;

@@ -7,8 +7,8 @@ import java.util.Set;
 
 /**
  * The text form of an {@link EarlyStopping.Config}: {@code monitor} or {@code monitor(key=value,
- * ...)}, read into a config (whose constructor validates the values). Every error is one line naming
- * the key and the value.
+ * ...)}, read into a config (whose constructor validates the values). Every error is one line
+ * naming the key and the value.
  */
 final class EarlyStopSpec {
   private EarlyStopSpec() {}
