@@ -52,13 +52,7 @@ public final class LrFindCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--problem", description = "nqm | rosenbrock | logreg (default nqm).")
-  String problem;
-
-  @Mixin ProblemOptions problemOptions = new ProblemOptions();
-
-  @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
-  String optimizer = "sgd";
+  @Mixin SimulatedProblemOptions problem = new SimulatedProblemOptions();
 
   @Option(names = "--start-lr", description = "First LR of the sweep, > 0 (default 1e-7).")
   double startLr = 1e-7;
@@ -99,10 +93,10 @@ public final class LrFindCommand implements Callable<Integer> {
     Path out = results.fresh();
 
     LrRangeTest.Suggestion first = LrRangeTest.Suggestion.ofKey(suggest.trim());
-    ProblemConfig pc = problemOptions.config("--problem", problem == null ? "nqm" : problem);
+    ProblemConfig pc = problem.config();
     OptimizerSpec opt;
     try {
-      opt = OptimizerSpec.parse(optimizer);
+      opt = OptimizerSpec.parse(problem.optimizer);
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
       throw new UserException(m.startsWith("optimizer") ? "--" + m : "--optimizer: " + m, e);

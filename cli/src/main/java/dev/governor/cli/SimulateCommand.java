@@ -36,13 +36,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--problem", description = "nqm | rosenbrock | logreg (default nqm).")
-  String problem;
-
-  @Mixin ProblemOptions problemOptions = new ProblemOptions();
-
-  @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
-  String optimizer = "sgd";
+  @Mixin SimulatedProblemOptions problem = new SimulatedProblemOptions();
 
   @Mixin PolicyOptions policyOptions = new PolicyOptions();
 
@@ -117,14 +111,14 @@ public final class SimulateCommand implements Callable<Integer> {
 
   private void rejectWithSuite() {
     Object[][] given = {
-      {"--problem", problem},
-      {"--dim", problemOptions.dim},
-      {"--lambda-max", problemOptions.lambdaMax},
-      {"--spectrum-exponent", problemOptions.exponent},
-      {"--noise", problemOptions.noise},
-      {"--noise-scale", problemOptions.noiseScale},
-      {"--batch", problemOptions.batch},
-      {"--examples", problemOptions.examples},
+      {"--problem", problem.problem},
+      {"--dim", problem.flags.dim},
+      {"--lambda-max", problem.flags.lambdaMax},
+      {"--spectrum-exponent", problem.flags.exponent},
+      {"--noise", problem.flags.noise},
+      {"--noise-scale", problem.flags.noiseScale},
+      {"--batch", problem.flags.batch},
+      {"--examples", problem.flags.examples},
       {"--lr", policyOptions.lr},
       {"--clip", policyOptions.clip},
       {"--wd", policyOptions.wd}
@@ -142,7 +136,7 @@ public final class SimulateCommand implements Callable<Integer> {
   private Outcome single(Runner runner) {
     return SingleRun.run(
         problemConfig(),
-        OptimizerSpec.parse(optimizer),
+        OptimizerSpec.parse(problem.optimizer),
         policySpec(),
         steps,
         seeds == null ? 5 : seeds,
@@ -155,6 +149,6 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   ProblemConfig problemConfig() {
-    return problemOptions.config("--problem", problem == null ? "nqm" : problem);
+    return problem.config();
   }
 }

@@ -51,13 +51,7 @@ public final class TuneCommand implements Callable<Integer> {
   @Option(names = "--method", description = "random | sobol | bayes (default sobol).")
   String method = "sobol";
 
-  @Option(names = "--problem", description = "nqm | rosenbrock | logreg (default nqm).")
-  String problem = "nqm";
-
-  @Mixin ProblemOptions problemOptions = new ProblemOptions();
-
-  @Option(names = "--optimizer", description = ProblemOptions.OPTIMIZER_HELP)
-  String optimizer = "sgd";
+  @Mixin SimulatedProblemOptions problem = new SimulatedProblemOptions();
 
   @Option(names = "--steps", description = "Steps per run (default 1000).")
   long steps = 1000;
@@ -110,8 +104,8 @@ public final class TuneCommand implements Callable<Integer> {
     }
     TuneJob job =
         new TuneJob(
-            problemOptions.config("--problem", problem),
-            optimizer,
+            problem.config(),
+            problem.optimizer,
             Settings.of(spec).policy(PolicySpec.parse(policy)),
             sp,
             trials,

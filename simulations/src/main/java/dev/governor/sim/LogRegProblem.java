@@ -3,7 +3,6 @@ package dev.governor.sim;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
-import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
 
@@ -42,15 +41,7 @@ final class LogRegProblem implements Problem {
     for (int j = 0; j < d; j++) {
       teacher[j] = ts * gauss.sample();
     }
-    for (int i = 0; i < n; i++) {
-      double z = 0;
-      for (int j = 0; j < d; j++) {
-        double v = gauss.sample();
-        features[i * d + j] = v;
-        z += v * teacher[j];
-      }
-      labels[i] = rng.nextDouble() < sigmoid(z) ? 1.0 : -1.0;
-    }
+    examples(teacher, features, labels, rng, gauss);
     for (int j = 0; j < d; j++) {
       start[j] = gauss.sample();
     }
@@ -60,18 +51,33 @@ final class LogRegProblem implements Problem {
     valLabels = new double[valN];
     UniformRandomProvider vr = Rng.stream(seed, Rng.VALIDATION);
     NormalizedGaussianSampler vg = Rng.gauss(vr);
-    for (int i = 0; i < valN; i++) {
-      double z = 0;
-      for (int j = 0; j < d; j++) {
-        double v = vg.sample();
-        valFeatures[i * d + j] = v;
-        z += v * teacher[j];
-      }
-      valLabels[i] = vr.nextDouble() < sigmoid(z) ? 1.0 : -1.0;
-    }
+    examples(teacher, valFeatures, valLabels, vr, vg);
     double[] w = newton();
     minLoss = loss(w);
     lambdaMax = hessianLambdaMax(w);
+  }
+
+  /**
+   * Fills {@code x} (row-major, {@code y.length} rows of {@code teacher.length} standard normal
+   * features) and {@code y}: each label is +1 with probability {@code sigmoid(teacher · x_i)}, else
+   * −1, the features of a row drawn before its label.
+   */
+  private static void examples(
+      double[] teacher,
+      double[] x,
+      double[] y,
+      UniformRandomProvider u,
+      NormalizedGaussianSampler g) {
+    int d = teacher.length;
+    for (int i = 0; i < y.length; i++) {
+      double z = 0;
+      for (int j = 0; j < d; j++) {
+        double v = g.sample();
+        x[i * d + j] = v;
+        z += v * teacher[j];
+      }
+      y[i] = u.nextDouble() < sigmoid(z) ? 1.0 : -1.0;
+    }
   }
 
   static double sigmoid(double z) {
@@ -149,11 +155,7 @@ final class LogRegProblem implements Problem {
   private double hessianLambdaMax(double[] w) {
     Array2DRowRealMatrix hess = new Array2DRowRealMatrix(d, d);
     accumulate(w, hess, new double[d]);
-    double max = 0;
-    for (double v : new EigenDecomposition(hess).getRealEigenvalues()) {
-      max = Math.max(max, v);
-    }
-    return max;
+    return Curvature.largestEigenvalue(hess);
   }
 
   @Override

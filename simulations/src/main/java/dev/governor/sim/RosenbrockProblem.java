@@ -40,12 +40,7 @@ final class RosenbrockProblem implements Problem {
         m.setEntry(i + 1, i, -400);
       }
     }
-    double[] ev = new org.apache.commons.math3.linear.EigenDecomposition(m).getRealEigenvalues();
-    double max = 0;
-    for (double v : ev) {
-      max = Math.max(max, v);
-    }
-    return max;
+    return Curvature.largestEigenvalue(m);
   }
 
   @Override

@@ -33,14 +33,7 @@ final class Dog extends FlatOptimizer {
   }
 
   @Override
-  void step(
-      INDArray params,
-      INDArray grad,
-      INDArray[] paramSegments,
-      INDArray[] gradSegments,
-      double lr,
-      double[] mult,
-      double wd) {
+  void step(INDArray params, INDArray grad, double lr, double[] mult, double wd) {
     boolean initEta = !Double.isNaN(config.initEta);
     INDArray x0 = vector(X0);
     if (wd > 0) {
@@ -66,7 +59,7 @@ final class Dog extends FlatOptimizer {
       grad.muli(eta * mult[0]);
     } else {
       for (int i = 0; i < layers; i++) {
-        gradSegments[i].muli(eta * mult[i]);
+        gradSegments()[i].muli(eta * mult[i]);
       }
     }
     s[K] += 1;

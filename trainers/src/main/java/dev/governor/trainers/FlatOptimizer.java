@@ -39,6 +39,7 @@ abstract class FlatOptimizer {
   private final INDArray[] vectors;
 
   private final INDArray[][] segments;
+  private INDArray[] gradSegments;
 
   /**
    * @param vectorCount state vectors of n elements each
@@ -89,24 +90,29 @@ abstract class FlatOptimizer {
   }
 
   /**
+   * Binds the optimizer to the flat gradient vector it is stepped with (length n, each layer one
+   * contiguous range): its per-layer views are made once, for {@link #gradSegments()}.
+   */
+  final void bindGradient(INDArray grad) {
+    gradSegments = segments(grad);
+  }
+
+  /** Per-layer views of the gradient vector {@link #bindGradient} bound. */
+  final INDArray[] gradSegments() {
+    return gradSegments;
+  }
+
+  /**
    * One step.
    *
    * @param params the flat parameters θ (length n, the training point); not changed here
-   * @param grad the flat mean gradient after clipping; replaced by Δθ
-   * @param paramSegments per-layer views of {@code params}
-   * @param gradSegments per-layer views of {@code grad}
+   * @param grad the flat mean gradient after clipping, the vector {@link #bindGradient} bound;
+   *     replaced by Δθ
    * @param lr the policy's learning rate (the method's own lr or multiplier)
    * @param mult per-layer multipliers (length = layers; all 1 when the decision has none)
    * @param wd the policy's weight decay, applied in the method's own form
    */
-  abstract void step(
-      INDArray params,
-      INDArray grad,
-      INDArray[] paramSegments,
-      INDArray[] gradSegments,
-      double lr,
-      double[] mult,
-      double wd);
+  abstract void step(INDArray params, INDArray grad, double lr, double[] mult, double wd);
 
   /**
    * Sets {@code params} (the training point) to the evaluation point; only Schedule-Free has one.

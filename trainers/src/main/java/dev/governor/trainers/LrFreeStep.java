@@ -15,16 +15,13 @@ final class LrFreeStep {
   final FlatOptimizer method;
   private final INDArray params1d;
   private final INDArray grad1d;
-  private final INDArray[] paramSegments;
-  private final INDArray[] gradSegments;
   private final double[] mult;
 
   private LrFreeStep(FlatOptimizer method, INDArray params, INDArray grad, int layerCount) {
     this.method = method;
     this.params1d = params.reshape(params.length());
     this.grad1d = grad.reshape(grad.length());
-    this.paramSegments = method.segments(params1d);
-    this.gradSegments = method.segments(grad1d);
+    method.bindGradient(grad1d);
     this.mult = new double[layerCount];
   }
 
@@ -59,7 +56,7 @@ final class LrFreeStep {
     } else {
       System.arraycopy(multipliers, 0, mult, 0, mult.length);
     }
-    method.step(params1d, grad1d, paramSegments, gradSegments, h.lr(), mult, h.weightDecay());
+    method.step(params1d, grad1d, h.lr(), mult, h.weightDecay());
   }
 
   /** The parameters become the evaluation point (Schedule-Free: x). */

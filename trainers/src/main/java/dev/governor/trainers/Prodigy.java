@@ -43,14 +43,7 @@ final class Prodigy extends FlatOptimizer {
   }
 
   @Override
-  void step(
-      INDArray params,
-      INDArray grad,
-      INDArray[] paramSegments,
-      INDArray[] gradSegments,
-      double lr,
-      double[] mult,
-      double wd) {
+  void step(INDArray params, INDArray grad, double lr, double[] mult, double wd) {
     Dl4jOptimizer c = config;
     double k = s[K];
     double d = s[D];
@@ -123,7 +116,7 @@ final class Prodigy extends FlatOptimizer {
     }
     if (!uniform(mult)) {
       for (int i = 0; i < layers; i++) {
-        gradSegments[i].muli(mult[i]);
+        gradSegments()[i].muli(mult[i]);
       }
     } else if (mult[0] != 1) {
       grad.muli(mult[0]);

@@ -45,14 +45,7 @@ final class ScheduleFreeAdamW extends FlatOptimizer {
   }
 
   @Override
-  void step(
-      INDArray params,
-      INDArray grad,
-      INDArray[] paramSegments,
-      INDArray[] gradSegments,
-      double lr,
-      double[] mult,
-      double wd) {
+  void step(INDArray params, INDArray grad, double lr, double[] mult, double wd) {
     double k = s[K];
     double beta1 = config.beta1;
     double beta2 = config.beta2;
@@ -96,7 +89,7 @@ final class ScheduleFreeAdamW extends FlatOptimizer {
       INDArray[] zSeg = vectorSegments(Z);
       for (int i = 0; i < layers; i++) {
         double a = lrk * mult[i];
-        axpy(a * yCoef, uSeg[i], gradSegments[i]);
+        axpy(a * yCoef, uSeg[i], gradSegments()[i]);
         axpy(-a, uSeg[i], zSeg[i]);
       }
     }
