@@ -6,7 +6,7 @@ package dev.governor.sim;
  * gradient EMA s, 2 the first moment m (which carries the step size ℓ = d·η), 3 the second moment
  * v; scalars the step count k, the estimate d and the weighted numerator r.
  */
-final class DAdaptAdamOptimizer extends PlantOptimizer {
+final class DAdaptAdamOptimizer extends DistanceAdaptedAdam {
   private static final int X = 0;
   private static final int S = 1;
   private static final int M = 2;
@@ -15,23 +15,8 @@ final class DAdaptAdamOptimizer extends PlantOptimizer {
   private static final int D = 1;
   private static final int NUMERATOR = 2;
 
-  private final double d0;
-  private final double beta1;
-  private final double beta2;
-  private final double eps;
-  private final double growthRate;
-  private final boolean decouple;
-  private final boolean biasCorrection;
-
   DAdaptAdamOptimizer(OptimizerSpec spec, int dim) {
-    super(dim);
-    d0 = spec.get("d0");
-    beta1 = spec.get("beta1");
-    beta2 = spec.get("beta2");
-    eps = spec.get("eps");
-    growthRate = spec.get("growth-rate");
-    decouple = spec.flag("decouple");
-    biasCorrection = spec.flag("bias-correction");
+    super(spec, dim);
   }
 
   @Override
@@ -58,11 +43,7 @@ final class DAdaptAdamOptimizer extends PlantOptimizer {
     double[] v = st.vectors[V];
     double k = st.scalars[K];
     double d = st.scalars[D];
-    double bc = 1;
-    if (biasCorrection) {
-      bc = Math.sqrt(1 - Math.pow(beta2, k + 1)) / (1 - Math.pow(beta1, k + 1));
-    }
-    double dlr = d * lr * bc;
+    double dlr = d * lr * biasCorrection(k);
     double sqrtBeta2 = Math.sqrt(beta2);
     double dot = 0;
     double l1 = 0;
@@ -80,8 +61,7 @@ final class DAdaptAdamOptimizer extends PlantOptimizer {
     }
     if (l1 == 0) {
       // no gradient information yet: the reference returns before touching d or the parameters
-      norms[EVAL_MOVE] = 0;
-      norms[GRAD_MOVE] = 0;
+      noMove(norms);
       return;
     }
     double numerator = sqrtBeta2 * st.scalars[NUMERATOR] + (1 - sqrtBeta2) * (dlr * dot);
@@ -102,8 +82,6 @@ final class DAdaptAdamOptimizer extends PlantOptimizer {
       x[i] = xi;
       uu += (xi - xo) * (xi - xo);
     }
-    double n = Math.sqrt(uu);
-    norms[EVAL_MOVE] = n;
-    norms[GRAD_MOVE] = n;
+    moved(norms, uu);
   }
 }

@@ -6,7 +6,7 @@ package dev.governor.sim;
  * gradient sum s, 3 the first moment m, 4 the second moment v; scalars the step count k, the
  * estimate d, its running maximum d_max and the numerator r of d̂.
  */
-final class ProdigyOptimizer extends PlantOptimizer {
+final class ProdigyOptimizer extends DistanceAdaptedAdam {
   private static final int X = 0;
   private static final int X0 = 1;
   private static final int S = 2;
@@ -17,29 +17,15 @@ final class ProdigyOptimizer extends PlantOptimizer {
   private static final int D_MAX = 2;
   private static final int NUMERATOR = 3;
 
-  private final double d0;
-  private final double beta1;
-  private final double beta2;
   private final double beta3;
-  private final double eps;
   private final double dCoef;
-  private final double growthRate;
-  private final boolean decouple;
-  private final boolean biasCorrection;
   private final boolean safeguardWarmup;
 
   ProdigyOptimizer(OptimizerSpec spec, int dim) {
-    super(dim);
-    d0 = spec.get("d0");
-    beta1 = spec.get("beta1");
-    beta2 = spec.get("beta2");
+    super(spec, dim);
     double b3 = spec.get("beta3");
     beta3 = Double.isNaN(b3) ? Math.sqrt(beta2) : b3;
-    eps = spec.get("eps");
     dCoef = spec.get("d-coef");
-    growthRate = spec.get("growth-rate");
-    decouple = spec.flag("decouple");
-    biasCorrection = spec.flag("bias-correction");
     safeguardWarmup = spec.flag("safeguard-warmup");
   }
 
@@ -70,11 +56,7 @@ final class ProdigyOptimizer extends PlantOptimizer {
     double[] v = st.vectors[V];
     double k = st.scalars[K];
     double d = st.scalars[D];
-    double bc = 1;
-    if (biasCorrection) {
-      bc = Math.sqrt(1 - Math.pow(beta2, k + 1)) / (1 - Math.pow(beta1, k + 1));
-    }
-    double dlr = d * lr * bc;
+    double dlr = d * lr * biasCorrection(k);
     double sWeight = safeguardWarmup ? (d / d0) * d : (d / d0) * dlr;
     double dot = 0;
     double denomSum = 0;
@@ -93,8 +75,7 @@ final class ProdigyOptimizer extends PlantOptimizer {
     }
     if (denomSum == 0) {
       // no gradient information yet: the reference returns before touching d or the parameters
-      norms[EVAL_MOVE] = 0;
-      norms[GRAD_MOVE] = 0;
+      noMove(norms);
       return;
     }
     double numerator = beta3 * st.scalars[NUMERATOR] + (d / d0) * dlr * dot;
@@ -129,8 +110,6 @@ final class ProdigyOptimizer extends PlantOptimizer {
       x[i] = xi;
       uu += (xi - xo) * (xi - xo);
     }
-    double n = Math.sqrt(uu);
-    norms[EVAL_MOVE] = n;
-    norms[GRAD_MOVE] = n;
+    moved(norms, uu);
   }
 }

@@ -39,7 +39,7 @@ final class Dl4jCheckpoint {
       throws IOException {
     Files.createDirectories(dir);
     core.net().save(dir.resolve("model.zip").toFile());
-    GovernedStep.Extra e = core.extra();
+    StepCheckpoint e = core.extra();
     Properties p = new Properties();
     p.setProperty("format", "governor-dl4j-checkpoint-1");
     p.setProperty("optimizer", core.optimizer().toString());
@@ -67,7 +67,7 @@ final class Dl4jCheckpoint {
     writeArray(dir.resolve("undo-params.bin"), e.undoParams());
     writeArray(dir.resolve("undo-state.bin"), e.undoState());
     for (int i = 0; i < e.ring().size(); i++) {
-      GovernedStep.Snapshot s = e.ring().get(i);
+      StepUndo.Snapshot s = e.ring().get(i);
       p.setProperty("ring." + i + ".step", Long.toString(s.step()));
       p.setProperty("ring." + i + ".iteration", Integer.toString(s.iteration()));
       writeArray(dir.resolve("ring-" + i + "-params.bin"), s.params());
@@ -162,10 +162,10 @@ final class Dl4jCheckpoint {
     stream.seek(
         Integer.parseInt(p.getProperty("epoch")), Integer.parseInt(p.getProperty("cursor")));
     int n = Integer.parseInt(p.getProperty("ring"));
-    List<GovernedStep.Snapshot> ring = new ArrayList<>();
+    List<StepUndo.Snapshot> ring = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       ring.add(
-          new GovernedStep.Snapshot(
+          new StepUndo.Snapshot(
               Long.parseLong(p.getProperty("ring." + i + ".step")),
               readArray(dir.resolve("ring-" + i + "-params.bin")),
               readArray(dir.resolve("ring-" + i + "-state.bin")),
@@ -173,7 +173,7 @@ final class Dl4jCheckpoint {
               method == null ? null : readState(dir, "ring-" + i + "-optimizer", p)));
     }
     core.restoreExtra(
-        new GovernedStep.Extra(
+        new StepCheckpoint(
             Boolean.parseBoolean(p.getProperty("havePrev")),
             Double.longBitsToDouble(Long.parseLong(p.getProperty("prevUpdateNorm"))),
             Double.longBitsToDouble(Long.parseLong(p.getProperty("prevGradNormSq"))),

@@ -74,17 +74,6 @@ final class GovernedStep implements AutoCloseable {
     void stepDone(Observation o);
   }
 
-  /**
-   * A saved state of the network: parameters, updater state, iteration count, and the state of a
-   * learning-rate-free optimizer (null with the network's own updater).
-   */
-  record Snapshot(
-      long step,
-      INDArray params,
-      INDArray updaterState,
-      int iteration,
-      FlatOptimizer.State optimizerState) {}
-
   private final Model model;
   private final Net net;
   private final Listener listener = new Listener();
@@ -622,46 +611,13 @@ final class GovernedStep implements AutoCloseable {
 
   // ---- checkpoint support ----
 
-  /**
-   * The state beyond the model that a checkpoint must hold for an exact resume; {@code prevGrad} is
-   * the previous measured gradient, the layers' views concatenated in layer order.
-   */
-  record Extra(
-      boolean havePrev,
-      double prevUpdateNorm,
-      double prevGradNormSq,
-      double prevInv,
-      INDArray prevGrad,
-      boolean undoValid,
-      int undoIteration,
-      INDArray undoParams,
-      INDArray undoState,
-      FlatOptimizer.State undoOptimizerState,
-      List<Snapshot> ring) {}
-
-  Extra extra() {
-    return new Extra(
-        measure.havePrev,
-        measure.prevUpdateNorm,
-        measure.prevGradNormSq,
-        measure.prevInv,
-        measure.prevGradFlat(),
-        restorer.valid(),
-        restorer.iteration(),
-        restorer.savedParams(),
-        restorer.savedState(),
-        restorer.savedMethod(),
-        restorer.ring());
+  /** The state beyond the model that a checkpoint must hold for an exact resume. */
+  StepCheckpoint extra() {
+    return StepCheckpoint.of(measure, restorer);
   }
 
-  void restoreExtra(Extra e) {
-    measure.havePrev = e.havePrev();
-    measure.prevUpdateNorm = e.prevUpdateNorm();
-    measure.prevGradNormSq = e.prevGradNormSq();
-    measure.prevInv = e.prevInv();
-    if (e.prevGrad() != null) {
-      measure.restorePrevGrad(e.prevGrad());
-    }
-    restorer.restore(e);
+  /** Reinstates what {@link #extra} returned (after the model itself was loaded). */
+  void restoreExtra(StepCheckpoint e) {
+    e.restoreInto(measure, restorer);
   }
 }

@@ -16,6 +16,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * GovernedStep#setNextIteration}). Not thread-safe.
  */
 final class StepUndo {
+  /**
+   * A saved state of the network: parameters, updater state, iteration count, and the state of a
+   * learning-rate-free optimizer (null with the network's own updater).
+   */
+  record Snapshot(
+      long step,
+      INDArray params,
+      INDArray updaterState,
+      int iteration,
+      FlatOptimizer.State optimizerState) {}
+
   private final GovernedStep core;
   private final Net net;
   private final INDArray params;
@@ -27,10 +38,10 @@ final class StepUndo {
   private final boolean undo;
   private final int snapshotEvery;
   private final int ringSize;
-  private final ArrayDeque<GovernedStep.Snapshot> ring = new ArrayDeque<>();
+  private final ArrayDeque<Snapshot> ring = new ArrayDeque<>();
 
   /** The state at construction, restored by a {@code RESET}. */
-  private final GovernedStep.Snapshot origin;
+  private final Snapshot origin;
 
   private final INDArray undoParams;
   private final INDArray undoState;
@@ -66,7 +77,7 @@ final class StepUndo {
     this.undoState = undo && state != null ? state.dup() : null;
     this.undoMethod = undo && method != null ? method.copy() : null;
     this.origin =
-        new GovernedStep.Snapshot(
+        new Snapshot(
             -1,
             params.dup(),
             state == null ? null : state.dup(),
@@ -122,7 +133,7 @@ final class StepUndo {
       events.add(
           new TrainerEvent(at, EventKind.SKIP, at - 1, "undid the update of step " + (at - 1)));
     } else if (!ring.isEmpty()) {
-      GovernedStep.Snapshot s = ring.peekLast();
+      Snapshot s = ring.peekLast();
       restore(s);
       events.add(
           new TrainerEvent(
@@ -140,7 +151,7 @@ final class StepUndo {
       events.add(
           new TrainerEvent(at, EventKind.ROLLBACK, Double.NaN, "no snapshot to roll back to"));
     } else {
-      GovernedStep.Snapshot s = ring.peekLast();
+      Snapshot s = ring.peekLast();
       restore(s);
       events.add(
           new TrainerEvent(
@@ -159,7 +170,7 @@ final class StepUndo {
             "restored the start state (discarded steps 0.." + (at - 1) + ")"));
   }
 
-  private void restore(GovernedStep.Snapshot s) {
+  private void restore(Snapshot s) {
     params.assign(s.params());
     core.discardUpdate();
     INDArray state = updater.getStateViewArray();
@@ -175,10 +186,10 @@ final class StepUndo {
   }
 
   private void pushSnapshot(long at) {
-    GovernedStep.Snapshot s;
+    Snapshot s;
     INDArray state = updater.getStateViewArray();
     if (ring.size() >= ringSize) {
-      GovernedStep.Snapshot old = ring.pollFirst();
+      Snapshot old = ring.pollFirst();
       old.params().assign(params);
       if (state != null) {
         old.updaterState().assign(state);
@@ -186,12 +197,10 @@ final class StepUndo {
       if (method != null) {
         method.copyTo(old.optimizerState());
       }
-      s =
-          new GovernedStep.Snapshot(
-              at, old.params(), old.updaterState(), net.iteration(), old.optimizerState());
+      s = new Snapshot(at, old.params(), old.updaterState(), net.iteration(), old.optimizerState());
     } else {
       s =
-          new GovernedStep.Snapshot(
+          new Snapshot(
               at,
               params.dup(),
               state == null ? null : state.dup(),
@@ -223,12 +232,12 @@ final class StepUndo {
     return undoMethod;
   }
 
-  List<GovernedStep.Snapshot> ring() {
+  List<Snapshot> ring() {
     return List.copyOf(ring);
   }
 
-  /** Restores what {@link GovernedStep#extra} saved. */
-  void restore(GovernedStep.Extra e) {
+  /** Restores what {@link StepCheckpoint#of} saved. */
+  void restore(StepCheckpoint e) {
     undoValid = e.undoValid() && undo;
     undoIteration = e.undoIteration();
     undoHasParams = undo && e.undoParams() != null;
