@@ -53,6 +53,23 @@ public final class Decision {
 
   public double gradZ = Double.NaN;
 
+  /**
+   * Clears every field ({@link #reset()}) and writes the decision made after step {@code step}: the
+   * hyperparameters of step {@code step + 1} and the guard action. The controller internals stay
+   * NaN (and the multipliers none) for the caller to fill.
+   *
+   * @return this
+   */
+  public Decision set(long step, double lr, double clip, double weightDecay, GuardAction action) {
+    reset();
+    this.step = step;
+    this.lr = lr;
+    this.clip = clip;
+    this.weightDecay = weightDecay;
+    this.action = action;
+    return this;
+  }
+
   /** Clears every field to its "nothing decided" value; keeps the multiplier buffer. */
   public Decision reset() {
     step = -1;

@@ -148,12 +148,7 @@ final class LrFindPolicy extends SpecifiedPolicy implements GearedPolicy.Explori
     } else {
       lr = annealed(t + 1);
     }
-    out.reset();
-    out.step = t;
-    out.lr = lr;
-    out.clip = clip;
-    out.weightDecay = wd;
-    out.action = action;
+    out.set(t, lr, clip, wd, action);
     out.lrMeasurement = test.size() > 0 ? test.smoothedLoss(test.size() - 1) : Double.NaN;
   }
 

@@ -115,12 +115,7 @@ final class PiPolicy implements Policy {
     if (action != GuardAction.NONE) {
       clip = Math.min(clip, guard.clipLimit());
     }
-    out.reset();
-    out.step = t;
-    out.lr = lr;
-    out.clip = clip;
-    out.weightDecay = wd;
-    out.action = action;
+    out.set(t, lr, clip, wd, action);
     lrLoop.writeMultipliers(out);
     PiController l = lrLoop.controller();
     out.lrMeasurement = lrLoop.filtered();

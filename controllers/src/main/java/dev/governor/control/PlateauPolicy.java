@@ -89,12 +89,7 @@ final class PlateauPolicy extends SpecifiedPolicy {
     if (!(useVal && Double.isNaN(m))) {
       stepScheduler(m);
     }
-    out.reset();
-    out.step = obs.step();
-    out.lr = lr;
-    out.clip = clip;
-    out.weightDecay = wd;
-    out.action = GuardAction.NONE;
+    out.set(obs.step(), lr, clip, wd, GuardAction.NONE);
     out.lrMeasurement = Double.isFinite(m) ? m : Double.NaN;
     out.faults = faults;
   }

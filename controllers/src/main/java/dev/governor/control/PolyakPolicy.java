@@ -80,12 +80,7 @@ final class PolyakPolicy extends SpecifiedPolicy {
     } else {
       faults++;
     }
-    out.reset();
-    out.step = obs.step();
-    out.lr = lr;
-    out.clip = clip;
-    out.weightDecay = wd;
-    out.action = GuardAction.NONE;
+    out.set(obs.step(), lr, clip, wd, GuardAction.NONE);
     out.lrMeasurement = Double.isFinite(gap) ? gap : Double.NaN;
     out.faults = faults;
   }

@@ -115,12 +115,7 @@ final class SchedulePolicy extends SpecifiedPolicy {
 
   @Override
   public void decide(Observation obs, Decision out) {
-    out.reset();
-    out.step = obs.step();
-    out.lr = lrAt(obs.step() + 1);
-    out.clip = clip;
-    out.weightDecay = wd;
-    out.action = GuardAction.NONE;
+    out.set(obs.step(), lrAt(obs.step() + 1), clip, wd, GuardAction.NONE);
   }
 
   @Override
