@@ -68,25 +68,20 @@ record Gear(
 
   /** Every gear option. */
   static final Set<String> KEYS =
-      Set.of(
-          "gear",
-          "guard",
-          "guard-window",
-          "guard-min",
-          "guard-z-clip",
-          "guard-z-skip",
-          "guard-z-rollback",
-          "guard-cut",
-          "safety-cut",
-          "cut",
-          "cut-growth",
-          "cut-alpha",
-          "clip",
-          "zclip-alpha",
-          "zclip-z",
-          "zclip-warmup",
-          "autoclip-p",
-          "trim-recover");
+      Options.keys(
+          PiSpecOptions.GUARD_KEYS,
+          Set.of(
+              "gear",
+              "safety-cut",
+              "cut",
+              "cut-growth",
+              "cut-alpha",
+              "clip",
+              "zclip-alpha",
+              "zclip-z",
+              "zclip-warmup",
+              "autoclip-p",
+              "trim-recover"));
 
   /** ZClip defaults of the reference code: α 0.97, z 2.5, 25 warm-up steps. */
   static final double ZCLIP_ALPHA = 0.97;

@@ -10,6 +10,20 @@ import java.util.Set;
 final class PiSpecOptions {
   private PiSpecOptions() {}
 
+  /**
+   * The guard's options, which {@code pi} and the gear of the other policies accept alike: {@code
+   * guard} (on/off) and those {@link #guardConfig} reads.
+   */
+  static final Set<String> GUARD_KEYS =
+      Set.of(
+          "guard",
+          "guard-window",
+          "guard-min",
+          "guard-z-clip",
+          "guard-z-skip",
+          "guard-z-rollback",
+          "guard-cut");
+
   /** Every option {@code pi} accepts (its own, plus the base schedules' options). */
   static final Set<String> KEYS =
       Options.keys(
@@ -58,14 +72,8 @@ final class PiSpecOptions {
               "wd-kp",
               "wd-ki",
               "wd-alpha",
-              "wd-range",
-              "guard",
-              "guard-window",
-              "guard-min",
-              "guard-z-clip",
-              "guard-z-skip",
-              "guard-z-rollback",
-              "guard-cut"),
+              "wd-range"),
+          GUARD_KEYS,
           Set.of(
               "lr-min",
               "t-max",

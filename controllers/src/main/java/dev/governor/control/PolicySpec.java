@@ -174,6 +174,15 @@ public record PolicySpec(String name, Map<String, String> options) {
 
   @Override
   public String toString() {
+    return format(name, options);
+  }
+
+  /**
+   * The spec form {@code name} (no options) or {@code name(key=value, key=value, ...)}, the options
+   * in their iteration order; {@link #parse} reads it back. Shared by the other specs written in
+   * this form (e.g. the simulated plant's optimizer).
+   */
+  public static String format(String name, Map<String, String> options) {
     if (options.isEmpty()) {
       return name;
     }

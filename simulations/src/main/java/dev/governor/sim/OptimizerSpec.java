@@ -1,5 +1,6 @@
 package dev.governor.sim;
 
+import dev.governor.control.PolicySpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -321,18 +322,6 @@ public record OptimizerSpec(OptimizerKind kind, Map<String, String> options) {
 
   @Override
   public String toString() {
-    if (options.isEmpty()) {
-      return kind.id();
-    }
-    StringBuilder sb = new StringBuilder(kind.id()).append('(');
-    boolean first = true;
-    for (Map.Entry<String, String> e : options.entrySet()) {
-      if (!first) {
-        sb.append(", ");
-      }
-      first = false;
-      sb.append(e.getKey()).append('=').append(e.getValue());
-    }
-    return sb.append(')').toString();
+    return PolicySpec.format(kind.id(), options);
   }
 }
