@@ -1,5 +1,8 @@
 package dev.governor.control;
 
+import org.apache.commons.math3.linear.ArrayRealVector;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.apache.commons.math3.linear.RealVector;
 import org.apache.commons.math3.special.Erf;
 
 /**
@@ -191,93 +194,35 @@ public final class LrLoopNoise {
       LrLoopStability.Plant plant, double kp, double ki, double alpha, double track) {
     int m = plant.b().length;
     int dim = m + 3;
-    double[][] mat =
-        LrLoopStability.stepMatrix(plant, kp, ki, alpha, 0, 1, true, dim, track).getData();
-    double[] g = new double[dim];
+    RealMatrix mat = LrLoopStability.stepMatrix(plant, kp, ki, alpha, 0, 1, true, dim, track);
+    double[] gv = new double[dim];
     double f = alpha;
-    g[m] = f;
-    g[m + 1] = track * ki * f;
-    g[m + 2] = track * (kp * f + g[m + 1]);
+    gv[m] = f;
+    gv[m + 1] = track * ki * f;
+    gv[m + 2] = track * (kp * f + gv[m + 1]);
     // Σ_k r_k² is the (u, u) entry of the Gramian P = Σ_k M^k G Gᵀ (Mᵀ)^k; the steps r_k − r_{k−1}
     // are r_0 and then the impulse response of the input (M − I) G, so their sum is r_0² plus that
     // Gramian's (u, u) entry. Both by doubling: P ← P + A P Aᵀ, A ← A², covering 2^j terms after j.
-    double[] h = new double[dim];
-    for (int r = 0; r < dim; r++) {
-      double acc = -g[r];
-      for (int c = 0; c < dim; c++) {
-        acc += mat[r][c] * g[c];
-      }
-      h[r] = acc;
-    }
-    double[][] p = outer(g);
-    double[][] q = outer(h);
-    double[][] a = mat;
+    RealVector g = new ArrayRealVector(gv, false);
+    RealVector h = mat.operate(g).subtract(g);
+    RealMatrix p = g.outerProduct(g);
+    RealMatrix q = h.outerProduct(h);
+    RealMatrix a = mat;
     int u = dim - 1;
     for (int j = 0; j < DOUBLINGS; j++) {
-      double[][] ap = congruence(a, p);
-      double[][] aq = congruence(a, q);
-      double added = 0;
-      double total = 0;
-      for (int r = 0; r < dim; r++) {
-        for (int c = 0; c < dim; c++) {
-          p[r][c] += ap[r][c];
-          q[r][c] += aq[r][c];
-        }
-        added += ap[r][r];
-        total += p[r][r];
-      }
+      RealMatrix at = a.transpose();
+      RealMatrix ap = a.multiply(p).multiply(at);
+      q = q.add(a.multiply(q).multiply(at));
+      p = p.add(ap);
+      double total = p.getTrace();
       if (!Double.isFinite(total) || total > 1e30) {
         return new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
       }
-      if (j >= 7 && added < 1e-14 * Math.max(p[u][u], 1e-300)) {
+      if (j >= 7 && ap.getTrace() < 1e-14 * Math.max(p.getEntry(u, u), 1e-300)) {
         break;
       }
-      a = multiply(a, a);
+      a = a.multiply(a);
     }
-    return new double[] {p[u][u], g[u] * g[u] + q[u][u]};
-  }
-
-  private static double[][] outer(double[] x) {
-    double[][] o = new double[x.length][x.length];
-    for (int r = 0; r < x.length; r++) {
-      for (int c = 0; c < x.length; c++) {
-        o[r][c] = x[r] * x[c];
-      }
-    }
-    return o;
-  }
-
-  /** A P Aᵀ. */
-  private static double[][] congruence(double[][] a, double[][] p) {
-    double[][] ap = multiply(a, p);
-    int n = a.length;
-    double[][] out = new double[n][n];
-    for (int r = 0; r < n; r++) {
-      for (int c = 0; c < n; c++) {
-        double acc = 0;
-        for (int k = 0; k < n; k++) {
-          acc += ap[r][k] * a[c][k];
-        }
-        out[r][c] = acc;
-      }
-    }
-    return out;
-  }
-
-  private static double[][] multiply(double[][] a, double[][] b) {
-    int n = a.length;
-    double[][] out = new double[n][n];
-    for (int r = 0; r < n; r++) {
-      for (int k = 0; k < n; k++) {
-        double ark = a[r][k];
-        if (ark == 0) {
-          continue;
-        }
-        for (int c = 0; c < n; c++) {
-          out[r][c] += ark * b[k][c];
-        }
-      }
-    }
-    return out;
+    return new double[] {p.getEntry(u, u), gv[u] * gv[u] + q.getEntry(u, u)};
   }
 }

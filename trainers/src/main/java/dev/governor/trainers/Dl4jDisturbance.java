@@ -1,7 +1,6 @@
 package dev.governor.trainers;
 
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * A non-stationary event injected into a DL4J run's mini-batches, a pure function of the step (the
@@ -62,7 +61,7 @@ public record Dl4jDisturbance(Kind kind, long at, double factor, long length) {
   public static final Dl4jDisturbance NONE = new Dl4jDisturbance(Kind.NONE, 0, 1, 1);
 
   /** Seed of the shift's permutation: the same for every run, so every contender meets it. */
-  static final long SHIFT_SEED = 0x5_1F7L;
+  static final int SHIFT_SEED = 0x5_1F7;
 
   /** Validates every value. */
   public Dl4jDisturbance {
@@ -113,19 +112,13 @@ public record Dl4jDisturbance(Kind kind, long at, double factor, long length) {
     return kind == Kind.NONE ? source : new DisturbedBatches(source, this, seed);
   }
 
-  /** The shift's permutation of {@code features} feature indices (Fisher–Yates, fixed seed). */
+  /**
+   * The shift's permutation of {@code features} feature indices: {@link Batches#shuffle}'s
+   * Fisher–Yates with its generator seeded by {@link #SHIFT_SEED} (seed 0, "epoch" SHIFT_SEED).
+   */
   public static int[] permutation(int features) {
     int[] p = new int[features];
-    for (int i = 0; i < features; i++) {
-      p[i] = i;
-    }
-    SplittableRandom rng = new SplittableRandom(SHIFT_SEED);
-    for (int i = features - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
+    Batches.shuffle(p, 0, SHIFT_SEED);
     return p;
   }
 
