@@ -135,6 +135,7 @@ final class LrLoop {
     long next = obs.step() + 1;
     if (explode) {
       setLr(ExplosionDetector.target(lr, c.cut(), obs.sharpness()), next);
+      lowerHold(c.cut());
       cuts++;
       resetWindow();
     } else if (c.decay() < 1) {
@@ -286,9 +287,21 @@ final class LrLoop {
   /** Multiplies the learning rate by {@code factor} (a guard rollback), bumplessly. */
   double cut(double factor, long step) {
     setLr(lr * factor, step + 1);
+    lowerHold(factor);
     lr = lrAt(step + 1);
     cuts++;
     return lr;
+  }
+
+  /**
+   * With {@code holdCut}, lowers the rise hold's bound by {@code factor} once the setpoint has been
+   * reached (never below the trim's lower bound): a cut says the held peak is too high for the
+   * plant as it is now.
+   */
+  private void lowerHold(double factor) {
+    if (c.holdCut() && reached) {
+      uMax = Math.max(Math.log(c.floorFactor()), uMax + Math.log(factor));
+    }
   }
 
   private void setLr(double target, long next) {

@@ -54,6 +54,9 @@ public record PiPolicyConfig(
    *     side that raises it (the safety cut and the decays lower it) [{@code lower}]
    * @param riseHold once the filtered PV has first reached its setpoint, the trim may fall but
    *     never rise above its value at that moment [{@code rise-hold}]
+   * @param holdCut with the rise hold, every cut (a guard rollback or a safety cut) also lowers the
+   *     held bound by the cut's factor, so the loop climbs back only to the lowered peak [{@code
+   *     hold-cut}]
    */
   public record LrLoop(
       double lr,
@@ -80,7 +83,8 @@ public record PiPolicyConfig(
       double statZ,
       boolean annealHold,
       boolean lower,
-      boolean riseHold) {}
+      boolean riseHold,
+      boolean holdCut) {}
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
@@ -179,7 +183,8 @@ public record PiPolicyConfig(
             true, // anneal hold: once stationary, only the test's decays (and cuts) move the LR
             false, // lower: the alignment is negative at every LR under noise, so lowering by
             // the PI would be a decay with a tuned rate; the stationarity test decays instead
-            false), // rise hold: the one-sided climb stops at its setpoint by itself
+            false, // rise hold: the one-sided climb stops at its setpoint by itself
+            false), // hold cut: only with the rise hold
         new ClipLoop(
             true, // on
             Hyperparameters.NO_CLIP, // fixed (when off)
@@ -277,7 +282,8 @@ public record PiPolicyConfig(
         l.statZ,
         false,
         true,
-        true); // rise hold: see above
+        true, // rise hold: see above
+        l.holdCut);
   }
 
   /**

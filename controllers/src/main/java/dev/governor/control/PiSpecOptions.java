@@ -53,6 +53,7 @@ final class PiSpecOptions {
               "stat-grow",
               "anneal-hold",
               "rise-hold",
+              "hold-cut",
               "lower",
               "clip-loop",
               "clip",
@@ -161,7 +162,8 @@ final class PiSpecOptions {
             Options.nonNegative(s, "stat-z", l.statZ()),
             s.getBoolean("anneal-hold", l.annealHold()),
             s.getBoolean("lower", l.lower()),
-            s.getBoolean("rise-hold", l.riseHold()));
+            s.getBoolean("rise-hold", l.riseHold()),
+            s.getBoolean("hold-cut", l.holdCut()));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(
