@@ -74,6 +74,12 @@ final class LrLoop {
   /** Rise hold: the highest trim allowed once the setpoint was reached. */
   private double uMax = Double.POSITIVE_INFINITY;
 
+  /**
+   * Whether the last step that was not skipped was a cut (guard rollback or safety cut): cuts on
+   * consecutive steps are one episode, which lowers the held bound once.
+   */
+  private boolean inCutEpisode;
+
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
     this.base = base;
@@ -138,8 +144,11 @@ final class LrLoop {
       lowerHold(c.cut());
       cuts++;
       resetWindow();
-    } else if (c.decay() < 1) {
-      testStationarity(obs.loss(), obs.alignment());
+    } else {
+      inCutEpisode = false;
+      if (c.decay() < 1) {
+        testStationarity(obs.loss(), obs.alignment());
+      }
     }
     if (c.layers()) {
       updateLayers(obs);
@@ -294,14 +303,17 @@ final class LrLoop {
   }
 
   /**
-   * With {@code holdCut}, lowers the rise hold's bound by {@code factor} once the setpoint has been
-   * reached (never below the trim's lower bound): a cut says the held peak is too high for the
-   * plant as it is now.
+   * With {@code holdCut}, the first cut of an episode (cuts on consecutive steps) lowers the rise
+   * hold's bound by {@code factor} once the setpoint has been reached (never below the trim's lower
+   * bound): the episode says the held peak is too high for the plant as it is now, once, however
+   * many steps it takes the cuts to bring the loss back — as TCP halves its window once per loss
+   * event, not per lost packet.
    */
   private void lowerHold(double factor) {
-    if (c.holdCut() && reached) {
+    if (c.holdCut() && reached && !inCutEpisode) {
       uMax = Math.max(Math.log(c.floorFactor()), uMax + Math.log(factor));
     }
+    inCutEpisode = true;
   }
 
   private void setLr(double target, long next) {
@@ -387,7 +399,7 @@ final class LrLoop {
     w.putDouble(pvFilt).putDouble(logDecay).putBoolean(annealing).putLong(decays);
     w.putLong(n).putDouble(mx).putDouble(my).putDouble(cxx).putDouble(cxy).putDouble(cyy);
     w.putDouble(sa).putLong(na);
-    w.putInt(firstSign).putBoolean(reached).putDouble(uMax);
+    w.putInt(firstSign).putBoolean(reached).putDouble(uMax).putBoolean(inCutEpisode);
   }
 
   void readState(PolicyState.Reader r) {
@@ -451,5 +463,6 @@ final class LrLoop {
     firstSign = fs;
     reached = re;
     uMax = um;
+    inCutEpisode = r.getBoolean();
   }
 }

@@ -54,9 +54,9 @@ public record PiPolicyConfig(
    *     side that raises it (the safety cut and the decays lower it) [{@code lower}]
    * @param riseHold once the filtered PV has first reached its setpoint, the trim may fall but
    *     never rise above its value at that moment [{@code rise-hold}]
-   * @param holdCut with the rise hold, every cut (a guard rollback or a safety cut) also lowers the
-   *     held bound by the cut's factor, so the loop climbs back only to the lowered peak [{@code
-   *     hold-cut}]
+   * @param holdCut with the rise hold, an episode of cuts (guard rollbacks or safety cuts on
+   *     consecutive steps) also lowers the held bound by the cut's factor, once per episode, so the
+   *     loop climbs back only to the lowered peak [{@code hold-cut}]
    */
   public record LrLoop(
       double lr,

@@ -67,6 +67,62 @@ class PiAdaptiveTest {
     assertEquals(0.5 * ETA_STAR, mid[0], 0.03 * 0.5 * ETA_STAR);
   }
 
+  /**
+   * A noisy phase after the setpoint was reached. The ratio carries a ±5 % ripple, so the filtered
+   * PV crosses its setpoint and the rise hold engages; from step 600 the ratio per unit LR falls to
+   * 1 % (Adam's step shrinks when the gradients stop agreeing, exaggerated here), so the loop wants
+   * 100× the LR and ends on the rise hold's bound. NaN losses are guard rollbacks at once, each a
+   * cut by the guard's 0.5: at steps 600 and 601 (one episode: consecutive steps) and at 700 (a
+   * second). Without {@code hold-cut} the loop climbs straight back to the held bound; with it the
+   * bound fell by 0.5 per episode, so the LR ends at exactly 0.5² of the run without it (0.5³ if
+   * every cut counted; both runs are identical up to step 600 and both end on their bounds).
+   */
+  @Test
+  void holdCutLowersTheHeldPeakOncePerEpisodeOfCuts() {
+    double[] without =
+        noisyPhaseWithTwoCutEpisodes("pi(optimizer=adaptive, lr=1e-3, clip-loop=false)");
+    double[] with =
+        noisyPhaseWithTwoCutEpisodes(
+            "pi(optimizer=adaptive, lr=1e-3, clip-loop=false, hold-cut=true)");
+    // up to the event the option changes nothing
+    assertEquals(without[0], with[0], 0.0);
+    // without the option the loop returns to at least the LR it ran before the event (its bound)
+    assertTrue(without[1] >= without[0] * (1 - 1e-12), without[1] + " vs " + without[0]);
+    assertEquals(0.25, with[1] / without[1], 1e-12);
+    assertEquals(3, (long) with[2], "rollbacks");
+  }
+
+  /** {LR before step 600, LR after step 900, rollbacks}. */
+  private static double[] noisyPhaseWithTwoCutEpisodes(String spec) {
+    Policy p = Policies.create(spec);
+    Decision d = new Decision();
+    double lr = p.initial().lr();
+    double before = Double.NaN;
+    long rollbacks = 0;
+    for (int t = 0; t < 900; t++) {
+      double snr = t < 600 ? 1.0 : 0.01;
+      double loss = t == 600 || t == 601 || t == 700 ? Double.NaN : 1.0 + 0.01 * Math.sin(t);
+      Observation o =
+          Observation.builder(t)
+              .loss(loss)
+              .gradNorm(1.0 + 0.01 * Math.cos(t))
+              .paramNorm(10.0)
+              .updateNorm(10.0 * K * snr * lr * (1 + 0.05 * Math.sin(1.7 * t)))
+              .alignment(0.5)
+              .lr(lr)
+              .build();
+      if (t == 600) {
+        before = lr;
+      }
+      p.decide(o, d);
+      if (d.action == GuardAction.ROLLBACK) {
+        rollbacks++;
+      }
+      lr = d.lr;
+    }
+    return new double[] {before, lr, rollbacks};
+  }
+
   @Test
   void explicitOptionsStillWinAndBadValuesNameThemselves() {
     PiPolicyConfig c = PiPolicyConfig.from(PolicySpec.parse("pi(optimizer=adaptive, setpoint=-3)"));
