@@ -80,6 +80,14 @@ final class LrLoop {
    */
   private boolean inCutEpisode;
 
+  /**
+   * With {@code holdSnr}: EMA of ln(‖Δθ‖/(η‖θ‖)), the step per unit LR (Adam's normalised step,
+   * which shrinks as the gradients' signal-to-noise falls), and its value when the hold engaged.
+   */
+  private double lqFilt = Double.NaN;
+
+  private double lqHold = Double.NaN;
+
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
     this.base = base;
@@ -131,6 +139,9 @@ final class LrLoop {
   double update(Observation obs) {
     double m = measure(obs);
     double v = c.lower() ? m : oneSided(m);
+    if (c.holdSnr()) {
+      filterStepPerLr(obs);
+    }
     if (!(annealing && c.annealHold())) {
       pi.update(v);
       if (c.riseHold()) {
@@ -174,11 +185,33 @@ final class LrLoop {
       } else if (sign != firstSign) {
         reached = true;
         uMax = pi.output();
+        lqHold = lqFilt;
       }
     }
-    if (reached && pi.output() > uMax) {
-      pi.override(uMax);
+    if (!reached) {
+      return;
     }
+    double bound = uMax;
+    if (c.holdSnr() && Double.isFinite(lqFilt) && Double.isFinite(lqHold)) {
+      bound = Math.max(Math.log(c.floorFactor()), uMax + Math.min(0, lqFilt - lqHold));
+    }
+    if (pi.output() > bound) {
+      pi.override(bound);
+    }
+  }
+
+  /**
+   * Filters ln(‖Δθ‖/(η‖θ‖)) of the step (η the rate the step used); a NaN, infinite or non-positive
+   * measurement is skipped.
+   */
+  private void filterStepPerLr(Observation obs) {
+    double r = ProcessVariable.UPDATE_RATIO.measure(obs);
+    double used = obs.lr();
+    if (!Double.isFinite(r) || !(used > 0) || used == Double.POSITIVE_INFINITY) {
+      return;
+    }
+    double lq = r * Math.log(10) - Math.log(used);
+    lqFilt = Double.isNaN(lqFilt) ? lq : lqFilt + c.alpha() * (lq - lqFilt);
   }
 
   /**
@@ -400,6 +433,7 @@ final class LrLoop {
     w.putLong(n).putDouble(mx).putDouble(my).putDouble(cxx).putDouble(cxy).putDouble(cyy);
     w.putDouble(sa).putLong(na);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax).putBoolean(inCutEpisode);
+    w.putDouble(lqFilt).putDouble(lqHold);
   }
 
   void readState(PolicyState.Reader r) {
@@ -464,5 +498,7 @@ final class LrLoop {
     reached = re;
     uMax = um;
     inCutEpisode = r.getBoolean();
+    lqFilt = r.getDouble();
+    lqHold = r.getDouble();
   }
 }

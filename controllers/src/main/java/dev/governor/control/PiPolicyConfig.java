@@ -57,6 +57,11 @@ public record PiPolicyConfig(
    * @param holdCut with the rise hold, an episode of cuts (guard rollbacks or safety cuts on
    *     consecutive steps) also lowers the held bound by the cut's factor, once per episode, so the
    *     loop climbs back only to the lowered peak [{@code hold-cut}]
+   * @param holdSnr with the rise hold, the held bound also falls with the step per unit LR,
+   *     ‖Δθ‖/(η‖θ‖) (filtered, relative to its value when the hold engaged; never above the held
+   *     bound): for Adam this is the normalised step |m̂/√v̂|, which shrinks when the gradients'
+   *     signal-to-noise falls, so a noisier plant gets a lower peak instead of a higher one [{@code
+   *     hold-snr}]
    */
   public record LrLoop(
       double lr,
@@ -84,7 +89,8 @@ public record PiPolicyConfig(
       boolean annealHold,
       boolean lower,
       boolean riseHold,
-      boolean holdCut) {}
+      boolean holdCut,
+      boolean holdSnr) {}
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
@@ -184,7 +190,8 @@ public record PiPolicyConfig(
             false, // lower: the alignment is negative at every LR under noise, so lowering by
             // the PI would be a decay with a tuned rate; the stationarity test decays instead
             false, // rise hold: the one-sided climb stops at its setpoint by itself
-            false), // hold cut: only with the rise hold
+            false, // hold cut: only with the rise hold
+            false), // hold snr: only with the rise hold
         new ClipLoop(
             true, // on
             Hyperparameters.NO_CLIP, // fixed (when off)
@@ -283,7 +290,8 @@ public record PiPolicyConfig(
         false,
         true,
         true, // rise hold: see above
-        l.holdCut);
+        l.holdCut,
+        l.holdSnr);
   }
 
   /**

@@ -54,6 +54,7 @@ final class PiSpecOptions {
               "anneal-hold",
               "rise-hold",
               "hold-cut",
+              "hold-snr",
               "lower",
               "clip-loop",
               "clip",
@@ -163,7 +164,8 @@ final class PiSpecOptions {
             s.getBoolean("anneal-hold", l.annealHold()),
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
-            s.getBoolean("hold-cut", l.holdCut()));
+            s.getBoolean("hold-cut", l.holdCut()),
+            s.getBoolean("hold-snr", l.holdSnr()));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(
