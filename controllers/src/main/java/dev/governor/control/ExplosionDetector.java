@@ -76,6 +76,11 @@ final class ExplosionDetector {
     return target;
   }
 
+  /** The loss reference {@code ref_L} (NaN before the first positive finite loss). */
+  double lossLevel() {
+    return refL;
+  }
+
   /** Appends the four references (ln‖g‖ level, loss level, previous ln‖g‖, previous loss). */
   void writeState(PolicyState.Writer w) {
     w.putDouble(refG).putDouble(refL).putDouble(prevG).putDouble(prevL);

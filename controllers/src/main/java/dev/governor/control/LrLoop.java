@@ -88,6 +88,16 @@ final class LrLoop {
 
   private double lqHold = Double.NaN;
 
+  /**
+   * With {@code cutFreeze}: the detector's loss level before the current cut episode (NaN = no
+   * freeze), the filtered loss since the episode began, and the trim after its last cut.
+   */
+  private double freezeRef = Double.NaN;
+
+  private double lossSince = Double.NaN;
+
+  private double uFreeze;
+
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
     this.base = base;
@@ -147,12 +157,15 @@ final class LrLoop {
       if (c.riseHold()) {
         riseHold();
       }
+      if (!Double.isNaN(freezeRef)) {
+        freeze(obs.loss());
+      }
     }
     boolean explode = detector.check(obs.gradNorm(), obs.loss());
     long next = obs.step() + 1;
     if (explode) {
       setLr(ExplosionDetector.target(lr, c.cut(), obs.sharpness()), next);
-      lowerHold(c.cut());
+      onCut(c.cut());
       cuts++;
       resetWindow();
     } else {
@@ -329,24 +342,54 @@ final class LrLoop {
   /** Multiplies the learning rate by {@code factor} (a guard rollback), bumplessly. */
   double cut(double factor, long step) {
     setLr(lr * factor, step + 1);
-    lowerHold(factor);
+    onCut(factor);
     lr = lrAt(step + 1);
     cuts++;
     return lr;
   }
 
   /**
-   * With {@code holdCut}, the first cut of an episode (cuts on consecutive steps) lowers the rise
-   * hold's bound by {@code factor} once the setpoint has been reached (never below the trim's lower
-   * bound): the episode says the held peak is too high for the plant as it is now, once, however
-   * many steps it takes the cuts to bring the loss back — as TCP halves its window once per loss
-   * event, not per lost packet.
+   * After a cut has set the trim. With {@code holdCut}, the first cut of an episode (cuts on
+   * consecutive steps) lowers the rise hold's bound by {@code factor} once the setpoint has been
+   * reached (never below the trim's lower bound): the episode says the held peak is too high for
+   * the plant as it is now, once, however many steps it takes the cuts to bring the loss back — as
+   * TCP halves its window once per loss event, not per lost packet. With {@code cutFreeze}, the
+   * first cut of an episode also records the loss level from before it, and every cut the trim it
+   * left.
    */
-  private void lowerHold(double factor) {
-    if (c.holdCut() && reached && !inCutEpisode) {
-      uMax = Math.max(Math.log(c.floorFactor()), uMax + Math.log(factor));
+  private void onCut(double factor) {
+    if (!inCutEpisode) {
+      if (c.holdCut() && reached) {
+        uMax = Math.max(Math.log(c.floorFactor()), uMax + Math.log(factor));
+      }
+      double ref = detector.lossLevel();
+      if (c.cutFreeze() > 0 && Double.isNaN(freezeRef) && ref > 0 && Double.isFinite(ref)) {
+        freezeRef = ref;
+        lossSince = Double.NaN;
+      }
     }
+    uFreeze = pi.output();
     inCutEpisode = true;
+  }
+
+  /**
+   * With {@code cutFreeze}, after a cut episode: while the filtered loss (EMA weight {@code alpha}
+   * over the steps the loop has updated on since the episode began) stays above {@code cutFreeze ×}
+   * its level before the episode, the trim may not rise above what the cuts left; once it is back
+   * below, the freeze ends and the loop climbs again. The plant has not come back yet — the loss of
+   * a burst of corrupted labels stays at chance for as long as the burst lasts — and climbing back
+   * to the peak of the undisturbed plant then trains hard on what the cuts were reacting to. A loss
+   * that is NaN, infinite or {@code <= 0} is not a sample.
+   */
+  private void freeze(double loss) {
+    if (loss > 0 && loss < Double.POSITIVE_INFINITY) {
+      lossSince = Double.isNaN(lossSince) ? loss : lossSince + c.alpha() * (loss - lossSince);
+    }
+    if (lossSince <= c.cutFreeze() * freezeRef) {
+      freezeRef = Double.NaN;
+    } else if (pi.output() > uFreeze) {
+      pi.override(uFreeze);
+    }
   }
 
   private void setLr(double target, long next) {
@@ -434,6 +477,7 @@ final class LrLoop {
     w.putDouble(sa).putLong(na);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax).putBoolean(inCutEpisode);
     w.putDouble(lqFilt).putDouble(lqHold);
+    w.putDouble(freezeRef).putDouble(lossSince).putDouble(uFreeze);
   }
 
   void readState(PolicyState.Reader r) {
@@ -500,5 +544,8 @@ final class LrLoop {
     inCutEpisode = r.getBoolean();
     lqFilt = r.getDouble();
     lqHold = r.getDouble();
+    freezeRef = r.getDouble();
+    lossSince = r.getDouble();
+    uFreeze = r.getDouble();
   }
 }

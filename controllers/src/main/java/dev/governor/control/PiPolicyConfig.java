@@ -62,6 +62,9 @@ public record PiPolicyConfig(
    *     bound): for Adam this is the normalised step |m̂/√v̂|, which shrinks when the gradients'
    *     signal-to-noise falls, so a noisier plant gets a lower peak instead of a higher one [{@code
    *     hold-snr}]
+   * @param cutFreeze after an episode of cuts, the trim may not rise above what the cuts left while
+   *     the filtered loss stays above this factor × the safety cut's loss reference from before the
+   *     episode; 0 = off, else {@code >= 1} [{@code cut-freeze}]
    */
   public record LrLoop(
       double lr,
@@ -90,7 +93,8 @@ public record PiPolicyConfig(
       boolean lower,
       boolean riseHold,
       boolean holdCut,
-      boolean holdSnr) {}
+      boolean holdSnr,
+      double cutFreeze) {}
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
@@ -191,7 +195,8 @@ public record PiPolicyConfig(
             // the PI would be a decay with a tuned rate; the stationarity test decays instead
             false, // rise hold: the one-sided climb stops at its setpoint by itself
             false, // hold cut: only with the rise hold
-            false), // hold snr: only with the rise hold
+            false, // hold snr: only with the rise hold
+            0.0), // cut freeze: off
         new ClipLoop(
             true, // on
             Hyperparameters.NO_CLIP, // fixed (when off)
@@ -291,7 +296,8 @@ public record PiPolicyConfig(
         true,
         true, // rise hold: see above
         l.holdCut,
-        l.holdSnr);
+        l.holdSnr,
+        l.cutFreeze);
   }
 
   /**

@@ -55,6 +55,7 @@ final class PiSpecOptions {
               "rise-hold",
               "hold-cut",
               "hold-snr",
+              "cut-freeze",
               "lower",
               "clip-loop",
               "clip",
@@ -87,6 +88,15 @@ final class PiSpecOptions {
               "pct-start",
               "div-factor",
               "final-div-factor"));
+
+  private static double cutFreezeOption(PolicySpec s, double fallback) {
+    double v = Options.nonNegative(s, "cut-freeze", fallback);
+    if (v != 0 && !(v >= 1 && v < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          s.name() + ".cut-freeze must be 0 (off) or a finite factor >= 1, but was " + v);
+    }
+    return v;
+  }
 
   /** {@link PiPolicyConfig#from}. */
   static PiPolicyConfig read(PolicySpec s) {
@@ -165,7 +175,8 @@ final class PiSpecOptions {
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
             s.getBoolean("hold-cut", l.holdCut()),
-            s.getBoolean("hold-snr", l.holdSnr()));
+            s.getBoolean("hold-snr", l.holdSnr()),
+            cutFreezeOption(s, l.cutFreeze()));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(
