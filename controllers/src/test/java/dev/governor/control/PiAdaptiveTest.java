@@ -123,6 +123,58 @@ class PiAdaptiveTest {
     return new double[] {before, lr, rollbacks};
   }
 
+  /**
+   * The cut freeze. The plant of {@link #holdCutLowersTheHeldPeakOncePerEpisodeOfCuts} without the
+   * guard: at steps 600 and 601 the loss jumps to 20 and 25 (above 10× the detector's ~100-step
+   * level of 1, and rising: two safety cuts by 0.5, one episode), then stays at 3 until step 700
+   * (above 2× its level before the episode, 1.19 = 1 + 0.01·19 after step 600's loss was folded in)
+   * while the ratio per unit LR is at 1 %, so the loop wants to climb; from step 700 the loss is
+   * back at 1. With {@code cut-freeze=2} the LR stays exactly where the cuts left it, 0.5² of the
+   * LR before step 600, for the whole high-loss phase; without the option the loop is back on its
+   * held bound by then. Once the loss is back the freeze ends and both runs end on the same bound.
+   */
+  @Test
+  void cutFreezeHoldsTheLrWhileTheLossStaysAboveItsLevelBeforeTheCuts() {
+    double[] without = lossShiftAfterTwoCuts("pi(optimizer=adaptive, lr=1e-3, clip-loop=false)");
+    double[] with =
+        lossShiftAfterTwoCuts("pi(optimizer=adaptive, lr=1e-3, clip-loop=false, cut-freeze=2)");
+    assertEquals(without[0], with[0], 0.0);
+    assertEquals(0.25 * with[0], with[1], 1e-12 * with[0]);
+    assertTrue(without[1] >= without[0] * (1 - 1e-12), without[1] + " vs " + without[0]);
+    assertEquals(without[2], with[2], 1e-12 * without[2]);
+  }
+
+  /** {LR before step 600, LR after step 699, LR after step 900}. */
+  private static double[] lossShiftAfterTwoCuts(String spec) {
+    Policy p = Policies.create(spec.replace(")", ", guard=false)"));
+    Decision d = new Decision();
+    double lr = p.initial().lr();
+    double[] out = new double[3];
+    for (int t = 0; t < 900; t++) {
+      double snr = t < 600 ? 1.0 : 0.01;
+      double loss = t == 600 ? 20 : t == 601 ? 25 : t < 600 || t >= 700 ? 1.0 : 3.0;
+      Observation o =
+          Observation.builder(t)
+              .loss(loss)
+              .gradNorm(1.0)
+              .paramNorm(10.0)
+              .updateNorm(10.0 * K * snr * lr * (1 + 0.05 * Math.sin(1.7 * t)))
+              .alignment(0.5)
+              .lr(lr)
+              .build();
+      if (t == 600) {
+        out[0] = lr;
+      }
+      p.decide(o, d);
+      lr = d.lr;
+      if (t == 699) {
+        out[1] = lr;
+      }
+    }
+    out[2] = lr;
+    return out;
+  }
+
   @Test
   void explicitOptionsStillWinAndBadValuesNameThemselves() {
     PiPolicyConfig c = PiPolicyConfig.from(PolicySpec.parse("pi(optimizer=adaptive, setpoint=-3)"));
