@@ -98,6 +98,8 @@ final class LrLoop {
 
   private double uFreeze;
 
+  private long frozenSteps;
+
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
     this.base = base;
@@ -366,6 +368,7 @@ final class LrLoop {
       if (c.cutFreeze() > 0 && Double.isNaN(freezeRef) && ref > 0 && Double.isFinite(ref)) {
         freezeRef = ref;
         lossSince = Double.NaN;
+        frozenSteps = 0;
       }
     }
     uFreeze = pi.output();
@@ -375,17 +378,21 @@ final class LrLoop {
   /**
    * With {@code cutFreeze}, after a cut episode: while the filtered loss (EMA weight {@code alpha}
    * over the steps the loop has updated on since the episode began) stays above {@code cutFreeze ×}
-   * its level before the episode, the trim may not rise above what the cuts left; once it is back
-   * below, the freeze ends and the loop climbs again. The plant has not come back yet — the loss of
-   * a burst of corrupted labels stays at chance for as long as the burst lasts — and climbing back
-   * to the peak of the undisturbed plant then trains hard on what the cuts were reacting to. A loss
-   * that is NaN, infinite or {@code <= 0} is not a sample.
+   * its level before the episode, the trim may not rise above what the cuts left. The freeze ends
+   * when the loss is back below that, or after {@code ⌈1/cut-alpha⌉} steps, the horizon of the
+   * safety cut's own reference, after which the detector too treats the new level as the plant's (a
+   * plant that changed for good: its loss may never return to the old level, and a frozen LR would
+   * ratchet like a geared schedule). While the plant has not come back — the loss of a burst of
+   * corrupted labels stays at chance for as long as the burst lasts — climbing back to the peak of
+   * the undisturbed plant trains hard on what the cuts were reacting to. A loss that is NaN,
+   * infinite or {@code <= 0} is not a sample.
    */
   private void freeze(double loss) {
     if (loss > 0 && loss < Double.POSITIVE_INFINITY) {
       lossSince = Double.isNaN(lossSince) ? loss : lossSince + c.alpha() * (loss - lossSince);
     }
-    if (lossSince <= c.cutFreeze() * freezeRef) {
+    frozenSteps++;
+    if (lossSince <= c.cutFreeze() * freezeRef || frozenSteps >= Math.ceil(1 / c.refAlpha())) {
       freezeRef = Double.NaN;
     } else if (pi.output() > uFreeze) {
       pi.override(uFreeze);
@@ -477,7 +484,7 @@ final class LrLoop {
     w.putDouble(sa).putLong(na);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax).putBoolean(inCutEpisode);
     w.putDouble(lqFilt).putDouble(lqHold);
-    w.putDouble(freezeRef).putDouble(lossSince).putDouble(uFreeze);
+    w.putDouble(freezeRef).putDouble(lossSince).putDouble(uFreeze).putLong(frozenSteps);
   }
 
   void readState(PolicyState.Reader r) {
@@ -547,5 +554,6 @@ final class LrLoop {
     freezeRef = r.getDouble();
     lossSince = r.getDouble();
     uFreeze = r.getDouble();
+    frozenSteps = r.getLong();
   }
 }

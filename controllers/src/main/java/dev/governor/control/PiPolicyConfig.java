@@ -64,7 +64,8 @@ public record PiPolicyConfig(
    *     hold-snr}]
    * @param cutFreeze after an episode of cuts, the trim may not rise above what the cuts left while
    *     the filtered loss stays above this factor × the safety cut's loss reference from before the
-   *     episode; 0 = off, else {@code >= 1} [{@code cut-freeze}]
+   *     episode, for at most the reference's horizon {@code ⌈1/cut-alpha⌉} steps; 0 = off, else
+   *     {@code >= 1} [{@code cut-freeze}]
    */
   public record LrLoop(
       double lr,
