@@ -76,17 +76,9 @@ final class LrLoop {
 
   /**
    * Whether the last step that was not skipped was a cut (guard rollback or safety cut): cuts on
-   * consecutive steps are one episode, which lowers the held bound once.
+   * consecutive steps are one episode.
    */
   private boolean inCutEpisode;
-
-  /**
-   * With {@code holdSnr}: EMA of ln(‖Δθ‖/(η‖θ‖)), the step per unit LR (Adam's normalised step,
-   * which shrinks as the gradients' signal-to-noise falls), and its value when the hold engaged.
-   */
-  private double lqFilt = Double.NaN;
-
-  private double lqHold = Double.NaN;
 
   /**
    * With {@code cutFreeze}: the detector's loss level before the current cut episode (NaN = no
@@ -151,9 +143,6 @@ final class LrLoop {
   double update(Observation obs) {
     double m = measure(obs);
     double v = c.lower() ? m : oneSided(m);
-    if (c.holdSnr()) {
-      filterStepPerLr(obs);
-    }
     if (!(annealing && c.annealHold())) {
       pi.update(v);
       if (c.riseHold()) {
@@ -167,7 +156,7 @@ final class LrLoop {
     long next = obs.step() + 1;
     if (explode) {
       setLr(ExplosionDetector.target(lr, c.cut(), obs.sharpness()), next);
-      onCut(c.cut());
+      onCut();
       cuts++;
       resetWindow();
     } else {
@@ -200,33 +189,11 @@ final class LrLoop {
       } else if (sign != firstSign) {
         reached = true;
         uMax = pi.output();
-        lqHold = lqFilt;
       }
     }
-    if (!reached) {
-      return;
+    if (reached && pi.output() > uMax) {
+      pi.override(uMax);
     }
-    double bound = uMax;
-    if (c.holdSnr() && Double.isFinite(lqFilt) && Double.isFinite(lqHold)) {
-      bound = Math.max(Math.log(c.floorFactor()), uMax + Math.min(0, lqFilt - lqHold));
-    }
-    if (pi.output() > bound) {
-      pi.override(bound);
-    }
-  }
-
-  /**
-   * Filters ln(‖Δθ‖/(η‖θ‖)) of the step (η the rate the step used); a NaN, infinite or non-positive
-   * measurement is skipped.
-   */
-  private void filterStepPerLr(Observation obs) {
-    double r = ProcessVariable.UPDATE_RATIO.measure(obs);
-    double used = obs.lr();
-    if (!Double.isFinite(r) || !(used > 0) || used == Double.POSITIVE_INFINITY) {
-      return;
-    }
-    double lq = r * Math.log(10) - Math.log(used);
-    lqFilt = Double.isNaN(lqFilt) ? lq : lqFilt + c.alpha() * (lq - lqFilt);
   }
 
   /**
@@ -344,26 +311,19 @@ final class LrLoop {
   /** Multiplies the learning rate by {@code factor} (a guard rollback), bumplessly. */
   double cut(double factor, long step) {
     setLr(lr * factor, step + 1);
-    onCut(factor);
+    onCut();
     lr = lrAt(step + 1);
     cuts++;
     return lr;
   }
 
   /**
-   * After a cut has set the trim. With {@code holdCut}, the first cut of an episode (cuts on
-   * consecutive steps) lowers the rise hold's bound by {@code factor} once the setpoint has been
-   * reached (never below the trim's lower bound): the episode says the held peak is too high for
-   * the plant as it is now, once, however many steps it takes the cuts to bring the loss back — as
-   * TCP halves its window once per loss event, not per lost packet. With {@code cutFreeze}, the
-   * first cut of an episode also records the loss level from before it, and every cut the trim it
-   * left.
+   * After a cut has set the trim. With {@code cutFreeze}, the first cut of an episode (cuts on
+   * consecutive steps) records the safety cut's loss level from before it, and every cut the trim
+   * it left.
    */
-  private void onCut(double factor) {
+  private void onCut() {
     if (!inCutEpisode) {
-      if (c.holdCut() && reached) {
-        uMax = Math.max(Math.log(c.floorFactor()), uMax + Math.log(factor));
-      }
       double ref = detector.lossLevel();
       if (c.cutFreeze() > 0 && Double.isNaN(freezeRef) && ref > 0 && Double.isFinite(ref)) {
         freezeRef = ref;
@@ -483,7 +443,6 @@ final class LrLoop {
     w.putLong(n).putDouble(mx).putDouble(my).putDouble(cxx).putDouble(cxy).putDouble(cyy);
     w.putDouble(sa).putLong(na);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax).putBoolean(inCutEpisode);
-    w.putDouble(lqFilt).putDouble(lqHold);
     w.putDouble(freezeRef).putDouble(lossSince).putDouble(uFreeze).putLong(frozenSteps);
   }
 
@@ -549,8 +508,6 @@ final class LrLoop {
     reached = re;
     uMax = um;
     inCutEpisode = r.getBoolean();
-    lqFilt = r.getDouble();
-    lqHold = r.getDouble();
     freezeRef = r.getDouble();
     lossSince = r.getDouble();
     uFreeze = r.getDouble();

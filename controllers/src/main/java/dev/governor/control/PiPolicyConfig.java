@@ -54,14 +54,6 @@ public record PiPolicyConfig(
    *     side that raises it (the safety cut and the decays lower it) [{@code lower}]
    * @param riseHold once the filtered PV has first reached its setpoint, the trim may fall but
    *     never rise above its value at that moment [{@code rise-hold}]
-   * @param holdCut with the rise hold, an episode of cuts (guard rollbacks or safety cuts on
-   *     consecutive steps) also lowers the held bound by the cut's factor, once per episode, so the
-   *     loop climbs back only to the lowered peak [{@code hold-cut}]
-   * @param holdSnr with the rise hold, the held bound also falls with the step per unit LR,
-   *     ‖Δθ‖/(η‖θ‖) (filtered, relative to its value when the hold engaged; never above the held
-   *     bound): for Adam this is the normalised step |m̂/√v̂|, which shrinks when the gradients'
-   *     signal-to-noise falls, so a noisier plant gets a lower peak instead of a higher one [{@code
-   *     hold-snr}]
    * @param cutFreeze after an episode of cuts, the trim may not rise above what the cuts left while
    *     the filtered loss stays above this factor × the safety cut's loss reference from before the
    *     episode, for at most the reference's horizon {@code ⌈1/cut-alpha⌉} steps; 0 = off, else
@@ -93,8 +85,6 @@ public record PiPolicyConfig(
       boolean annealHold,
       boolean lower,
       boolean riseHold,
-      boolean holdCut,
-      boolean holdSnr,
       double cutFreeze) {}
 
   /**
@@ -195,8 +185,6 @@ public record PiPolicyConfig(
             false, // lower: the alignment is negative at every LR under noise, so lowering by
             // the PI would be a decay with a tuned rate; the stationarity test decays instead
             false, // rise hold: the one-sided climb stops at its setpoint by itself
-            false, // hold cut: only with the rise hold
-            false, // hold snr: only with the rise hold
             0.0), // cut freeze: off
         new ClipLoop(
             true, // on
@@ -267,7 +255,15 @@ public record PiPolicyConfig(
    * per-layer mean-|x| rule of thumb (≈ −3), which is a different quantity. With a {@code t-max}
    * the loop trims a cosine base schedule and the setpoint follows the schedule's shape (see {@link
    * ProcessVariable#UPDATE_RATIO} and {@code LrLoop}): the controller holds the ratio, the cosine
-   * anneals it. Every value can still be overridden.
+   * anneals it.
+   *
+   * <p>Cut freeze 2: the held peak of an undisturbed run is high (10–30 × Adam's default LR on the
+   * Fashion-MNIST MLP), and a loop that climbs back to it right after the guard and the safety cut
+   * have fired trains hard on whatever they reacted to; under a burst of random labels that killed
+   * the network (uniform predictions to the end of the run). So after an episode of cuts the trim
+   * stays where the cuts left it until the loss is back within 2 × its level before the episode (or
+   * the safety cut's reference horizon has passed). The factor was set a priori, not searched.
+   * Every value can still be overridden.
    */
   static LrLoop adaptive(LrLoop l, boolean hasHorizon) {
     return new LrLoop(
@@ -296,9 +292,7 @@ public record PiPolicyConfig(
         false,
         true,
         true, // rise hold: see above
-        l.holdCut,
-        l.holdSnr,
-        l.cutFreeze);
+        2.0); // cut freeze: see above
   }
 
   /**

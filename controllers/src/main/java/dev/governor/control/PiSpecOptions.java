@@ -53,8 +53,6 @@ final class PiSpecOptions {
               "stat-grow",
               "anneal-hold",
               "rise-hold",
-              "hold-cut",
-              "hold-snr",
               "cut-freeze",
               "lower",
               "clip-loop",
@@ -174,8 +172,6 @@ final class PiSpecOptions {
             s.getBoolean("anneal-hold", l.annealHold()),
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
-            s.getBoolean("hold-cut", l.holdCut()),
-            s.getBoolean("hold-snr", l.holdSnr()),
             cutFreezeOption(s, l.cutFreeze()));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =

@@ -68,76 +68,23 @@ class PiAdaptiveTest {
   }
 
   /**
-   * A noisy phase after the setpoint was reached. The ratio carries a ±5 % ripple, so the filtered
-   * PV crosses its setpoint and the rise hold engages; from step 600 the ratio per unit LR falls to
-   * 1 % (Adam's step shrinks when the gradients stop agreeing, exaggerated here), so the loop wants
-   * 100× the LR and ends on the rise hold's bound. NaN losses are guard rollbacks at once, each a
-   * cut by the guard's 0.5: at steps 600 and 601 (one episode: consecutive steps) and at 700 (a
-   * second). Without {@code hold-cut} the loop climbs straight back to the held bound; with it the
-   * bound fell by 0.5 per episode, so the LR ends at exactly 0.5² of the run without it (0.5³ if
-   * every cut counted; both runs are identical up to step 600 and both end on their bounds).
-   */
-  @Test
-  void holdCutLowersTheHeldPeakOncePerEpisodeOfCuts() {
-    double[] without =
-        noisyPhaseWithTwoCutEpisodes("pi(optimizer=adaptive, lr=1e-3, clip-loop=false)");
-    double[] with =
-        noisyPhaseWithTwoCutEpisodes(
-            "pi(optimizer=adaptive, lr=1e-3, clip-loop=false, hold-cut=true)");
-    // up to the event the option changes nothing
-    assertEquals(without[0], with[0], 0.0);
-    // without the option the loop returns to at least the LR it ran before the event (its bound)
-    assertTrue(without[1] >= without[0] * (1 - 1e-12), without[1] + " vs " + without[0]);
-    assertEquals(0.25, with[1] / without[1], 1e-12);
-    assertEquals(3, (long) with[2], "rollbacks");
-  }
-
-  /** {LR before step 600, LR after step 900, rollbacks}. */
-  private static double[] noisyPhaseWithTwoCutEpisodes(String spec) {
-    Policy p = Policies.create(spec);
-    Decision d = new Decision();
-    double lr = p.initial().lr();
-    double before = Double.NaN;
-    long rollbacks = 0;
-    for (int t = 0; t < 900; t++) {
-      double snr = t < 600 ? 1.0 : 0.01;
-      double loss = t == 600 || t == 601 || t == 700 ? Double.NaN : 1.0 + 0.01 * Math.sin(t);
-      Observation o =
-          Observation.builder(t)
-              .loss(loss)
-              .gradNorm(1.0 + 0.01 * Math.cos(t))
-              .paramNorm(10.0)
-              .updateNorm(10.0 * K * snr * lr * (1 + 0.05 * Math.sin(1.7 * t)))
-              .alignment(0.5)
-              .lr(lr)
-              .build();
-      if (t == 600) {
-        before = lr;
-      }
-      p.decide(o, d);
-      if (d.action == GuardAction.ROLLBACK) {
-        rollbacks++;
-      }
-      lr = d.lr;
-    }
-    return new double[] {before, lr, rollbacks};
-  }
-
-  /**
-   * The cut freeze. The plant of {@link #holdCutLowersTheHeldPeakOncePerEpisodeOfCuts} without the
-   * guard: at steps 600 and 601 the loss jumps to 20 and 25 (above 10× the detector's ~100-step
-   * level of 1, and rising: two safety cuts by 0.5, one episode), then stays at 3 until step 700
-   * (above 2× its level before the episode, 1.19 = 1 + 0.01·19 after step 600's loss was folded in)
-   * while the ratio per unit LR is at 1 %, so the loop wants to climb; from step 700 the loss is
-   * back at 1. With {@code cut-freeze=2} the LR stays exactly where the cuts left it, 0.5² of the
-   * LR before step 600, for the whole high-loss phase; without the option the loop is back on its
-   * held bound by then. Once the loss is back the freeze ends and both runs end on the same bound.
+   * The cut freeze. The plant's ratio carries a ±5 % ripple, so the filtered PV crosses its
+   * setpoint and the rise hold engages; from step 600 the ratio per unit LR falls to 1 % (Adam's
+   * step shrinks when the gradients stop agreeing, exaggerated here), so the loop wants 100× the LR
+   * and sits on the rise hold's bound unless something holds it lower. No guard: at steps 600 and
+   * 601 the loss jumps to 20 and 25 (above 10× the detector's ~100-step level of 1, and rising: two
+   * safety cuts by 0.5, one episode), then stays at 3 until step 700 (above 2× its level before the
+   * episode, 1.19 = 1 + 0.01·19 after step 600's loss was folded in); from step 700 it is back at
+   * 1. With {@code cut-freeze=2} (the adaptive form's default) the LR stays exactly where the cuts
+   * left it, 0.5² of the LR before step 600, for the whole high-loss phase (98 steps, inside the
+   * freeze's 100-step horizon); with {@code cut-freeze=0} the loop is back on its held bound by
+   * then. Once the loss is back the freeze ends and both runs end on the same bound.
    */
   @Test
   void cutFreezeHoldsTheLrWhileTheLossStaysAboveItsLevelBeforeTheCuts() {
-    double[] without = lossShiftAfterTwoCuts("pi(optimizer=adaptive, lr=1e-3, clip-loop=false)");
-    double[] with =
-        lossShiftAfterTwoCuts("pi(optimizer=adaptive, lr=1e-3, clip-loop=false, cut-freeze=2)");
+    double[] without =
+        lossShiftAfterTwoCuts("pi(optimizer=adaptive, lr=1e-3, clip-loop=false, cut-freeze=0)");
+    double[] with = lossShiftAfterTwoCuts("pi(optimizer=adaptive, lr=1e-3, clip-loop=false)");
     assertEquals(without[0], with[0], 0.0);
     assertEquals(0.25 * with[0], with[1], 1e-12 * with[0]);
     assertTrue(without[1] >= without[0] * (1 - 1e-12), without[1] + " vs " + without[0]);
@@ -173,6 +120,20 @@ class PiAdaptiveTest {
     }
     out[2] = lr;
     return out;
+  }
+
+  @Test
+  void cutFreezeIsTheAdaptiveFormsDefaultAndBadValuesNameThemselves() {
+    assertEquals(
+        2.0, PiPolicyConfig.from(PolicySpec.parse("pi(optimizer=adaptive)")).lr().cutFreeze());
+    assertEquals(0.0, PiPolicyConfig.from(PolicySpec.parse("pi")).lr().cutFreeze());
+    for (String bad : new String[] {"0.5", "-1", "inf"}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> Policies.create("pi(optimizer=adaptive, cut-freeze=" + bad + ")"));
+      assertTrue(e.getMessage().contains("pi.cut-freeze"), e.getMessage());
+    }
   }
 
   @Test
