@@ -30,8 +30,10 @@ package dev.governor.control;
  * an EMA timescale and the LR loop's peak ({@code wd-tau}), times a trim on the generalization gap
  * at the validation rate. <b>Guard</b> ({@link SpikeGuard}): on SKIP or ROLLBACK the loops hold
  * (the step's measurements are not trusted); on ROLLBACK the LR is also cut by {@code guard-cut},
- * and the LR loop brings it back; on CLIP the threshold of the decision is tightened to the guard's
- * {@link SpikeGuard#clipLimit()}.
+ * and the LR loop brings it back (with {@code cut-freeze}, the Adam form's default, only once the
+ * loss is back within that factor of its level before the cuts, or after the cut's reference
+ * horizon); on CLIP the threshold of the decision is tightened to the guard's {@link
+ * SpikeGuard#clipLimit()}.
  *
  * <p>NaN/Inf: see each loop; no NaN/Inf reaches a decision (clip is +Inf only until the first
  * finite gradient norm, or when the clip loop is off with {@code clip=inf}). {@code decide} is
