@@ -1,6 +1,5 @@
 package dev.governor.cli;
 
-import dev.governor.cli.BakeoffPlan.Done;
 import dev.governor.cli.BakeoffPlan.Entry;
 import dev.governor.cli.BakeoffPlan.Task;
 import dev.governor.control.Policies;
@@ -8,7 +7,6 @@ import dev.governor.control.PolicySpec;
 import dev.governor.report.Json;
 import dev.governor.report.TextTable;
 import dev.governor.telemetry.RunFolder;
-import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.Datasets;
 import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.EarlyStopping;
@@ -24,11 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,8 +30,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code governor bakeoff}: the fair comparison of {@code pi} with tuned and LR-free baselines on
  * the DL4J workloads (see {@link BakeoffWorkload}, {@link BakeoffContenders}); what runs is {@link
- * BakeoffPlan}, the figures and goals {@link BakeoffScoring}, the outputs {@link BakeoffPage}.
- * Protocol:
+ * BakeoffPlan}, the run pool {@link BakeoffPool}, the figures and goals {@link BakeoffScoring}, the
+ * outputs {@link BakeoffPage}. Protocol:
  *
  * <ol>
  *   <li>Every contender runs with the same safety gear (on, off, or both, reported separately).
@@ -320,7 +313,6 @@ public final class BakeoffCommand implements Callable<Integer> {
       throw new UserException("--out " + dir + " already exists; choose a new folder");
     }
 
-    early = es;
     long t0 = System.nanoTime();
     BakeoffWorkload.Sources src = new BakeoffWorkload.Sources(mode, dataDir, textDir);
     List<BakeoffWorkload> ws = new ArrayList<>();
@@ -328,7 +320,7 @@ public final class BakeoffCommand implements Callable<Integer> {
       ws.add(BakeoffWorkload.load(w, quick, steps, src, stderr));
     }
     Files.createDirectories(dir);
-    outDir = dir;
+    BakeoffPool pool = new BakeoffPool(jobs, quiet, record ? dir : null, es);
     stdout.printf(
         Locale.ROOT,
         "bakeoff: %s, gear %s%s, %s seeds %d..%d, %d tuning trials x %d training seeds, %d"
@@ -362,9 +354,9 @@ public final class BakeoffCommand implements Callable<Integer> {
         BakeoffPlan.entries(ws, gears, contenders, piExtra, stderr, skipped);
     Map<Entry, List<Map<String, Object>>> trialConfigs = new LinkedHashMap<>();
     List<Task> tuning = BakeoffPlan.tuningTasks(ws, plan, nTrials, nTrain, trialConfigs);
-    BakeoffPlan.choose(trialConfigs, execute(tuning, stderr, "tuning"), ws, plan, nTrain);
+    BakeoffPlan.choose(trialConfigs, pool.execute(tuning, stderr, "tuning"), ws, plan, nTrain);
     List<Task> scored = BakeoffPlan.scoredTasks(ws, plan, firstScoredSeed(), seeds);
-    BakeoffPlan.collect(execute(scored, stderr, "held-out"), plan);
+    BakeoffPlan.collect(pool.execute(scored, stderr, "held-out"), plan);
     double wall = (System.nanoTime() - t0) / 1e9;
 
     BakeoffScoring.Scores sc =
@@ -404,91 +396,6 @@ public final class BakeoffCommand implements Callable<Integer> {
       return Main.EXIT_CHECK_FAILED;
     }
     return 0;
-  }
-
-  /** The output folder of this bake-off (set once it is created). */
-  private Path outDir;
-
-  /** Early stopping for every run (null: none). */
-  private EarlyStopping.Config early;
-
-  /**
-   * The run folder a recorded held-out run writes: DIR/runs/<workload>-<entry>-seed-<n>, the
-   * entry's characters other than letters, digits, '.', '_' and '-' as '_' (pi@x1: pi_x1).
-   */
-  private RunFolder recordFolder(Task t) {
-    String id =
-        t.w().name + "-" + t.entry().replaceAll("[^A-Za-z0-9._-]", "_") + "-seed-" + t.seed();
-    return RunFolder.create(
-        outDir.resolve("runs").resolve(id),
-        RunHeader.of(id, t.spec(), Map.of("workload", t.w().name, "entry", t.entry()), t.seed()));
-  }
-
-  private List<Done> execute(List<Task> tasks, PrintWriter stderr, String phase)
-      throws InterruptedException {
-    if (tasks.isEmpty()) {
-      return List.of();
-    }
-    AtomicInteger count = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(jobs, tasks.size()));
-    try {
-      List<Future<Done>> fs = new ArrayList<>();
-      for (Task t : tasks) {
-        fs.add(
-            pool.submit(
-                () -> {
-                  BakeoffWorkload.Run r =
-                      t.w()
-                          .run(
-                              t.seed(),
-                              Policies.create(t.spec()),
-                              Dl4jOptimizer.parse(t.optimizer()),
-                              record && t.role().equals("heldout") ? recordFolder(t) : null,
-                              early);
-                  int k = count.incrementAndGet();
-                  if (!quiet) {
-                    synchronized (stderr) {
-                      stderr.printf(
-                          Locale.ROOT,
-                          "bakeoff %s [%d/%d] %s %s%s seed %d: %s %.4f, target %s%s, %.1f s%n",
-                          phase,
-                          k,
-                          tasks.size(),
-                          t.w().name,
-                          t.entry(),
-                          t.role().startsWith("trial") ? " " + t.role() + " " + t.config() : "",
-                          t.seed(),
-                          t.w().metric(),
-                          t.w().score(r),
-                          r.stepsToTarget() < 0 ? "not reached" : "at " + r.stepsToTarget(),
-                          r.earlyStop() == null
-                              ? ""
-                              : r.earlyStop().stopped()
-                                  ? ", stopped after step " + r.earlyStop().stopStep()
-                                  : ", whole budget",
-                          r.wallSeconds());
-                      stderr.flush();
-                    }
-                  }
-                  return new Done(t, r);
-                }));
-      }
-      List<Done> out = new ArrayList<>();
-      for (Future<Done> f : fs) {
-        try {
-          out.add(f.get());
-        } catch (ExecutionException e) {
-          Throwable c = e.getCause();
-          if (c instanceof RuntimeException re) {
-            throw re;
-          }
-          throw new IllegalStateException(c);
-        }
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   /** The first seed of the scored runs: 1 (held out) or 100 (the training seeds). */

@@ -269,9 +269,7 @@ public final class DashboardServer implements AutoCloseable {
     }
     RunData d = watch.acquire(id, dir);
     try {
-      long now = System.nanoTime();
-      d.writeHeader(g, now);
-      d.writeSeries(g, 0, 0, 0, buckets);
+      d.write(g, System.nanoTime(), 0, 0, 0, buckets);
     } finally {
       watch.release(d);
     }

@@ -119,8 +119,8 @@ final class EventStream {
               Http.render(
                   g -> {
                     g.writeStartObject();
-                    s.data.writeHeader(g, System.nanoTime());
-                    next[0] = s.data.writeSeries(g, from[0], from[1], from[2], buckets);
+                    next[0] =
+                        s.data.write(g, System.nanoTime(), from[0], from[1], from[2], buckets);
                     g.writeEndObject();
                   });
           Http.event(os, snap ? "snapshot" : "append", body);

@@ -5,7 +5,6 @@ import dev.governor.control.Decision;
 import dev.governor.control.Observation;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.Event;
-import dev.governor.telemetry.EventKind;
 import dev.governor.telemetry.RecordHandler;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.TelemetryException;
@@ -14,11 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * One watched run in memory: its telemetry and decision series as columns, its events, and what
@@ -26,42 +21,15 @@ import java.util.Set;
  * ({@link RunFolder#readTelemetry()}, {@link RunFolder#readDecisions()}): nothing under the run
  * folder is ever written. A damaged record stops the tailing of that queue (the series read so far
  * stay) and becomes a message; a deleted folder closes the queues. Thread-safe: every method
- * synchronizes on this object.
- *
- * <p>NaN and ±Inf measurements are kept as read and written to JSON as {@code "NaN"}, {@code
- * "Infinity"} and {@code "-Infinity"} (the encoding of {@link dev.governor.report.Json}; the page
- * draws a gap).
+ * synchronizes on this object. The series read so far, and their JSON, are {@link RunSeries}.
  */
 final class RunData implements AutoCloseable {
-  /** Telemetry columns: one row per observation. */
-  static final List<String> TELE =
-      List.of("step", "loss", "valLoss", "lr", "clip", "gradNorm", "wd", "updateRatio");
-
-  /**
-   * Decision columns: one row per decision (its step is the observation it followed); pv / sp are
-   * each loop's filtered process variable and setpoint (measurement + error).
-   */
-  static final List<String> DEC =
-      List.of(
-          "step", "lr", "clip", "wd", "lrPv", "lrSp", "clipPv", "clipSp", "wdPv", "wdSp", "action");
-
-  /** Event kinds marked on the time axis and listed one by one; others are only counted. */
-  static final Set<EventKind> MARKED =
-      EnumSet.of(EventKind.SKIP, EventKind.ROLLBACK, EventKind.TIMEOUT, EventKind.RESTART);
-
-  /** At most this many marked events are kept (the newest). */
-  static final int MAX_MARKED = 5000;
-
   /** A run with new steps within this many nanoseconds is "live". */
   private static final long LIVE_NANOS = 10_000_000_000L;
 
   final String id;
   final Path dir;
-  private final Table tele = new Table(TELE);
-  private final Table dec = new Table(DEC);
-  private final List<Event> marked = new ArrayList<>();
-  private long markedDropped;
-  private final EnumMap<EventKind, Long> counts = new EnumMap<>(EventKind.class);
+  private final RunSeries series = new RunSeries();
 
   private String policy = "";
   private String runId = "";
@@ -86,7 +54,6 @@ final class RunData implements AutoCloseable {
   static final int OPEN_ATTEMPTS = 3;
 
   private boolean deleted;
-  private boolean ended;
   private boolean finished;
   private long lastGrowthNanos = Long.MIN_VALUE;
   private long version;
@@ -104,21 +71,12 @@ final class RunData implements AutoCloseable {
       new RecordHandler() {
         @Override
         public void observation(Observation o) {
-          double[] r = tele.row();
-          r[0] = o.step();
-          r[1] = o.loss();
-          r[2] = o.valLoss();
-          r[3] = o.lr();
-          r[4] = o.clip();
-          r[5] = o.gradNorm();
-          r[6] = o.weightDecay();
-          r[7] = o.updateNorm() / o.paramNorm();
-          tele.add();
+          series.observation(o);
         }
 
         @Override
         public void event(Event e) {
-          addEvent(e);
+          series.event(e);
         }
       };
 
@@ -126,19 +84,7 @@ final class RunData implements AutoCloseable {
       new RecordHandler() {
         @Override
         public void decision(Decision d) {
-          double[] r = dec.row();
-          r[0] = d.step;
-          r[1] = d.lr;
-          r[2] = d.clip;
-          r[3] = d.weightDecay;
-          r[4] = d.lrMeasurement;
-          r[5] = d.lrMeasurement + d.lrError;
-          r[6] = d.clipMeasurement;
-          r[7] = d.clipMeasurement + d.clipError;
-          r[8] = d.wdMeasurement;
-          r[9] = d.wdMeasurement + d.wdError;
-          r[10] = d.action.ordinal();
-          dec.add();
+          series.decision(d);
         }
 
         @Override
@@ -146,27 +92,13 @@ final class RunData implements AutoCloseable {
           if (decEvents != null) {
             decEvents.add(e);
           } else {
-            addEvent(e);
+            series.event(e);
           }
         }
       };
 
   /** While {@link #catchUp} reads the decision queue on a second thread: its events. */
   private List<Event> decEvents;
-
-  private void addEvent(Event e) {
-    counts.merge(e.kind(), 1L, Long::sum);
-    if (e.kind() == EventKind.END) {
-      ended = true;
-    }
-    if (MARKED.contains(e.kind())) {
-      if (marked.size() == MAX_MARKED) {
-        marked.remove(0);
-        markedDropped++;
-      }
-      marked.add(e);
-    }
-  }
 
   /**
    * Reads what is new, at most {@code max} records per queue; opens the queues once they exist.
@@ -215,8 +147,8 @@ final class RunData implements AutoCloseable {
         version++;
       }
     }
-    int rows = tele.size() + dec.size();
-    int events = counts.values().stream().mapToInt(Long::intValue).sum();
+    int rows = series.teleRows() + series.decRows();
+    int events = series.events();
     if (parallel && dt != null && decError == null) {
       // the first read of a long run: the decision queue on a second thread (2 cores: ~2x)
       decEvents = new ArrayList<>();
@@ -234,7 +166,7 @@ final class RunData implements AutoCloseable {
       }
       List<Event> de = decEvents;
       decEvents = null;
-      de.forEach(this::addEvent);
+      de.forEach(series::event);
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
@@ -247,7 +179,7 @@ final class RunData implements AutoCloseable {
       // next folder check, unless that has failed too often
       String err = pendingTeleError;
       pendingTeleError = null;
-      if (dec.size() == 0 && openFailed(err) == null) {
+      if (series.decRows() == 0 && openFailed(err) == null) {
         dropQueues();
       } else {
         teleError = err;
@@ -258,8 +190,7 @@ final class RunData implements AutoCloseable {
       decErrorSeen = true;
       version++;
     }
-    int events2 = counts.values().stream().mapToInt(Long::intValue).sum();
-    if (tele.size() + dec.size() != rows || events2 != events) {
+    if (series.teleRows() + series.decRows() != rows || series.events() != events) {
       lastGrowthNanos = nowNanos;
       version++;
     }
@@ -273,7 +204,7 @@ final class RunData implements AutoCloseable {
           // read on
         }
       } catch (TelemetryException e) {
-        if (tele.size() == 0) {
+        if (series.teleRows() == 0) {
           pendingTeleError = e.getMessage();
         } else {
           teleError = e.getMessage();
@@ -339,20 +270,8 @@ final class RunData implements AutoCloseable {
     return version;
   }
 
-  synchronized int teleRows() {
-    return tele.size();
-  }
-
-  synchronized int decRows() {
-    return dec.size();
-  }
-
-  synchronized int markedCount() {
-    return marked.size() + (int) markedDropped;
-  }
-
   synchronized long lastStep() {
-    return tele.lastStep();
+    return series.lastStep();
   }
 
   /** "live", "idle", "finished", "deleted" or "damaged". */
@@ -363,7 +282,7 @@ final class RunData implements AutoCloseable {
     if (headerError != null || teleError != null || decError != null) {
       return "damaged";
     }
-    if (finished || ended) {
+    if (finished || series.ended()) {
       return "finished";
     }
     return nowNanos - lastGrowthNanos < LIVE_NANOS ? "live" : "idle";
@@ -393,87 +312,28 @@ final class RunData implements AutoCloseable {
     return m;
   }
 
-  /** The run's fields other than its series. */
-  synchronized void writeHeader(JsonGenerator g, long nowNanos) throws IOException {
+  /**
+   * Writes the run's fields (id, status, counts, messages) and then its series from the cursor
+   * {@code teleFrom, decFrom, eventFrom} ({@link RunSeries#writeSeries}), under one lock; returns
+   * the new cursor.
+   */
+  synchronized int[] write(
+      JsonGenerator g, long nowNanos, int teleFrom, int decFrom, int eventFrom, int buckets)
+      throws IOException {
     g.writeStringField("id", id);
     g.writeStringField("runId", runId);
     g.writeStringField("policy", policy);
     g.writeStringField("status", status(nowNanos));
-    g.writeNumberField("lastStep", tele.lastStep());
-    g.writeNumberField("steps", tele.size());
-    g.writeNumberField("decisions", dec.size());
+    g.writeNumberField("lastStep", series.lastStep());
+    g.writeNumberField("steps", series.teleRows());
+    g.writeNumberField("decisions", series.decRows());
     g.writeArrayFieldStart("messages");
     for (String s : messages()) {
       g.writeString(s);
     }
     g.writeEndArray();
-    g.writeObjectFieldStart("eventCounts");
-    for (Map.Entry<EventKind, Long> e : counts.entrySet()) {
-      g.writeNumberField(e.getKey().name(), e.getValue());
-    }
-    g.writeEndObject();
-  }
-
-  /**
-   * Writes rows {@code [teleFrom, teleRows)} and {@code [decFrom, decRows)} (downsampled to {@code
-   * buckets} when longer) and the marked events from {@code eventFrom}; returns the new cursor
-   * {teleRows, decRows, events}.
-   */
-  synchronized int[] writeSeries(
-      JsonGenerator g, int teleFrom, int decFrom, int eventFrom, int buckets) throws IOException {
-    g.writeFieldName("tele");
-    writeTable(g, tele, teleFrom, buckets);
-    g.writeFieldName("dec");
-    writeTable(g, dec, decFrom, buckets);
-    int total = marked.size() + (int) markedDropped;
-    int start = Math.max(0, eventFrom - (int) markedDropped);
-    g.writeArrayFieldStart("events");
-    for (int i = start; i < marked.size(); i++) {
-      Event e = marked.get(i);
-      g.writeStartArray();
-      g.writeString(e.kind().name());
-      g.writeNumber(e.step());
-      writeNumber(g, e.detail());
-      g.writeEndArray();
-    }
-    g.writeEndArray();
-    return new int[] {tele.size(), dec.size(), total};
-  }
-
-  private static void writeTable(JsonGenerator g, Table t, int from, int buckets)
-      throws IOException {
-    int to = t.size();
-    double[][] cols = t.columns();
-    int[] rows = Downsample.minMaxRows(cols, Math.min(from, to), to, buckets);
-    g.writeStartObject();
-    g.writeNumberField("from", from);
-    g.writeNumberField("to", to);
-    g.writeNumberField("rows", rows.length);
-    g.writeArrayFieldStart("cols");
-    for (double[] c : cols) {
-      g.writeStartArray();
-      for (int r : rows) {
-        writeNumber(g, c[r]);
-      }
-      g.writeEndArray();
-    }
-    g.writeEndArray();
-    g.writeEndObject();
-  }
-
-  /**
-   * A number: an integral value without a fraction, NaN and ±Inf as the generator's factory spells
-   * them ({@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} for {@link
-   * dev.governor.report.Json#MAPPER}'s, which the server uses).
-   */
-  static void writeNumber(JsonGenerator g, double v) throws IOException {
-    if (!Double.isFinite(v)) {
-      g.writeNumber(v);
-    } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-      g.writeNumber((long) v);
-    } else {
-      g.writeNumber(v);
-    }
+    series.writeCounts(g);
+    return series.writeSeries(g, teleFrom, decFrom, eventFrom, buckets);
   }
 
   private void closeQueues() {

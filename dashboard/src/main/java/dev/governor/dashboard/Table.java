@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Named columns of doubles that grow row by row (a run's series in memory). Column 0 is the step.
- * Not thread-safe: the owning {@link RunData} guards it.
+ * Not thread-safe: the owning {@link RunSeries}'s {@link RunData} guards it.
  */
 final class Table {
   final List<String> names;

@@ -335,7 +335,7 @@ class DashboardServerTest {
     JsonNode run = get(s, "api/run?id=long&points=50");
     JsonNode tele = run.get("tele");
     int rows = tele.get("rows").asInt();
-    assertTrue(rows <= 2 + 2 * RunData.TELE.size() * 50, "rows " + rows);
+    assertTrue(rows <= 2 + 2 * RunSeries.TELE.size() * 50, "rows " + rows);
     assertEquals(20_000, tele.get("to").asInt());
     double[] step = column(tele, 0);
     double[] loss = column(tele, 1);

@@ -29,13 +29,7 @@ final class Dl4jCheckpoint {
    * previous gradient, the undo buffer and the snapshot ring of {@code core}, {@code nextStep}, and
    * with {@code early} its state and the best parameters.
    */
-  static void write(
-      Path dir,
-      GovernedStep core,
-      Batches stream,
-      long nextStep,
-      EarlyStopping early,
-      INDArray bestParams)
+  static void write(Path dir, GovernedStep core, Batches stream, long nextStep, Dl4jEarlyStop early)
       throws IOException {
     Files.createDirectories(dir);
     core.net().save(dir.resolve("model.zip").toFile());
@@ -60,8 +54,8 @@ final class Dl4jCheckpoint {
     p.setProperty("undoIteration", Integer.toString(e.undoIteration()));
     p.setProperty("ring", Integer.toString(e.ring().size()));
     if (early != null) {
-      early.save(p, "earlyStop.");
-      writeArray(dir.resolve("best-params.bin"), bestParams);
+      early.monitor().save(p, "earlyStop.");
+      writeArray(dir.resolve("best-params.bin"), early.bestParams());
     }
     writeArray(dir.resolve("prev-grad.bin"), e.prevGrad());
     writeArray(dir.resolve("undo-params.bin"), e.undoParams());
@@ -91,7 +85,7 @@ final class Dl4jCheckpoint {
    * @throws IllegalArgumentException naming the checkpoint when its format, optimizer, parameter
    *     count or early-stopping state does not fit this trainer
    */
-  static Restored read(Path dir, GovernedStep core, Batches stream, EarlyStopping early)
+  static Restored read(Path dir, GovernedStep core, Batches stream, Dl4jEarlyStop early)
       throws IOException {
     Path props = dir.resolve("trainer.properties");
     if (!Files.isRegularFile(props)) {
@@ -156,7 +150,7 @@ final class Dl4jCheckpoint {
         throw new IllegalArgumentException(
             "checkpoint " + dir + " has no early-stopping state, but this trainer stops early");
       }
-      early.load(p, "earlyStop.");
+      early.monitor().load(p, "earlyStop.");
       bestParams = readArray(dir.resolve("best-params.bin"));
     }
     stream.seek(

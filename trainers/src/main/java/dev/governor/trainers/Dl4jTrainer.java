@@ -11,7 +11,6 @@ import java.util.function.BiConsumer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -53,8 +52,7 @@ public final class Dl4jTrainer implements Trainer {
   private final DataSet val;
   private final int valEvery;
   private final BiConsumer<Long, DataSet> batchHook;
-  private final EarlyStopping early;
-  private INDArray bestParams;
+  private final Dl4jEarlyStop early;
   private final List<TrainerEvent> ownEvents = new ArrayList<>();
   private long nextStep;
 
@@ -73,7 +71,7 @@ public final class Dl4jTrainer implements Trainer {
       throw new IllegalArgumentException(
           "early stopping needs a validation set, but the trainer has none");
     }
-    this.early = b.earlyStop == null ? null : new EarlyStopping(b.earlyStop);
+    this.early = b.earlyStop == null ? null : new Dl4jEarlyStop(core, b.earlyStop, this.val);
   }
 
   /** A builder for training {@code model} (a MultiLayerNetwork or ComputationGraph) on train. */
@@ -102,78 +100,16 @@ public final class Dl4jTrainer implements Trainer {
       batchHook.accept(step, batch);
     }
     DataSet v = val != null && step % valEvery == 0 ? val : null;
-    INDArray before = null;
-    double valAccuracy = Double.NaN;
-    if (early != null && v != null && !early.stopped()) {
-      // the validation loss of this step is measured on the parameters before its update; with no
-      // guard action they are the ones here
-      if (early.config().monitor() == EarlyStopping.Monitor.VAL_ACCURACY) {
-        valAccuracy = accuracy(v);
-      }
-      if (early.config().restoreBest()) {
-        before = evalParams();
-      }
+    if (early != null) {
+      early.beforeStep(v);
     }
     Observation o = core.step(step, epoch, batch, h, v);
     nextStep++;
-    if (early != null && !early.stopped()) {
-      boolean stop = early.observe(o, valAccuracy);
-      if (early.improved() && before != null) {
-        bestParams = before;
-      }
-      if (stop) {
-        EarlyStopping.Status st = early.status();
-        ownEvents.add(
-            new TrainerEvent(
-                step,
-                dev.governor.telemetry.EventKind.EARLY_STOP,
-                st.bestStep() < 0 ? Double.NaN : st.bestStep(),
-                "early stop after step " + step + ": " + st.reason()));
-        if (early.config().restoreBest()) {
-          restoreBest();
-        }
-      }
+    TrainerEvent stop = early == null ? null : early.afterStep(step, o);
+    if (stop != null) {
+      ownEvents.add(stop);
     }
     return o;
-  }
-
-  /** A copy of the evaluation parameters; the mode is the same afterwards. */
-  private INDArray evalParams() {
-    boolean was = core.inEvalMode();
-    core.evalMode();
-    try {
-      return core.net().params().dup();
-    } finally {
-      if (!was) {
-        core.trainMode();
-      }
-    }
-  }
-
-  /** Accuracy on a classification batch at the evaluation parameters (NaN for sequence labels). */
-  private double accuracy(DataSet d) {
-    if (d.getLabels().rank() != 2) {
-      return Double.NaN;
-    }
-    boolean was = core.inEvalMode();
-    core.evalMode();
-    try {
-      INDArray out = core.net().output(d.getFeatures());
-      INDArray pred = out.argMax(1);
-      INDArray want = d.getLabels().argMax(1);
-      long n = pred.length();
-      long hits = 0;
-      for (long k = 0; k < n; k++) {
-        if (Double.isFinite(out.getDouble(k, 0)) && pred.getLong(k) == want.getLong(k)) {
-          hits++;
-        }
-      }
-      return (double) hits / n;
-    } finally {
-      if (!was) {
-        core.trainMode();
-      }
-    }
   }
 
   /**
@@ -209,12 +145,7 @@ public final class Dl4jTrainer implements Trainer {
    * EarlyStoppingResult.getBestModel()}). Returns whether parameters were restored.
    */
   public boolean restoreBest() {
-    if (bestParams == null) {
-      return false;
-    }
-    core.evalMode();
-    core.net().params().assign(bestParams);
-    return true;
+    return early != null && early.restoreBest();
   }
 
   /**
@@ -230,26 +161,7 @@ public final class Dl4jTrainer implements Trainer {
    * @return early stopping's status after this evaluation
    */
   public EarlyStopping.Status endOfBudget() {
-    if (early == null) {
-      return null;
-    }
-    if (!early.stopped()) {
-      double valLoss = score(val);
-      double valAccuracy =
-          early.config().monitor() == EarlyStopping.Monitor.VAL_ACCURACY
-              ? accuracy(val)
-              : Double.NaN;
-      boolean best = early.observeFinal(nextStep, valLoss, valAccuracy);
-      if (early.config().restoreBest()) {
-        if (best) {
-          bestParams = evalParams();
-        } else {
-          restoreBest();
-        }
-      }
-    }
-    core.evalMode();
-    return early.status();
+    return early == null ? null : early.endOfBudget(nextStep);
   }
 
   @Override
@@ -334,15 +246,7 @@ public final class Dl4jTrainer implements Trainer {
    * the same afterwards.
    */
   public Evaluation evaluate(LabeledData data) {
-    boolean was = core.inEvalMode();
-    core.evalMode();
-    try {
-      return Evaluation.of(core.net(), data);
-    } finally {
-      if (!was) {
-        core.trainMode();
-      }
-    }
+    return core.atEvalParams(() -> Evaluation.of(core.net(), data));
   }
 
   /**
@@ -351,15 +255,7 @@ public final class Dl4jTrainer implements Trainer {
    * same afterwards.
    */
   public double[][] outputs(LabeledData data) {
-    boolean was = core.inEvalMode();
-    core.evalMode();
-    try {
-      return Evaluation.outputs(core.net(), data);
-    } finally {
-      if (!was) {
-        core.trainMode();
-      }
-    }
+    return core.atEvalParams(() -> Evaluation.outputs(core.net(), data));
   }
 
   /**
@@ -378,28 +274,16 @@ public final class Dl4jTrainer implements Trainer {
    * training; the mode is the same afterwards.
    */
   public double score(DataSet data) {
-    boolean was = core.inEvalMode();
-    core.evalMode();
-    try {
-      return core.net().score(data);
-    } finally {
-      if (!was) {
-        core.trainMode();
-      }
-    }
+    return core.atEvalParams(() -> core.net().score(data));
   }
 
   @Override
   public void saveCheckpoint(Path dir) throws IOException {
-    boolean was = core.inEvalMode();
-    core.evalMode();
-    try {
-      Dl4jCheckpoint.write(dir, core, stream, nextStep, early, bestParams);
-    } finally {
-      if (!was) {
-        core.trainMode();
-      }
-    }
+    core.atEvalParams(
+        () -> {
+          Dl4jCheckpoint.write(dir, core, stream, nextStep, early);
+          return null;
+        });
   }
 
   @Override
@@ -407,7 +291,7 @@ public final class Dl4jTrainer implements Trainer {
     Dl4jCheckpoint.Restored r = Dl4jCheckpoint.read(dir, core, stream, early);
     nextStep = r.nextStep();
     if (early != null) {
-      bestParams = r.bestParams();
+      early.restored(r.bestParams());
     }
   }
 

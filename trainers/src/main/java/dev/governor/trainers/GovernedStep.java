@@ -564,6 +564,24 @@ final class GovernedStep implements AutoCloseable {
     return eval;
   }
 
+  /** Work done at the evaluation point ({@link #atEvalParams}). */
+  interface AtEval<T, E extends Exception> {
+    T run() throws E;
+  }
+
+  /** Runs {@code work} at the evaluation point and returns to the mode it found. */
+  <T, E extends Exception> T atEvalParams(AtEval<T, E> work) throws E {
+    boolean was = eval;
+    evalMode();
+    try {
+      return work.run();
+    } finally {
+      if (!was) {
+        trainMode();
+      }
+    }
+  }
+
   int layerCount() {
     return layerCount;
   }
