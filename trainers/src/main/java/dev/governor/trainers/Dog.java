@@ -39,15 +39,15 @@ final class Dog extends FlatOptimizer {
     if (wd > 0) {
       axpy(wd, params, grad);
     }
-    double g2 = sq(GovernedStep.norm(grad));
+    double g2 = sq(StepMeasurement.norm(grad));
     if (s[K] == 0) {
       x0.assign(params);
-      s[RBAR] = (initEta ? 0 : config.repsRel) * (1 + GovernedStep.norm(params));
+      s[RBAR] = (initEta ? 0 : config.repsRel) * (1 + StepMeasurement.norm(params));
       s[G] = g2 + config.eps;
     } else {
       tmp.assign(params);
       tmp.subi(x0);
-      s[RBAR] = Math.max(s[RBAR], GovernedStep.norm(tmp));
+      s[RBAR] = Math.max(s[RBAR], StepMeasurement.norm(tmp));
       s[G] += g2;
     }
     double eta = lr * s[RBAR] / Math.sqrt(s[G]);

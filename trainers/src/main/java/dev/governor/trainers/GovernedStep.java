@@ -303,13 +303,7 @@ final class GovernedStep implements AutoCloseable {
           "this network is trained by a Dl4jTrainer, whose step() runs its fit; close() the"
               + " trainer to train the network otherwise");
     }
-    if (eval) {
-      throw new IllegalStateException(
-          "step "
-              + step
-              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
-              + " trainMode() first");
-    }
+    requireTrainMode(step);
     if (updater != net.updater()) {
       throw new IllegalStateException(
           "the network's updater was replaced while Governor was attached (setLearningRate,"
@@ -427,13 +421,7 @@ final class GovernedStep implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("this trainer is closed");
     }
-    if (eval) {
-      throw new IllegalStateException(
-          "step "
-              + step
-              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
-              + " trainMode() first");
-    }
+    requireTrainMode(step);
     apply(step, hp);
     double v = Double.NaN;
     if (val != null) {
@@ -503,14 +491,6 @@ final class GovernedStep implements AutoCloseable {
     }
   }
 
-  /**
-   * ‖a‖₂ of a contiguous vector ({@link StepMeasurement#norm}: BLAS dot with an overflow- and
-   * NaN-safe fallback).
-   */
-  static double norm(INDArray a) {
-    return StepMeasurement.norm(a);
-  }
-
   // ---- modes and accessors ----
 
   /** The optimizer. */
@@ -557,6 +537,17 @@ final class GovernedStep implements AutoCloseable {
   /** Whether the undo buffer is kept (SKIP undoes the last step exactly). */
   boolean keepsUndoBuffer() {
     return restorer.keeps();
+  }
+
+  /** Refuses to run step {@code s} at the evaluation point. */
+  private void requireTrainMode(long s) {
+    if (eval) {
+      throw new IllegalStateException(
+          "step "
+              + s
+              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
+              + " trainMode() first");
+    }
   }
 
   /** Whether the network holds the evaluation point ({@link #evalMode}). */

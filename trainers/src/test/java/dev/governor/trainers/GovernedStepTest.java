@@ -138,28 +138,29 @@ class GovernedStepTest {
     INDArray all = Nd4j.createFromArray(v);
     INDArray view = all.get(NDArrayIndex.interval(7, n + 7)); // offset view into the buffer
     double ref = Math.sqrt((double) n * (n + 1) * (2.0 * n + 1) / 6);
-    assertEquals(ref, GovernedStep.norm(view), 1e-7 * ref);
-    assertEquals(ref, GovernedStep.norm(view.castTo(DataType.DOUBLE)), 1e-12 * ref);
+    assertEquals(ref, StepMeasurement.norm(view), 1e-7 * ref);
+    assertEquals(ref, StepMeasurement.norm(view.castTo(DataType.DOUBLE)), 1e-12 * ref);
     // strided view (every other element of 1..n: odd numbers 1,3,...) goes the fallback way
     INDArray odd = view.get(NDArrayIndex.interval(0, 2, n));
     double m = n / 2.0; // Σ_{k=1}^{m} (2k−1)² = m(2m−1)(2m+1)/3
     double refOdd = Math.sqrt(m * (2 * m - 1) * (2 * m + 1) / 3);
-    assertEquals(refOdd, GovernedStep.norm(odd), 1e-5 * refOdd);
+    assertEquals(refOdd, StepMeasurement.norm(odd), 1e-5 * refOdd);
     for (int at : new int[] {0, 12_345, n - 1}) {
       INDArray nan = view.dup();
       nan.putScalar(at, Float.NaN);
-      assertTrue(Double.isNaN(GovernedStep.norm(nan)), "NaN at " + at);
+      assertTrue(Double.isNaN(StepMeasurement.norm(nan)), "NaN at " + at);
       INDArray inf = view.dup();
       inf.putScalar(at, Float.NEGATIVE_INFINITY);
-      assertEquals(Double.POSITIVE_INFINITY, GovernedStep.norm(inf), "-Inf at " + at);
+      assertEquals(Double.POSITIVE_INFINITY, StepMeasurement.norm(inf), "-Inf at " + at);
     }
     // squares that underflow float (1e-40) take the nrm2 path: ‖(1e-20,...)‖ = 1e-20·√len
     INDArray tiny = Nd4j.valueArrayOf(new long[] {1000}, 1e-20f);
-    assertEquals(1e-20 * Math.sqrt(1000), GovernedStep.norm(tiny), 1e-6 * 1e-20 * Math.sqrt(1000));
-    assertEquals(0.0, GovernedStep.norm(Nd4j.zeros(DataType.FLOAT, 1000)));
+    assertEquals(
+        1e-20 * Math.sqrt(1000), StepMeasurement.norm(tiny), 1e-6 * 1e-20 * Math.sqrt(1000));
+    assertEquals(0.0, StepMeasurement.norm(Nd4j.zeros(DataType.FLOAT, 1000)));
     // squares beyond float range (1e40) must not overflow when the norm itself is a float
     INDArray big = Nd4j.createFromArray(1e20f, 2e20f);
-    assertEquals(Math.sqrt(5) * 1e20, GovernedStep.norm(big), 1e-6 * 2.3e20);
+    assertEquals(Math.sqrt(5) * 1e20, StepMeasurement.norm(big), 1e-6 * 2.3e20);
   }
 
   @Test
