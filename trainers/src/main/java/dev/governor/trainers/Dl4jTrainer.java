@@ -44,6 +44,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * snapshot ring and the optimizer's state (for Schedule-Free also y), so a trainer loaded from a
  * checkpoint produces exactly the observations the original would have.
  *
+ * <p>Early stopping ({@link Builder#earlyStopping}) is measured, fed and restored around each step
+ * by {@code Dl4jEarlyStop}.
+ *
  * <p>Build one with {@link #builder(Model, LabeledData)}. Not thread-safe.
  */
 public final class Dl4jTrainer implements Trainer {
