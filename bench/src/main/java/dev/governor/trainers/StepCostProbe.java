@@ -69,7 +69,7 @@ public final class StepCostProbe {
           lp[i].norm2Number().doubleValue(),
           blas.nrm2(lp[i]),
           Math.sqrt(blas.dot(lp[i].length(), 1.0, lp[i], lp[i])),
-          GovernedStep.norm(lp[i]));
+          StepMeasurement.norm(lp[i]));
     }
     int n = 3000;
     time(
@@ -97,11 +97,11 @@ public final class StepCostProbe {
           }
         });
     time(
-        "GovernedStep.norm x" + layers,
+        "StepMeasurement.norm x" + layers,
         n,
         () -> {
           for (INDArray a : lp) {
-            GovernedStep.norm(a);
+            StepMeasurement.norm(a);
           }
         });
     time("alignment dot(g, prev)", n, () -> Nd4j.getBlasWrapper().dot(g, gd));
