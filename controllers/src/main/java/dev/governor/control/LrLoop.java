@@ -22,7 +22,8 @@ package dev.governor.control;
  * {@code refAlpha}) sees an explosion, {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant
  * sharpness when finite and {@code > 0}; on a quadratic {@code η = 1/λ} is the step that removes
  * the exploding direction at once), applied with {@link PiController#override} (bumpless, bypassing
- * the slew limit); a cut also starts a new test window.
+ * the slew limit); a cut also starts a new test window. With {@code cutFreeze} the trim stays where
+ * an episode of cuts left it until the plant has come back ({@link CutFreeze}).
  *
  * <p>NaN: a NaN PV is a fault of the PI controller (output held) and does not enter the one-sided
  * filter. NaN loss / gradient norm mean "not measured" for the safety cut (no cut, references
@@ -54,15 +55,9 @@ final class LrLoop {
   /** Decays so far. */
   private long decays;
 
-  // the current test window: online least squares of ln(loss) on the step index (Welford form)
-  private long n;
-  private double mx;
-  private double my;
-  private double cxx;
-  private double cxy;
-  private double cyy;
-  private double sa;
-  private long na;
+  /** The current stationarity-test window. */
+  private final LossSlopeWindow window = new LossSlopeWindow();
+
   private double[] logMult = new double[0];
   private int layers;
 
@@ -74,23 +69,7 @@ final class LrLoop {
   /** Rise hold: the highest trim allowed once the setpoint was reached. */
   private double uMax = Double.POSITIVE_INFINITY;
 
-  /**
-   * Whether the last step that was not skipped was a cut (guard rollback or safety cut): cuts on
-   * consecutive steps are one episode.
-   */
-  private boolean inCutEpisode;
-
-  /**
-   * With {@code cutFreeze}: the detector's loss level before the current cut episode (NaN = no
-   * freeze), the filtered loss since the episode began, and the trim after its last cut.
-   */
-  private double freezeRef = Double.NaN;
-
-  private double lossSince = Double.NaN;
-
-  private double uFreeze;
-
-  private long frozenSteps;
+  private final CutFreeze freeze;
 
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
@@ -98,6 +77,7 @@ final class LrLoop {
     this.floor = c.lr() * c.floorFactor();
     this.ceil = c.lr() * c.ceilFactor();
     this.detector = new ExplosionDetector(c.cutGrowth(), c.refAlpha());
+    this.freeze = new CutFreeze(c.cutFreeze(), c.alpha(), (long) Math.ceil(1 / c.refAlpha()));
     PiConfig pc =
         PiConfig.builder()
             .kp(c.kp())
@@ -148,19 +128,22 @@ final class LrLoop {
       if (c.riseHold()) {
         riseHold();
       }
-      if (!Double.isNaN(freezeRef)) {
-        freeze(obs.loss());
+      if (freeze.frozen()) {
+        double bound = freeze.bound(obs.loss());
+        if (pi.output() > bound) {
+          pi.override(bound);
+        }
       }
     }
     boolean explode = detector.check(obs.gradNorm(), obs.loss());
     long next = obs.step() + 1;
     if (explode) {
       setLr(ExplosionDetector.target(lr, c.cut(), obs.sharpness()), next);
-      onCut();
+      freeze.cut(pi.output(), detector.lossLevel());
       cuts++;
-      resetWindow();
+      window.reset();
     } else {
-      inCutEpisode = false;
+      freeze.calm();
       if (c.decay() < 1) {
         testStationarity(obs.loss(), obs.alignment());
       }
@@ -229,35 +212,18 @@ final class LrLoop {
     if (!(loss > 0) || loss == Double.POSITIVE_INFINITY) {
       return;
     }
-    if (Double.isFinite(alignment)) {
-      sa += Math.max(-1, Math.min(1, alignment));
-      na++;
-    }
-    double y = Math.log(loss);
-    double x = n;
-    n++;
-    double dx = x - mx;
-    mx += dx / n;
-    double dy = y - my;
-    my += dy / n;
-    cxx += dx * (x - mx);
-    cxy += dx * (y - my);
-    cyy += dy * (y - my);
-    if (n < windowLength()) {
+    window.add(Math.log(loss), alignment);
+    if (window.size() < windowLength()) {
       return;
     }
-    double b = cxy / cxx;
-    double ssr = Math.max(0, cyy - b * cxy);
-    double se = Math.sqrt(ssr / ((n - 2) * cxx));
     // Pflug's criterion as the second half: successive gradients that still agree on average mean
     // the loss is flat for lack of step length, not because noise dominates
-    boolean agree = na > 0 && sa / na > 0;
-    if (b >= -c.statZ() * se && !agree) {
+    if (window.slope() >= -c.statZ() * window.slopeError() && !window.gradientsAgree()) {
       logDecay = Math.max(minLogDecay, logDecay + Math.log(c.decay()));
       annealing = true;
       decays++;
     }
-    resetWindow();
+    window.reset();
   }
 
   /**
@@ -270,17 +236,6 @@ final class LrLoop {
     return c.statGrow() == 1
         ? c.statWindow()
         : Math.min(1e12, c.statWindow() * Math.pow(c.statGrow(), decays));
-  }
-
-  private void resetWindow() {
-    n = 0;
-    mx = 0;
-    my = 0;
-    cxx = 0;
-    cxy = 0;
-    cyy = 0;
-    sa = 0;
-    na = 0;
   }
 
   /**
@@ -311,52 +266,10 @@ final class LrLoop {
   /** Multiplies the learning rate by {@code factor} (a guard rollback), bumplessly. */
   double cut(double factor, long step) {
     setLr(lr * factor, step + 1);
-    onCut();
+    freeze.cut(pi.output(), detector.lossLevel());
     lr = lrAt(step + 1);
     cuts++;
     return lr;
-  }
-
-  /**
-   * After a cut has set the trim. With {@code cutFreeze}, the first cut of an episode (cuts on
-   * consecutive steps) records the safety cut's loss level from before it, and every cut the trim
-   * it left.
-   */
-  private void onCut() {
-    if (!inCutEpisode) {
-      double ref = detector.lossLevel();
-      if (c.cutFreeze() > 0 && Double.isNaN(freezeRef) && ref > 0 && Double.isFinite(ref)) {
-        freezeRef = ref;
-        lossSince = Double.NaN;
-        frozenSteps = 0;
-      }
-    }
-    uFreeze = pi.output();
-    inCutEpisode = true;
-  }
-
-  /**
-   * With {@code cutFreeze}, after a cut episode: while the filtered loss (EMA weight {@code alpha}
-   * over the steps the loop has updated on since the episode began) stays above {@code cutFreeze ×}
-   * its level before the episode, the trim may not rise above what the cuts left. The freeze ends
-   * when the loss is back below that, or after {@code ⌈1/cut-alpha⌉} steps, the horizon of the
-   * safety cut's own reference, after which the detector too treats the new level as the plant's (a
-   * plant that changed for good: its loss may never return to the old level, and a frozen LR would
-   * ratchet like a geared schedule). While the plant has not come back — the loss of a burst of
-   * corrupted labels stays at chance for as long as the burst lasts — climbing back to the peak of
-   * the undisturbed plant trains hard on what the cuts were reacting to. A loss that is NaN,
-   * infinite or {@code <= 0} is not a sample.
-   */
-  private void freeze(double loss) {
-    if (loss > 0 && loss < Double.POSITIVE_INFINITY) {
-      lossSince = Double.isNaN(lossSince) ? loss : lossSince + c.alpha() * (loss - lossSince);
-    }
-    frozenSteps++;
-    if (lossSince <= c.cutFreeze() * freezeRef || frozenSteps >= Math.ceil(1 / c.refAlpha())) {
-      freezeRef = Double.NaN;
-    } else if (pi.output() > uFreeze) {
-      pi.override(uFreeze);
-    }
   }
 
   private void setLr(double target, long next) {
@@ -440,10 +353,9 @@ final class LrLoop {
     w.putLong(cuts).putInt(layers);
     w.putDoubles(java.util.Arrays.copyOf(logMult, layers));
     w.putDouble(pvFilt).putDouble(logDecay).putBoolean(annealing).putLong(decays);
-    w.putLong(n).putDouble(mx).putDouble(my).putDouble(cxx).putDouble(cxy).putDouble(cyy);
-    w.putDouble(sa).putLong(na);
-    w.putInt(firstSign).putBoolean(reached).putDouble(uMax).putBoolean(inCutEpisode);
-    w.putDouble(freezeRef).putDouble(lossSince).putDouble(uFreeze).putLong(frozenSteps);
+    window.writeState(w);
+    w.putInt(firstSign).putBoolean(reached).putDouble(uMax);
+    freeze.writeState(w);
   }
 
   void readState(PolicyState.Reader r) {
@@ -471,32 +383,11 @@ final class LrLoop {
     }
     boolean a = r.getBoolean();
     long k = r.getLong();
-    long wn = r.getLong();
-    double[] w = {
-      r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble()
-    };
-    long wa = r.getLong();
-    if (k < 0 || wn < 0 || wa < 0) {
-      throw new IllegalArgumentException(
-          "pi state decays and window must be >= 0, but were " + k + " and " + wn);
-    }
-    for (double v : w) {
-      if (!Double.isFinite(v)) {
-        throw new IllegalArgumentException("pi state test window is not finite: " + v);
-      }
-    }
+    window.readState(r, k);
     pvFilt = f;
     logDecay = d;
     annealing = a;
     decays = k;
-    this.n = wn;
-    mx = w[0];
-    my = w[1];
-    cxx = w[2];
-    cxy = w[3];
-    cyy = w[4];
-    sa = w[5];
-    na = wa;
     int fs = r.getInt();
     boolean re = r.getBoolean();
     double um = r.getDouble();
@@ -507,10 +398,6 @@ final class LrLoop {
     firstSign = fs;
     reached = re;
     uMax = um;
-    inCutEpisode = r.getBoolean();
-    freezeRef = r.getDouble();
-    lossSince = r.getDouble();
-    uFreeze = r.getDouble();
-    frozenSteps = r.getLong();
+    freeze.readState(r);
   }
 }
