@@ -47,10 +47,11 @@ final class CutFreeze {
 
   /**
    * A cut has set the trim to {@code uAfter}; {@code lossLevel} is the safety cut's loss reference,
-   * taken only at the episode's first cut.
+   * taken only at the episode's first cut. Returns whether this cut began an episode.
    */
-  void cut(double uAfter, double lossLevel) {
-    if (!inEpisode
+  boolean cut(double uAfter, double lossLevel) {
+    boolean first = !inEpisode;
+    if (first
         && factor > 0
         && Double.isNaN(ref)
         && lossLevel > 0
@@ -61,6 +62,7 @@ final class CutFreeze {
     }
     uLeft = uAfter;
     inEpisode = true;
+    return first;
   }
 
   /** A step that was not a cut ends the episode (not the freeze). */

@@ -139,7 +139,7 @@ final class LrLoop {
     long next = obs.step() + 1;
     if (explode) {
       setLr(ExplosionDetector.target(lr, c.cut(), obs.sharpness()), next);
-      freeze.cut(pi.output(), detector.lossLevel());
+      episodeCut(c.cut());
       cuts++;
       window.reset();
     } else {
@@ -266,10 +266,23 @@ final class LrLoop {
   /** Multiplies the learning rate by {@code factor} (a guard rollback), bumplessly. */
   double cut(double factor, long step) {
     setLr(lr * factor, step + 1);
-    freeze.cut(pi.output(), detector.lossLevel());
+    episodeCut(factor);
     lr = lrAt(step + 1);
     cuts++;
     return lr;
+  }
+
+  /**
+   * After a cut by {@code factor} has set the trim: the cut freeze records it, and with {@code
+   * holdCut} the first cut of an episode lowers the rise hold's bound by the factor (once the hold
+   * is engaged; never below the trim's lower bound) — the episode says the held peak is too high
+   * for the plant, once per episode as TCP halves its window once per loss event.
+   */
+  private void episodeCut(double factor) {
+    boolean first = freeze.cut(pi.output(), detector.lossLevel());
+    if (first && c.holdCut() && reached) {
+      uMax = Math.max(Math.log(c.floorFactor()), uMax + Math.log(factor));
+    }
   }
 
   private void setLr(double target, long next) {

@@ -54,6 +54,8 @@ public record PiPolicyConfig(
    *     side that raises it (the safety cut and the decays lower it) [{@code lower}]
    * @param riseHold once the filtered PV has first reached its setpoint, the trim may fall but
    *     never rise above its value at that moment [{@code rise-hold}]
+   * @param holdCut with the rise hold, the first cut of an episode of cuts lowers the held bound by
+   *     the cut's factor [{@code hold-cut}]
    * @param cutFreeze after an episode of cuts, the trim may not rise above what the cuts left while
    *     the filtered loss stays above this factor × the safety cut's loss reference from before the
    *     episode, for at most the reference's horizon {@code ⌈1/cut-alpha⌉} steps; 0 = off, else
@@ -85,7 +87,8 @@ public record PiPolicyConfig(
       boolean annealHold,
       boolean lower,
       boolean riseHold,
-      double cutFreeze) {}
+      double cutFreeze,
+      boolean holdCut) {}
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
@@ -185,7 +188,8 @@ public record PiPolicyConfig(
             false, // lower: the alignment is negative at every LR under noise, so lowering by
             // the PI would be a decay with a tuned rate; the stationarity test decays instead
             false, // rise hold: the one-sided climb stops at its setpoint by itself
-            0.0), // cut freeze: off
+            0.0, // cut freeze: off
+            false), // hold cut: only with the rise hold
         new ClipLoop(
             true, // on
             Hyperparameters.NO_CLIP, // fixed (when off)
@@ -292,7 +296,8 @@ public record PiPolicyConfig(
         false,
         true,
         true, // rise hold: see above
-        2.0); // cut freeze: see above
+        2.0, // cut freeze: see above
+        l.holdCut);
   }
 
   /**

@@ -54,6 +54,7 @@ final class PiSpecOptions {
               "anneal-hold",
               "rise-hold",
               "cut-freeze",
+              "hold-cut",
               "lower",
               "clip-loop",
               "clip",
@@ -172,7 +173,8 @@ final class PiSpecOptions {
             s.getBoolean("anneal-hold", l.annealHold()),
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
-            cutFreezeOption(s, l.cutFreeze()));
+            cutFreezeOption(s, l.cutFreeze()),
+            s.getBoolean("hold-cut", l.holdCut()));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(
