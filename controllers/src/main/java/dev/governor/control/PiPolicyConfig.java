@@ -54,12 +54,12 @@ public record PiPolicyConfig(
    *     side that raises it (the safety cut and the decays lower it) [{@code lower}]
    * @param riseHold once the filtered PV has first reached its setpoint, the trim may fall but
    *     never rise above its value at that moment [{@code rise-hold}]
-   * @param holdCut with the rise hold, the first cut of an episode of cuts lowers the held bound by
-   *     the cut's factor [{@code hold-cut}]
    * @param cutFreeze after an episode of cuts, the trim may not rise above what the cuts left while
    *     the filtered loss stays above this factor × the safety cut's loss reference from before the
    *     episode, for at most the reference's horizon {@code ⌈1/cut-alpha⌉} steps; 0 = off, else
    *     {@code >= 1} [{@code cut-freeze}]
+   * @param holdCut with the rise hold, the first cut of an episode of cuts lowers the held bound by
+   *     the cut's factor [{@code hold-cut}]
    */
   public record LrLoop(
       double lr,

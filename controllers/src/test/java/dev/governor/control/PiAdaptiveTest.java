@@ -122,6 +122,56 @@ class PiAdaptiveTest {
     return out;
   }
 
+  /**
+   * {@code hold-cut}: the plant of the cut-freeze test above, with the guard on and NaN losses (a
+   * guard rollback each, a cut by 0.5) at steps 600 and 601 (one episode: consecutive steps) and at
+   * 700 (a second). The loss is back at its level at once, so the cut freeze lets go; the loop then
+   * climbs back to the held bound, which with {@code hold-cut} fell by 0.5 per episode: the LR ends
+   * at exactly 0.5² of the run without it (0.5³ if every cut counted). Both runs are identical up
+   * to step 600 and both end on their bounds.
+   */
+  @Test
+  void holdCutLowersTheHeldPeakOncePerEpisodeOfCuts() {
+    double[] without = rollbackEpisodes("pi(optimizer=adaptive, lr=1e-3, clip-loop=false)");
+    double[] with =
+        rollbackEpisodes("pi(optimizer=adaptive, lr=1e-3, clip-loop=false, hold-cut=true)");
+    assertEquals(without[0], with[0], 0.0);
+    assertTrue(without[1] >= without[0] * (1 - 1e-12), without[1] + " vs " + without[0]);
+    assertEquals(0.25, with[1] / without[1], 1e-12);
+    assertEquals(3, (long) with[2], "rollbacks");
+  }
+
+  /** {LR before step 600, LR after step 900, rollbacks}. */
+  private static double[] rollbackEpisodes(String spec) {
+    Policy p = Policies.create(spec);
+    Decision d = new Decision();
+    double lr = p.initial().lr();
+    double before = Double.NaN;
+    long rollbacks = 0;
+    for (int t = 0; t < 900; t++) {
+      double snr = t < 600 ? 1.0 : 0.01;
+      double loss = t == 600 || t == 601 || t == 700 ? Double.NaN : 1.0 + 0.01 * Math.sin(t);
+      Observation o =
+          Observation.builder(t)
+              .loss(loss)
+              .gradNorm(1.0 + 0.01 * Math.cos(t))
+              .paramNorm(10.0)
+              .updateNorm(10.0 * K * snr * lr * (1 + 0.05 * Math.sin(1.7 * t)))
+              .alignment(0.5)
+              .lr(lr)
+              .build();
+      if (t == 600) {
+        before = lr;
+      }
+      p.decide(o, d);
+      if (d.action == GuardAction.ROLLBACK) {
+        rollbacks++;
+      }
+      lr = d.lr;
+    }
+    return new double[] {before, lr, rollbacks};
+  }
+
   @Test
   void cutFreezeIsTheAdaptiveFormsDefaultAndBadValuesNameThemselves() {
     assertEquals(
