@@ -71,16 +71,16 @@ final class LossSlopeWindow {
     w.putDouble(sa).putLong(na);
   }
 
-  /** Reads what {@link #writeState} wrote; {@code decays} only names itself in the message. */
-  void readState(PolicyState.Reader r, long decays) {
+  /** Reads what {@link #writeState} wrote. */
+  void readState(PolicyState.Reader r) {
     long wn = r.getLong();
     double[] w = {
       r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble(), r.getDouble()
     };
     long wa = r.getLong();
-    if (decays < 0 || wn < 0 || wa < 0) {
+    if (wn < 0 || wa < 0) {
       throw new IllegalArgumentException(
-          "pi state decays and window must be >= 0, but were " + decays + " and " + wn);
+          "pi state test window counts must be >= 0, but were " + wn + " and " + wa);
     }
     for (double v : w) {
       if (!Double.isFinite(v)) {

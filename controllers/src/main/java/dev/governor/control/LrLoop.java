@@ -396,7 +396,10 @@ final class LrLoop {
     }
     boolean a = r.getBoolean();
     long k = r.getLong();
-    window.readState(r, k);
+    if (k < 0) {
+      throw new IllegalArgumentException("pi state decays must be >= 0, but were " + k);
+    }
+    window.readState(r);
     pvFilt = f;
     logDecay = d;
     annealing = a;

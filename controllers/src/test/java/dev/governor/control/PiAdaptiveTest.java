@@ -91,6 +91,22 @@ class PiAdaptiveTest {
     assertEquals(without[2], with[2], 1e-12 * without[2]);
   }
 
+  /**
+   * The plant of the cut tests: update ratio {@code K·η} per unit LR with a ±5 % ripple, falling to
+   * 1 % of that from step 600 on.
+   */
+  private static Observation noisyPhasePlant(int t, double loss, double gradNorm, double lr) {
+    double snr = t < 600 ? 1.0 : 0.01;
+    return Observation.builder(t)
+        .loss(loss)
+        .gradNorm(gradNorm)
+        .paramNorm(10.0)
+        .updateNorm(10.0 * K * snr * lr * (1 + 0.05 * Math.sin(1.7 * t)))
+        .alignment(0.5)
+        .lr(lr)
+        .build();
+  }
+
   /** {LR before step 600, LR after step 699, LR after step 900}. */
   private static double[] lossShiftAfterTwoCuts(String spec) {
     Policy p = Policies.create(spec.replace(")", ", guard=false)"));
@@ -98,17 +114,8 @@ class PiAdaptiveTest {
     double lr = p.initial().lr();
     double[] out = new double[3];
     for (int t = 0; t < 900; t++) {
-      double snr = t < 600 ? 1.0 : 0.01;
       double loss = t == 600 ? 20 : t == 601 ? 25 : t < 600 || t >= 700 ? 1.0 : 3.0;
-      Observation o =
-          Observation.builder(t)
-              .loss(loss)
-              .gradNorm(1.0)
-              .paramNorm(10.0)
-              .updateNorm(10.0 * K * snr * lr * (1 + 0.05 * Math.sin(1.7 * t)))
-              .alignment(0.5)
-              .lr(lr)
-              .build();
+      Observation o = noisyPhasePlant(t, loss, 1.0, lr);
       if (t == 600) {
         out[0] = lr;
       }
@@ -149,17 +156,8 @@ class PiAdaptiveTest {
     double before = Double.NaN;
     long rollbacks = 0;
     for (int t = 0; t < 900; t++) {
-      double snr = t < 600 ? 1.0 : 0.01;
       double loss = t == 600 || t == 601 || t == 700 ? Double.NaN : 1.0 + 0.01 * Math.sin(t);
-      Observation o =
-          Observation.builder(t)
-              .loss(loss)
-              .gradNorm(1.0 + 0.01 * Math.cos(t))
-              .paramNorm(10.0)
-              .updateNorm(10.0 * K * snr * lr * (1 + 0.05 * Math.sin(1.7 * t)))
-              .alignment(0.5)
-              .lr(lr)
-              .build();
+      Observation o = noisyPhasePlant(t, loss, 1.0 + 0.01 * Math.cos(t), lr);
       if (t == 600) {
         before = lr;
       }
