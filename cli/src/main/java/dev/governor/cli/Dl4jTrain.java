@@ -95,7 +95,8 @@ final class Dl4jTrain {
       PrintWriter stderr,
       LongFunction<Dl4jDisturbance> disturbance)
       throws InterruptedException {
-    Policies.create(policy); // validates before anything is written
+    // validates before anything is written, in the form it runs in (pi: the Adam form's options)
+    Policies.create(Dl4jSetup.specFor(policy, task.optimizer().defaultLr(), 1));
     Datasets.Split loaded = task.load();
     long steps = task.totalSteps(loaded);
     Dl4jDisturbance dist = disturbance.apply(steps);

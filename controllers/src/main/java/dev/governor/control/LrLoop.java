@@ -123,7 +123,9 @@ final class LrLoop {
   double update(Observation obs) {
     double m = measure(obs);
     double v = c.lower() ? m : oneSided(m);
-    if (!(annealing && c.annealHold())) {
+    if (c.calibrate() && !reached && Double.isFinite(m)) {
+      calibrate(m);
+    } else if (!(annealing && c.annealHold())) {
       pi.update(v);
       if (c.riseHold()) {
         riseHold();
@@ -153,6 +155,19 @@ final class LrLoop {
     }
     lr = lrAt(next);
     return lr;
+  }
+
+  /**
+   * Calibration from the first measured update ratio {@code m}: the ratio answers ln η with the
+   * static gain {@code 1/ln 10} within the step (Adam's step is ∝ η; its first is {@code η·sign(g)}
+   * whatever η is), so the trim {@code u + (setpoint − m)·ln 10} is the one whose step would have
+   * had the setpoint's ratio. It is applied bumplessly, within the trim's bounds, and the rise hold
+   * counts the setpoint as reached there: the loop may lower the trim, not raise it above.
+   */
+  private void calibrate(double m) {
+    pi.override(pi.output() + (c.setpoint() - m) * Math.log(10));
+    reached = true;
+    uMax = pi.output();
   }
 
   /**

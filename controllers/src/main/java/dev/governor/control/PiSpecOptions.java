@@ -55,6 +55,7 @@ final class PiSpecOptions {
               "rise-hold",
               "cut-freeze",
               "hold-cut",
+              "calibrate",
               "lower",
               "clip-loop",
               "clip",
@@ -145,13 +146,18 @@ final class PiSpecOptions {
       throw new IllegalArgumentException(
           s.name() + ".lr-ceil must be >= lr=" + lr + ", but was " + ceilF * lr);
     }
+    boolean adaptive = optimizer.equals("adaptive");
+    boolean calibrate = calibrateOption(s, pv, adaptive ? !base.equals("constant") : l.calibrate());
+    double spDefault =
+        adaptive && calibrate && pv == ProcessVariable.UPDATE_RATIO
+            ? PiPolicyConfig.CALIBRATED_SETPOINT
+            : pv == l.pv() ? l.setpoint() : PiPolicyConfig.defaultSetpoint(pv);
     PiPolicyConfig.LrLoop lrl =
         new PiPolicyConfig.LrLoop(
             lr,
             base,
             pv,
-            Options.finite(
-                s, "setpoint", pv == l.pv() ? l.setpoint() : PiPolicyConfig.defaultSetpoint(pv)),
+            Options.finite(s, "setpoint", spDefault),
             s.getBoolean("reverse", pv == l.pv() ? l.reverse() : PiPolicyConfig.defaultReverse(pv)),
             Options.nonNegative(s, "kp", l.kp()),
             Options.nonNegative(s, "ki", l.ki()),
@@ -174,7 +180,8 @@ final class PiSpecOptions {
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
             cutFreezeOption(s, l.cutFreeze()),
-            s.getBoolean("hold-cut", l.holdCut()));
+            s.getBoolean("hold-cut", l.holdCut()),
+            calibrate);
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(
@@ -244,6 +251,15 @@ final class PiSpecOptions {
       throw new IllegalArgumentException(s.name() + ".decay must be in (0, 1], but was " + v);
     }
     return v;
+  }
+
+  private static boolean calibrateOption(PolicySpec s, ProcessVariable pv, boolean dflt) {
+    boolean on = s.getBoolean("calibrate", dflt && pv == ProcessVariable.UPDATE_RATIO);
+    if (on && pv != ProcessVariable.UPDATE_RATIO) {
+      throw new IllegalArgumentException(
+          s.name() + ".calibrate needs pv=update-ratio, but pv was '" + pv.key() + "'");
+    }
+    return on;
   }
 
   private static ProcessVariable pvOption(PolicySpec s, String key) {

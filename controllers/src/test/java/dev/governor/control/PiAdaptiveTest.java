@@ -63,7 +63,19 @@ class PiAdaptiveTest {
             "pi(optimizer=adaptive, lr=" + lr0 + ", t-max=" + tMax + ", clip-loop=false)");
     double[] mid = new double[1];
     run(p, 3000, 2000, mid);
-    // at t = T/2 the cosine factor is exactly 1/2; the lag of the loop costs well under 3 %
+    // over a cosine base the loop is calibrated with setpoint -1: peak 10^-1 / K = 0.05; at t = T/2
+    // the cosine factor is exactly 1/2 (the calibrated trim needs no settling: exact to rounding)
+    assertEquals(0.5 * 0.05, mid[0], 1e-12);
+    // the running loop (calibrate=false, setpoint -1.5) settles there too: its lag costs well
+    // under 3 %
+    Policy q =
+        Policies.create(
+            "pi(optimizer=adaptive, lr="
+                + lr0
+                + ", t-max="
+                + tMax
+                + ", clip-loop=false, calibrate=false, setpoint=-1.5)");
+    run(q, 3000, 2000, mid);
     assertEquals(0.5 * ETA_STAR, mid[0], 0.03 * 0.5 * ETA_STAR);
   }
 
@@ -194,5 +206,73 @@ class PiAdaptiveTest {
         assertThrows(IllegalArgumentException.class, () -> Policies.create("pi(optimizer=lion)"));
     assertTrue(e.getMessage().contains("pi.optimizer"), e.getMessage());
     assertTrue(e.getMessage().contains("lion"), e.getMessage());
+  }
+
+  /**
+   * The calibration. Plant: Adam's ratio per unit LR falls as its moment estimates average noise —
+   * here from K at step 0 to K/20 at step 100 and after ({@code k_t = K·20^(−min(t,100)/100)}).
+   * With {@code calibrate=true} (over a constant base; over a cosine base it is the adaptive form's
+   * default) the first step's ratio log10(K·η0) sets the trim at once, so from every initial LR the
+   * second step runs at the calibrated setpoint's LR 10^−1/K = 0.05 exactly (the closed form of the
+   * static gain), and the rise hold keeps every later LR at or below it although the ratio then
+   * sits far below the setpoint. Without it ({@code calibrate=false}, same setpoint) the loop
+   * climbs until the filtered ratio meets the setpoint at the fallen gain: it ends at more than 5 ×
+   * 0.05 (the fixed point there is 20 × 0.05).
+   */
+  @ParameterizedTest
+  @ValueSource(doubles = {1e-4, 1e-3, 1e-2})
+  void calibrationSetsThePeakFromTheFirstStepsRatioWhateverTheInitialLr(double lr0) {
+    double peak = 0.1 / K;
+    String spec = "pi(optimizer=adaptive, clip-loop=false, setpoint=-1, lr=" + lr0;
+    double[] cal = fallingGain(spec + ", calibrate=true)");
+    assertEquals(peak, cal[0], 1e-12 * peak);
+    assertTrue(cal[1] <= peak * (1 + 1e-12), cal[1] + " above " + peak);
+    double[] plain = fallingGain(spec + ", calibrate=false)");
+    assertTrue(plain[2] > 5 * peak, plain[2] + " vs " + peak);
+  }
+
+  /** {LR of step 1, highest LR of steps 1..599, LR after step 599} on the falling-gain plant. */
+  private static double[] fallingGain(String spec) {
+    Policy p = Policies.create(spec);
+    Decision d = new Decision();
+    double lr = p.initial().lr();
+    double[] out = {Double.NaN, 0, Double.NaN};
+    for (int t = 0; t < 600; t++) {
+      double k = K * Math.pow(20, -Math.min(t, 100) / 100.0);
+      Observation o =
+          Observation.builder(t)
+              .loss(1.0)
+              .gradNorm(1.0)
+              .paramNorm(10.0)
+              .updateNorm(10.0 * k * lr)
+              .alignment(0.5)
+              .lr(lr)
+              .build();
+      p.decide(o, d);
+      lr = d.lr;
+      if (t == 0) {
+        out[0] = lr;
+      }
+      out[1] = Math.max(out[1], lr);
+    }
+    out[2] = lr;
+    return out;
+  }
+
+  @Test
+  void calibrationIsTheAdaptiveFormsDefaultAndNeedsTheUpdateRatio() {
+    PiPolicyConfig.LrLoop cosine =
+        PiPolicyConfig.from(PolicySpec.parse("pi(optimizer=adaptive, t-max=100)")).lr();
+    assertTrue(cosine.calibrate());
+    assertEquals(PiPolicyConfig.CALIBRATED_SETPOINT, cosine.setpoint());
+    PiPolicyConfig.LrLoop constant =
+        PiPolicyConfig.from(PolicySpec.parse("pi(optimizer=adaptive)")).lr();
+    assertTrue(!constant.calibrate());
+    assertEquals(-1.5, constant.setpoint());
+    assertTrue(!PiPolicyConfig.from(PolicySpec.parse("pi")).lr().calibrate());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Policies.create("pi(calibrate=true)"));
+    assertTrue(e.getMessage().contains("pi.calibrate"), e.getMessage());
+    assertTrue(e.getMessage().contains("alignment"), e.getMessage());
   }
 }
