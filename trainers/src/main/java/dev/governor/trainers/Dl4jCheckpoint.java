@@ -112,7 +112,7 @@ final class Dl4jCheckpoint {
               + ", but this trainer's is "
               + core.optimizer());
     }
-    core.trainMode();
+    core.evalPoint().trainMode();
     Net net = core.net();
     Model loaded =
         net instanceof Net.Mln
@@ -140,7 +140,7 @@ final class Dl4jCheckpoint {
     if (method != null) {
       method.restore(readState(dir, "optimizer", p));
       INDArray trainPoint = readArray(dir.resolve("train-params.bin"));
-      core.restoreTrainPoint(trainPoint);
+      core.evalPoint().restoreTrainPoint(trainPoint);
       undoOpt = readState(dir, "undo-optimizer", p);
     }
     long nextStep = Long.parseLong(p.getProperty("nextStep"));

@@ -80,7 +80,7 @@ final class Dl4jEarlyStop {
 
   /** A copy of the evaluation parameters; the mode is the same afterwards. */
   private INDArray evalParams() {
-    return core.atEvalParams(() -> core.net().params().dup());
+    return core.evalPoint().atEvalParams(() -> core.net().params().dup());
   }
 
   /** Accuracy on a classification batch at the evaluation parameters (NaN for sequence labels). */
@@ -88,20 +88,21 @@ final class Dl4jEarlyStop {
     if (d.getLabels().rank() != 2) {
       return Double.NaN;
     }
-    return core.atEvalParams(
-        () -> {
-          INDArray out = core.net().output(d.getFeatures());
-          INDArray pred = out.argMax(1);
-          INDArray want = d.getLabels().argMax(1);
-          long n = pred.length();
-          long hits = 0;
-          for (long k = 0; k < n; k++) {
-            if (Double.isFinite(out.getDouble(k, 0)) && pred.getLong(k) == want.getLong(k)) {
-              hits++;
-            }
-          }
-          return (double) hits / n;
-        });
+    return core.evalPoint()
+        .atEvalParams(
+            () -> {
+              INDArray out = core.net().output(d.getFeatures());
+              INDArray pred = out.argMax(1);
+              INDArray want = d.getLabels().argMax(1);
+              long n = pred.length();
+              long hits = 0;
+              for (long k = 0; k < n; k++) {
+                if (Double.isFinite(out.getDouble(k, 0)) && pred.getLong(k) == want.getLong(k)) {
+                  hits++;
+                }
+              }
+              return (double) hits / n;
+            });
   }
 
   /** Whether the monitor ended the run. */
@@ -133,7 +134,7 @@ final class Dl4jEarlyStop {
     if (bestParams == null) {
       return false;
     }
-    core.evalMode();
+    core.evalPoint().evalMode();
     core.net().params().assign(bestParams);
     return true;
   }
@@ -141,7 +142,7 @@ final class Dl4jEarlyStop {
   /** See {@link Dl4jTrainer#endOfBudget()}; {@code nextStep} is the step of this evaluation. */
   EarlyStopping.Status endOfBudget(long nextStep) {
     if (!early.stopped()) {
-      double valLoss = core.atEvalParams(() -> core.net().score(val));
+      double valLoss = core.evalPoint().atEvalParams(() -> core.net().score(val));
       double valAccuracy =
           early.config().monitor() == EarlyStopping.Monitor.VAL_ACCURACY
               ? accuracy(val)
@@ -155,7 +156,7 @@ final class Dl4jEarlyStop {
         }
       }
     }
-    core.evalMode();
+    core.evalPoint().evalMode();
     return early.status();
   }
 }

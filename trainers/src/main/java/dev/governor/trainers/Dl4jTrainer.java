@@ -231,17 +231,17 @@ public final class Dl4jTrainer implements Trainer {
    * the parameters as they are). Idempotent. {@link #step} throws until {@link #trainMode()}.
    */
   public void evalMode() {
-    core.evalMode();
+    core.evalPoint().evalMode();
   }
 
   /** Puts the training parameters back into the network, bit for bit. Idempotent. */
   public void trainMode() {
-    core.trainMode();
+    core.evalPoint().trainMode();
   }
 
   /** Whether the network holds the evaluation parameters ({@link #evalMode()}). */
   public boolean inEvalMode() {
-    return core.inEvalMode();
+    return core.evalPoint().inEvalMode();
   }
 
   /**
@@ -249,7 +249,7 @@ public final class Dl4jTrainer implements Trainer {
    * the same afterwards.
    */
   public Evaluation evaluate(LabeledData data) {
-    return core.atEvalParams(() -> Evaluation.of(core.net(), data));
+    return core.evalPoint().atEvalParams(() -> Evaluation.of(core.net(), data));
   }
 
   /**
@@ -258,7 +258,7 @@ public final class Dl4jTrainer implements Trainer {
    * same afterwards.
    */
   public double[][] outputs(LabeledData data) {
-    return core.atEvalParams(() -> Evaluation.outputs(core.net(), data));
+    return core.evalPoint().atEvalParams(() -> Evaluation.outputs(core.net(), data));
   }
 
   /**
@@ -277,16 +277,17 @@ public final class Dl4jTrainer implements Trainer {
    * training; the mode is the same afterwards.
    */
   public double score(DataSet data) {
-    return core.atEvalParams(() -> core.net().score(data));
+    return core.evalPoint().atEvalParams(() -> core.net().score(data));
   }
 
   @Override
   public void saveCheckpoint(Path dir) throws IOException {
-    core.atEvalParams(
-        () -> {
-          Dl4jCheckpoint.write(dir, core, stream, nextStep, early);
-          return null;
-        });
+    core.evalPoint()
+        .atEvalParams(
+            () -> {
+              Dl4jCheckpoint.write(dir, core, stream, nextStep, early);
+              return null;
+            });
   }
 
   @Override

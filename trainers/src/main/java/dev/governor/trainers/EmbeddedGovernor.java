@@ -177,17 +177,17 @@ final class EmbeddedGovernor implements Governor, ControlLoop.Plant {
 
   @Override
   public void evalMode() {
-    core.evalMode();
+    core.evalPoint().evalMode();
   }
 
   @Override
   public void trainMode() {
-    core.trainMode();
+    core.evalPoint().trainMode();
   }
 
   @Override
   public boolean inEvalMode() {
-    return core.inEvalMode();
+    return core.evalPoint().inEvalMode();
   }
 
   @Override

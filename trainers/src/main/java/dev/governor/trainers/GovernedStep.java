@@ -10,9 +10,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.GradientUpdater;
 
@@ -27,9 +25,11 @@ import org.nd4j.linalg.learning.GradientUpdater;
  *
  * <ol>
  *   <li>forward and backward pass (DL4J; masks, dropout, BatchNorm statistics as DL4J does them);
- *   <li>{@code onGradientCalculation}: the undo buffer and snapshots are taken; the summed gradient
- *       is measured as the mean over the batch (‖g‖, per layer ‖g_l‖ and ‖θ_l‖, cos(g, g_prev), the
- *       secant sharpness ‖g − g_prev‖ / ‖Δθ_prev‖) and clipped: g ← g · min(1, c / ‖g‖);
+ *   <li>{@code onGradientCalculation} ({@link StepListener}, which also completes the observation
+ *       and knows where in the fit a decision arrives): the undo buffer and snapshots are taken
+ *       ({@link StepUndo}); the summed gradient is measured as the mean over the batch (‖g‖, per
+ *       layer ‖g_l‖ and ‖θ_l‖, cos(g, g_prev), the secant sharpness ‖g − g_prev‖ / ‖Δθ_prev‖) and
+ *       clipped: g ← g · min(1, c / ‖g‖);
  *   <li>DL4J's updater: division by the batch size, its own per-layer gradient normalization, then
  *       per updater block the {@link GovernedUpdater}: DL4J's own {@code GradientUpdater} of that
  *       block (Adam, Nesterovs, ...) built from a copy of the block's configuration whose learning
@@ -62,8 +62,8 @@ import org.nd4j.linalg.learning.GradientUpdater;
  * network's updater is {@code Sgd(1.0)} and only averages the batch; the method ({@link
  * FlatOptimizer}) then computes Δθ from the clipped mean gradient with the decided lr, weight decay
  * and multipliers in its own form, and its whole state is part of the undo buffer, the snapshots
- * and the checkpoints. For Schedule-Free the parameters during training are y; {@link #evalMode()}
- * switches them to the evaluation point x and {@link #trainMode()} back, bit for bit.
+ * and the checkpoints. For Schedule-Free the parameters during training are y; {@link EvalPoint}
+ * switches them to the evaluation point x and back, bit for bit.
  *
  * <p>A non-finite gradient is applied as it is (a trainer never changes a decision); the loss and
  * norms report it as NaN/Inf so a guard can skip or roll back. Not thread-safe.
@@ -76,7 +76,7 @@ final class GovernedStep implements AutoCloseable {
 
   private final Model model;
   private final Net net;
-  private final Listener listener = new Listener();
+  private final StepListener listener;
   private final Followers followers = new Followers();
   private final BaseMultiLayerUpdater<?> updater;
   private final List<UpdaterBlock> blocks;
@@ -84,7 +84,6 @@ final class GovernedStep implements AutoCloseable {
   private final GovernedUpdater[] actuators;
 
   private final int layerCount;
-  private final INDArray params;
   private final StepMeasurement measure;
   private final StepUndo restorer;
 
@@ -94,39 +93,17 @@ final class GovernedStep implements AutoCloseable {
   private final Dl4jOptimizer optimizer;
   private final FlatOptimizer method;
   private final LrFreeStep lrFree;
+  private final EvalPoint evalPoint;
 
   /** The network's epoch count at construction: {@link #step}'s epochs count from it. */
   private final int epochBase;
 
-  /**
-   * Whether the update is final when the last updater block returns: no DL4J regularization is
-   * applied after the updater (weightDecay is) and the last block is never skipped. A sink then
-   * gets each observation there, before DL4J subtracts the update.
-   */
-  private final boolean finalAfterLastBlock;
-
-  private static final int NONE = Integer.MIN_VALUE;
-  // the iteration count a restoring action decided before DL4J's subtraction sets in iterationDone
-  private int pendingIteration = NONE;
-  private boolean beforeSubtraction;
-
   private final List<TrainerEvent> events = new ArrayList<>();
 
-  private Sink sink;
   private Hyperparameters h;
   private double[] multipliers;
   private long step;
-  private boolean measured;
-  private boolean eval;
   private boolean closed;
-  private boolean inStep;
-  private boolean inIterationDone;
-  private int stepEpoch = -1;
-  private double valLoss = Double.NaN;
-  private Observation observed;
-
-  private int batchSize;
-  private double loss;
 
   GovernedStep(Net net, boolean measureAlignment, int snapshotEvery, int ringSize, boolean undo) {
     this(net, measureAlignment, snapshotEvery, ringSize, undo, Dl4jOptimizer.adam());
@@ -181,7 +158,6 @@ final class GovernedStep implements AutoCloseable {
     this.networkBase = networkBase;
     this.optimizer = optimizer == null ? Dl4jOptimizer.adam() : optimizer;
     this.layerCount = net.layers.length;
-    this.params = net.params();
     this.updater = net.updater();
     this.blocks = updater.getUpdaterBlocks();
     for (UpdaterBlock b : blocks) {
@@ -197,6 +173,7 @@ final class GovernedStep implements AutoCloseable {
 
     this.lrFree = LrFreeStep.of(net, this.optimizer);
     this.method = lrFree == null ? null : lrFree.method;
+    this.evalPoint = new EvalPoint(lrFree);
 
     // the actuators: every block's own gradient updater, rebuilt around a decided rate
     this.originals = new GradientUpdater<?>[blocks.size()];
@@ -209,7 +186,6 @@ final class GovernedStep implements AutoCloseable {
     if (actuators.length > 0) {
       actuators[actuators.length - 1].last = true;
     }
-    this.finalAfterLastBlock = wiring.finalAfterLastBlock();
     if (method == null && Arrays.stream(actuators).noneMatch(a -> a.rate != null)) {
       throw new IllegalArgumentException(
           "the network has no trained parameter whose updater has a learning rate; Governor"
@@ -218,6 +194,9 @@ final class GovernedStep implements AutoCloseable {
 
     this.restorer =
         new StepUndo(this, net, updater, method, measure, events, undo, snapshotEvery, ringSize);
+    this.listener =
+        new StepListener(
+            this, net, updater, measure, restorer, followers, wiring.finalAfterLastBlock());
     this.epochBase = net.epochCount();
 
     for (int b = 0; b < blocks.size(); b++) {
@@ -226,16 +205,7 @@ final class GovernedStep implements AutoCloseable {
     model.addListeners(listener);
   }
 
-  /** Called by every block before its updater runs: the listener must have measured the step. */
-  void requireMeasured() {
-    if (!measured) {
-      throw new IllegalStateException(
-          "Governor's listener did not see this step's gradient: it was removed from the"
-              + " network's listeners (setListeners replaces them all; add yours with"
-              + " addListeners) or the network is trained by another optimizer; close() the"
-              + " Governor to train without it");
-    }
-  }
+  // ---- called from the updater blocks ----
 
   /** The per-layer multipliers of the current decision (empty when it has none). */
   double[] multipliers() {
@@ -250,119 +220,19 @@ final class GovernedStep implements AutoCloseable {
     if (lrFree != null) {
       lrFree.step(h, multipliers);
     }
-    if (sink != null && finalAfterLastBlock) {
-      finishStep(net.epochCount(), true);
-    }
+    listener.afterLastBlock();
   }
 
   // ---- the listener ----
 
-  private final class Listener extends BaseTrainingListener {
-    @Override
-    public void onGradientCalculation(Model m) {
-      if (m == model && !closed) {
-        measureGradient();
-      } else if (m != model && !closed) {
-        followers.check(m);
-      }
-    }
-
-    @Override
-    public void iterationDone(Model m, int iteration, int epoch) {
-      if (m == model && !closed) {
-        if (pendingIteration != NONE) {
-          // DL4J adds one after this call
-          net.setIteration(pendingIteration - 1);
-          pendingIteration = NONE;
-        }
-        if (measured) {
-          finishStep(epoch, false);
-        }
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "Governor";
-    }
-  }
-
   /** The listener that measures this network's steps. */
-  TrainingListener listener() {
+  StepListener listener() {
     return listener;
   }
 
   /** The networks that follow this one's decisions (ParallelWrapper workers). */
   Followers followers() {
     return followers;
-  }
-
-  private void measureGradient() {
-    if (sink == null && !inStep) {
-      throw new IllegalStateException(
-          "this network is trained by a Dl4jTrainer, whose step() runs its fit; close() the"
-              + " trainer to train the network otherwise");
-    }
-    requireTrainMode(step);
-    if (updater != net.updater()) {
-      throw new IllegalStateException(
-          "the network's updater was replaced while Governor was attached (setLearningRate,"
-              + " setUpdater or a new solver rebuild it), so the decided rates cannot reach it;"
-              + " close() the Governor before changing the updater");
-    }
-    batchSize = model.batchSize();
-    loss = model.score();
-    double paramNorm = measure.params();
-    restorer.beforeUpdate(step, paramNorm, !(sink != null && finalAfterLastBlock));
-    measure.gradient(batchSize);
-    if (h.clipping()) {
-      measure.clip(h.clip());
-    }
-    measured = true;
-  }
-
-  /**
-   * Completes the observation and hands it over.
-   *
-   * @param early called from the last updater block, before DL4J subtracts the update (which a
-   *     restoring action decided now discards)
-   */
-  private void finishStep(int epoch, boolean early) {
-    Observation o;
-    try {
-      double updateNorm = measure.update();
-      o =
-          Observation.builder(step)
-              .epoch(stepEpoch >= 0 ? stepEpoch : epoch)
-              .loss(loss)
-              .gradNorm(measure.gradNorm)
-              .paramNorm(measure.paramNorm)
-              .updateNorm(updateNorm)
-              .alignment(measure.alignment)
-              .sharpness(measure.sharpness)
-              .valLoss(valLoss)
-              .batchSize(batchSize)
-              .applied(h)
-              .layerGradNorms(measure.lg)
-              .layerParamNorms(measure.lp)
-              .layerUpdateNorms(measure.lu)
-              .build();
-    } finally {
-      measured = false;
-      valLoss = Double.NaN;
-    }
-    if (sink == null) {
-      observed = o;
-      return;
-    }
-    inIterationDone = !early;
-    beforeSubtraction = early;
-    try {
-      sink.stepDone(o);
-    } finally {
-      inIterationDone = false;
-      beforeSubtraction = false;
-    }
   }
 
   // ---- driving it ----
@@ -372,7 +242,7 @@ final class GovernedStep implements AutoCloseable {
    * from {@code iterationDone}, which may call {@link #apply} there for the next step.
    */
   void sink(Sink s) {
-    this.sink = s;
+    listener.sink(s);
   }
 
   /**
@@ -400,7 +270,7 @@ final class GovernedStep implements AutoCloseable {
       }
     }
     switch (hp.action()) {
-      case SKIP -> restorer.skip(next, beforeSubtraction);
+      case SKIP -> restorer.skip(next, listener.beforeSubtraction());
       case ROLLBACK -> restorer.rollback(next);
       case RESET -> restorer.reset(next);
       default -> {}
@@ -421,36 +291,24 @@ final class GovernedStep implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("this trainer is closed");
     }
-    requireTrainMode(step);
+    evalPoint.requireTrainMode(step);
     apply(step, hp);
     double v = Double.NaN;
     if (val != null) {
       boolean swap = optimizer.hasEvalPoint();
       if (swap) {
-        evalMode();
+        evalPoint.evalMode();
       }
       v = net.score(val);
       if (swap) {
-        trainMode();
+        evalPoint.trainMode();
       }
     }
     int e = epochBase + epoch;
     if (net.epochCount() != e) {
       net.setEpochCount(e);
     }
-    valLoss = v;
-    stepEpoch = epoch;
-    observed = null;
-    inStep = true;
-    try {
-      net.fit(batch);
-    } finally {
-      inStep = false;
-      stepEpoch = -1;
-      valLoss = Double.NaN;
-    }
-    Observation o = observed;
-    observed = null;
+    Observation o = listener.fit(batch, epoch, v);
     if (o == null) {
       throw new IllegalStateException(
           "the network's fit ran no step on batch " + step + " (its listeners were replaced?)");
@@ -468,30 +326,7 @@ final class GovernedStep implements AutoCloseable {
     return h;
   }
 
-  /**
-   * Sets the iteration count that the next step runs with: inside {@code iterationDone} DL4J adds
-   * one afterwards; before DL4J's subtraction it is set in {@code iterationDone} (so the other
-   * listeners still see this step's count).
-   */
-  void setNextIteration(int iteration) {
-    if (beforeSubtraction) {
-      pendingIteration = iteration;
-    } else {
-      net.setIteration(inIterationDone ? iteration - 1 : iteration);
-    }
-  }
-
-  /**
-   * Before DL4J's subtraction, a restoring action discards the step's update (θ − 0 = θ exactly,
-   * BatchNorm running statistics included): the parameters it restored stay as they are.
-   */
-  void discardUpdate() {
-    if (beforeSubtraction) {
-      net.gradientView().assign(0.0);
-    }
-  }
-
-  // ---- modes and accessors ----
+  // ---- accessors ----
 
   /** The optimizer. */
   Dl4jOptimizer optimizer() {
@@ -503,74 +338,14 @@ final class GovernedStep implements AutoCloseable {
     return method;
   }
 
-  /**
-   * Sets the network's parameters to the evaluation point (Schedule-Free: x; otherwise the
-   * parameters are already it). Idempotent; a step refuses to run until {@link #trainMode}.
-   */
-  void evalMode() {
-    if (!eval && lrFree != null) {
-      lrFree.toEval();
-    }
-    eval = true;
-  }
-
-  /** Returns to the training parameters (bit for bit those before {@link #evalMode}). */
-  void trainMode() {
-    if (eval && lrFree != null) {
-      lrFree.toTrain();
-    }
-    eval = false;
-  }
-
-  /**
-   * After a checkpoint load (parameters = the saved evaluation point): takes {@code trainPoint}
-   * (null when the method has none) as the training point and returns to training mode.
-   */
-  void restoreTrainPoint(INDArray trainPoint) {
-    if (method != null && trainPoint != null) {
-      method.restoreTrainPoint(trainPoint);
-      eval = true;
-      trainMode();
-    }
+  /** Which of the optimizer's points the parameters hold (training or evaluation). */
+  EvalPoint evalPoint() {
+    return evalPoint;
   }
 
   /** Whether the undo buffer is kept (SKIP undoes the last step exactly). */
   boolean keepsUndoBuffer() {
     return restorer.keeps();
-  }
-
-  /** Refuses to run step {@code s} at the evaluation point. */
-  private void requireTrainMode(long s) {
-    if (eval) {
-      throw new IllegalStateException(
-          "step "
-              + s
-              + " cannot run in evaluation mode (the parameters are the evaluation point); call"
-              + " trainMode() first");
-    }
-  }
-
-  /** Whether the network holds the evaluation point ({@link #evalMode}). */
-  boolean inEvalMode() {
-    return eval;
-  }
-
-  /** Work done at the evaluation point ({@link #atEvalParams}). */
-  interface AtEval<T, E extends Exception> {
-    T run() throws E;
-  }
-
-  /** Runs {@code work} at the evaluation point and returns to the mode it found. */
-  <T, E extends Exception> T atEvalParams(AtEval<T, E> work) throws E {
-    boolean was = eval;
-    evalMode();
-    try {
-      return work.run();
-    } finally {
-      if (!was) {
-        trainMode();
-      }
-    }
   }
 
   int layerCount() {

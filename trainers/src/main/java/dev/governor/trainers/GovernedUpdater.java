@@ -171,7 +171,7 @@ final class GovernedUpdater implements GradientUpdater<IUpdater> {
 
   @Override
   public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-    core.requireMeasured();
+    core.listener().requireMeasured();
     delegate.applyUpdater(gradient, iteration, epoch);
     if (rate != null) {
       addToUpdate(core.hyperparameters(), core.multipliers());

@@ -11,9 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * before the last step), the ring of snapshots that ROLLBACK restores and the state at construction
  * that RESET restores — each of parameters, updater state, iteration count and a learning-rate-free
  * optimizer's state. Where the step is when a restoring action arrives (before or after DL4J
- * subtracts the update, inside {@code iterationDone} or between steps) is the core's: it discards
- * the update and sets the iteration count ({@link GovernedStep#discardUpdate}, {@link
- * GovernedStep#setNextIteration}). Not thread-safe.
+ * subtracts the update, inside {@code iterationDone} or between steps) is the listener's: it
+ * discards the update and sets the iteration count ({@link StepListener#discardUpdate}, {@link
+ * StepListener#setNextIteration}). Not thread-safe.
  */
 final class StepUndo {
   /**
@@ -120,14 +120,14 @@ final class StepUndo {
       if (undoHasParams) {
         params.assign(undoParams);
       }
-      core.discardUpdate();
+      core.listener().discardUpdate();
       if (undoState != null) {
         updater.getStateViewArray().assign(undoState);
       }
       if (method != null) {
         method.restore(undoMethod);
       }
-      core.setNextIteration(undoIteration);
+      core.listener().setNextIteration(undoIteration);
       undoValid = false;
       measure.forget(false);
       events.add(
@@ -172,7 +172,7 @@ final class StepUndo {
 
   private void restore(Snapshot s) {
     params.assign(s.params());
-    core.discardUpdate();
+    core.listener().discardUpdate();
     INDArray state = updater.getStateViewArray();
     if (state != null && s.updaterState() != null) {
       state.assign(s.updaterState());
@@ -180,7 +180,7 @@ final class StepUndo {
     if (method != null) {
       method.restore(s.optimizerState());
     }
-    core.setNextIteration(s.iteration());
+    core.listener().setNextIteration(s.iteration());
     undoValid = false;
     measure.forget(true);
   }

@@ -342,9 +342,9 @@ class LrFreeOptimizerTest {
     assertArrayEquals(SF_Y, flat(n), ATOL);
     assertClose(SF_SCALARS, g.method().scalars(), 1e-12, "k, lr_max, weight sum");
     INDArray y = n.params().dup();
-    g.evalMode();
+    g.evalPoint().evalMode();
     assertArrayEquals(SF_X, flat(n), ATOL);
-    g.trainMode();
+    g.evalPoint().trainMode();
     assertEquals(y, n.params()); // back to y bit for bit
   }
 
@@ -358,7 +358,7 @@ class LrFreeOptimizerTest {
             Hyperparameters.of(0.05, NO, 0).withLayerLrMultipliers(0.5, 2.0));
     assertArrayEquals(SFW_Y, flat(n), ATOL);
     assertClose(SFW_SCALARS, g.method().scalars(), 1e-12, "k, lr_max, weight sum");
-    g.evalMode();
+    g.evalPoint().evalMode();
     assertArrayEquals(SFW_X, flat(n), ATOL);
   }
 
@@ -432,13 +432,13 @@ class LrFreeOptimizerTest {
     GovernedStep g =
         new GovernedStep(Net.of(n), true, 100, 2, true, Dl4jOptimizer.parse("sf-adamw"));
     g.step(0, 0, batch(), Hyperparameters.of(0.05, NO, 0), null);
-    g.evalMode();
+    g.evalPoint().evalMode();
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class,
             () -> g.step(1, 0, batch(), Hyperparameters.of(0.05, NO, 0), null));
     assertTrue(e.getMessage().contains("trainMode"), e.getMessage());
-    g.trainMode();
+    g.evalPoint().trainMode();
     g.step(1, 0, batch(), Hyperparameters.of(0.05, NO, 0), null);
   }
 }
