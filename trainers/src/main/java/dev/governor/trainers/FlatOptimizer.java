@@ -188,6 +188,54 @@ abstract class FlatOptimizer {
     blas().axpy(x.length(), a, x, y);
   }
 
+  /**
+   * ⟨x, y⟩ summed in index order in Java (x, y contiguous of equal length, float or double). The
+   * native reductions may split a long vector among threads differently from one call to the next,
+   * which changes the rounding; a scalar that feeds back into the optimizer's state (Prodigy's d)
+   * must be the same in a resumed run as in a straight one.
+   */
+  static double dot(INDArray x, INDArray y) {
+    int n = Math.toIntExact(x.length());
+    double sum = 0;
+    if (x.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
+      java.nio.DoubleBuffer a = x.data().asNioDouble();
+      java.nio.DoubleBuffer b = y.data().asNioDouble();
+      int ox = Math.toIntExact(x.offset());
+      int oy = Math.toIntExact(y.offset());
+      for (int i = 0; i < n; i++) {
+        sum += a.get(ox + i) * b.get(oy + i);
+      }
+    } else {
+      java.nio.FloatBuffer a = x.data().asNioFloat();
+      java.nio.FloatBuffer b = y.data().asNioFloat();
+      int ox = Math.toIntExact(x.offset());
+      int oy = Math.toIntExact(y.offset());
+      for (int i = 0; i < n; i++) {
+        sum += (double) a.get(ox + i) * b.get(oy + i);
+      }
+    }
+    return sum;
+  }
+
+  /** Σ|x_i| summed in index order in Java (x contiguous, float or double); see {@link #dot}. */
+  static double asum(INDArray x) {
+    int n = Math.toIntExact(x.length());
+    int o = Math.toIntExact(x.offset());
+    double sum = 0;
+    if (x.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
+      java.nio.DoubleBuffer a = x.data().asNioDouble();
+      for (int i = 0; i < n; i++) {
+        sum += Math.abs(a.get(o + i));
+      }
+    } else {
+      java.nio.FloatBuffer a = x.data().asNioFloat();
+      for (int i = 0; i < n; i++) {
+        sum += Math.abs(a.get(o + i));
+      }
+    }
+    return sum;
+  }
+
   /** Whether every multiplier equals the first. */
   static boolean uniform(double[] mult) {
     for (double m : mult) {

@@ -2,7 +2,6 @@ package dev.governor.trainers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -70,7 +69,7 @@ final class Prodigy extends FlatOptimizer {
     // (d/d0)·dlr·⟨g, θ0 − θ⟩
     tmp.assign(p0);
     tmp.subi(params);
-    double delta = (d / c.d0) * dlr * Nd4j.getBlasWrapper().dot(grad, tmp);
+    double delta = (d / c.d0) * dlr * dot(grad, tmp);
     if (beta1 > 0) {
       INDArray m = vector(M);
       m.muli(beta1);
@@ -81,7 +80,7 @@ final class Prodigy extends FlatOptimizer {
     axpy(d * d * (1 - beta2), tmp, v);
     sv.muli(beta3);
     axpy((d / c.d0) * (c.safeguardWarmup ? d : dlr), grad, sv);
-    double denom = blas().asum(sv);
+    double denom = asum(sv);
     if (denom == 0) {
       grad.assign(0); // no step, as the reference's early return
       return;
