@@ -63,9 +63,10 @@ class PiAdaptiveTest {
             "pi(optimizer=adaptive, lr=" + lr0 + ", t-max=" + tMax + ", clip-loop=false)");
     double[] mid = new double[1];
     run(p, 3000, 2000, mid);
-    // over a cosine base the loop is calibrated with setpoint -1: peak 10^-1 / K = 0.05; at t = T/2
-    // the cosine factor is exactly 1/2 (the calibrated trim needs no settling: exact to rounding)
-    assertEquals(0.5 * 0.05, mid[0], 1e-12);
+    // over a cosine base the loop is calibrated with setpoint -0.5: peak 10^-0.5 / K =
+    // 0.31622776601683794 / 2; at t = T/2 the cosine factor is exactly 1/2 (the calibrated trim
+    // needs no settling: exact to rounding)
+    assertEquals(0.5 * 0.31622776601683794 / K, mid[0], 1e-12);
     // the running loop (calibrate=false, setpoint -1.5) settles there too: its lag costs well
     // under 3 %
     Policy q =
