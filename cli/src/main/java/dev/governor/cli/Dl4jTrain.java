@@ -95,8 +95,8 @@ final class Dl4jTrain {
       PrintWriter stderr,
       LongFunction<Dl4jDisturbance> disturbance)
       throws InterruptedException {
-    // validates before anything is written, in the form it runs in (pi: the Adam form's options)
-    Policies.create(Dl4jSetup.specFor(policy, task.optimizer().defaultLr(), 1));
+    // validates before anything is written; pi in the form it runs in (the Adam form's options)
+    Policies.create(Dl4jSetup.forAdam(policy, 1000));
     Datasets.Split loaded = task.load();
     long steps = task.totalSteps(loaded);
     Dl4jDisturbance dist = disturbance.apply(steps);
