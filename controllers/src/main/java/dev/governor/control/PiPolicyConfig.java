@@ -322,7 +322,7 @@ public record PiPolicyConfig(
         true, // rise hold: see above
         2.0, // cut freeze: see above
         l.holdCut,
-        hasHorizon); // calibrate over the cosine base: see above
+        l.calibrate); // the spec's base decides (PiSpecOptions): on unless it is constant
   }
 
   /**
