@@ -25,6 +25,11 @@ package dev.governor.control;
  * the slew limit); a cut also starts a new test window. With {@code cutFreeze} the trim stays where
  * an episode of cuts left it until the plant has come back ({@link CutFreeze}).
  *
+ * <p>Ramp ({@code ramp > 0}): at step {@code t < ramp} the LR is at most {@code
+ * lr^{1−t/ramp}·η^{t/ramp}}, {@code η} the loop's LR and {@code lr} the configured initial one: a
+ * geometric warm-up from where the run started to where the loop (a calibration, say) put it. It
+ * only limits rises; a loop LR below {@code lr} passes unchanged.
+ *
  * <p>NaN: a NaN PV is a fault of the PI controller (output held) and does not enter the one-sided
  * filter. NaN loss / gradient norm mean "not measured" for the safety cut (no cut, references
  * unchanged); a loss that is NaN, ±Inf or {@code <= 0} is not a sample of the stationarity test,
@@ -102,8 +107,12 @@ final class LrLoop {
   /** Learning rate for step {@code step} with the current trim. */
   private double lrAt(long step) {
     double b = Math.max(Double.MIN_NORMAL, base.lr(step));
-    double v = b * Math.exp(pi.output() + logDecay);
-    return Math.max(floor, Math.min(ceil, v));
+    double v = Math.max(floor, Math.min(ceil, b * Math.exp(pi.output() + logDecay)));
+    if (step < c.ramp() && v > c.lr()) {
+      double f = (double) step / c.ramp();
+      v = Math.min(v, Math.exp((1 - f) * Math.log(c.lr()) + f * Math.log(v)));
+    }
+    return v;
   }
 
   double initialLr() {

@@ -63,6 +63,9 @@ public record PiPolicyConfig(
    * @param calibrate on the first step whose update ratio is measured, set the trim from Adam's
    *     static gain so that the ratio of that step would have been the setpoint, and engage the
    *     rise hold there (needs {@code pv=update-ratio}) [{@code calibrate}]
+   * @param ramp for the first {@code ramp} steps the LR may rise from {@code lr} to the loop's LR
+   *     at most geometrically: at step {@code t < ramp} it is at most {@code
+   *     lr^{1−t/ramp}·η^{t/ramp}} ({@code η} the loop's LR); 0 = no ramp [{@code ramp}]
    */
   public record LrLoop(
       double lr,
@@ -92,7 +95,8 @@ public record PiPolicyConfig(
       boolean riseHold,
       double cutFreeze,
       boolean holdCut,
-      boolean calibrate) {}
+      boolean calibrate,
+      long ramp) {}
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm
@@ -194,7 +198,8 @@ public record PiPolicyConfig(
             false, // rise hold: the one-sided climb stops at its setpoint by itself
             0.0, // cut freeze: off
             false, // hold cut: only with the rise hold
-            false), // calibrate: only for the update ratio
+            false, // calibrate: only for the update ratio
+            0), // ramp: none
         new ClipLoop(
             true, // on
             Hyperparameters.NO_CLIP, // fixed (when off)
@@ -322,7 +327,8 @@ public record PiPolicyConfig(
         true, // rise hold: see above
         2.0, // cut freeze: see above
         l.holdCut,
-        l.calibrate); // the spec's base decides (PiSpecOptions): on unless it is constant
+        l.calibrate, // the spec's base decides (PiSpecOptions): on unless it is constant
+        l.ramp);
   }
 
   /**

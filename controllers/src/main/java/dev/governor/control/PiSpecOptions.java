@@ -56,6 +56,7 @@ final class PiSpecOptions {
               "cut-freeze",
               "hold-cut",
               "calibrate",
+              "ramp",
               "lower",
               "clip-loop",
               "clip",
@@ -181,7 +182,8 @@ final class PiSpecOptions {
             s.getBoolean("rise-hold", l.riseHold()),
             cutFreezeOption(s, l.cutFreeze()),
             s.getBoolean("hold-cut", l.holdCut()),
-            calibrate);
+            calibrate,
+            Options.atLeast(s, "ramp", l.ramp(), 0));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(

@@ -260,6 +260,61 @@ class PiAdaptiveTest {
     return out;
   }
 
+  /**
+   * The ramp. Plant: a constant gain K (ratio = K·η). Calibrated with setpoint −1 from η0 = 1e-4
+   * the loop's LR is 10^−1/K = 0.05 from step 1; with {@code ramp=10} step t < 10 runs at the
+   * geometric interpolation η0^{1−t/10}·0.05^{t/10} (closed form, e.g. step 5 at √(1e-4·0.05) =
+   * 2.236e-3) and step 10 on at 0.05. From η0 = 0.1 (above the peak) the ramp never binds: step 1
+   * runs at 0.05 as without it. Without the ramp step 1 would be at 0.05 from both starts, so the
+   * first check fails when the ramp is removed.
+   */
+  @Test
+  void rampRaisesTheRateGeometricallyFromTheInitialLrAndNeverHoldsItUp() {
+    double peak = 0.1 / K;
+    double[] up =
+        constantGain(
+            "pi(optimizer=adaptive, clip-loop=false, setpoint=-1, calibrate=true,"
+                + " ramp=10, lr=1e-4)",
+            20);
+    for (int t = 1; t < 20; t++) {
+      double f = Math.min(1, t / 10.0);
+      double want = Math.pow(1e-4, 1 - f) * Math.pow(peak, f);
+      assertEquals(want, up[t], 1e-12 * want, "step " + t);
+    }
+    double[] down =
+        constantGain(
+            "pi(optimizer=adaptive, clip-loop=false, setpoint=-1,"
+                + " calibrate=true, ramp=10, lr=0.1)",
+            3);
+    assertEquals(peak, down[1], 1e-12 * peak);
+    assertEquals(peak, down[2], 1e-12 * peak);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Policies.create("pi(ramp=-1)"));
+    assertTrue(e.getMessage().contains("pi.ramp"), e.getMessage());
+  }
+
+  /** The LR of steps 0..n−1 on a plant whose update ratio is K·η. */
+  private static double[] constantGain(String spec, int n) {
+    Policy p = Policies.create(spec);
+    Decision d = new Decision();
+    double[] lr = new double[n];
+    lr[0] = p.initial().lr();
+    for (int t = 0; t + 1 < n; t++) {
+      Observation o =
+          Observation.builder(t)
+              .loss(1.0)
+              .gradNorm(1.0)
+              .paramNorm(10.0)
+              .updateNorm(10.0 * K * lr[t])
+              .alignment(0.5)
+              .lr(lr[t])
+              .build();
+      p.decide(o, d);
+      lr[t + 1] = d.lr;
+    }
+    return lr;
+  }
+
   @Test
   void calibrationIsTheAdaptiveFormsDefaultAndNeedsTheUpdateRatio() {
     PiPolicyConfig.LrLoop cosine =
