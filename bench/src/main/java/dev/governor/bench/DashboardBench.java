@@ -6,6 +6,7 @@ import dev.governor.control.Observation;
 import dev.governor.control.PolicySpec;
 import dev.governor.dashboard.Chromium;
 import dev.governor.dashboard.DashboardServer;
+import dev.governor.sim.Stats;
 import dev.governor.telemetry.DecisionLog;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
@@ -146,10 +147,10 @@ final class DashboardBench {
     double[] server = serverShare.stream().mapToDouble(Double::doubleValue).toArray();
     return new Overhead(
         PairedRatio.of(without, with, n),
-        LoopOverhead.median(Arrays.copyOf(without, n)),
-        LoopOverhead.median(Arrays.copyOf(with, n)),
-        LoopOverhead.median(share),
-        LoopOverhead.median(server));
+        Stats.median(Arrays.copyOf(without, n)),
+        Stats.median(Arrays.copyOf(with, n)),
+        Stats.median(share),
+        Stats.median(server));
   }
 
   private static double watchedRound(

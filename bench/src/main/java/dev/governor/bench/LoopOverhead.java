@@ -4,6 +4,7 @@ import dev.governor.actors.ActorRuntime;
 import dev.governor.actors.RunSpec;
 import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
+import dev.governor.sim.Stats;
 import dev.governor.telemetry.RunFolder;
 import dev.governor.telemetry.RunHeader;
 import dev.governor.trainers.BatchStream;
@@ -112,9 +113,9 @@ final class LoopOverhead {
     double[] b1 = Arrays.copyOf(b, n);
     double[] c1 = Arrays.copyOf(c, n);
     return new Result(
-        median(a1),
-        median(b1),
-        median(c1),
+        Stats.median(a1),
+        Stats.median(b1),
+        Stats.median(c1),
         PairedRatio.of(a, b, n),
         PairedRatio.of(a, c, n),
         PairedRatio.of(aCpu, cCpu, n));
@@ -211,12 +212,5 @@ final class LoopOverhead {
       throw failure[0];
     }
     return ms[0];
-  }
-
-  static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    int n = s.length;
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 }

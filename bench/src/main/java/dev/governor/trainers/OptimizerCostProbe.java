@@ -1,6 +1,7 @@
 package dev.governor.trainers;
 
 import dev.governor.control.Hyperparameters;
+import dev.governor.sim.Stats;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -82,22 +83,16 @@ public final class OptimizerCostProbe {
               "%-9s wall median %.3f ms/step, paired ratio to adam %.3f [%.3f, %.3f];"
                   + " thread CPU median %.3f ms/step, paired ratio %.3f [%.3f, %.3f]%n",
               names[i],
-              median(wall[i]),
-              median(wr),
+              Stats.median(wall[i]),
+              Stats.median(wr),
               min(wr),
               max(wr),
-              median(cpu[i]),
-              median(cr),
+              Stats.median(cpu[i]),
+              Stats.median(cr),
               min(cr),
               max(cr)));
     }
     System.out.println(sb);
-  }
-
-  private static double median(double[] v) {
-    double[] c = v.clone();
-    Arrays.sort(c);
-    return c.length % 2 == 1 ? c[c.length / 2] : 0.5 * (c[c.length / 2 - 1] + c[c.length / 2]);
   }
 
   private static double min(double[] v) {

@@ -1,7 +1,7 @@
 package dev.governor.trainers;
 
 import dev.governor.control.Hyperparameters;
-import java.util.Arrays;
+import dev.governor.sim.Stats;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -72,7 +72,7 @@ public final class OverheadProbe {
         cpuPerStep[i][r] = (mx.getCurrentThreadCpuTime() - c0) / 1e6 / block;
       }
     }
-    double base = median(perStep[0]);
+    double base = Stats.median(perStep[0]);
     StringBuilder sb =
         new StringBuilder(
             "OVERHEAD model="
@@ -82,9 +82,9 @@ public final class OverheadProbe {
                 + " OMP_NUM_THREADS="
                 + System.getenv("OMP_NUM_THREADS")
                 + "\n");
-    double cpuBase = median(cpuPerStep[0]);
+    double cpuBase = Stats.median(cpuPerStep[0]);
     for (int i = 0; i < names.length; i++) {
-      double m = median(perStep[i]);
+      double m = Stats.median(perStep[i]);
       // per-round paired ratio against plain fit
       double[] ratios = new double[rounds];
       double[] cpuRatios = new double[rounds];
@@ -99,10 +99,10 @@ public final class OverheadProbe {
               names[i],
               m,
               m / base,
-              median(ratios),
-              median(cpuPerStep[i]),
-              median(cpuPerStep[i]) / cpuBase,
-              median(cpuRatios)));
+              Stats.median(ratios),
+              Stats.median(cpuPerStep[i]),
+              Stats.median(cpuPerStep[i]) / cpuBase,
+              Stats.median(cpuRatios)));
     }
     System.out.println(sb);
   }
@@ -127,11 +127,5 @@ public final class OverheadProbe {
         steps[i]++;
       }
     }
-  }
-
-  private static double median(double[] v) {
-    double[] c = v.clone();
-    Arrays.sort(c);
-    return c.length % 2 == 1 ? c[c.length / 2] : 0.5 * (c[c.length / 2 - 1] + c[c.length / 2]);
   }
 }

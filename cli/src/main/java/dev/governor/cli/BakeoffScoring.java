@@ -6,6 +6,7 @@ import static dev.governor.cli.BakeoffPlan.mult;
 import dev.governor.cli.BakeoffContenders.Lr;
 import dev.governor.cli.BakeoffPlan.Entry;
 import dev.governor.report.Num;
+import dev.governor.sim.Stats;
 import dev.governor.trainers.Calibration;
 import dev.governor.trainers.EarlyStopping;
 import java.util.ArrayList;
@@ -107,14 +108,7 @@ final class BakeoffScoring {
       long s = e.runs.get(i).stepsToTarget();
       v[i] = s < 0 ? Double.POSITIVE_INFINITY : s;
     }
-    return median(v);
-  }
-
-  static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    int n = s.length;
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    return Stats.median(v);
   }
 
   static double mean(double[] v) {
@@ -190,7 +184,7 @@ final class BakeoffScoring {
     m.put("ci95", List.of(mean - h, mean + h));
     m.put(
         "final_loss_median",
-        median(e.runs.stream().mapToDouble(BakeoffWorkload.Run::finalLoss).toArray()));
+        Stats.median(e.runs.stream().mapToDouble(BakeoffWorkload.Run::finalLoss).toArray()));
     m.put(
         "ratio_to_best_tuned",
         Double.isFinite(med) && Double.isFinite(bestTuned) ? med / bestTuned : null);
@@ -243,7 +237,7 @@ final class BakeoffScoring {
         e.runs.stream()
             .map(r -> r.stepsToTarget() < 0 ? null : (Object) r.stepsToTarget())
             .toList());
-    m.put("final_lr_median", median(fin));
+    m.put("final_lr_median", Stats.median(fin));
     if (early != null) {
       m.put("early_stop", earlyStop(w, e, early, firstSeed));
     }

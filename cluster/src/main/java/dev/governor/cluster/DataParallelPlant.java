@@ -5,6 +5,7 @@ import dev.governor.control.Hyperparameters;
 import dev.governor.control.Observation;
 import dev.governor.sim.Problem;
 import dev.governor.sim.ProblemConfig;
+import dev.governor.sim.Vectors;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -132,7 +133,7 @@ public final class DataParallelPlant implements RankedTrainer {
     double[] rankNorms = new double[ranks];
     for (int r = 0; r < ranks; r++) {
       losses[r] = problem.sample(x, g[r], batch, 1.0, rngs[r], gauss[r]);
-      rankNorms[r] = norm(g[r]);
+      rankNorms[r] = Vectors.norm(g[r]);
     }
     java.util.Arrays.fill(gbar, 0);
     for (int r = 0; r < ranks; r++) {
@@ -152,7 +153,7 @@ public final class DataParallelPlant implements RankedTrainer {
     double gradNorm = Math.sqrt(gg);
     double alignment = Double.NaN;
     if (prevValid) {
-      double pn = norm(gPrev);
+      double pn = Vectors.norm(gPrev);
       alignment =
           gradNorm > 0 && pn > 0 ? Math.max(-1, Math.min(1, gp / (gradNorm * pn))) : alignment;
     }
@@ -191,14 +192,6 @@ public final class DataParallelPlant implements RankedTrainer {
     }
     last = Collections.unmodifiableList(obs);
     return RankAggregation.aggregate(last);
-  }
-
-  private static double norm(double[] a) {
-    double s = 0;
-    for (double e : a) {
-      s += e * e;
-    }
-    return Math.sqrt(s);
   }
 
   @Override

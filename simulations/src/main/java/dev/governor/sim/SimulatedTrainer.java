@@ -344,7 +344,7 @@ public final class SimulatedTrainer implements Trainer {
     double alignment = Double.NaN;
     double sharpness = Double.NaN;
     if (prevValid) {
-      double gpn = norm(gPrev);
+      double gpn = Vectors.norm(gPrev);
       alignment = gradNorm > 0 && gpn > 0 ? clamp(gp / (gradNorm * gpn)) : Double.NaN;
       sharpness = lastMove > 0 ? Math.sqrt(dg) / lastMove : Double.NaN;
     }
@@ -385,14 +385,6 @@ public final class SimulatedTrainer implements Trainer {
 
   private static double clamp(double c) {
     return c > 1 ? 1 : (c < -1 ? -1 : c);
-  }
-
-  private static double norm(double[] a) {
-    double s = 0;
-    for (double e : a) {
-      s += e * e;
-    }
-    return Math.sqrt(s);
   }
 
   @Override

@@ -321,22 +321,13 @@ public final class Tuner {
     return (1 + a + a * a / 3) * Math.exp(-a);
   }
 
-  private static double dist(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      double d = a[i] - b[i];
-      s += d * d;
-    }
-    return Math.sqrt(s);
-  }
-
   /** A fitted GP over standardised scores. */
   record Gp(List<double[]> x, double ell, DecompositionSolver solver, RealVector alpha) {
     double[] predict(double[] u) {
       int n = x.size();
       RealVector kv = new ArrayRealVector(n);
       for (int i = 0; i < n; i++) {
-        kv.setEntry(i, matern52(dist(u, x.get(i)), ell));
+        kv.setEntry(i, matern52(Vectors.distance(u, x.get(i)), ell));
       }
       double mean = kv.dotProduct(alpha);
       double var = 1 - kv.dotProduct(solver.solve(kv));
@@ -353,7 +344,8 @@ public final class Tuner {
       RealMatrix kMat = new Array2DRowRealMatrix(n, n);
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < n; j++) {
-          kMat.setEntry(i, j, matern52(dist(x.get(i), x.get(j)), ell) + (i == j ? 1e-6 : 0));
+          kMat.setEntry(
+              i, j, matern52(Vectors.distance(x.get(i), x.get(j)), ell) + (i == j ? 1e-6 : 0));
         }
       }
       CholeskyDecomposition ch;
