@@ -284,7 +284,7 @@ public final class StabilityMapSuite {
 
   /** Analyses and simulates the grid of every regime, then re-runs the disagreeing points. */
   static StabilityMap map(Gear gear, boolean quick, int seedsOverride, Runner runner) {
-    int seeds = seedsOverride > 0 ? seedsOverride : (quick ? 2 : 3);
+    int seeds = seedsOverride > 0 ? seedsOverride : (quick ? 2 : 5);
     int warmup = 200;
     int copies = COPIES;
     int steps = quick ? 1500 : 3000;
