@@ -30,6 +30,13 @@ package dev.governor.control;
  * geometric warm-up from where the run started to where the loop (a calibration, say) put it. It
  * only limits rises; a loop LR below {@code lr} passes unchanged.
  *
+ * <p>Restart ({@code restart > 0}): within {@link PiPolicyConfig#RESTART_WINDOW} steps of the start
+ * or of the last restart, a loss above {@code restart} × the run's first loss (or a loss that is
+ * not finite) means the initial step was too long for the plant: {@link #restart} cuts the LR by
+ * {@link PiPolicyConfig#RESTART_CUT} and the policy restores the start state, at most {@link
+ * PiPolicyConfig#RESTARTS} times — a backtracking line search on the first steps, before the damage
+ * is done to the parameters that later feedback would have to repair.
+ *
  * <p>NaN: a NaN PV is a fault of the PI controller (output held) and does not enter the one-sided
  * filter. NaN loss / gradient norm mean "not measured" for the safety cut (no cut, references
  * unchanged); a loss that is NaN, ±Inf or {@code <= 0} is not a sample of the stationarity test,
@@ -75,6 +82,14 @@ final class LrLoop {
   private double uMax = Double.POSITIVE_INFINITY;
 
   private final CutFreeze freeze;
+
+  /** The run's first positive finite loss (NaN before it). */
+  private double firstLoss = Double.NaN;
+
+  /** Steps seen since the start or the last restart. */
+  private long sinceRestart;
+
+  private int restarts;
 
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
@@ -287,6 +302,34 @@ final class LrLoop {
     return lr;
   }
 
+  /**
+   * Whether step {@code obs.step()} restarts the run ({@code restart > 0}, see the class comment);
+   * if so the LR has been cut, and the step's measurements are not fed to the loop.
+   */
+  boolean restart(Observation obs) {
+    if (c.restart() <= 0) {
+      return false;
+    }
+    double l = obs.loss();
+    boolean due =
+        !Double.isNaN(firstLoss)
+            && sinceRestart <= PiPolicyConfig.RESTART_WINDOW
+            && restarts < PiPolicyConfig.RESTARTS
+            && (Double.isInfinite(l) || l > c.restart() * firstLoss);
+    if (Double.isNaN(firstLoss) && l > 0 && l < Double.POSITIVE_INFINITY) {
+      firstLoss = l;
+    }
+    sinceRestart++;
+    if (!due) {
+      return false;
+    }
+    restarts++;
+    sinceRestart = 0;
+    double target = ExplosionDetector.target(lr, c.cut(), obs.sharpness());
+    cut(target / lr, obs.step());
+    return true;
+  }
+
   /** Multiplies the learning rate by {@code factor} (a guard rollback), bumplessly. */
   double cut(double factor, long step) {
     setLr(lr * factor, step + 1);
@@ -393,6 +436,7 @@ final class LrLoop {
     window.writeState(w);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax);
     freeze.writeState(w);
+    w.putDouble(firstLoss).putLong(sinceRestart).putInt(restarts);
   }
 
   void readState(PolicyState.Reader r) {
@@ -439,5 +483,22 @@ final class LrLoop {
     reached = re;
     uMax = um;
     freeze.readState(r);
+    double fl = r.getDouble();
+    long sr = r.getLong();
+    int rs = r.getInt();
+    if (!(Double.isNaN(fl) || fl > 0) || sr < 0 || rs < 0 || rs > PiPolicyConfig.RESTARTS) {
+      throw new IllegalArgumentException(
+          "pi state restart must have a first loss > 0 or NaN, steps >= 0 and restarts in [0, "
+              + PiPolicyConfig.RESTARTS
+              + "], but had "
+              + fl
+              + ", "
+              + sr
+              + ", "
+              + rs);
+    }
+    firstLoss = fl;
+    sinceRestart = sr;
+    restarts = rs;
   }
 }

@@ -101,11 +101,19 @@ final class PiPolicy implements Policy {
   @Override
   public void decide(Observation obs, Decision out) {
     long t = obs.step();
-    GuardAction action = guard == null ? GuardAction.NONE : guard.check(obs.loss(), obs.gradNorm());
+    boolean restart = lrLoop.restart(obs);
+    GuardAction action =
+        restart
+            ? GuardAction.RESET
+            : guard == null ? GuardAction.NONE : guard.check(obs.loss(), obs.gradNorm());
     double lr;
     double clip;
     double wd;
-    if (action == GuardAction.SKIP || action == GuardAction.ROLLBACK) {
+    if (restart) {
+      lr = lrLoop.lr();
+      clip = clipLoop.clip();
+      wd = wdLoop.value(lr, lrLoop.peak());
+    } else if (action == GuardAction.SKIP || action == GuardAction.ROLLBACK) {
       lr = action == GuardAction.ROLLBACK ? lrLoop.cut(cfg.guard().lrCut(), t) : lrLoop.hold(t);
       clip = clipLoop.clip();
       wd = wdLoop.value(lr, lrLoop.peak());
@@ -114,7 +122,7 @@ final class PiPolicy implements Policy {
       clip = clipLoop.update(obs);
       wd = wdLoop.update(obs, lr, lrLoop.peak());
     }
-    if (action != GuardAction.NONE) {
+    if (action != GuardAction.NONE && guard != null) {
       clip = Math.min(clip, guard.clipLimit());
     }
     out.set(t, lr, clip, wd, action);

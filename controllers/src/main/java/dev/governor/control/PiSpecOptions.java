@@ -57,6 +57,7 @@ final class PiSpecOptions {
               "hold-cut",
               "calibrate",
               "ramp",
+              "restart",
               "lower",
               "clip-loop",
               "clip",
@@ -183,7 +184,8 @@ final class PiSpecOptions {
             cutFreezeOption(s, l.cutFreeze()),
             s.getBoolean("hold-cut", l.holdCut()),
             calibrate,
-            Options.atLeast(s, "ramp", l.ramp(), 0));
+            Options.atLeast(s, "ramp", l.ramp(), 0),
+            restartOption(s, l.restart()));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(
@@ -251,6 +253,16 @@ final class PiSpecOptions {
     double v = s.getDouble("decay", fallback);
     if (!(v > 0 && v <= 1)) {
       throw new IllegalArgumentException(s.name() + ".decay must be in (0, 1], but was " + v);
+    }
+    return v;
+  }
+
+  /** {@code restart}: 0 (off) or a loss factor {@code > 1}. */
+  private static double restartOption(PolicySpec s, double dflt) {
+    double v = Options.nonNegative(s, "restart", dflt);
+    if (v != 0 && !(v > 1)) {
+      throw new IllegalArgumentException(
+          s.name() + ".restart must be 0 (off) or > 1, but was " + v);
     }
     return v;
   }

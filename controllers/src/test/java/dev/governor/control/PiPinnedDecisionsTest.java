@@ -126,7 +126,8 @@ class PiPinnedDecisionsTest {
     // where LrLoop wrote them (after the PI controller's state, before lr and the cut count); the
     // LR loop's one-sided filter, decays and stationarity-test window follow the multipliers, and
     // the rise hold's first error sign, reached flag and bound, the cut-episode flag and the cut
-    // freeze's loss level, filtered loss, trim and age close the LR loop's state
+    // freeze's loss level, filtered loss, trim and age, then the restart's first loss, steps since
+    // the start or the last restart and restart count close the LR loop's state
     PiPolicy p = PiPolicy.of(PolicySpec.parse("pi(lr=0.1)"));
     Decision d = new Decision();
     for (Observation o : explosionStream().subList(0, 50)) {
@@ -135,5 +136,5 @@ class PiPinnedDecisionsTest {
     assertEquals(SNAPSHOT_HASH, java.util.Arrays.hashCode(p.snapshot().bytes()));
   }
 
-  static final int SNAPSHOT_HASH = -648522354;
+  static final int SNAPSHOT_HASH = 1578330047;
 }
