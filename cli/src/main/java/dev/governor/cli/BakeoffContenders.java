@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>The gear: on = the spike guard (skip / rollback), the safety cut and the standard global-norm
  * clip for every baseline ({@code gear=standard, clip=…}); {@code pi} has its own guard and safety
- * cut with the same defaults and sets its clip threshold with its clip loop. Off = none of them (no
+ * cut with the same defaults and sets its clip threshold with its clip loop. The start restart is
+ * off for every contender ({@code restart=0}), as in {@code pi}'s Adam form. Off = none of them (no
  * guard, no cut, no clipping; for {@code pi} also its clip loop off and a cut that never fires). A
  * template whose spec does not parse in this build, or whose optimizer is not built in, is skipped
  * with the reason logged and written into summary.json — never silently.
@@ -74,31 +75,31 @@ final class BakeoffContenders {
               "cosine",
               "adam",
               Lr.TUNED,
-              "cosine(lr={lr}, t-max={tmax}, gear=standard, clip={clip})",
+              "cosine(lr={lr}, t-max={tmax}, gear=standard, restart=0, clip={clip})",
               "cosine(lr={lr}, t-max={tmax})"),
           new Contender(
               "constant",
               "adam",
               Lr.TUNED,
-              "constant(lr={lr}, gear=standard, clip={clip})",
+              "constant(lr={lr}, gear=standard, restart=0, clip={clip})",
               "constant(lr={lr})"),
           new Contender(
               "sgdr",
               "adam",
               Lr.GRID,
-              "sgdr(lr={lr}, t0={t0}, t-mult=2, gear=standard, clip={clip})",
+              "sgdr(lr={lr}, t0={t0}, t-mult=2, gear=standard, restart=0, clip={clip})",
               "sgdr(lr={lr}, t0={t0}, t-mult=2)"),
           new Contender(
               "lrfind+cos",
               "adam",
               Lr.OWN,
-              "lrfind(sweep-steps={sweep}, t-max={T}, gear=standard, clip={clip})",
+              "lrfind(sweep-steps={sweep}, t-max={T}, gear=standard, restart=0, clip={clip})",
               "lrfind(sweep-steps={sweep}, t-max={T})"),
           new Contender(
               "sf-adamw",
               "sf-adamw",
               Lr.OWN,
-              "constant(lr=" + SF_ADAMW_LR + ", gear=standard, clip={clip})",
+              "constant(lr=" + SF_ADAMW_LR + ", gear=standard, restart=0, clip={clip})",
               "constant(lr=" + SF_ADAMW_LR + ")"),
           new Contender(
               "pi+sf",
@@ -111,13 +112,13 @@ final class BakeoffContenders {
               "prodigy",
               "prodigy",
               Lr.OWN,
-              "constant(lr=1, gear=standard, clip={clip})",
+              "constant(lr=1, gear=standard, restart=0, clip={clip})",
               "constant(lr=1)"),
           new Contender(
               "dog",
               "dog",
               Lr.OWN,
-              "constant(lr=1, gear=standard, clip={clip})",
+              "constant(lr=1, gear=standard, restart=0, clip={clip})",
               "constant(lr=1)"));
 
   /** The contender labelled {@code label}. */

@@ -102,7 +102,8 @@ final class BakeoffPage {
     gear.put("settings", gears);
     gear.put(
         "on",
-        "every baseline: gear=standard (spike guard skip/rollback + safety cut, pi's defaults)"
+        "every baseline: gear=standard (spike guard skip/rollback + safety cut, pi's defaults;"
+            + " start restart off, as in pi's Adam form)"
             + " and the workload's standard global-norm clip; pi: its own guard and safety cut"
             + " (same defaults) and its clip loop");
     gear.put(

@@ -101,7 +101,8 @@ final class DemoPlan {
         Policies.create(bare); // an unknown policy or option is an error, as before
         PolicySpec s = bare;
         if (gearOn && !bare.name().equals("pi")) {
-          PolicySpec geared = bare.with("gear", "standard");
+          // the start restart is off, as in pi's Adam form
+          PolicySpec geared = bare.with("gear", "standard").with("restart", 0);
           if (!bare.has("clip")) {
             geared = geared.with("clip", STANDARD_CLIP);
           }

@@ -29,6 +29,8 @@ import java.util.Set;
  *       no action and the safety cut does not fire. Recovery lets a run come back from cuts that a
  *       lasting change of the loss level set off (a data-distribution shift), and costs re-probing
  *       spikes after cuts that a too-high LR set off (see {@link GearedPolicy}).
+ *   <li>{@code restart} — 0 (off) or a loss factor {@code > 1}: the {@link StartRestart} of {@code
+ *       pi}'s SGD form; default by {@code gear}: 0, or {@code pi}'s 2 with {@code gear=standard}.
  * </ul>
  *
  * <p>Mapping to {@code pi}: {@code pi} has its guard on by default ({@code guard=true}) and its
@@ -50,6 +52,7 @@ import java.util.Set;
  * @param zclipWarmup ZClip's warm-up norms, {@code >= 1}
  * @param autoclipP AutoClip's percentile, in [0, 100]
  * @param trimRecover calm steps before the trim doubles, {@code >= 0} (0 = never)
+ * @param restart the start restart's loss factor, {@code > 1}, or 0 (off)
  */
 record Gear(
     boolean guardOn,
@@ -64,7 +67,8 @@ record Gear(
     double zclipZ,
     int zclipWarmup,
     double autoclipP,
-    long trimRecover) {
+    long trimRecover,
+    double restart) {
 
   /** Every gear option. */
   static final Set<String> KEYS =
@@ -81,7 +85,8 @@ record Gear(
               "zclip-z",
               "zclip-warmup",
               "autoclip-p",
-              "trim-recover"));
+              "trim-recover",
+              "restart"));
 
   /** ZClip defaults of the reference code: α 0.97, z 2.5, 25 warm-up steps. */
   static final double ZCLIP_ALPHA = 0.97;
@@ -120,7 +125,8 @@ record Gear(
         Options.positive(spec, "zclip-z", ZCLIP_Z),
         (int) Options.atLeast(spec, "zclip-warmup", ZCLIP_WARMUP, 1),
         Options.closed(spec, "autoclip-p", AUTOCLIP_P, 0, 100),
-        Options.atLeast(spec, "trim-recover", 0, 0));
+        Options.atLeast(spec, "trim-recover", 0, 0),
+        PiSpecOptions.restartOption(spec, standard ? d.restart() : 0));
   }
 
   /**
@@ -156,9 +162,12 @@ record Gear(
         : Hyperparameters.NO_CLIP;
   }
 
-  /** Whether the gear changes nothing: no guard, no cut, a fixed clip (the policy's own). */
+  /**
+   * Whether the gear changes nothing: no guard, no cut, no restart, a fixed clip (the policy's
+   * own).
+   */
   boolean inactive() {
-    return !guardOn && !cutOn && clip.equals("fixed");
+    return !guardOn && !cutOn && restart == 0 && clip.equals("fixed");
   }
 
   /** A fresh clip rule. */

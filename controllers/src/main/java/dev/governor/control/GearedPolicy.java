@@ -34,6 +34,11 @@ package dev.governor.control;
  * next-step LR {@code pi} with that schedule as its base would choose. The floor {@code 1e-4} is
  * {@code pi}'s default LR floor factor.
  *
+ * <p><b>Restart.</b> Before the guard, the {@link StartRestart} of {@code pi}'s SGD form ({@code
+ * restart}): within 10 steps of the start, a loss above {@code restart} × the first one decides
+ * RESET and lowers the trim to the safety cut's target; the step's measurements are not used
+ * otherwise.
+ *
  * <p><b>Action.</b> The decision's action is the stronger of the inner policy's (e.g. {@code
  * lrfind}'s rollback after a blown-up sweep) and the guard's.
  *
@@ -61,6 +66,7 @@ final class GearedPolicy implements Policy {
   private final SpikeGuard guard;
   private final ExplosionDetector detector;
   private final ClipRule clipRule;
+  private final StartRestart restart;
   private final String stateName;
   private final Hyperparameters initial;
 
@@ -78,6 +84,7 @@ final class GearedPolicy implements Policy {
     this.guard = gear.guardOn() ? SpikeGuard.of(gear.guard()) : null;
     this.detector = gear.cutOn() ? new ExplosionDetector(gear.cutGrowth(), gear.cutAlpha()) : null;
     this.clipRule = gear.clipRule();
+    this.restart = new StartRestart(gear.restart());
     this.stateName = spec.name() + "+gear";
     Hyperparameters h = inner.initial();
     this.innerLr = h.lr();
@@ -116,6 +123,15 @@ final class GearedPolicy implements Policy {
       return;
     }
     double applied = trim * innerLr;
+    if (restart.check(obs.loss())) {
+      lower(ExplosionDetector.target(applied, gear.cut(), obs.sharpness()), next);
+      calm = 0;
+      innerLr = next;
+      out.lr = Math.max(Double.MIN_NORMAL, trim * next);
+      out.clip = clipRule.threshold();
+      out.action = GuardAction.RESET;
+      return;
+    }
     GuardAction action = guard == null ? GuardAction.NONE : guard.check(obs.loss(), obs.gradNorm());
     boolean calmStep = action == GuardAction.NONE;
     if (action == GuardAction.ROLLBACK) {
@@ -172,6 +188,7 @@ final class GearedPolicy implements Policy {
       detector.writeState(w);
     }
     clipRule.writeState(w);
+    restart.writeState(w);
     return w.build();
   }
 
@@ -216,6 +233,7 @@ final class GearedPolicy implements Policy {
       detector.readState(r);
     }
     clipRule.readState(r);
+    restart.readState(r);
     r.end();
     inner.restore(in);
     trim = m;

@@ -30,12 +30,8 @@ package dev.governor.control;
  * geometric warm-up from where the run started to where the loop (a calibration, say) put it. It
  * only limits rises; a loop LR below {@code lr} passes unchanged.
  *
- * <p>Restart ({@code restart > 0}): within {@link PiPolicyConfig#RESTART_WINDOW} steps of the start
- * or of the last restart, a loss above {@code restart} × the run's first loss (or a loss that is
- * not finite) means the initial step was too long for the plant: {@link #restart} cuts the LR by
- * {@link PiPolicyConfig#RESTART_CUT} and the policy restores the start state, at most {@link
- * PiPolicyConfig#RESTARTS} times — a backtracking line search on the first steps, before the damage
- * is done to the parameters that later feedback would have to repair.
+ * <p>Restart ({@code restart > 0}): see {@link StartRestart}; {@link #restart} lowers the LR to the
+ * safety cut's target and the policy restores the start state.
  *
  * <p>NaN: a NaN PV is a fault of the PI controller (output held) and does not enter the one-sided
  * filter. NaN loss / gradient norm mean "not measured" for the safety cut (no cut, references
@@ -83,13 +79,7 @@ final class LrLoop {
 
   private final CutFreeze freeze;
 
-  /** The run's first positive finite loss (NaN before it). */
-  private double firstLoss = Double.NaN;
-
-  /** Steps seen since the start or the last restart. */
-  private long sinceRestart;
-
-  private int restarts;
+  private final StartRestart restart;
 
   LrLoop(PiPolicyConfig.LrLoop c, Schedule base) {
     this.c = c;
@@ -97,6 +87,7 @@ final class LrLoop {
     this.floor = c.lr() * c.floorFactor();
     this.ceil = c.lr() * c.ceilFactor();
     this.detector = new ExplosionDetector(c.cutGrowth(), c.refAlpha());
+    this.restart = new StartRestart(c.restart());
     this.freeze = new CutFreeze(c.cutFreeze(), c.alpha(), (long) Math.ceil(1 / c.refAlpha()));
     PiConfig pc =
         PiConfig.builder()
@@ -307,24 +298,9 @@ final class LrLoop {
    * if so the LR has been cut, and the step's measurements are not fed to the loop.
    */
   boolean restart(Observation obs) {
-    if (c.restart() <= 0) {
+    if (!restart.check(obs.loss())) {
       return false;
     }
-    double l = obs.loss();
-    boolean due =
-        !Double.isNaN(firstLoss)
-            && sinceRestart <= PiPolicyConfig.RESTART_WINDOW
-            && restarts < PiPolicyConfig.RESTARTS
-            && (Double.isInfinite(l) || l > c.restart() * firstLoss);
-    if (Double.isNaN(firstLoss) && l > 0 && l < Double.POSITIVE_INFINITY) {
-      firstLoss = l;
-    }
-    sinceRestart++;
-    if (!due) {
-      return false;
-    }
-    restarts++;
-    sinceRestart = 0;
     double target = ExplosionDetector.target(lr, c.cut(), obs.sharpness());
     cut(target / lr, obs.step());
     return true;
@@ -436,7 +412,7 @@ final class LrLoop {
     window.writeState(w);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax);
     freeze.writeState(w);
-    w.putDouble(firstLoss).putLong(sinceRestart).putInt(restarts);
+    restart.writeState(w);
   }
 
   void readState(PolicyState.Reader r) {
@@ -483,22 +459,6 @@ final class LrLoop {
     reached = re;
     uMax = um;
     freeze.readState(r);
-    double fl = r.getDouble();
-    long sr = r.getLong();
-    int rs = r.getInt();
-    if (!(Double.isNaN(fl) || fl > 0) || sr < 0 || rs < 0 || rs > PiPolicyConfig.RESTARTS) {
-      throw new IllegalArgumentException(
-          "pi state restart must have a first loss > 0 or NaN, steps >= 0 and restarts in [0, "
-              + PiPolicyConfig.RESTARTS
-              + "], but had "
-              + fl
-              + ", "
-              + sr
-              + ", "
-              + rs);
-    }
-    firstLoss = fl;
-    sinceRestart = sr;
-    restarts = rs;
+    restart.readState(r);
   }
 }

@@ -66,10 +66,10 @@ public record PiPolicyConfig(
    * @param ramp for the first {@code ramp} steps the LR may rise from {@code lr} to the loop's LR
    *     at most geometrically: at step {@code t < ramp} it is at most {@code
    *     lr^{1−t/ramp}·η^{t/ramp}} ({@code η} the loop's LR); 0 = no ramp [{@code ramp}]
-   * @param restart within {@link #RESTART_WINDOW} steps of the start (or of the last restart), a
-   *     loss above this factor × the run's first loss (or not finite) restarts the run: the policy
-   *     decides RESET and the LR falls by {@link #RESTART_CUT}, at most {@link #RESTARTS} times; 0
-   *     = off [{@code restart}]
+   * @param restart within 10 steps of the start (or of the last restart), a loss above this factor
+   *     × the run's first loss (or infinite) restarts the run: the policy decides RESET and the LR
+   *     falls to the safety cut's target {@code min(η·cut, 1/ŝ)}, at most 14 times ({@link
+   *     StartRestart}); 0 = off [{@code restart}]
    */
   public record LrLoop(
       double lr,
@@ -102,12 +102,6 @@ public record PiPolicyConfig(
       boolean calibrate,
       long ramp,
       double restart) {}
-
-  /** Steps after the start (or a restart) in which a loss rise restarts the run. */
-  public static final long RESTART_WINDOW = 10;
-
-  /** Restarts per run at most: halvings that span four decades, the initial LRs the goals cover. */
-  public static final int RESTARTS = 14;
 
   /**
    * The clip loop: a PI controller on the log clip threshold relative to the first gradient norm

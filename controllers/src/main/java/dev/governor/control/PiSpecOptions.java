@@ -258,7 +258,7 @@ final class PiSpecOptions {
   }
 
   /** {@code restart}: 0 (off) or a loss factor {@code > 1}. */
-  private static double restartOption(PolicySpec s, double dflt) {
+  static double restartOption(PolicySpec s, double dflt) {
     double v = Options.nonNegative(s, "restart", dflt);
     if (v != 0 && !(v > 1)) {
       throw new IllegalArgumentException(

@@ -86,7 +86,7 @@ class PiRestartTest {
     Policy p = Policies.create("pi(lr=1, " + QUIET + ")");
     decide(p, obs(0, 1.0, Double.NaN));
     double lr = 1;
-    for (int k = 1; k <= PiPolicyConfig.RESTARTS; k++) {
+    for (int k = 1; k <= StartRestart.MAX; k++) {
       Decision d = decide(p, obs(k, 3.0, Double.NaN));
       assertEquals(GuardAction.RESET, d.action, "restart " + k);
       lr = Math.max(1e-4, lr * 0.5);
@@ -131,5 +131,35 @@ class PiRestartTest {
     Decision b = decide(q, obs(2, 3.0, Double.NaN));
     assertEquals(GuardAction.RESET, b.action);
     assertEquals(a.lr, b.lr, 0);
+  }
+
+  @Test
+  void theStandardGearRestartsOnTheSameStepsAtTheSameRateAsPi() {
+    Policy pi = Policies.create("pi(lr=1, " + QUIET + ")");
+    Policy geared = Policies.create("constant(lr=1, gear=standard)");
+    Policy off = Policies.create("constant(lr=1, gear=standard, restart=0)");
+    double[] losses = {1.0, 1.5, 2.5, 1.0, 3.0};
+    double[] sharp = {Double.NaN, 8.0, 4.0, Double.NaN, Double.NaN};
+    for (int t = 0; t < losses.length; t++) {
+      Observation o = obs(t, losses[t], sharp[t]);
+      Decision a = decide(pi, o);
+      Decision b = decide(geared, o);
+      assertEquals(a.action, b.action, "step " + t);
+      assertEquals(a.lr, b.lr, 1e-15, "step " + t);
+      assertEquals(GuardAction.NONE, decide(off, o).action, "step " + t);
+    }
+    // the script restarts at steps 2 (min(0.5, 1/4) = 0.25) and 4 (0.125)
+    Policy again = Policies.create("constant(lr=1, gear=standard)");
+    GuardAction[] want = {
+      GuardAction.NONE, GuardAction.NONE, GuardAction.RESET, GuardAction.NONE, GuardAction.RESET
+    };
+    double lr = 1;
+    for (int t = 0; t < losses.length; t++) {
+      Decision d = decide(again, obs(t, losses[t], sharp[t]));
+      assertEquals(want[t], d.action, "step " + t);
+      lr = t == 2 ? 0.25 : t == 4 ? 0.125 : lr;
+      assertEquals(lr, d.lr, 1e-15, "step " + t);
+    }
+    assertEquals(GuardAction.NONE, decide(Policies.create("constant(lr=1)"), obs(0, 1, 1)).action);
   }
 }

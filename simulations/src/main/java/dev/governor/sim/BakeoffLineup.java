@@ -1,5 +1,6 @@
 package dev.governor.sim;
 
+import dev.governor.control.PiPolicyConfig;
 import dev.governor.control.PolicySpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,7 +186,10 @@ final class BakeoffLineup {
               PolicySpec s = PolicySpec.of("pi").with("lr", x.lr0());
               return x.gear()
                   ? s
-                  : s.with("guard", "off").with("clip-loop", "off").with("cut-growth", 1e300);
+                  : s.with("guard", "off")
+                      .with("clip-loop", "off")
+                      .with("cut-growth", 1e300)
+                      .with("restart", 0);
             },
             null,
             p -> scaled(PI_GRID, bound(p))));
@@ -200,8 +204,10 @@ final class BakeoffLineup {
                       .with("optimizer", "adaptive")
                       .with("lr", x.lr0())
                       .with("t-max", x.steps());
+              // with the gear on, the start restart every geared contender has (the Adam form's
+              // default is off)
               return x.gear()
-                  ? s
+                  ? s.with("restart", PiPolicyConfig.defaults().lr().restart())
                   : s.with("guard", "off").with("clip-loop", "off").with("cut-growth", 1e300);
             },
             null,

@@ -105,9 +105,9 @@ public final class StabilityMapSuite {
   /**
    * Which of {@code pi}'s parts run beside the analysed PI controller.
    *
-   * <p>{@code BARE}: none (guard, clip loop, cut and slew off: the loop exactly as analysed).
-   * {@code SHIPPED}: the slew limit, safety cut, spike guard and clip loop at {@code pi}'s
-   * defaults.
+   * <p>{@code BARE}: none (guard, clip loop, cut, slew and restart off: the loop exactly as
+   * analysed). {@code SHIPPED}: the slew limit, safety cut, spike guard and clip loop at {@code
+   * pi}'s defaults.
    */
   enum Gear {
     BARE,
@@ -197,7 +197,8 @@ public final class StabilityMapSuite {
           s.with("guard", false)
               .with("clip-loop", false)
               .with("cut-growth", 1e300)
-              .with("slew", 1e300);
+              .with("slew", 1e300)
+              .with("restart", 0);
     }
     return s.with("lr-floor", lr / 100).with("lr-ceil", lr * 100);
   }
