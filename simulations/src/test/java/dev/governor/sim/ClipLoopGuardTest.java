@@ -17,8 +17,11 @@ class ClipLoopGuardTest {
   static final Bench B = Bench.nqmCurvature();
   static final int SEEDS = 4;
 
-  /** The LR loop frozen at its initial LR and no other gear: only the clip acts. */
-  static final String FROZEN = "pi(kp=0, ki=0, decay=1, cut-growth=1e300, guard=off";
+  /**
+   * The LR loop frozen at its initial LR and no other gear (no cut, guard or restart): only the
+   * clip acts.
+   */
+  static final String FROZEN = "pi(kp=0, ki=0, decay=1, cut-growth=1e300, guard=off, restart=0";
 
   static List<RunResult> runs(String spec, double lrOverBound, long steps, Disturbance d) {
     List<RunSpec> specs = new ArrayList<>();
