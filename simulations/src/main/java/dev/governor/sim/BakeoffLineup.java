@@ -1,6 +1,5 @@
 package dev.governor.sim;
 
-import dev.governor.control.PiPolicyConfig;
 import dev.governor.control.PolicySpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,7 +140,25 @@ final class BakeoffLineup {
   }
 
   private static PolicySpec geared(PolicySpec s, boolean gear) {
-    return gear ? s.with("gear", "standard").with("clip", "zclip") : s;
+    return geared(s, gear, "sgd");
+  }
+
+  /**
+   * The gear of a contender on {@code optimizer}'s plant: {@code gear=standard, clip=zclip}, with
+   * the start restart off on Adam-family plants, where {@code pi-adaptive} runs {@code pi}'s Adam
+   * form, which has it off.
+   */
+  private static PolicySpec geared(PolicySpec s, boolean gear, String optimizer) {
+    if (!gear) {
+      return s;
+    }
+    PolicySpec g = s.with("gear", "standard").with("clip", "zclip");
+    return adamFamily(optimizer) ? g.with("restart", 0) : g;
+  }
+
+  /** Whether {@code optimizer} is Adam-family (its step is normalised by a second moment). */
+  static boolean adamFamily(String optimizer) {
+    return optimizer.contains("adam") || optimizer.equals("prodigy");
   }
 
   private static double bound(Problem p) {
@@ -153,12 +170,18 @@ final class BakeoffLineup {
       String optimizer,
       java.util.function.Function<Ctx, PolicySpec> b,
       java.util.function.LongFunction<Tuner.Space> space) {
-    return new Simple(name, Role.TUNED, optimizer, c -> geared(b.apply(c), c.gear()), space, null);
+    return new Simple(
+        name, Role.TUNED, optimizer, c -> geared(b.apply(c), c.gear(), optimizer), space, null);
   }
 
   private static Simple free(String name, String optimizer, String spec) {
     return new Simple(
-        name, Role.LR_FREE, optimizer, c -> geared(PolicySpec.parse(spec), c.gear()), null, null);
+        name,
+        Role.LR_FREE,
+        optimizer,
+        c -> geared(PolicySpec.parse(spec), c.gear(), optimizer),
+        null,
+        null);
   }
 
   private static long iv(Ctx c, String k) {
@@ -204,10 +227,8 @@ final class BakeoffLineup {
                       .with("optimizer", "adaptive")
                       .with("lr", x.lr0())
                       .with("t-max", x.steps());
-              // with the gear on, the start restart every geared contender has (the Adam form's
-              // default is off)
               return x.gear()
-                  ? s.with("restart", PiPolicyConfig.defaults().lr().restart())
+                  ? s
                   : s.with("guard", "off").with("clip-loop", "off").with("cut-growth", 1e300);
             },
             null,

@@ -44,10 +44,10 @@ import java.util.Map;
  *
  * <p><b>Gear.</b> "On": every contender but {@code pi} gets {@code gear=standard} (the spike guard,
  * the safety cut and the start restart with {@code pi}'s own defaults) and the adaptive clip {@code
- * clip=zclip}; {@code pi} keeps its own guard, cut, restart and clip loop, and {@code pi-adaptive}
- * is given the restart its Adam form has off by default. "Off": no guard, no cut, no restart, no
- * clip for anyone ({@code pi} with {@code guard=off, clip-loop=off, restart=0} and its cut
- * disabled). Tuning is done separately for each gear setting.
+ * clip=zclip}; {@code pi} keeps its own guard, cut, restart and clip loop. On the Adam-family
+ * plants the restart is off for every contender, as in {@code pi-adaptive} ({@code pi}'s Adam
+ * form). "Off": no guard, no cut, no restart, no clip for anyone ({@code pi} with {@code guard=off,
+ * clip-loop=off, restart=0} and its cut disabled). Tuning is done separately for each gear setting.
  *
  * <p><b>Scores.</b> Per problem and contender over the held-out seeds: runs, diverged, reached,
  * median steps-to-target with a seeded percentile-bootstrap 95 % CI (2,000 resamples; a run that
@@ -165,7 +165,7 @@ public final class BakeoffSuite {
     gearNote.put(
         "on",
         "every contender but pi: gear=standard (spike guard + safety cut + start restart, pi's"
-            + " defaults; pi-adaptive is given the restart too)"
+            + " defaults; the restart off on Adam-family plants, as in pi-adaptive)"
             + " and clip=zclip; pi: its own guard, cut and clip loop");
     gearNote.put("off", "no guard, no cut, no clip (pi: guard=off, clip-loop=off, cut disabled)");
     gearNote.set(
