@@ -2,12 +2,6 @@ package dev.governor.sim;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.governor.control.Decision;
-import dev.governor.control.GuardAction;
-import dev.governor.control.Hyperparameters;
-import dev.governor.control.Observation;
-import dev.governor.control.Policies;
-import dev.governor.control.Policy;
 import dev.governor.control.PolicySpec;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
@@ -16,8 +10,9 @@ import org.junit.jupiter.api.Test;
  * The SGD form's restart on the bake-off's logistic regression ({@code logreg-30}) started 10 ×
  * beyond the SGD stability edge 2/λ<sub>max</sub>: the first steps drive the weights into the
  * sigmoids' flat tails, where the safety cut does not see an explosion and no later LR repairs the
- * damage. The target is the bake-off's own rule for such problems, L* + 0.02 on the exact loss; the
- * baseline is the same policy with {@code restart=0}, run in the same test on the same seeds.
+ * damage. The target is the bake-off's own rule for such problems, L* + 0.02 on the exact loss, and
+ * the runs go through the bake-off's {@link Runner}; the baseline is the same policy with {@code
+ * restart=0}, run in the same test on the same seeds.
  */
 class PiRestartSimTest {
   private static final long STEPS = 1000;
@@ -27,30 +22,16 @@ class PiRestartSimTest {
   private static boolean reaches(String options, long seed) {
     ProblemConfig pc = ProblemConfig.parse("logreg(dim=30, examples=2048, batch=8)");
     Problem problem = pc.create(seed);
-    SimulatedTrainer.Config cfg = SimulatedTrainer.Config.of(pc, OptimizerSpec.parse("sgd"), seed);
-    SimulatedTrainer plant = SimulatedTrainer.of(cfg, problem);
     double lr0 = 10 * 2 / problem.lambdaMax();
-    double target = problem.minLoss() + 0.02;
-    Policy policy =
-        Policies.create(PolicySpec.parse(String.format(Locale.ROOT, "pi(lr=%s%s)", lr0, options)));
-    Hyperparameters h = policy.initial();
-    double lr = h.lr();
-    double clip = h.clip();
-    double wd = h.weightDecay();
-    GuardAction a = h.action();
-    Decision d = new Decision();
-    for (long t = 0; t < STEPS; t++) {
-      Observation o = plant.step(t, lr, clip, wd, a);
-      if (plant.exactLoss() <= target) {
-        return true;
-      }
-      policy.decide(o, d);
-      lr = d.lr;
-      clip = d.clip;
-      wd = d.weightDecay;
-      a = d.action;
-    }
-    return false;
+    RunSpec spec =
+        new RunSpec(
+            SimulatedTrainer.Config.of(pc, OptimizerSpec.parse("sgd"), seed),
+            PolicySpec.parse(String.format(Locale.ROOT, "pi(lr=%s%s)", lr0, options)),
+            STEPS,
+            problem.minLoss() + 0.02,
+            1,
+            "");
+    return Runner.run(spec).stepsToTarget() >= 0;
   }
 
   @Test
