@@ -58,11 +58,6 @@ final class StartRestart {
     return due;
   }
 
-  /** Restarts so far. */
-  int restarts() {
-    return restarts;
-  }
-
   void writeState(PolicyState.Writer w) {
     w.putDouble(firstLoss).putLong(since).putInt(restarts);
   }

@@ -157,7 +157,7 @@ final class BakeoffLineup {
   }
 
   /** Whether {@code optimizer} is Adam-family (its step is normalised by a second moment). */
-  static boolean adamFamily(String optimizer) {
+  private static boolean adamFamily(String optimizer) {
     return optimizer.contains("adam") || optimizer.equals("prodigy");
   }
 

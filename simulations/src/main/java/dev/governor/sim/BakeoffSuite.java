@@ -166,8 +166,11 @@ public final class BakeoffSuite {
         "on",
         "every contender but pi: gear=standard (spike guard + safety cut + start restart, pi's"
             + " defaults; the restart off on Adam-family plants, as in pi-adaptive)"
-            + " and clip=zclip; pi: its own guard, cut and clip loop");
-    gearNote.put("off", "no guard, no cut, no clip (pi: guard=off, clip-loop=off, cut disabled)");
+            + " and clip=zclip; pi: its own guard, cut, restart and clip loop");
+    gearNote.put(
+        "off",
+        "no guard, no cut, no restart, no clip (pi: guard=off, clip-loop=off, restart=0, cut"
+            + " disabled)");
     gearNote.set(
         "modes",
         Json.MAPPER.valueToTree(pr.gearModes().stream().map(g -> g ? "on" : "off").toList()));

@@ -106,8 +106,8 @@ public final class StabilityMapSuite {
    * Which of {@code pi}'s parts run beside the analysed PI controller.
    *
    * <p>{@code BARE}: none (guard, clip loop, cut, slew and restart off: the loop exactly as
-   * analysed). {@code SHIPPED}: the slew limit, safety cut, spike guard and clip loop at {@code
-   * pi}'s defaults.
+   * analysed). {@code SHIPPED}: the slew limit, safety cut, spike guard, clip loop and start
+   * restart at {@code pi}'s defaults.
    */
   enum Gear {
     BARE,
