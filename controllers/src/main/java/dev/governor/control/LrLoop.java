@@ -231,12 +231,14 @@ final class LrLoop {
 
   /**
    * Adds the step's {@code ln(loss)} to the test window and, once the window holds {@code
-   * statWindow} samples, tests whether the loss is still falling: the least-squares slope {@code b}
-   * of ln(loss) on the step index with standard error {@code se = √(SSR / ((n−2)·Sxx))}. When
-   * {@code b ≥ −statZ·se} (no significant decrease: the loss has stopped improving at this LR) the
-   * LR is multiplied by {@code decay} and a new window starts. A loss that is NaN, ±Inf or {@code
-   * <= 0} is not a sample. The first pass also needs the PI controller's error to be {@code <= 0}
-   * (it no longer raises the LR), so the decays start only after the transient.
+   * statWindow·statGrow^k} samples, tests whether the loss is still falling: the least-squares
+   * slope {@code b} of ln(loss) on the step index with standard error {@code se = √(SSR /
+   * ((n−2)·Sxx))}. When {@code b ≥ −statZ·se} (no significant decrease: the loss has stopped
+   * improving at this LR) and the window's mean alignment is {@code <= 0} (Pflug's criterion) the
+   * LR is multiplied by {@code decay}; either way a new window starts. A loss that is NaN, ±Inf or
+   * {@code <= 0} is not a sample. While the one-sided climb is still raising the LR the alignment
+   * is above its setpoint 0, so Pflug's criterion also keeps the decays out of the climb; the test
+   * windows tumble from step 0 regardless.
    */
   private void testStationarity(double loss, double alignment) {
     if (!(loss > 0) || loss == Double.POSITIVE_INFINITY) {
