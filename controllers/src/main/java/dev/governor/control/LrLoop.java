@@ -12,11 +12,15 @@ package dev.governor.control;
  * it never lowers the LR. With {@code lower=true} the controller filters and acts on both sides.
  *
  * <p>Stationarity test ({@code decay < 1}): over tumbling windows of {@code statWindow·statGrow^k}
- * steps after {@code k} decays, the least-squares slope of ln(loss) on the step index is compared
- * with its standard error; when the loss is not falling significantly ({@code slope >= −statZ·se})
- * and successive gradients do not agree on average (mean alignment over the window {@code <= 0}:
- * Pflug's criterion), {@code D} drops by {@code ln(decay)}. After the first pass, with {@code
- * annealHold}, the PI output is held and only the decays and cuts move the LR.
+ * steps after {@code k} decays, the window counts as stationary when ‖θ‖² has stopped changing
+ * (with {@code statNorm}, whenever the parameter norm is measured: the mean step-to-step change of
+ * ‖θ‖² is within {@code statNormZ} standard errors of 0, as it is in expectation once the iterates
+ * are stationary — the fluctuation-dissipation relation of SGD) or else when the loss has stopped
+ * falling (the least-squares slope of ln(loss) on the step index is not below {@code −statZ}
+ * standard errors). When it is stationary and successive gradients do not agree on average (mean
+ * alignment over the window {@code <= 0}: Pflug's criterion), {@code D} drops by {@code ln(decay)}.
+ * After the first pass, with {@code annealHold}, the PI output is held and only the decays and cuts
+ * move the LR.
  *
  * <p>Safety cut: when the {@link ExplosionDetector} (growth {@code cutGrowth}, reference weight
  * {@code refAlpha}) sees an explosion, {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant
@@ -162,7 +166,7 @@ final class LrLoop {
     } else {
       freeze.calm();
       if (c.decay() < 1) {
-        testStationarity(obs.loss(), obs.alignment());
+        testStationarity(obs.loss(), obs.alignment(), obs.paramNorm());
       }
     }
     if (c.layers()) {
@@ -230,17 +234,21 @@ final class LrLoop {
   }
 
   /**
-   * Adds the step's {@code ln(loss)} to the test window and, once the window holds {@code
-   * statWindow·statGrow^k} samples, tests whether the loss is still falling: the least-squares
-   * slope {@code b} of ln(loss) on the step index with standard error {@code se = √(SSR /
-   * ((n−2)·Sxx))}. When {@code b ≥ −statZ·se} (no significant decrease: the loss has stopped
-   * improving at this LR) and the window's mean alignment is {@code <= 0} (Pflug's criterion) the
-   * LR is multiplied by {@code decay}; either way a new window starts. A loss that is NaN, ±Inf or
-   * {@code <= 0} is not a sample. While the one-sided climb is still raising the LR the alignment
-   * is above its setpoint 0, so Pflug's criterion also keeps the decays out of the climb; the test
-   * windows tumble from step 0 regardless.
+   * Adds the step to the test window and, once the window holds {@code statWindow·statGrow^k}
+   * losses, tests it: stationary when ‖θ‖² has stopped changing ({@code statNorm} and at least two
+   * changes measured in the window) or else when ln(loss) has stopped falling (slope {@code b} on
+   * the step index with standard error {@code se = √(SSR / ((n−2)·Sxx))}, {@code b ≥ −statZ·se}). A
+   * stationary window whose mean alignment is {@code <= 0} (Pflug's criterion) multiplies the LR by
+   * {@code decay}; either way a new window starts. ‖θ‖² is followed through the flat directions of
+   * the problem, which a loss dominated by the stiff ones cannot see converge. A loss that is NaN,
+   * ±Inf or {@code <= 0} is not a sample, nor is a NaN or infinite norm. While the one-sided climb
+   * is still raising the LR the alignment is above its setpoint 0, so Pflug's criterion also keeps
+   * the decays out of the climb; the test windows tumble from step 0 regardless.
    */
-  private void testStationarity(double loss, double alignment) {
+  private void testStationarity(double loss, double alignment, double paramNorm) {
+    if (c.statNorm()) {
+      window.addNorm(paramNorm);
+    }
     if (!(loss > 0) || loss == Double.POSITIVE_INFINITY) {
       return;
     }
@@ -248,9 +256,13 @@ final class LrLoop {
     if (window.size() < windowLength()) {
       return;
     }
+    boolean flat =
+        c.statNorm() && window.normChanges() >= 2
+            ? window.normStationary(c.statNormZ())
+            : window.slope() >= -c.statZ() * window.slopeError();
     // Pflug's criterion as the second half: successive gradients that still agree on average mean
     // the loss is flat for lack of step length, not because noise dominates
-    if (window.slope() >= -c.statZ() * window.slopeError() && !window.gradientsAgree()) {
+    if (flat && !window.gradientsAgree()) {
       logDecay = Math.max(minLogDecay, logDecay + Math.log(c.decay()));
       annealing = true;
       decays++;

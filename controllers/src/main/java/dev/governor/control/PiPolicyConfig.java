@@ -48,6 +48,11 @@ public record PiPolicyConfig(
    *     relaxation time of SGD, which grows as η falls [{@code stat-grow}]
    * @param statZ the test passes unless the log-loss slope is below {@code −statZ} standard errors
    *     [{@code stat-z}]
+   * @param statNorm the test asks whether ‖θ‖² has stopped changing instead of whether the loss has
+   *     stopped falling, whenever the plant reports the parameter norm [{@code stat-test}: {@code
+   *     norm} or {@code loss}]
+   * @param statNormZ the norm test passes when the window's mean step-to-step change of ‖θ‖² is
+   *     within {@code statNormZ} standard errors of 0 [{@code stat-norm-z}]
    * @param annealHold after the first pass the PI output is held and only the decays move the LR
    *     [{@code anneal-hold}]
    * @param lower whether the PI controller may lower the LR; false = its error is clamped to the
@@ -94,6 +99,8 @@ public record PiPolicyConfig(
       long statWindow,
       double statGrow,
       double statZ,
+      boolean statNorm,
+      double statNormZ,
       boolean annealHold,
       boolean lower,
       boolean riseHold,
@@ -197,6 +204,10 @@ public record PiPolicyConfig(
             // windows of 50 decayed too early on nqm-curvature and 100 too late on nqm-isotropic
             // and logreg; growth 2 (window ~ 1/eta) decayed too slowly, 1.3-1.6 were close)
             2.0, // stat z: keep the LR while ln(loss) falls by more than 2 standard errors
+            true, // stat test on the norm: E[‖θ_{t+1}‖²] = E[‖θ_t‖²] at stationarity, whatever the
+            // loss (Yaida's fluctuation-dissipation relation, the SASA+ test); it still sees the
+            // flat directions converge when the loss, dominated by the stiff ones, looks flat
+            1.5, // stat norm z (bake-off training split, docs/notes/issue-11-session13.md)
             true, // anneal hold: once stationary, only the test's decays (and cuts) move the LR
             false, // lower: the alignment is negative at every LR under noise, so lowering by
             // the PI would be a decay with a tuned rate; the stationarity test decays instead
@@ -329,6 +340,8 @@ public record PiPolicyConfig(
         l.statWindow,
         l.statGrow,
         l.statZ,
+        l.statNorm,
+        l.statNormZ,
         false,
         true,
         true, // rise hold: see above

@@ -51,6 +51,8 @@ final class PiSpecOptions {
               "stat-window",
               "stat-z",
               "stat-grow",
+              "stat-test",
+              "stat-norm-z",
               "anneal-hold",
               "rise-hold",
               "cut-freeze",
@@ -178,6 +180,8 @@ final class PiSpecOptions {
             Options.atLeast(s, "stat-window", l.statWindow(), 3),
             statGrowOption(s, l.statGrow()),
             Options.nonNegative(s, "stat-z", l.statZ()),
+            statTestOption(s, l.statNorm()),
+            Options.nonNegative(s, "stat-norm-z", l.statNormZ()),
             s.getBoolean("anneal-hold", l.annealHold()),
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
@@ -247,6 +251,21 @@ final class PiSpecOptions {
       throw new IllegalArgumentException(s.name() + ".stat-grow must be in [1, 10], but was " + v);
     }
     return v;
+  }
+
+  /** {@code stat-test}: {@code norm} (true) or {@code loss} (false). */
+  private static boolean statTestOption(PolicySpec s, boolean fallback) {
+    if (!s.has("stat-test")) {
+      return fallback;
+    }
+    String v = s.getString("stat-test", "");
+    return switch (v) {
+      case "norm" -> true;
+      case "loss" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              s.name() + ".stat-test must be one of [norm, loss], but was '" + v + "'");
+    };
   }
 
   private static double decayOption(PolicySpec s, double fallback) {

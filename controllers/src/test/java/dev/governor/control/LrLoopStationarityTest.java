@@ -129,8 +129,60 @@ class LrLoopStationarityTest {
             decaySteps("pi(lr=1, guard=off, clip-loop=off, stat-grow=1)", 7)));
   }
 
+  /**
+   * What the norm test asks, on scripted streams whose windows are decided exactly (standard error
+   * 0 either way): a flat loss while ‖θ‖² still falls by 0.05 per step (mean change −0.05, spread
+   * 0: not stationary) never decays, where the loss test (the same stream with {@code
+   * stat-test=loss}) decays after every window; a constant ‖θ‖ with the loss falling by 1 % per
+   * step (the loss test's slope −0.01 with standard error 0: still falling) decays on the windows'
+   * schedule, where the loss test never does. So the norm test replaces the loss test, it does not
+   * join it.
+   */
+  @Test
+  void theNormTestAsksWhetherTheNormHasStoppedChanging() {
+    String spec = "pi(lr=1, guard=off, clip-loop=off)";
+    java.util.function.LongToDoubleFunction flat = t -> 2.0;
+    java.util.function.LongToDoubleFunction drifting = t -> Math.sqrt(200 - 0.05 * t);
+    assertEquals("[]", java.util.Arrays.toString(decaySteps(spec, 7, flat, drifting)));
+    assertEquals(
+        "[39, 96, 176, 289, 448, 671, 986]",
+        java.util.Arrays.toString(
+            decaySteps("pi(lr=1, guard=off, clip-loop=off, stat-test=loss)", 7, flat, drifting)));
+    java.util.function.LongToDoubleFunction falling = t -> 2.0 * Math.pow(0.99, t);
+    java.util.function.LongToDoubleFunction still = t -> 3.0;
+    assertEquals(
+        "[39, 96, 176, 289, 448, 671, 986]",
+        java.util.Arrays.toString(decaySteps(spec, 7, falling, still)));
+    assertEquals(
+        "[]",
+        java.util.Arrays.toString(
+            decaySteps("pi(lr=1, guard=off, clip-loop=off, stat-test=loss)", 7, falling, still)));
+  }
+
+  /** {@code stat-test} takes {@code norm} or {@code loss} and names anything else. */
+  @Test
+  void aBadStatTestIsNamed() {
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> Policies.create(PolicySpec.parse("pi(stat-test=slope)")));
+    assertEquals("pi.stat-test must be one of [norm, loss], but was 'slope'", e.getMessage());
+  }
+
   /** The steps after which the LR fell by the decay factor, on a flat-loss stream. */
   static long[] decaySteps(String spec, int count) {
+    return decaySteps(spec, count, t -> 2.0, t -> Double.NaN);
+  }
+
+  /**
+   * The steps after which the LR fell by the decay factor, on a stream with the given loss and
+   * parameter norm per step (a NaN norm is not measured).
+   */
+  static long[] decaySteps(
+      String spec,
+      int count,
+      java.util.function.LongToDoubleFunction loss,
+      java.util.function.LongToDoubleFunction paramNorm) {
     Policy p = Policies.create(PolicySpec.parse(spec));
     Decision d = new Decision();
     long[] at = new long[count];
@@ -139,7 +191,8 @@ class LrLoopStationarityTest {
     for (long t = 0; t < 2000 && k < count; t++) {
       Observation o =
           Observation.builder(t)
-              .loss(2.0)
+              .loss(loss.applyAsDouble(t))
+              .paramNorm(paramNorm.applyAsDouble(t))
               .gradNorm(1.0)
               .alignment(-0.1)
               .sharpness(1.0)
@@ -154,7 +207,7 @@ class LrLoopStationarityTest {
       }
       lr = d.lr;
     }
-    return at;
+    return java.util.Arrays.copyOf(at, k);
   }
 
   /** The decay leaves the LR within its bounds and a snapshot restores the test window exactly. */

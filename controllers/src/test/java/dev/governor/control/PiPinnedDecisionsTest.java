@@ -124,7 +124,8 @@ class PiPinnedDecisionsTest {
   void snapshotBytesArePinned() {
     // the state layout is part of the checkpoint format: the detector's four references stay
     // where LrLoop wrote them (after the PI controller's state, before lr and the cut count); the
-    // LR loop's one-sided filter, decays and stationarity-test window follow the multipliers, and
+    // LR loop's one-sided filter, decays and stationarity-test window (its loss fit, alignment sum
+    // and ‖θ‖² changes) follow the multipliers, and
     // the rise hold's first error sign, reached flag and bound, the cut-episode flag and the cut
     // freeze's loss level, filtered loss, trim and age, then the restart's first loss, steps since
     // the start or the last restart and restart count close the LR loop's state
@@ -136,5 +137,5 @@ class PiPinnedDecisionsTest {
     assertEquals(SNAPSHOT_HASH, java.util.Arrays.hashCode(p.snapshot().bytes()));
   }
 
-  static final int SNAPSHOT_HASH = 1578330047;
+  static final int SNAPSHOT_HASH = -1223960036;
 }
