@@ -3,7 +3,6 @@ package dev.governor.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.governor.control.PolicySpec;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,20 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class StationarityNormTest {
   static int reached(String spec) {
-    Bench b = Bench.nqmCurvature();
     int n = 0;
-    for (long seed = 1; seed <= 5; seed++) {
-      Problem p = b.problem().create(seed);
-      RunResult r =
-          Runner.run(
-              new RunSpec(
-                  SimulatedTrainer.Config.of(b.problem(), b.optimizer(), seed),
-                  PolicySpec.parse(spec).with("lr", 1e-3 * b.scale(p)),
-                  3000,
-                  b.target(p),
-                  0,
-                  ""));
-      assertEquals(false, r.diverged(), spec + ", seed " + seed);
+    for (RunResult r : StationarityWindowTest.runs(Bench.nqmCurvature(), spec, 1e-3)) {
       n += r.reachedTarget() ? 1 : 0;
     }
     return n;

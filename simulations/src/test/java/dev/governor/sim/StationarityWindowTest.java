@@ -21,23 +21,34 @@ import org.junit.jupiter.api.Test;
  */
 class StationarityWindowTest {
   static double medianSteps(String spec) {
-    Bench b = Bench.nqmIsotropic();
     List<Double> steps = new ArrayList<>();
+    for (RunResult r : runs(Bench.nqmIsotropic(), spec, 0.1)) {
+      steps.add(r.reachedTarget() ? r.stepsToTarget() : Double.POSITIVE_INFINITY);
+    }
+    return Stats.median(steps.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  /**
+   * Seeds 1–5 of {@code b} under {@code spec} from {@code lrOverBound} × the stability bound, 3000
+   * steps, the bench's target; none may diverge.
+   */
+  static List<RunResult> runs(Bench b, String spec, double lrOverBound) {
+    List<RunResult> out = new ArrayList<>();
     for (long seed = 1; seed <= 5; seed++) {
       Problem p = b.problem().create(seed);
       RunResult r =
           Runner.run(
               new RunSpec(
                   SimulatedTrainer.Config.of(b.problem(), b.optimizer(), seed),
-                  PolicySpec.parse(spec).with("lr", 0.1 * b.scale(p)),
+                  PolicySpec.parse(spec).with("lr", lrOverBound * b.scale(p)),
                   3000,
                   b.target(p),
                   0,
                   ""));
-      assertEquals(false, r.diverged());
-      steps.add(r.reachedTarget() ? r.stepsToTarget() : Double.POSITIVE_INFINITY);
+      assertEquals(false, r.diverged(), spec + ", seed " + seed);
+      out.add(r);
     }
-    return Stats.median(steps.stream().mapToDouble(Double::doubleValue).toArray());
+    return out;
   }
 
   @Test
