@@ -7,7 +7,7 @@ import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
 
 /** Logistic regression on seeded synthetic data; see {@link ProblemConfig.LogReg}. */
-final class LogRegProblem implements Problem {
+final class LogRegProblem extends SeededProblem {
   private final int n;
   private final int d;
 
@@ -16,8 +16,6 @@ final class LogRegProblem implements Problem {
 
   /** Labels ±1. */
   private final double[] labels;
-
-  private final double[] start;
 
   /** Row-major validation features, valN × d, and their labels. */
   private final double[] valFeatures;
@@ -29,11 +27,11 @@ final class LogRegProblem implements Problem {
   private final double lambdaMax;
 
   LogRegProblem(ProblemConfig.LogReg config, long seed) {
+    super("logreg", config.dim());
     n = config.examples();
     d = config.dim();
     features = new double[n * d];
     labels = new double[n];
-    start = new double[d];
     UniformRandomProvider rng = Rng.stream(seed, Rng.PROBLEM);
     NormalizedGaussianSampler gauss = Rng.gauss(rng);
     double[] teacher = new double[d];
@@ -159,23 +157,8 @@ final class LogRegProblem implements Problem {
   }
 
   @Override
-  public String name() {
-    return "logreg";
-  }
-
-  @Override
-  public int dim() {
-    return d;
-  }
-
-  @Override
   public int examples() {
     return n;
-  }
-
-  @Override
-  public void start(double[] x) {
-    System.arraycopy(start, 0, x, 0, d);
   }
 
   @Override

@@ -8,21 +8,20 @@ import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
  * ProblemConfig.Nqm#create}) or, for the linear-analysis comparisons, as {@link #stationary}: the
  * spectrum repeated, started from its stationary distribution.
  */
-final class NqmProblem implements Problem {
+final class NqmProblem extends SeededProblem {
   private final ProblemConfig.Nqm config;
   private final double[] h;
   private final double[] optimum;
-  private final double[] start;
 
   /** Per-sample noise standard deviation s·√w<sub>i</sub>. */
   private final double[] noiseSd;
 
   NqmProblem(ProblemConfig.Nqm config, long seed) {
+    super("nqm", config.dim());
     this.config = config;
     int d = config.dim();
     h = new double[d];
     optimum = new double[d];
-    start = new double[d];
     noiseSd = new double[d];
     UniformRandomProvider rng = Rng.stream(seed, Rng.PROBLEM);
     NormalizedGaussianSampler gauss = Rng.gauss(rng);
@@ -36,12 +35,12 @@ final class NqmProblem implements Problem {
   }
 
   private NqmProblem(ProblemConfig.Nqm config, int copies, double eta, long seed) {
+    super("nqm", config.dim() * copies);
     this.config = config;
     int k = config.dim();
     int d = k * copies;
     h = new double[d];
     optimum = new double[d];
-    start = new double[d];
     noiseSd = new double[d];
     double[] s2 = config.noiseVariances();
     UniformRandomProvider rng = Rng.stream(seed, Rng.PROBLEM);
@@ -78,21 +77,6 @@ final class NqmProblem implements Problem {
               + eta);
     }
     return new NqmProblem(config, copies, eta, seed);
-  }
-
-  @Override
-  public String name() {
-    return "nqm";
-  }
-
-  @Override
-  public int dim() {
-    return h.length;
-  }
-
-  @Override
-  public void start(double[] x) {
-    System.arraycopy(start, 0, x, 0, start.length);
   }
 
   @Override

@@ -4,15 +4,14 @@ import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.NormalizedGaussianSampler;
 
 /** The noisy chained Rosenbrock function; see {@link ProblemConfig.Rosenbrock}. */
-final class RosenbrockProblem implements Problem {
+final class RosenbrockProblem extends SeededProblem {
   private final ProblemConfig.Rosenbrock config;
-  private final double[] start;
   private final double lambdaMax;
 
   RosenbrockProblem(ProblemConfig.Rosenbrock config, long seed) {
+    super("rosenbrock", config.dim());
     this.config = config;
     int d = config.dim();
-    start = new double[d];
     NormalizedGaussianSampler gauss = Rng.gauss(Rng.stream(seed, Rng.PROBLEM));
     for (int i = 0; i < d; i++) {
       start[i] = (i % 2 == 0 ? -1.2 : 1.0) + 0.1 * gauss.sample();
@@ -41,21 +40,6 @@ final class RosenbrockProblem implements Problem {
       }
     }
     return Curvature.largestEigenvalue(m);
-  }
-
-  @Override
-  public String name() {
-    return "rosenbrock";
-  }
-
-  @Override
-  public int dim() {
-    return start.length;
-  }
-
-  @Override
-  public void start(double[] x) {
-    System.arraycopy(start, 0, x, 0, start.length);
   }
 
   @Override
