@@ -147,13 +147,23 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
   }
 
   /** Forward and backward pass; the (summed) gradient lands in the gradient view. */
-  abstract double computeGradientAndScore(DataSet batch);
+  final double computeGradientAndScore(DataSet batch) {
+    feed(batch);
+    model.computeGradientAndScore(mgr);
+    return model.score();
+  }
+
+  /** Sets {@code batch}'s features and labels as the network's input and labels. */
+  abstract void feed(DataSet batch);
 
   final Gradient gradient() {
     return model.gradient();
   }
 
-  abstract INDArray gradientView();
+  /** The flattened gradient view, which {@link #computeGradientAndScore} fills. */
+  final INDArray gradientView() {
+    return model.getGradientsViewArray();
+  }
 
   abstract BaseMultiLayerUpdater<?> updater();
 
@@ -201,16 +211,9 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     }
 
     @Override
-    double computeGradientAndScore(DataSet batch) {
+    void feed(DataSet batch) {
       net.setInput(batch.getFeatures());
       net.setLabels(batch.getLabels());
-      net.computeGradientAndScore();
-      return net.score();
-    }
-
-    @Override
-    INDArray gradientView() {
-      return net.getFlattenedGradients();
     }
 
     @Override
@@ -268,16 +271,9 @@ abstract sealed class Net permits Net.Mln, Net.Graph {
     }
 
     @Override
-    double computeGradientAndScore(DataSet batch) {
+    void feed(DataSet batch) {
       net.setInputs(batch.getFeatures());
       net.setLabels(batch.getLabels());
-      net.computeGradientAndScore();
-      return net.score();
-    }
-
-    @Override
-    INDArray gradientView() {
-      return net.getGradientsViewArray();
     }
 
     @Override
