@@ -70,11 +70,7 @@ public final class Models {
   }
 
   static MultiLayerConfiguration mlp(LabeledData data, long seed, IUpdater updater) {
-    return new NeuralNetConfiguration.Builder()
-        .seed(seed)
-        .weightInit(WeightInit.RELU)
-        .updater(updater)
-        .list()
+    return layers(seed, updater)
         .layer(
             new DenseLayer.Builder()
                 .nIn(data.features())
@@ -82,52 +78,53 @@ public final class Models {
                 .activation(Activation.RELU)
                 .build())
         .layer(new DenseLayer.Builder().nIn(256).nOut(128).activation(Activation.RELU).build())
-        .layer(
-            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nIn(128)
-                .nOut(data.classes())
-                .activation(Activation.SOFTMAX)
-                .weightInit(WeightInit.XAVIER)
-                .build())
+        .layer(softmaxOutput(data).nIn(128).build())
         .build();
   }
 
   static MultiLayerConfiguration cnn(LabeledData data, long seed, IUpdater updater) {
+    return layers(seed, updater)
+        .layer(conv5x5(16))
+        .layer(maxPool2x2())
+        .layer(conv5x5(32))
+        .layer(maxPool2x2())
+        .layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build())
+        .layer(softmaxOutput(data).build())
+        .setInputType(InputType.convolutionalFlat(data.height(), data.width(), 1))
+        .build();
+  }
+
+  /** The models' common configuration (seed, ReLU weight initialization, updater), as a list. */
+  private static NeuralNetConfiguration.ListBuilder layers(long seed, IUpdater updater) {
     return new NeuralNetConfiguration.Builder()
         .seed(seed)
         .weightInit(WeightInit.RELU)
         .updater(updater)
-        .list()
-        .layer(
-            new ConvolutionLayer.Builder(5, 5)
-                .nOut(16)
-                .stride(1, 1)
-                .activation(Activation.RELU)
-                .build())
-        .layer(
-            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(2, 2)
-                .stride(2, 2)
-                .build())
-        .layer(
-            new ConvolutionLayer.Builder(5, 5)
-                .nOut(32)
-                .stride(1, 1)
-                .activation(Activation.RELU)
-                .build())
-        .layer(
-            new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(2, 2)
-                .stride(2, 2)
-                .build())
-        .layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build())
-        .layer(
-            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(data.classes())
-                .activation(Activation.SOFTMAX)
-                .weightInit(WeightInit.XAVIER)
-                .build())
-        .setInputType(InputType.convolutionalFlat(data.height(), data.width(), 1))
+        .list();
+  }
+
+  /** A 5×5 convolution with stride 1, {@code channels} output channels and ReLU. */
+  private static ConvolutionLayer conv5x5(int channels) {
+    return new ConvolutionLayer.Builder(5, 5)
+        .nOut(channels)
+        .stride(1, 1)
+        .activation(Activation.RELU)
         .build();
+  }
+
+  /** A 2×2 max-pooling with stride 2. */
+  private static SubsamplingLayer maxPool2x2() {
+    return new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+        .kernelSize(2, 2)
+        .stride(2, 2)
+        .build();
+  }
+
+  /** The softmax output layer over {@code data}'s classes (cross-entropy, Xavier weights). */
+  private static OutputLayer.Builder softmaxOutput(LabeledData data) {
+    return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        .nOut(data.classes())
+        .activation(Activation.SOFTMAX)
+        .weightInit(WeightInit.XAVIER);
   }
 }
