@@ -66,7 +66,7 @@ final class DatasetOptions {
     PrintWriter stderr = c.spec.commandLine().getErr();
     String ds = Dl4jSetup.resolveDataset(dataset, dataDir, stderr);
     TrainingTask task =
-        new TrainingTask(
+        validation.task(
             ds,
             dataDir,
             model,
@@ -74,10 +74,7 @@ final class DatasetOptions {
             epochs,
             c.seed,
             trainLimit,
-            100,
-            Dl4jSetup.parseOptimizer(c.optimizer),
-            validation.valSize,
-            validation.earlyStopping());
+            Dl4jSetup.parseOptimizer(c.optimizer));
     if (!c.quiet && c.out.toAbsolutePath().getParent() != null) {
       stderr.println(DashboardCommand.hint(c.out.toAbsolutePath().getParent()));
       stderr.flush();

@@ -167,19 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     boolean gearOn = g.equals("on");
     String ds = Dl4jSetup.resolveDataset(dataset, dataDir, stderr);
-    TrainingTask task =
-        new TrainingTask(
-            ds,
-            dataDir,
-            model,
-            batch,
-            epochs,
-            seed,
-            trainLimit,
-            100,
-            opt,
-            validation.valSize,
-            validation.earlyStopping());
+    TrainingTask task = validation.task(ds, dataDir, model, batch, epochs, seed, trainLimit, opt);
     Path dir = out != null ? out : defaultOut();
     if (Files.exists(dir)) {
       throw new UserException("--out " + dir + " already exists; choose a new folder");

@@ -1,7 +1,9 @@
 package dev.governor.cli;
 
+import dev.governor.trainers.Dl4jOptimizer;
 import dev.governor.trainers.EarlyStopping;
 import dev.governor.trainers.TrainingTask;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
@@ -9,6 +11,9 @@ import picocli.CommandLine.Option;
  * and early stopping on it, for {@code demo} and {@code train --dataset}.
  */
 final class ValidationOptions {
+  /** Steps between validation-loss measurements of a CLI DL4J run. */
+  static final int VAL_EVERY = 100;
+
   @Option(
       names = "--val-size",
       paramLabel = "N",
@@ -34,5 +39,36 @@ final class ValidationOptions {
    */
   EarlyStopping.Config earlyStopping() {
     return Dl4jSetup.parseEarlyStop(earlyStop);
+  }
+
+  /**
+   * The task of a CLI DL4J run: the given data set, model, schedule and optimizer, the validation
+   * loss measured every {@link #VAL_EVERY} steps, and this mixin's validation split and early
+   * stopping.
+   *
+   * @throws UserException naming the flag and the value when {@code --early-stop} is invalid
+   * @throws IllegalArgumentException naming the first bad field ({@link TrainingTask})
+   */
+  TrainingTask task(
+      String dataset,
+      Path dataDir,
+      String model,
+      int batch,
+      int epochs,
+      long seed,
+      int trainLimit,
+      Dl4jOptimizer optimizer) {
+    return new TrainingTask(
+        dataset,
+        dataDir,
+        model,
+        batch,
+        epochs,
+        seed,
+        trainLimit,
+        VAL_EVERY,
+        optimizer,
+        valSize,
+        earlyStopping());
   }
 }
