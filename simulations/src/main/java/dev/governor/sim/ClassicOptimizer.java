@@ -83,8 +83,6 @@ final class ClassicOptimizer extends PlantOptimizer {
         }
       }
     }
-    double n = Math.sqrt(uu);
-    norms[EVAL_MOVE] = n;
-    norms[GRAD_MOVE] = n;
+    moved(norms, uu);
   }
 }

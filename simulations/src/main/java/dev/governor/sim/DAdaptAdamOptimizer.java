@@ -11,8 +11,6 @@ final class DAdaptAdamOptimizer extends DistanceAdaptedAdam {
   private static final int S = 1;
   private static final int M = 2;
   private static final int V = 3;
-  private static final int K = 0;
-  private static final int D = 1;
   private static final int NUMERATOR = 2;
 
   DAdaptAdamOptimizer(OptimizerSpec spec, int dim) {
@@ -30,12 +28,6 @@ final class DAdaptAdamOptimizer extends DistanceAdaptedAdam {
   }
 
   @Override
-  void start(OptimizerState s, double[] x0) {
-    super.start(s, x0);
-    s.scalars[D] = d0;
-  }
-
-  @Override
   void step(OptimizerState st, double[] g, double scale, double lr, double wd, double[] norms) {
     double[] x = st.vectors[X];
     double[] s = st.vectors[S];
@@ -48,10 +40,7 @@ final class DAdaptAdamOptimizer extends DistanceAdaptedAdam {
     double dot = 0;
     double l1 = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd != 0 && !decouple) {
-        gi += wd * x[i];
-      }
+      double gi = gradient(g, x, i, scale, wd);
       double denom = Math.sqrt(v[i]) + eps;
       dot += gi * (s[i] / denom);
       m[i] = beta1 * m[i] + dlr * (1 - beta1) * gi;
@@ -73,11 +62,8 @@ final class DAdaptAdamOptimizer extends DistanceAdaptedAdam {
     double uu = 0;
     for (int i = 0; i < dim; i++) {
       double xo = x[i];
-      double xi = xo;
+      double xi = decayed(xo, wd, dlr);
       double denom = Math.sqrt(v[i]) + eps;
-      if (wd != 0 && decouple) {
-        xi += -wd * dlr * xi;
-      }
       xi -= m[i] / denom;
       x[i] = xi;
       uu += (xi - xo) * (xi - xo);

@@ -47,8 +47,7 @@ final class DAdaptSgdOptimizer extends PlantOptimizer {
     double[] x = st.vectors[X];
     double[] x0 = st.vectors[X0];
     double[] s = st.vectors[S];
-    norms[EVAL_MOVE] = 0;
-    norms[GRAD_MOVE] = 0;
+    noMove(norms);
     double g0 = st.scalars[G0_NORM];
     if (st.scalars[K] == 0) {
       // the reference's first-step norm leaves the decay term out (its add is not in place)
@@ -67,10 +66,7 @@ final class DAdaptSgdOptimizer extends PlantOptimizer {
     double dot = 0;
     double ss = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd != 0) {
-        gi += wd * x[i];
-      }
+      double gi = l2Gradient(g, x, i, scale, wd);
       dot += gi * s[i];
       s[i] += dlr * gi;
       ss += s[i] * s[i];
@@ -94,8 +90,6 @@ final class DAdaptSgdOptimizer extends PlantOptimizer {
       x[i] = xi;
       uu += (xi - xo) * (xi - xo);
     }
-    double n = Math.sqrt(uu);
-    norms[EVAL_MOVE] = n;
-    norms[GRAD_MOVE] = n;
+    moved(norms, uu);
   }
 }

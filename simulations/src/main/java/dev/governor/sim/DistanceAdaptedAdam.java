@@ -8,6 +8,12 @@ package dev.governor.sim;
  * carries no gradient information yet; each keeps its own estimate of d and its own update rule.
  */
 abstract class DistanceAdaptedAdam extends PlantOptimizer {
+  /** Index of the state's scalars: the step count k. */
+  static final int K = 0;
+
+  /** Index of the state's scalars: the estimate d. */
+  static final int D = 1;
+
   final double d0;
   final double beta1;
   final double beta2;
@@ -38,16 +44,26 @@ abstract class DistanceAdaptedAdam extends PlantOptimizer {
     return Math.sqrt(1 - Math.pow(beta2, k + 1)) / (1 - Math.pow(beta1, k + 1));
   }
 
-  /** Records a step that left the parameters where they were (no gradient information yet). */
-  static void noMove(double[] norms) {
-    norms[EVAL_MOVE] = 0;
-    norms[GRAD_MOVE] = 0;
+  /** Copies {@code x0} into vector 0 and starts the estimate d at {@code d0}. */
+  @Override
+  void start(OptimizerState s, double[] x0) {
+    super.start(s, x0);
+    s.scalars[D] = d0;
   }
 
-  /** Records a step that moved the parameters by {@code √squaredMove}. */
-  static void moved(double[] norms, double squaredMove) {
-    double n = Math.sqrt(squaredMove);
-    norms[EVAL_MOVE] = n;
-    norms[GRAD_MOVE] = n;
+  /**
+   * Coordinate {@code i} of the clipped gradient, with the weight decay {@code wd} added as an L2
+   * term unless it is decoupled.
+   */
+  final double gradient(double[] g, double[] x, int i, double scale, double wd) {
+    return l2Gradient(g, x, i, scale, decouple ? 0 : wd);
+  }
+
+  /**
+   * Parameter {@code x} after the decoupled weight decay {@code wd} at step size {@code dlr}
+   * ({@code x} itself when the decay is not decoupled or {@code wd} is 0).
+   */
+  final double decayed(double x, double wd, double dlr) {
+    return wd != 0 && decouple ? x + -wd * dlr * x : x;
   }
 }

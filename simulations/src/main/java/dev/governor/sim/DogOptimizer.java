@@ -61,10 +61,7 @@ final class DogOptimizer extends PlantOptimizer {
     double dist = 0;
     double xx = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd > 0) {
-        gi += wd * x[i];
-      }
+      double gi = l2Gradient(g, x, i, scale, wd);
       gg += gi * gi;
       double e = x[i] - x0[i];
       dist += e * e;
@@ -89,10 +86,7 @@ final class DogOptimizer extends PlantOptimizer {
     double dx = 0;
     double da = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd > 0) {
-        gi += wd * x[i];
-      }
+      double gi = l2Gradient(g, x, i, scale, wd);
       double xo = x[i];
       double xi = xo + -eta * gi;
       x[i] = xi;

@@ -50,10 +50,7 @@ final class HypergradientOptimizer extends PlantOptimizer {
 
   @Override
   void step(OptimizerState s, double[] g, double scale, double lr, double wd, double[] norms) {
-    double uu = adam ? adamStep(s, g, scale, lr, wd) : sgdStep(s, g, scale, lr, wd);
-    double n = Math.sqrt(uu);
-    norms[EVAL_MOVE] = n;
-    norms[GRAD_MOVE] = n;
+    moved(norms, adam ? adamStep(s, g, scale, lr, wd) : sgdStep(s, g, scale, lr, wd));
   }
 
   private double sgdStep(OptimizerState s, double[] g, double scale, double lr, double wd) {
@@ -61,10 +58,7 @@ final class HypergradientOptimizer extends PlantOptimizer {
     double[] prev = s.vectors[PREV];
     double h = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd != 0) {
-        gi += wd * x[i];
-      }
+      double gi = l2Gradient(g, x, i, scale, wd);
       h += gi * prev[i];
     }
     double alpha = s.scalars[ALPHA] + beta * h / lr;
@@ -72,10 +66,7 @@ final class HypergradientOptimizer extends PlantOptimizer {
     double rate = lr * alpha;
     double uu = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd != 0) {
-        gi += wd * x[i];
-      }
+      double gi = l2Gradient(g, x, i, scale, wd);
       prev[i] = gi;
       double u = rate * gi;
       x[i] -= u;
@@ -94,10 +85,7 @@ final class HypergradientOptimizer extends PlantOptimizer {
     if (t > 1) {
       double h = 0;
       for (int i = 0; i < dim; i++) {
-        double gi = g[i] * scale;
-        if (wd != 0) {
-          gi += wd * x[i];
-        }
+        double gi = l2Gradient(g, x, i, scale, wd);
         h += gi * (m[i] / (Math.sqrt(v[i]) + eps));
       }
       h = h * Math.sqrt(1 - Math.pow(beta2, t - 1)) / (1 - Math.pow(beta1, t - 1));
@@ -107,10 +95,7 @@ final class HypergradientOptimizer extends PlantOptimizer {
     double stepSize = lr * alpha * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
     double uu = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd != 0) {
-        gi += wd * x[i];
-      }
+      double gi = l2Gradient(g, x, i, scale, wd);
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
       double u = stepSize * (m[i] / (Math.sqrt(v[i]) + eps));

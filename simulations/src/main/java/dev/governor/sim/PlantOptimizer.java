@@ -77,4 +77,32 @@ abstract class PlantOptimizer {
    */
   abstract void step(
       OptimizerState s, double[] g, double scale, double lr, double wd, double[] norms);
+
+  /**
+   * Coordinate {@code i} of the clipped gradient {@code g · scale} with the weight decay {@code wd}
+   * added as an L2 term {@code wd · x_i} (none when {@code wd} is 0).
+   */
+  static double l2Gradient(double[] g, double[] x, int i, double scale, double wd) {
+    double gi = g[i] * scale;
+    if (wd != 0) {
+      gi += wd * x[i];
+    }
+    return gi;
+  }
+
+  /** Records a step that left the parameters where they were. */
+  static void noMove(double[] norms) {
+    norms[EVAL_MOVE] = 0;
+    norms[GRAD_MOVE] = 0;
+  }
+
+  /**
+   * Records a step that moved the evaluation and gradient point (one vector) by {@code
+   * √squaredMove}.
+   */
+  static void moved(double[] norms, double squaredMove) {
+    double n = Math.sqrt(squaredMove);
+    norms[EVAL_MOVE] = n;
+    norms[GRAD_MOVE] = n;
+  }
 }

@@ -12,8 +12,6 @@ final class ProdigyOptimizer extends DistanceAdaptedAdam {
   private static final int S = 2;
   private static final int M = 3;
   private static final int V = 4;
-  private static final int K = 0;
-  private static final int D = 1;
   private static final int D_MAX = 2;
   private static final int NUMERATOR = 3;
 
@@ -41,9 +39,8 @@ final class ProdigyOptimizer extends DistanceAdaptedAdam {
 
   @Override
   void start(OptimizerState s, double[] x0) {
-    System.arraycopy(x0, 0, s.vectors[X], 0, dim);
+    super.start(s, x0);
     System.arraycopy(x0, 0, s.vectors[X0], 0, dim);
-    s.scalars[D] = d0;
     s.scalars[D_MAX] = d0;
   }
 
@@ -61,10 +58,7 @@ final class ProdigyOptimizer extends DistanceAdaptedAdam {
     double dot = 0;
     double denomSum = 0;
     for (int i = 0; i < dim; i++) {
-      double gi = g[i] * scale;
-      if (wd != 0 && !decouple) {
-        gi += wd * x[i];
-      }
+      double gi = gradient(g, x, i, scale, wd);
       dot += gi * (x0[i] - x[i]);
       if (beta1 > 0) {
         m[i] = beta1 * m[i] + d * (1 - beta1) * gi;
@@ -93,19 +87,12 @@ final class ProdigyOptimizer extends DistanceAdaptedAdam {
     double dEps = d * eps;
     for (int i = 0; i < dim; i++) {
       double xo = x[i];
-      double xi = xo;
+      double xi = decayed(xo, wd, dlr);
       double denom = Math.sqrt(v[i]) + dEps;
-      if (wd != 0 && decouple) {
-        xi += -wd * dlr * xi;
-      }
       if (beta1 > 0) {
         xi += -dlr * (m[i] / denom);
       } else {
-        double gi = g[i] * scale;
-        if (wd != 0 && !decouple) {
-          gi += wd * xo;
-        }
-        xi += -dlr * d * (gi / denom);
+        xi += -dlr * d * (gradient(g, x, i, scale, wd) / denom);
       }
       x[i] = xi;
       uu += (xi - xo) * (xi - xo);
