@@ -18,25 +18,37 @@ import java.util.List;
  */
 record Bench(String name, ProblemConfig problem, OptimizerKind optimizer) {
 
+  /**
+   * SGD on the NQM of {@code dim} parameters with largest curvature {@code lambdaMax}, spectrum
+   * exponent {@code exponent}, {@code noise} of unit scale and mini-batch {@code batch}, optimum
+   * and start at unit scale.
+   */
+  static Bench sgdNqm(
+      String name, int dim, double lambdaMax, double exponent, NoiseKind noise, int batch) {
+    return new Bench(
+        name,
+        new ProblemConfig.Nqm(dim, lambdaMax, exponent, noise, 1.0, batch, 1.0, 1.0),
+        OptimizerKind.SGD);
+  }
+
+  /** SGD on logistic regression ({@link ProblemConfig.LogReg}). */
+  static Bench sgdLogReg(String name, int dim, int examples, int batch) {
+    return new Bench(name, new ProblemConfig.LogReg(dim, examples, batch), OptimizerKind.SGD);
+  }
+
   /** The NQM with curvature noise (Zhang et al.'s choice). */
   static Bench nqmCurvature() {
-    return new Bench(
-        "nqm-curvature",
-        new ProblemConfig.Nqm(100, 1.0, 1.0, NoiseKind.CURVATURE, 1.0, 16, 1.0, 1.0),
-        OptimizerKind.SGD);
+    return sgdNqm("nqm-curvature", 100, 1.0, 1.0, NoiseKind.CURVATURE, 16);
   }
 
   /** A stiffer NQM with isotropic noise and 20× the curvature. */
   static Bench nqmIsotropic() {
-    return new Bench(
-        "nqm-isotropic",
-        new ProblemConfig.Nqm(50, 20.0, 0.7, NoiseKind.ISOTROPIC, 1.0, 8, 1.0, 1.0),
-        OptimizerKind.SGD);
+    return sgdNqm("nqm-isotropic", 50, 20.0, 0.7, NoiseKind.ISOTROPIC, 8);
   }
 
   /** Logistic regression. */
   static Bench logreg() {
-    return new Bench("logreg", new ProblemConfig.LogReg(20, 1024, 16), OptimizerKind.SGD);
+    return sgdLogReg("logreg", 20, 1024, 16);
   }
 
   static List<Bench> robustness(boolean quick) {

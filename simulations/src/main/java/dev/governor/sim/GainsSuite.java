@@ -60,32 +60,17 @@ public final class GainsSuite {
 
   static List<Bench> training() {
     return List.of(
-        new Bench(
-            "nqm-a1-curv",
-            new ProblemConfig.Nqm(50, 1.0, 1.0, NoiseKind.CURVATURE, 1.0, 16, 1.0, 1.0),
-            OptimizerKind.SGD),
-        new Bench(
-            "nqm-a0.5-iso",
-            new ProblemConfig.Nqm(50, 10.0, 0.5, NoiseKind.ISOTROPIC, 1.0, 8, 1.0, 1.0),
-            OptimizerKind.SGD),
-        new Bench(
-            "nqm-a1.5-iso",
-            new ProblemConfig.Nqm(50, 1.0, 1.5, NoiseKind.ISOTROPIC, 1.0, 32, 1.0, 1.0),
-            OptimizerKind.SGD),
-        new Bench("logreg-10", new ProblemConfig.LogReg(10, 512, 16), OptimizerKind.SGD));
+        Bench.sgdNqm("nqm-a1-curv", 50, 1.0, 1.0, NoiseKind.CURVATURE, 16),
+        Bench.sgdNqm("nqm-a0.5-iso", 50, 10.0, 0.5, NoiseKind.ISOTROPIC, 8),
+        Bench.sgdNqm("nqm-a1.5-iso", 50, 1.0, 1.5, NoiseKind.ISOTROPIC, 32),
+        Bench.sgdLogReg("logreg-10", 10, 512, 16));
   }
 
   static List<Bench> heldOut() {
     return List.of(
-        new Bench(
-            "nqm-a0.8-curv",
-            new ProblemConfig.Nqm(100, 5.0, 0.8, NoiseKind.CURVATURE, 1.0, 8, 1.0, 1.0),
-            OptimizerKind.SGD),
-        new Bench(
-            "nqm-a2-iso",
-            new ProblemConfig.Nqm(30, 0.5, 2.0, NoiseKind.ISOTROPIC, 1.0, 4, 1.0, 1.0),
-            OptimizerKind.SGD),
-        new Bench("logreg-20", new ProblemConfig.LogReg(20, 1024, 16), OptimizerKind.SGD));
+        Bench.sgdNqm("nqm-a0.8-curv", 100, 5.0, 0.8, NoiseKind.CURVATURE, 8),
+        Bench.sgdNqm("nqm-a2-iso", 30, 0.5, 2.0, NoiseKind.ISOTROPIC, 4),
+        Bench.sgdLogReg("logreg-20", 20, 1024, 16));
   }
 
   /** The specs of one gain vector on a problem set. */
