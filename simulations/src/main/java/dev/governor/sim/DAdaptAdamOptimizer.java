@@ -33,9 +33,8 @@ final class DAdaptAdamOptimizer extends DistanceAdaptedAdam {
     double[] s = st.vectors[S];
     double[] m = st.vectors[M];
     double[] v = st.vectors[V];
-    double k = st.scalars[K];
     double d = st.scalars[D];
-    double dlr = d * lr * biasCorrection(k);
+    double dlr = stepSize(st, lr);
     double sqrtBeta2 = Math.sqrt(beta2);
     double dot = 0;
     double l1 = 0;
@@ -57,8 +56,7 @@ final class DAdaptAdamOptimizer extends DistanceAdaptedAdam {
     double dHat = numerator / ((1 - sqrtBeta2) * l1);
     d = Math.max(d, Math.min(dHat, d * growthRate));
     st.scalars[NUMERATOR] = numerator;
-    st.scalars[D] = d;
-    st.scalars[K] = k + 1;
+    advance(st, d);
     double uu = 0;
     for (int i = 0; i < dim; i++) {
       double xo = x[i];

@@ -52,6 +52,20 @@ abstract class DistanceAdaptedAdam extends PlantOptimizer {
   }
 
   /**
+   * The step's size ℓ = d · {@code lr} · {@link #biasCorrection} at the state's estimate d and step
+   * count k.
+   */
+  final double stepSize(OptimizerState st, double lr) {
+    return st.scalars[D] * lr * biasCorrection(st.scalars[K]);
+  }
+
+  /** Stores the new estimate {@code d} and counts the step. */
+  static void advance(OptimizerState st, double d) {
+    st.scalars[D] = d;
+    st.scalars[K] += 1;
+  }
+
+  /**
    * Coordinate {@code i} of the clipped gradient, with the weight decay {@code wd} added as an L2
    * term unless it is decoupled.
    */

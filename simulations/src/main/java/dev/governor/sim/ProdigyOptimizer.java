@@ -51,9 +51,8 @@ final class ProdigyOptimizer extends DistanceAdaptedAdam {
     double[] s = st.vectors[S];
     double[] m = st.vectors[M];
     double[] v = st.vectors[V];
-    double k = st.scalars[K];
     double d = st.scalars[D];
-    double dlr = d * lr * biasCorrection(k);
+    double dlr = stepSize(st, lr);
     double sWeight = safeguardWarmup ? (d / d0) * d : (d / d0) * dlr;
     double dot = 0;
     double denomSum = 0;
@@ -80,9 +79,8 @@ final class ProdigyOptimizer extends DistanceAdaptedAdam {
     double dMax = Math.max(st.scalars[D_MAX], dHat);
     d = Math.min(dMax, d * growthRate);
     st.scalars[NUMERATOR] = numerator;
-    st.scalars[D] = d;
     st.scalars[D_MAX] = dMax;
-    st.scalars[K] = k + 1;
+    advance(st, d);
     double uu = 0;
     double dEps = d * eps;
     for (int i = 0; i < dim; i++) {
