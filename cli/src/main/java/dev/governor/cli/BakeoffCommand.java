@@ -252,15 +252,9 @@ public final class BakeoffCommand implements Callable<Integer> {
         throw new UserException("--pi-options '" + piOptions + "': " + e.getMessage(), e);
       }
     }
-    if (nTrials < 1) {
-      throw new UserException("--trials must be >= 1, but was " + nTrials);
-    }
-    if (nTrain < 1) {
-      throw new UserException("--train-seeds must be >= 1, but was " + nTrain);
-    }
-    if (jobs < 1) {
-      throw new UserException("--jobs must be >= 1, but was " + jobs);
-    }
+    UserException.requireAtLeast("--trials", nTrials, 1);
+    UserException.requireAtLeast("--train-seeds", nTrain, 1);
+    UserException.requireAtLeast("--jobs", jobs, 1);
     if (steps < 0) {
       throw new UserException("--steps must be >= 1, but was " + steps);
     }

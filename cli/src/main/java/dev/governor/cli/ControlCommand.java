@@ -63,9 +63,7 @@ public final class ControlCommand implements Callable<Integer> {
     if (limitSeconds != null && !(limitSeconds > 0)) {
       throw new UserException("--limit must be > 0 seconds, but was " + limitSeconds);
     }
-    if (snapshotEvery < 0) {
-      throw new UserException("--snapshot-every must be >= 0, but was " + snapshotEvery);
-    }
+    UserException.requireAtLeast("--snapshot-every", snapshotEvery, 0);
     PrintWriter out = spec.commandLine().getOut();
     Path json = run.resolve("run.json");
     long deadline = System.nanoTime() + (long) (waitSeconds * 1e9);

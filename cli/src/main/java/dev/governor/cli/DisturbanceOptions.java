@@ -46,17 +46,13 @@ final class DisturbanceOptions {
    */
   Disturbance disturbance(long steps, Integer batch) {
     long at = disturbanceAt != null ? disturbanceAt : steps / 2;
-    if (at < 0) {
-      throw new UserException("--disturbance-at must be >= 0, but was " + at);
-    }
+    UserException.requireAtLeast("--disturbance-at", at, 0);
     if (!(disturbanceFactor > 0) || !Double.isFinite(disturbanceFactor)) {
       throw new UserException(
           "--disturbance-factor must be finite and > 0, but was " + disturbanceFactor);
     }
     long length = disturbanceLength != null ? disturbanceLength : Math.max(1, steps / 10);
-    if (length < 1) {
-      throw new UserException("--disturbance-length must be >= 1, but was " + length);
-    }
+    UserException.requireAtLeast("--disturbance-length", length, 1);
     return switch (disturbance) {
       case "none" -> Disturbance.NONE;
       case "curvature-jump" -> Disturbance.curvatureJump(at, disturbanceFactor);
@@ -88,18 +84,14 @@ final class DisturbanceOptions {
               + "'");
     }
     long at = disturbanceAt != null ? disturbanceAt : steps / 2;
-    if (at < 0) {
-      throw new UserException("--disturbance-at must be >= 0, but was " + at);
-    }
+    UserException.requireAtLeast("--disturbance-at", at, 0);
     if (!(disturbanceFactor >= 1) || !Double.isFinite(disturbanceFactor)) {
       throw new UserException(
           "--disturbance-factor with --dataset must be finite and >= 1, but was "
               + disturbanceFactor);
     }
     long length = disturbanceLength != null ? disturbanceLength : Math.max(1, steps / 10);
-    if (length < 1) {
-      throw new UserException("--disturbance-length must be >= 1, but was " + length);
-    }
+    UserException.requireAtLeast("--disturbance-length", length, 1);
     return kind == Dl4jDisturbance.Kind.NONE
         ? Dl4jDisturbance.NONE
         : new Dl4jDisturbance(kind, at, disturbanceFactor, length);

@@ -77,12 +77,10 @@ public final class SimulateCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     Path out = results.fresh();
     Runner runner = running.runner();
-    if (seeds != null && seeds < 1) {
-      throw new UserException("--seeds must be >= 1, but was " + seeds);
+    if (seeds != null) {
+      UserException.requireAtLeast("--seeds", seeds, 1);
     }
-    if (steps < 1) {
-      throw new UserException("--steps must be >= 1, but was " + steps);
-    }
+    UserException.requireAtLeast("--steps", steps, 1);
     Outcome o;
     if (suite != null) {
       rejectWithSuite();

@@ -157,9 +157,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (!(decisionTimeoutMs > 0)) {
       throw new UserException("--decision-timeout must be > 0 ms, but was " + decisionTimeoutMs);
     }
-    if (checkpointEvery < 0) {
-      throw new UserException("--checkpoint-every must be >= 0, but was " + checkpointEvery);
-    }
+    UserException.requireAtLeast("--checkpoint-every", checkpointEvery, 0);
     if (run != null && !resume) {
       throw new UserException(
           "--run names a run to continue and needs --resume (a new run takes --out), but was"
@@ -195,9 +193,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (plant == null) {
       throw new UserException("--plant (nqm, rosenbrock or logreg) or --dataset must be given");
     }
-    if (steps < 1) {
-      throw new UserException("--steps must be >= 1, but was " + steps);
-    }
+    UserException.requireAtLeast("--steps", steps, 1);
     ProblemConfig problem = problemConfig();
     OptimizerSpec opt = OptimizerSpec.parse(optimizer == null ? "sgd" : optimizer);
     Disturbance dist = disturbanceOptions.disturbance(steps, problemOptions.batch);

@@ -70,18 +70,10 @@ public final class TuneCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Settings.bind(spec, "tune");
     Path out = results.fresh();
-    if (trials < 1) {
-      throw new UserException("--trials must be >= 1, but was " + trials);
-    }
-    if (seeds < 1) {
-      throw new UserException("--seeds must be >= 1, but was " + seeds);
-    }
-    if (heldoutSeeds < 1) {
-      throw new UserException("--heldout-seeds must be >= 1, but was " + heldoutSeeds);
-    }
-    if (steps < 1) {
-      throw new UserException("--steps must be >= 1, but was " + steps);
-    }
+    UserException.requireAtLeast("--trials", trials, 1);
+    UserException.requireAtLeast("--seeds", seeds, 1);
+    UserException.requireAtLeast("--heldout-seeds", heldoutSeeds, 1);
+    UserException.requireAtLeast("--steps", steps, 1);
     Tuner.Space sp;
     Tuner.Method m;
     try {

@@ -24,4 +24,15 @@ public final class UserException extends RuntimeException {
   public int exitCode() {
     return exitCode;
   }
+
+  /**
+   * Checks a whole-number flag's lower bound.
+   *
+   * @throws UserException naming the flag, the bound and the value when {@code value < min}
+   */
+  static void requireAtLeast(String flag, long value, long min) {
+    if (value < min) {
+      throw new UserException(flag + " must be >= " + min + ", but was " + value);
+    }
+  }
 }
