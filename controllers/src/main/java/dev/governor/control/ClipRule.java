@@ -222,10 +222,8 @@ abstract class ClipRule {
    */
   static final class AutoClip extends ClipRule {
     private final double q;
-    private double[] low = new double[64]; // max-heap
-    private double[] high = new double[64]; // min-heap
-    private int nLow;
-    private int nHigh;
+    private final Heap low = new Heap(true); // max-heap of the smallest norms
+    private final Heap high = new Heap(false); // min-heap of the rest
     private double clip = Hyperparameters.NO_CLIP;
 
     /**
@@ -246,7 +244,7 @@ abstract class ClipRule {
 
     /** Number of norms in the history. */
     int size() {
-      return nLow + nHigh;
+      return low.size() + high.size();
     }
 
     @Override
@@ -254,25 +252,25 @@ abstract class ClipRule {
       if (!measured(g)) {
         return;
       }
-      if (nLow > 0 && g > low[0]) {
-        pushHigh(g);
+      if (low.size() > 0 && g > low.top()) {
+        high.push(g);
       } else {
-        pushLow(g);
+        low.push(g);
       }
-      int n = nLow + nHigh;
+      int n = low.size() + high.size();
       double pos = q * (n - 1);
       int lo = (int) Math.floor(pos);
-      while (nLow > lo + 1) {
-        pushHigh(popLow());
+      while (low.size() > lo + 1) {
+        high.push(low.pop());
       }
-      while (nLow < lo + 1) {
-        pushLow(popHigh());
+      while (low.size() < lo + 1) {
+        low.push(high.pop());
       }
-      double a = low[0];
+      double a = low.top();
       double t = pos - lo;
       double v = a;
-      if (t > 0 && nHigh > 0) {
-        double b = high[0];
+      if (t > 0 && high.size() > 0) {
+        double b = high.top();
         double diff = b - a;
         // np.percentile's lerp: a + (b − a)·t, or b − (b − a)·(1 − t) for t >= 0.5
         v = t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
@@ -280,93 +278,11 @@ abstract class ClipRule {
       clip = orNoClip(v);
     }
 
-    private void pushLow(double x) {
-      if (nLow == low.length) {
-        low = Arrays.copyOf(low, 2 * nLow);
-      }
-      int i = nLow++;
-      low[i] = x;
-      while (i > 0) {
-        int p = (i - 1) / 2;
-        if (!(low[p] < low[i])) {
-          break;
-        }
-        swap(low, p, i);
-        i = p;
-      }
-    }
-
-    private double popLow() {
-      double top = low[0];
-      low[0] = low[--nLow];
-      int i = 0;
-      while (true) {
-        int l = 2 * i + 1;
-        int r = l + 1;
-        int m = i;
-        if (l < nLow && low[l] > low[m]) {
-          m = l;
-        }
-        if (r < nLow && low[r] > low[m]) {
-          m = r;
-        }
-        if (m == i) {
-          return top;
-        }
-        swap(low, i, m);
-        i = m;
-      }
-    }
-
-    private void pushHigh(double x) {
-      if (nHigh == high.length) {
-        high = Arrays.copyOf(high, 2 * nHigh);
-      }
-      int i = nHigh++;
-      high[i] = x;
-      while (i > 0) {
-        int p = (i - 1) / 2;
-        if (!(high[p] > high[i])) {
-          break;
-        }
-        swap(high, p, i);
-        i = p;
-      }
-    }
-
-    private double popHigh() {
-      double top = high[0];
-      high[0] = high[--nHigh];
-      int i = 0;
-      while (true) {
-        int l = 2 * i + 1;
-        int r = l + 1;
-        int m = i;
-        if (l < nHigh && high[l] < high[m]) {
-          m = l;
-        }
-        if (r < nHigh && high[r] < high[m]) {
-          m = r;
-        }
-        if (m == i) {
-          return top;
-        }
-        swap(high, i, m);
-        i = m;
-      }
-    }
-
-    private static void swap(double[] a, int i, int j) {
-      double t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-
     @Override
     void writeState(PolicyState.Writer w) {
       w.putDouble(clip);
-      w.putDoubles(Arrays.copyOf(low, nLow));
-      w.putDoubles(Arrays.copyOf(high, nHigh));
+      w.putDoubles(low.toArray());
+      w.putDoubles(high.toArray());
     }
 
     @Override
@@ -377,11 +293,92 @@ abstract class ClipRule {
       if (!(c > 0)) {
         throw new IllegalArgumentException("autoclip state threshold must be > 0, but was " + c);
       }
-      low = Arrays.copyOf(l, Math.max(64, l.length));
-      high = Arrays.copyOf(h, Math.max(64, h.length));
-      nLow = l.length;
-      nHigh = h.length;
+      low.load(l);
+      high.load(h);
       clip = c;
+    }
+
+    /**
+     * A binary heap of doubles with the largest ({@code max}) or the smallest on top, in an array
+     * that grows by doubling.
+     */
+    private static final class Heap {
+      private final boolean max;
+      private double[] a = new double[64];
+      private int n;
+
+      Heap(boolean max) {
+        this.max = max;
+      }
+
+      int size() {
+        return n;
+      }
+
+      /** The top value; only when {@link #size} is {@code > 0}. */
+      double top() {
+        return a[0];
+      }
+
+      void push(double x) {
+        if (n == a.length) {
+          a = Arrays.copyOf(a, 2 * n);
+        }
+        int i = n++;
+        a[i] = x;
+        while (i > 0) {
+          int p = (i - 1) / 2;
+          if (!above(a[i], a[p])) {
+            break;
+          }
+          swap(p, i);
+          i = p;
+        }
+      }
+
+      double pop() {
+        double top = a[0];
+        a[0] = a[--n];
+        int i = 0;
+        while (true) {
+          int l = 2 * i + 1;
+          int r = l + 1;
+          int m = i;
+          if (l < n && above(a[l], a[m])) {
+            m = l;
+          }
+          if (r < n && above(a[r], a[m])) {
+            m = r;
+          }
+          if (m == i) {
+            return top;
+          }
+          swap(i, m);
+          i = m;
+        }
+      }
+
+      /** The values in heap order. */
+      double[] toArray() {
+        return Arrays.copyOf(a, n);
+      }
+
+      /** Replaces the contents with {@code values}, already in heap order. */
+      void load(double[] values) {
+        a = Arrays.copyOf(values, Math.max(64, values.length));
+        n = values.length;
+      }
+
+      /** Whether {@code x} belongs above {@code y}. */
+      private boolean above(double x, double y) {
+        return max ? x > y : x < y;
+      }
+
+      private void swap(int i, int j) {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+      }
     }
   }
 }
