@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptCommon;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -230,28 +232,30 @@ final class ChronicleLog implements AutoCloseable {
         writerLock = WriterLock.acquire(path, what);
       }
     }
-    try {
-      ExcerptAppender a = queue.createAppender();
-      a.singleThreadedCheckDisabled(true);
-      register(a);
-      return a;
-    } catch (RuntimeException | InternalError e) {
-      throw new TelemetryException(
-          "cannot append to the " + what + " queue " + path + ": " + oneLine(e), e);
-    }
+    return excerpt(queue::createAppender, "append to");
   }
 
   /** A raw tailer at the start, usable from any one thread at a time. */
   ExcerptTailer createTailer() {
     checkOpen();
+    return excerpt(queue::createTailer, "read");
+  }
+
+  /**
+   * A new excerpt from {@code create}, usable from any one thread at a time and closed with this
+   * log.
+   *
+   * @throws TelemetryException "cannot {@code action} the queue", naming it and Chronicle's error
+   */
+  private <E extends ExcerptCommon<E>> E excerpt(Supplier<E> create, String action) {
     try {
-      ExcerptTailer t = queue.createTailer();
-      t.singleThreadedCheckDisabled(true);
-      register(t);
-      return t;
+      E excerpt = create.get();
+      excerpt.singleThreadedCheckDisabled(true);
+      register(excerpt);
+      return excerpt;
     } catch (RuntimeException | InternalError e) {
       throw new TelemetryException(
-          "cannot read the " + what + " queue " + path + ": " + oneLine(e), e);
+          "cannot " + action + " the " + what + " queue " + path + ": " + oneLine(e), e);
     }
   }
 
