@@ -343,22 +343,21 @@ public final class Dl4jTrainer implements Trainer {
 
     /** Validation data whose loss is measured every {@code every} steps (default none). */
     public Builder validation(LabeledData data, int every) {
-      if (every < 1) {
-        throw new IllegalArgumentException("validation period must be >= 1, but was " + every);
-      }
-      val = data;
-      valSet = null;
-      valEvery = every;
-      return this;
+      return validation(data, null, every);
     }
 
     /** Validation batch whose loss is measured every {@code every} steps (default none). */
     public Builder validation(DataSet data, int every) {
+      return validation(null, data, every);
+    }
+
+    /** Sets the validation source, {@code data} or {@code set} (the other null), and its period. */
+    private Builder validation(LabeledData data, DataSet set, int every) {
       if (every < 1) {
         throw new IllegalArgumentException("validation period must be >= 1, but was " + every);
       }
-      val = null;
-      valSet = data;
+      val = data;
+      valSet = set;
       valEvery = every;
       return this;
     }
