@@ -4,8 +4,10 @@ package dev.governor.sim;
  * What D-Adaptation Adam and Prodigy share: an Adam step whose size is scaled by an estimate d of
  * the distance to the solution. Both read the same options from their spec ({@code d0}, {@code
  * beta1}, {@code beta2}, {@code eps}, {@code growth-rate}, {@code decouple}, {@code
- * bias-correction}), apply Adam's bias correction the same way, and report no move on a step that
- * carries no gradient information yet; each keeps its own estimate of d and its own update rule.
+ * bias-correction}), keep the step count k and d in scalars {@link #K} and {@link #D} of the state
+ * (d starting at {@code d0}), take the step size d·lr with Adam's bias correction the same way,
+ * apply the weight decay as an L2 term or decoupled the same way, and report no move on a step that
+ * carries no gradient information yet; each has its own rule for d and its own update.
  */
 abstract class DistanceAdaptedAdam extends PlantOptimizer {
   /** Index of the state's scalars: the step count k. */
