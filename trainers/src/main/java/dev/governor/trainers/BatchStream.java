@@ -14,9 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Not thread-safe.
  */
-public final class BatchStream implements Batches {
+public final class BatchStream extends OrderedBatches {
   private final LabeledData data;
-  private final int batchSize;
   private final EpochOrder position;
 
   /**
@@ -35,38 +34,19 @@ public final class BatchStream implements Batches {
               + batchSize);
     }
     this.data = data;
-    this.batchSize = batchSize;
     this.position = new EpochOrder(data.size(), batchSize, seed);
   }
 
-  /** Examples per batch. */
-  public int batchSize() {
-    return batchSize;
-  }
-
-  /** Complete batches per epoch. */
-  public int batchesPerEpoch() {
-    return position.batchesPerEpoch();
-  }
-
-  /** The epoch the next batch belongs to. */
-  public int epoch() {
-    return position.epoch();
-  }
-
-  /** Index of the next batch within its epoch. */
-  public int cursor() {
-    return position.cursor();
-  }
-
-  /** Moves to a position saved from {@link #epoch()} and {@link #cursor()}. */
-  public void seek(int epoch, int cursor) {
-    position.seek(epoch, cursor);
+  @Override
+  EpochOrder position() {
+    return position;
   }
 
   /** The next batch (features {@code [batch, features]} float, labels one-hot), and advances. */
+  @Override
   public DataSet next() {
     int[] items = position.next();
+    int batchSize = items.length;
     int d = data.features();
     float[] fx = new float[batchSize * d];
     float[] fy = new float[batchSize * data.classes()];

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Not thread-safe.
  */
-public final class SequenceStream implements Batches {
+public final class SequenceStream extends OrderedBatches {
   private final byte[] text;
   private final int length;
   private final EpochOrder position;
@@ -61,28 +61,8 @@ public final class SequenceStream implements Batches {
   }
 
   @Override
-  public int batchSize() {
-    return position.batchSize();
-  }
-
-  @Override
-  public int batchesPerEpoch() {
-    return position.batchesPerEpoch();
-  }
-
-  @Override
-  public int epoch() {
-    return position.epoch();
-  }
-
-  @Override
-  public int cursor() {
-    return position.cursor();
-  }
-
-  @Override
-  public void seek(int epoch, int cursor) {
-    position.seek(epoch, cursor);
+  EpochOrder position() {
+    return position;
   }
 
   @Override
