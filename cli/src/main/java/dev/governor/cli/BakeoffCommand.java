@@ -256,7 +256,8 @@ public final class BakeoffCommand implements Callable<Integer> {
     UserException.requireAtLeast("--train-seeds", nTrain, 1);
     UserException.requireAtLeast("--jobs", jobs, 1);
     if (steps < 0) {
-      throw new UserException("--steps must be >= 1, but was " + steps);
+      throw new UserException(
+          "--steps must be >= 0 (0 = each workload's budget), but was " + steps);
     }
     EarlyStopping.Config es = Dl4jSetup.parseEarlyStop(earlyStop);
     if (es != null

@@ -364,6 +364,8 @@ class BakeoffCommandTest {
                 new String[] {"--workloads", "mnist"}, "--workloads must name some of",
                 new String[] {"--gear", "maybe"}, "--gear must be on, off or both",
                 new String[] {"--seeds", "1"}, "--seeds must be >= 2",
+                new String[] {"--steps", "-1"},
+                    "--steps must be >= 0 (0 = each workload's budget), but was -1",
                 new String[] {"--goal", "char-lstm"}, "--goal must be WORKLOAD=NUMBER",
                 new String[] {"--pi-options", "wd-tau=0"},
                     "--pi-options 'wd-tau=0': pi.wd-tau must be in [0.001, 1000.0], but was 0.0",
