@@ -53,17 +53,25 @@ final class StepMeasurement {
 
   /** ‖θ_l‖ and ‖θ‖ of the measured parameters; returns ‖θ‖. */
   double params() {
-    double psq = 0;
+    paramNorm = Math.sqrt(layerNorms(layerParams, 1, lp));
+    return paramNorm;
+  }
+
+  /**
+   * Sets {@code out[l]} to the norm of layer l's views scaled by {@code scale} and returns the sum
+   * of their squares (the squared total norm).
+   */
+  private double layerNorms(INDArray[][] views, double scale, double[] out) {
+    double total = 0;
     for (int i = 0; i < layerCount; i++) {
       double s = 0;
-      for (INDArray a : layerParams[i]) {
-        s += sq(norm(a));
+      for (INDArray a : views[i]) {
+        s += sq(norm(a) * scale);
       }
-      lp[i] = Math.sqrt(s);
-      psq += s;
+      out[i] = Math.sqrt(s);
+      total += s;
     }
-    paramNorm = Math.sqrt(psq);
-    return paramNorm;
+    return total;
   }
 
   /**
@@ -73,15 +81,7 @@ final class StepMeasurement {
    */
   void gradient(int batchSize) {
     double inv = 1.0 / batchSize;
-    double gsq = 0;
-    for (int i = 0; i < layerCount; i++) {
-      double s = 0;
-      for (INDArray a : layerGrads[i]) {
-        s += sq(norm(a) * inv);
-      }
-      lg[i] = Math.sqrt(s);
-      gsq += s;
-    }
+    double gsq = layerNorms(layerGrads, inv, lg);
     gradNorm = Math.sqrt(gsq);
 
     alignment = Double.NaN;
@@ -125,16 +125,7 @@ final class StepMeasurement {
 
   /** ‖Δθ_l‖ and ‖Δθ‖ of the update now in the gradient views; returns ‖Δθ‖. */
   double update() {
-    double usq = 0;
-    for (int i = 0; i < layerCount; i++) {
-      double s = 0;
-      for (INDArray a : layerGrads[i]) {
-        s += sq(norm(a));
-      }
-      lu[i] = Math.sqrt(s);
-      usq += s;
-    }
-    double updateNorm = Math.sqrt(usq);
+    double updateNorm = Math.sqrt(layerNorms(layerGrads, 1, lu));
     prevUpdateNorm = updateNorm;
     return updateNorm;
   }
