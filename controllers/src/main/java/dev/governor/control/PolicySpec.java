@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The serializable description of a policy's configuration: a name ({@code pi}, {@code cosine}, …)
@@ -119,20 +120,7 @@ public record PolicySpec(String name, Map<String, String> options) {
    * @throws IllegalArgumentException naming {@code name.key} and the text when it is not a number
    */
   public double getDouble(String key, double fallback) {
-    String v = options.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    String s = v.trim().toLowerCase(Locale.ROOT);
-    if (s.equals("inf") || s.equals("infinity") || s.equals("+inf") || s.equals("+infinity")) {
-      return Double.POSITIVE_INFINITY;
-    }
-    try {
-      return Double.parseDouble(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          name + "." + key + " must be a number, but was '" + v + "'");
-    }
+    return parsed(key, fallback, "a number", PolicySpec::number);
   }
 
   /**
@@ -141,16 +129,7 @@ public record PolicySpec(String name, Map<String, String> options) {
    * @throws IllegalArgumentException naming {@code name.key} and the text when it is not an integer
    */
   public long getLong(String key, long fallback) {
-    String v = options.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          name + "." + key + " must be an integer, but was '" + v + "'");
-    }
+    return parsed(key, fallback, "an integer", Long::parseLong);
   }
 
   /**
@@ -159,17 +138,48 @@ public record PolicySpec(String name, Map<String, String> options) {
    * @throws IllegalArgumentException naming {@code name.key} and the text otherwise
    */
   public boolean getBoolean(String key, boolean fallback) {
+    return parsed(key, fallback, "true or false", PolicySpec::bool);
+  }
+
+  /** The number {@code t} reads as; {@code inf}, {@code infinity} (any case, optional +) = +∞. */
+  private static double number(String t) {
+    return switch (t.toLowerCase(Locale.ROOT)) {
+      case "inf", "infinity", "+inf", "+infinity" -> Double.POSITIVE_INFINITY;
+      default -> Double.parseDouble(t);
+    };
+  }
+
+  /** The boolean {@code t} names, or null. */
+  private static Boolean bool(String t) {
+    return switch (t.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> null;
+    };
+  }
+
+  /**
+   * The option's trimmed text read by {@code parse}, or {@code fallback} when absent.
+   *
+   * @throws IllegalArgumentException {@code "name.key must be WHAT, but was 'TEXT'"} when {@code
+   *     parse} gives null or throws a {@link NumberFormatException}
+   */
+  private <T> T parsed(String key, T fallback, String what, Function<String, T> parse) {
     String v = options.get(key);
     if (v == null) {
       return fallback;
     }
-    return switch (v.trim().toLowerCase(Locale.ROOT)) {
-      case "true", "yes", "on" -> true;
-      case "false", "no", "off" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              name + "." + key + " must be true or false, but was '" + v + "'");
-    };
+    T value;
+    try {
+      value = parse.apply(v.trim());
+    } catch (NumberFormatException e) {
+      value = null;
+    }
+    if (value == null) {
+      throw new IllegalArgumentException(
+          name + "." + key + " must be " + what + ", but was '" + v + "'");
+    }
+    return value;
   }
 
   @Override
