@@ -6,6 +6,7 @@ import dev.governor.telemetry.RecordCodec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.function.Function;
 
 /**
  * Binary codec of the records the cluster protocol carries: observations and decisions as the
@@ -22,12 +23,7 @@ final class Wire {
   }
 
   static Observation readObservation(DataInput in) throws IOException {
-    byte[] record = readRecord(in, "observation");
-    try {
-      return RecordCodec.decodeObservation(record);
-    } catch (IllegalArgumentException e) {
-      throw new IOException("observation: " + e.getMessage(), e);
-    }
+    return readRecord(in, "observation", RecordCodec::decodeObservation);
   }
 
   /** Writes {@code d} as its decision-log record ({@link RecordCodec}), length first. */
@@ -36,20 +32,24 @@ final class Wire {
   }
 
   static Decision readDecision(DataInput in) throws IOException {
-    byte[] record = readRecord(in, "decision");
-    try {
-      return RecordCodec.decodeDecision(record);
-    } catch (IllegalArgumentException e) {
-      throw new IOException("decision: " + e.getMessage(), e);
-    }
+    return readRecord(in, "decision", RecordCodec::decodeDecision);
   }
 
-  private static byte[] readRecord(DataInput in, String what) throws IOException {
+  /**
+   * Reads a length-first record and decodes it; a missing record or one {@code decode} rejects is
+   * an {@link IOException} naming {@code what}.
+   */
+  private static <T> T readRecord(DataInput in, String what, Function<byte[], T> decode)
+      throws IOException {
     byte[] record = readBytes(in);
     if (record == null) {
       throw new IOException(what + " record must be present, but was null");
     }
-    return record;
+    try {
+      return decode.apply(record);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(what + ": " + e.getMessage(), e);
+    }
   }
 
   static void writeBytes(DataOutput out, byte[] b) throws IOException {
