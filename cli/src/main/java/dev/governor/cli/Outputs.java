@@ -1,5 +1,6 @@
 package dev.governor.cli;
 
+import dev.governor.telemetry.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,7 @@ final class Outputs {
           "--out "
               + abs
               + " is not empty (it holds "
-              + String.join(", ", held.subList(0, Math.min(3, held.size())))
-              + (held.size() > 3 ? " and " + (held.size() - 3) + " more" : "")
+              + RunFolder.firstNames(held)
               + (held.contains("run.json") ? ", a run folder" : "")
               + "); choose a new folder, or pass --force to replace what this command writes");
     }

@@ -91,8 +91,7 @@ public final class RunFolder {
             "run folder "
                 + abs
                 + " is not empty (it holds "
-                + String.join(", ", held.subList(0, Math.min(3, held.size())))
-                + (held.size() > 3 ? " and " + (held.size() - 3) + " more" : "")
+                + firstNames(held)
                 + "); choose a new folder, or pass --force to write the run into it");
       }
     }
@@ -105,6 +104,15 @@ public final class RunFolder {
     }
     writeAtomically(json, toJson(header));
     return new RunFolder(abs, header);
+  }
+
+  /**
+   * The first three of {@code names} and how many more there are, as an error message lists what a
+   * folder holds: {@code "a, b, c and 2 more"}.
+   */
+  public static String firstNames(java.util.List<String> names) {
+    return String.join(", ", names.subList(0, Math.min(3, names.size())))
+        + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "");
   }
 
   /** The names in {@code dir}, sorted; empty when it does not exist. */
