@@ -356,17 +356,10 @@ public final class ReportCommand implements Callable<Integer> {
       if (pts.isEmpty()) {
         continue;
       }
-      double[] xs = new double[pts.size()];
-      double[] ys = new double[pts.size()];
-      for (int i = 0; i < xs.length; i++) {
-        xs[i] = pts.get(i)[0];
-        ys[i] = pts.get(i)[1];
-      }
       c.add(
           dev.governor.report.Series.scatter(
               s.id() + " " + k.name().toLowerCase(Locale.ROOT).replace('_', '-'),
-              xs,
-              ys,
+              pts,
               k == EventKind.SKIP
                   ? dev.governor.report.Series.Marker.DIAMOND
                   : k == EventKind.ROLLBACK

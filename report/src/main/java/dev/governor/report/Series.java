@@ -1,5 +1,6 @@
 package dev.governor.report;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
 
@@ -71,6 +72,17 @@ public record Series(String name, double[] x, double[] y, Style style, Marker ma
   /** Unjoined markers. */
   public static Series scatter(String name, double[] x, double[] y, Marker marker) {
     return new Series(name, x, y, Style.SCATTER, marker, AUTO);
+  }
+
+  /** Unjoined markers at {@code points}, each an {@code {x, y}} pair. */
+  public static Series scatter(String name, List<double[]> points, Marker marker) {
+    double[] x = new double[points.size()];
+    double[] y = new double[points.size()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = points.get(i)[0];
+      y[i] = points.get(i)[1];
+    }
+    return scatter(name, x, y, marker);
   }
 
   /** The y values against their index 0, 1, 2, … */

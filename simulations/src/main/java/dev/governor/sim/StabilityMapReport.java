@@ -389,12 +389,6 @@ final class StabilityMapReport {
     if (pts.isEmpty()) {
       return;
     }
-    double[] x = new double[pts.size()];
-    double[] y = new double[pts.size()];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = pts.get(i)[0];
-      y[i] = pts.get(i)[1];
-    }
-    c.add(Series.scatter(name, x, y, m).withColor(rgb));
+    c.add(Series.scatter(name, pts, m).withColor(rgb));
   }
 }
