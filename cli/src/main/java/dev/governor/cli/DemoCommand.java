@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -379,20 +378,9 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   static Map<String, String> config(TrainingTask task, PolicySpec s, double lr) {
-    Map<String, String> c = new TreeMap<>();
-    c.put("command", "demo");
-    c.put("dataset", task.dataset());
-    c.put("model", task.model());
-    c.put("optimizer", task.optimizer().toString());
-    c.put("batch", Integer.toString(task.batch()));
-    c.put("epochs", Integer.toString(task.epochs()));
+    Map<String, String> c = Dl4jTrain.taskConfig("demo", task);
     c.put("initial-lr", Double.toString(lr));
     c.put("policy", s.toString());
-    c.put("train-limit", Integer.toString(task.trainLimit()));
-    c.put("val-size", Integer.toString(task.valSize()));
-    if (task.earlyStop() != null) {
-      c.put("early-stop", task.earlyStop().toString());
-    }
     return c;
   }
 

@@ -63,6 +63,26 @@ final class Dl4jTrain {
   }
 
   /**
+   * The run.json configuration of a DL4J run of {@code task} started by {@code command}: the data
+   * set, model, optimizer, batch, epochs, train limit, validation size and early stopping.
+   */
+  static Map<String, String> taskConfig(String command, TrainingTask task) {
+    Map<String, String> c = new TreeMap<>();
+    c.put("command", command);
+    c.put("dataset", task.dataset());
+    c.put("model", task.model());
+    c.put("optimizer", task.optimizer().toString());
+    c.put("batch", Integer.toString(task.batch()));
+    c.put("epochs", Integer.toString(task.epochs()));
+    c.put("train-limit", Integer.toString(task.trainLimit()));
+    c.put("val-size", Integer.toString(task.valSize()));
+    if (task.earlyStop() != null) {
+      c.put("early-stop", task.earlyStop().toString());
+    }
+    return c;
+  }
+
+  /**
    * Runs the task under {@code policy} into the new run folder {@code out}; returns the exit code.
    *
    * @throws IllegalArgumentException (exit 2) for a missing dataset, a bad policy or an existing
@@ -105,18 +125,7 @@ final class Dl4jTrain {
     // sf-adamw 0.0025; prodigy and dog 1) and horizons that end with the budget, as in the demo
     policy = Dl4jSetup.specFor(policy, task.optimizer().defaultLr(), steps);
     Policies.create(policy); // the spec as run, with the LR and budget filled in
-    Map<String, String> config = new TreeMap<>();
-    config.put("command", "train");
-    config.put("dataset", task.dataset());
-    config.put("model", task.model());
-    config.put("optimizer", task.optimizer().toString());
-    config.put("batch", Integer.toString(task.batch()));
-    config.put("epochs", Integer.toString(task.epochs()));
-    config.put("train-limit", Integer.toString(task.trainLimit()));
-    config.put("val-size", Integer.toString(task.valSize()));
-    if (task.earlyStop() != null) {
-      config.put("early-stop", task.earlyStop().toString());
-    }
+    Map<String, String> config = taskConfig("train", task);
     if (dist.kind() != Dl4jDisturbance.Kind.NONE) {
       config.put("disturbance", dist.toString());
     }
