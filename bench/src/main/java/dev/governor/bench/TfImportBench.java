@@ -1,6 +1,7 @@
 package dev.governor.bench;
 
 import dev.governor.telemetry.Interchange;
+import dev.governor.telemetry.TfRecord;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * Streaming import of a large TensorBoard event file: a file in PyTorch {@code SummaryWriter}'s
@@ -43,9 +43,9 @@ public final class TfImportBench {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
       ByteArrayOutputStream ev = new ByteArrayOutputStream();
       ev.write(0x09);
-      fixed64(ev, Double.doubleToLongBits(1.7672256e9));
-      bytes(ev, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
-      record(out, ev.toByteArray());
+      TfRecord.fixed64(ev, Double.doubleToLongBits(1.7672256e9));
+      TfRecord.bytesField(ev, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
+      TfRecord.write(out, ev.toByteArray());
       String[] tags = {"Loss/train", "grad_norm", "lr", "epoch"};
       for (int s = 0; s < steps; s++) {
         double loss = 2.0 / (1 + 0.001 * s);
@@ -53,20 +53,17 @@ public final class TfImportBench {
         for (int k = 0; k < 4; k++) {
           ev.reset();
           ev.write(0x09);
-          fixed64(ev, Double.doubleToLongBits(1.7672256e9 + s * 0.01));
+          TfRecord.fixed64(ev, Double.doubleToLongBits(1.7672256e9 + s * 0.01));
           ev.write(0x10);
-          varint(ev, s);
+          TfRecord.varint(ev, s);
           ByteArrayOutputStream val = new ByteArrayOutputStream();
-          bytes(val, 1, tags[k].getBytes(StandardCharsets.UTF_8));
+          TfRecord.bytesField(val, 1, tags[k].getBytes(StandardCharsets.UTF_8));
           val.write(0x15);
-          int bits = Float.floatToIntBits((float) v[k]);
-          for (int i = 0; i < 4; i++) {
-            val.write(bits >>> (8 * i));
-          }
+          TfRecord.fixed32(val, Float.floatToIntBits((float) v[k]));
           ByteArrayOutputStream sum = new ByteArrayOutputStream();
-          bytes(sum, 1, val.toByteArray());
-          bytes(ev, 5, sum.toByteArray());
-          record(out, ev.toByteArray());
+          TfRecord.bytesField(sum, 1, val.toByteArray());
+          TfRecord.bytesField(ev, 5, sum.toByteArray());
+          TfRecord.write(out, ev.toByteArray());
         }
       }
     }
@@ -142,49 +139,5 @@ public final class TfImportBench {
       throw new IllegalStateException("nothing imported");
     }
     System.out.println(String.format(Locale.ROOT, "%.3f %.3f %.1f", secs, cpu, peak / 1048576.0));
-  }
-
-  private static void record(OutputStream out, byte[] data) throws IOException {
-    byte[] len = new byte[8];
-    for (int i = 0; i < 8; i++) {
-      len[i] = (byte) ((long) data.length >>> (8 * i));
-    }
-    out.write(len);
-    int4(out, masked(len));
-    out.write(data);
-    int4(out, masked(data));
-  }
-
-  private static int masked(byte[] b) {
-    CRC32C c = new CRC32C();
-    c.update(b, 0, b.length);
-    int crc = (int) c.getValue();
-    return ((crc >>> 15) | (crc << 17)) + 0xa282ead8;
-  }
-
-  private static void int4(OutputStream out, int v) throws IOException {
-    for (int i = 0; i < 4; i++) {
-      out.write(v >>> (8 * i));
-    }
-  }
-
-  private static void fixed64(ByteArrayOutputStream b, long v) {
-    for (int i = 0; i < 8; i++) {
-      b.write((int) (v >>> (8 * i)));
-    }
-  }
-
-  private static void bytes(ByteArrayOutputStream b, int field, byte[] d) {
-    b.write((field << 3) | 2);
-    varint(b, d.length);
-    b.write(d, 0, d.length);
-  }
-
-  private static void varint(ByteArrayOutputStream b, long v) {
-    while ((v & ~0x7FL) != 0) {
-      b.write((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    b.write((int) v);
   }
 }

@@ -355,8 +355,7 @@ final class TfEventReader implements AutoCloseable {
   private int masked(byte[] b, int off, int len) {
     crc.reset();
     crc.update(b, off, len);
-    int c = (int) crc.getValue();
-    return ((c >>> 15) | (c << 17)) + 0xa282ead8;
+    return TfRecord.mask((int) crc.getValue());
   }
 
   private static String hex(int v) {

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32C;
 
 /**
  * Writes TensorBoard event files: TFRecord framing around hand-encoded {@code tensorflow.Event}
@@ -32,8 +31,8 @@ final class TfEvents implements AutoCloseable {
     this.wallTime = wallTime;
     ByteArrayOutputStream ev = new ByteArrayOutputStream();
     header(ev, 0);
-    bytesField(ev, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
-    record(out, ev.toByteArray());
+    TfRecord.bytesField(ev, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
+    TfRecord.write(out, ev.toByteArray());
   }
 
   /**
@@ -45,13 +44,10 @@ final class TfEvents implements AutoCloseable {
       return;
     }
     ByteArrayOutputStream v = new ByteArrayOutputStream();
-    bytesField(v, 1, tag.getBytes(StandardCharsets.UTF_8));
+    TfRecord.bytesField(v, 1, tag.getBytes(StandardCharsets.UTF_8));
     v.write((2 << 3) | 5);
-    int bits = Float.floatToIntBits((float) value);
-    for (int i = 0; i < 4; i++) {
-      v.write(bits >>> (8 * i));
-    }
-    bytesField(values, 1, v.toByteArray());
+    TfRecord.fixed32(v, Float.floatToIntBits((float) value));
+    TfRecord.bytesField(values, 1, v.toByteArray());
     valueCount++;
   }
 
@@ -62,61 +58,17 @@ final class TfEvents implements AutoCloseable {
     }
     ByteArrayOutputStream ev = new ByteArrayOutputStream();
     header(ev, step);
-    bytesField(ev, 5, values.toByteArray());
-    record(out, ev.toByteArray());
+    TfRecord.bytesField(ev, 5, values.toByteArray());
+    TfRecord.write(out, ev.toByteArray());
     values.reset();
     valueCount = 0;
   }
 
   private void header(ByteArrayOutputStream ev, long step) {
     ev.write((1 << 3) | 1);
-    long bits = Double.doubleToLongBits(wallTime);
-    for (int i = 0; i < 8; i++) {
-      ev.write((int) (bits >>> (8 * i)));
-    }
+    TfRecord.fixed64(ev, Double.doubleToLongBits(wallTime));
     ev.write(2 << 3);
-    varint(ev, step);
-  }
-
-  private static void bytesField(ByteArrayOutputStream b, int field, byte[] data) {
-    b.write((field << 3) | 2);
-    varint(b, data.length);
-    b.write(data, 0, data.length);
-  }
-
-  private static void varint(ByteArrayOutputStream b, long v) {
-    while ((v & ~0x7FL) != 0) {
-      b.write((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    b.write((int) v);
-  }
-
-  /** TensorFlow's masked CRC32C. */
-  static int maskedCrc(byte[] data, int off, int len) {
-    CRC32C c = new CRC32C();
-    c.update(data, off, len);
-    int crc = (int) c.getValue();
-    return ((crc >>> 15) | (crc << 17)) + 0xa282ead8;
-  }
-
-  /** Writes one TFRecord. */
-  static void record(OutputStream out, byte[] data) throws IOException {
-    byte[] len = new byte[8];
-    long n = data.length;
-    for (int i = 0; i < 8; i++) {
-      len[i] = (byte) (n >>> (8 * i));
-    }
-    out.write(len);
-    writeInt(out, maskedCrc(len, 0, 8));
-    out.write(data);
-    writeInt(out, maskedCrc(data, 0, data.length));
-  }
-
-  private static void writeInt(OutputStream out, int v) throws IOException {
-    for (int i = 0; i < 4; i++) {
-      out.write(v >>> (8 * i));
-    }
+    TfRecord.varint(ev, step);
   }
 
   @Override
