@@ -71,8 +71,7 @@ public final class Calibration {
     }
 
     private static double acc(double[][] p, int[] y) {
-      check(p, y);
-      if (!finite(p)) {
+      if (!measurable(p, y)) {
         return Double.NaN;
       }
       int hits = 0;
@@ -275,8 +274,7 @@ public final class Calibration {
 
   /** Mean negative log-likelihood of the labels, {@code p_y} floored at {@link #MIN_PROB}. */
   public static double nll(double[][] p, int[] y) {
-    check(p, y);
-    if (!finite(p)) {
+    if (!measurable(p, y)) {
       return Double.NaN;
     }
     double s = 0;
@@ -288,8 +286,7 @@ public final class Calibration {
 
   /** Multi-class Brier score: the mean over rows of {@code Σ_k (p_k − [k = y])²}. */
   public static double brier(double[][] p, int[] y) {
-    check(p, y);
-    if (!finite(p)) {
+    if (!measurable(p, y)) {
       return Double.NaN;
     }
     double s = 0;
@@ -373,8 +370,7 @@ public final class Calibration {
    * the search finds the global minimum of the interval. NaN when a logit is not finite.
    */
   public static double fitTemperature(double[][] z, int[] y) {
-    check(z, y);
-    if (!finite(z)) {
+    if (!measurable(z, y)) {
       return Double.NaN;
     }
     BrentOptimizer brent = new BrentOptimizer(1e-10, 1e-12);
@@ -395,6 +391,14 @@ public final class Calibration {
       }
     }
     return k;
+  }
+
+  /**
+   * Checks the shapes of {@code p} and {@code y} ({@link #check}); whether every value is finite.
+   */
+  private static boolean measurable(double[][] p, int[] y) {
+    check(p, y);
+    return finite(p);
   }
 
   private static boolean finite(double[][] a) {
