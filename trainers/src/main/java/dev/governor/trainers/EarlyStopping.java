@@ -246,10 +246,7 @@ public final class EarlyStopping {
     if (step < c.warmUp()) {
       return false;
     }
-    evaluations++;
-    if (!count(step, valLoss, valAccuracy)) {
-      wait++;
-    }
+    count(step, valLoss, valAccuracy);
     if (c.gapEvaluations() > 0) {
       boolean rising =
           havePrev && gap > prevGap + c.minDelta() && trainMean < prevTrain && Double.isFinite(gap);
@@ -285,10 +282,11 @@ public final class EarlyStopping {
   }
 
   /**
-   * Counts one evaluation of the monitored value and keeps it as the best when it improves (Keras'
-   * rule, see the class comment); returns whether it did.
+   * Counts one evaluation of the monitored value: keeps it as the best when it improves (Keras'
+   * rule, see the class comment; the wait starts again), else adds one to the wait.
    */
-  private boolean count(long step, double valLoss, double valAccuracy) {
+  private void count(long step, double valLoss, double valAccuracy) {
+    evaluations++;
     double v = c.monitor() == Monitor.VAL_ACCURACY ? valAccuracy : valLoss;
     boolean better;
     if (!Double.isFinite(v)) {
@@ -306,8 +304,9 @@ public final class EarlyStopping {
       bestValLoss = valLoss;
       wait = 0;
       improved = true;
+    } else {
+      wait++;
     }
-    return better;
   }
 
   /**
@@ -326,10 +325,7 @@ public final class EarlyStopping {
     if (stopped || Double.isNaN(valLoss) || step < c.warmUp()) {
       return false;
     }
-    evaluations++;
-    if (!count(step, valLoss, valAccuracy)) {
-      wait++;
-    }
+    count(step, valLoss, valAccuracy);
     return improved;
   }
 
