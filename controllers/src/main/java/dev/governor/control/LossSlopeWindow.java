@@ -3,8 +3,10 @@ package dev.governor.control;
 /**
  * One window of the stationarity test: the online least-squares fit of ln(loss) on the sample index
  * (Welford form), the sum of the gradient alignments seen in it, and the mean and spread of the
- * step-to-step changes of ‖θ‖² (the last ‖θ‖² carries over from one window to the next, so every
- * change is counted once). Not thread-safe.
+ * step-to-step changes of ‖θ‖² with the mean squared update norm of the same steps. The last ‖θ‖²
+ * and update norm carry over from one window to the next, so every change is counted once; {@link
+ * #reset(boolean)} may keep the norm statistics, so that they run over several windows. Not
+ * thread-safe.
  */
 final class LossSlopeWindow {
   private long n;
@@ -19,6 +21,9 @@ final class LossSlopeWindow {
   private double ds;
   private double dss;
   private long nd;
+  private double prevUpdate = Double.NaN;
+  private double us;
+  private long nu;
 
   /**
    * Adds one sample: {@code y = ln(loss)}, and the alignment when it is finite (clamped to [−1,
@@ -41,12 +46,14 @@ final class LossSlopeWindow {
   }
 
   /**
-   * Adds the parameter norm of the step; a NaN or infinite one is not measured, and the next change
-   * is then counted from the next finite one.
+   * Adds the parameter norm of the step (before its update) and the norm of the update the step
+   * applied. A NaN or infinite parameter norm is not measured, and the next change is then counted
+   * from the next finite one; a change whose update norm is not finite counts without one.
    */
-  void addNorm(double paramNorm) {
+  void addNorm(double paramNorm, double updateNorm) {
     if (!Double.isFinite(paramNorm)) {
       prevNormSq = Double.NaN;
+      prevUpdate = Double.NaN;
       return;
     }
     double sq = paramNorm * paramNorm;
@@ -55,8 +62,13 @@ final class LossSlopeWindow {
       ds += d;
       dss += d * d;
       nd++;
+      if (Double.isFinite(prevUpdate)) {
+        us += prevUpdate * prevUpdate;
+        nu++;
+      }
     }
     prevNormSq = sq;
+    prevUpdate = updateNorm;
   }
 
   /** Changes of ‖θ‖² in the window. */
@@ -65,13 +77,21 @@ final class LossSlopeWindow {
   }
 
   /**
-   * Whether the mean change of ‖θ‖² is within {@code z} standard errors {@code sd/√n} of 0: at
-   * stationarity {@code E[‖θ_{t+1}‖²] = E[‖θ_t‖²]} (needs {@code normChanges() >= 2}).
+   * Whether ‖θ‖² has stopped changing: the mean change {@code m} of ‖θ‖² is within {@code z}
+   * standard errors {@code se = sd/√n} of 0, or, with {@code tol > 0} and update norms measured,
+   * the whole interval {@code |m| + z·se} lies within {@code tol} times the mean squared update
+   * norm {@code ū}. At stationarity {@code E[‖θ_{t+1}‖²] = E[‖θ_t‖²]}, that is {@code E[−2θ·u] =
+   * E[‖u‖²]}; the second clause accepts a drift measured precisely but small against the {@code
+   * ‖u‖²} the steps inject (SASA+'s relative band). Needs {@code normChanges() >= 2}.
    */
-  boolean normStationary(double z) {
+  boolean normStationary(double z, double tol) {
     double mean = ds / nd;
     double var = Math.max(0, dss / nd - mean * mean);
-    return Math.abs(mean) <= z * Math.sqrt(var / nd);
+    double se = Math.sqrt(var / nd);
+    if (Math.abs(mean) <= z * se) {
+      return true;
+    }
+    return tol > 0 && nu > 0 && Math.abs(mean) + z * se <= tol * (us / nu);
   }
 
   /** Samples of ln(loss) so far. */
@@ -95,7 +115,13 @@ final class LossSlopeWindow {
     return na > 0 && sa / na > 0;
   }
 
+  /** Starts a new window, the norm statistics included. */
   void reset() {
+    reset(false);
+  }
+
+  /** Starts a new window; with {@code keepNorm} the norm statistics run on into it. */
+  void reset(boolean keepNorm) {
     n = 0;
     mx = 0;
     my = 0;
@@ -104,15 +130,20 @@ final class LossSlopeWindow {
     cyy = 0;
     sa = 0;
     na = 0;
-    ds = 0;
-    dss = 0;
-    nd = 0;
+    if (!keepNorm) {
+      ds = 0;
+      dss = 0;
+      nd = 0;
+      us = 0;
+      nu = 0;
+    }
   }
 
   void writeState(PolicyState.Writer w) {
     w.putLong(n).putDouble(mx).putDouble(my).putDouble(cxx).putDouble(cxy).putDouble(cyy);
     w.putDouble(sa).putLong(na);
     w.putDouble(prevNormSq).putDouble(ds).putDouble(dss).putLong(nd);
+    w.putDouble(prevUpdate).putDouble(us).putLong(nu);
   }
 
   /** Reads what {@link #writeState} wrote. */
@@ -125,6 +156,9 @@ final class LossSlopeWindow {
     double pn = r.getDouble();
     double[] d = {r.getDouble(), r.getDouble()};
     long wd = r.getLong();
+    double pu = r.getDouble();
+    double su = r.getDouble();
+    long wu = r.getLong();
     if (!(Double.isNaN(pn) || pn >= 0) || !Double.isFinite(d[0]) || !(d[1] >= 0) || wd < 0) {
       throw new IllegalArgumentException(
           "pi state norm window must have a last norm >= 0 or NaN, finite sums and a count >= 0,"
@@ -136,6 +170,16 @@ final class LossSlopeWindow {
               + d[1]
               + ", "
               + wd);
+    }
+    if (Double.isInfinite(pu) || !(su >= 0) || su == Double.POSITIVE_INFINITY || wu < 0) {
+      throw new IllegalArgumentException(
+          "pi state update norms must have a last norm finite or NaN, a finite sum >= 0 and a"
+              + " count >= 0, but had "
+              + pu
+              + ", "
+              + su
+              + ", "
+              + wu);
     }
     if (wn < 0 || wa < 0) {
       throw new IllegalArgumentException(
@@ -158,5 +202,8 @@ final class LossSlopeWindow {
     ds = d[0];
     dss = d[1];
     nd = wd;
+    prevUpdate = pu;
+    us = su;
+    nu = wu;
   }
 }

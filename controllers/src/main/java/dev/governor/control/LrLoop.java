@@ -15,12 +15,14 @@ package dev.governor.control;
  * steps after {@code k} decays, the window counts as stationary when ‖θ‖² has stopped changing
  * (with {@code statNorm}, whenever the parameter norm is measured: the mean step-to-step change of
  * ‖θ‖² is within {@code statNormZ} standard errors of 0, as it is in expectation once the iterates
- * are stationary — the fluctuation-dissipation relation of SGD) or else when the loss has stopped
- * falling (the least-squares slope of ln(loss) on the step index is not below {@code −statZ}
- * standard errors). When it is stationary and successive gradients do not agree on average (mean
- * alignment over the window {@code <= 0}: Pflug's criterion), {@code D} drops by {@code ln(decay)}.
- * After the first pass, with {@code annealHold}, the PI output is held and only the decays and cuts
- * move the LR.
+ * are stationary — the fluctuation-dissipation relation of SGD — or, with {@code statNormTol}, is
+ * measured within that fraction of the mean squared update norm; with {@code statNormSinceDecay}
+ * the changes of every window since the first one after the last decay count, not only the
+ * window's) or else when the loss has stopped falling (the least-squares slope of ln(loss) on the
+ * step index is not below {@code −statZ} standard errors). When it is stationary and successive
+ * gradients do not agree on average (mean alignment over the window {@code <= 0}: Pflug's
+ * criterion), {@code D} drops by {@code ln(decay)}. After the first pass, with {@code annealHold},
+ * the PI output is held and only the decays and cuts move the LR.
  *
  * <p>Safety cut: when the {@link ExplosionDetector} (growth {@code cutGrowth}, reference weight
  * {@code refAlpha}) sees an explosion, {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant
@@ -63,6 +65,9 @@ final class LrLoop {
 
   /** Whether the stationarity test has passed at least once. */
   private boolean annealing;
+
+  /** Test windows closed since the last decay, cut or the start. */
+  private long windowsSinceDecay;
 
   /** Decays so far. */
   private long decays;
@@ -163,10 +168,11 @@ final class LrLoop {
       episodeCut(c.cut());
       cuts++;
       window.reset();
+      windowsSinceDecay = 0;
     } else {
       freeze.calm();
       if (c.decay() < 1) {
-        testStationarity(obs.loss(), obs.alignment(), obs.paramNorm());
+        testStationarity(obs.loss(), obs.alignment(), obs.paramNorm(), obs.updateNorm());
       }
     }
     if (c.layers()) {
@@ -236,18 +242,23 @@ final class LrLoop {
   /**
    * Adds the step to the test window and, once the window holds {@code statWindow·statGrow^k}
    * losses, tests it: stationary when ‖θ‖² has stopped changing ({@code statNorm} and at least two
-   * changes measured in the window) or else when ln(loss) has stopped falling (slope {@code b} on
-   * the step index with standard error {@code se = √(SSR / ((n−2)·Sxx))}, {@code b ≥ −statZ·se}). A
+   * changes measured: {@link LossSlopeWindow#normStationary} with {@code statNormZ} and {@code
+   * statNormTol}, over the changes since the last decay or cut with {@code statNormSinceDecay},
+   * else over the window's) or else when ln(loss) has stopped falling (slope {@code b} on the step
+   * index with standard error {@code se = √(SSR / ((n−2)·Sxx))}, {@code b ≥ −statZ·se}). A
    * stationary window whose mean alignment is {@code <= 0} (Pflug's criterion) multiplies the LR by
    * {@code decay}; either way a new window starts. ‖θ‖² is followed through the flat directions of
-   * the problem, which a loss dominated by the stiff ones cannot see converge. A loss that is NaN,
-   * ±Inf or {@code <= 0} is not a sample, nor is a NaN or infinite norm. While the one-sided climb
-   * is still raising the LR the alignment is above its setpoint 0, so Pflug's criterion also keeps
-   * the decays out of the climb; the test windows tumble from step 0 regardless.
+   * the problem, which a loss dominated by the stiff ones cannot see converge, and gathering its
+   * changes over the windows since the first one after the last decay lets a drift too slow for one
+   * window hold the LR. A loss that is NaN, ±Inf or {@code <= 0} is not a sample, nor is a NaN or
+   * infinite norm. While the one-sided climb is still raising the LR the alignment is above its
+   * setpoint 0, so Pflug's criterion also keeps the decays out of the climb; the test windows
+   * tumble from step 0 regardless.
    */
-  private void testStationarity(double loss, double alignment, double paramNorm) {
+  private void testStationarity(
+      double loss, double alignment, double paramNorm, double updateNorm) {
     if (c.statNorm()) {
-      window.addNorm(paramNorm);
+      window.addNorm(paramNorm, updateNorm);
     }
     if (!(loss > 0) || loss == Double.POSITIVE_INFINITY) {
       return;
@@ -258,16 +269,20 @@ final class LrLoop {
     }
     boolean flat =
         c.statNorm() && window.normChanges() >= 2
-            ? window.normStationary(c.statNormZ())
+            ? window.normStationary(c.statNormZ(), c.statNormTol())
             : window.slope() >= -c.statZ() * window.slopeError();
     // Pflug's criterion as the second half: successive gradients that still agree on average mean
     // the loss is flat for lack of step length, not because noise dominates
-    if (flat && !window.gradientsAgree()) {
+    boolean decayed = flat && !window.gradientsAgree();
+    if (decayed) {
       logDecay = Math.max(minLogDecay, logDecay + Math.log(c.decay()));
       annealing = true;
       decays++;
     }
-    window.reset();
+    // the first window after a decay, a cut or the start holds the relaxation to the new LR (or
+    // the climb): its changes of ‖θ‖² are not carried on
+    window.reset(c.statNormSinceDecay() && !decayed && windowsSinceDecay > 0);
+    windowsSinceDecay = decayed ? 0 : windowsSinceDecay + 1;
   }
 
   /**
@@ -424,6 +439,7 @@ final class LrLoop {
     w.putDoubles(java.util.Arrays.copyOf(logMult, layers));
     w.putDouble(pvFilt).putDouble(logDecay).putBoolean(annealing).putLong(decays);
     window.writeState(w);
+    w.putLong(windowsSinceDecay);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax);
     freeze.writeState(w);
     restart.writeState(w);
@@ -458,6 +474,12 @@ final class LrLoop {
       throw new IllegalArgumentException("pi state decays must be >= 0, but were " + k);
     }
     window.readState(r);
+    long ws = r.getLong();
+    if (ws < 0) {
+      throw new IllegalArgumentException(
+          "pi state windows since the last decay must be >= 0, but were " + ws);
+    }
+    windowsSinceDecay = ws;
     pvFilt = f;
     logDecay = d;
     annealing = a;

@@ -53,6 +53,8 @@ final class PiSpecOptions {
               "stat-grow",
               "stat-test",
               "stat-norm-z",
+              "stat-norm-tol",
+              "stat-norm-span",
               "anneal-hold",
               "rise-hold",
               "cut-freeze",
@@ -182,6 +184,8 @@ final class PiSpecOptions {
             Options.nonNegative(s, "stat-z", l.statZ()),
             statTestOption(s, l.statNorm()),
             Options.nonNegative(s, "stat-norm-z", l.statNormZ()),
+            Options.nonNegative(s, "stat-norm-tol", l.statNormTol()),
+            statNormSpanOption(s, l.statNormSinceDecay()),
             s.getBoolean("anneal-hold", l.annealHold()),
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
@@ -254,6 +258,20 @@ final class PiSpecOptions {
   }
 
   /** {@code stat-test}: {@code norm} (true) or {@code loss} (false). */
+  private static boolean statNormSpanOption(PolicySpec s, boolean fallback) {
+    if (!s.has("stat-norm-span")) {
+      return fallback;
+    }
+    String v = s.getString("stat-norm-span", "");
+    return switch (v) {
+      case "decay" -> true;
+      case "window" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              s.name() + ".stat-norm-span must be one of [decay, window], but was '" + v + "'");
+    };
+  }
+
   private static boolean statTestOption(PolicySpec s, boolean fallback) {
     if (!s.has("stat-test")) {
       return fallback;

@@ -159,6 +159,70 @@ class LrLoopStationarityTest {
             decaySteps("pi(lr=1, guard=off, clip-loop=off, stat-test=loss)", 7, falling, still)));
   }
 
+  /**
+   * The band ({@code stat-norm-tol}, off by default): ‖θ‖² falls by exactly 0.05 per step (mean
+   * change −0.05, standard error 0), a drift the interval test never lets pass. With {@code
+   * stat-norm-tol=1} and update norms of 1 (mean ‖u‖² = 1) the whole interval, 0.05, is within the
+   * band 1 × 1, so the LR decays on the windows' schedule; with update norms of 0.2 (mean ‖u‖² =
+   * 0.04 < 0.05) it never decays, nor where the update norm is not reported, nor with the default.
+   */
+  @Test
+  void theBandPassesADriftSmallAgainstTheInjectedNoise() {
+    String band = "pi(lr=1, guard=off, clip-loop=off, stat-norm-tol=1)";
+    java.util.function.LongToDoubleFunction flat = t -> 2.0;
+    java.util.function.LongToDoubleFunction drifting = t -> Math.sqrt(200 - 0.05 * t);
+    assertEquals(
+        "[39, 96, 176, 289, 448, 671, 986]",
+        java.util.Arrays.toString(decaySteps(band, 7, flat, drifting, t -> 1.0)));
+    assertEquals("[]", java.util.Arrays.toString(decaySteps(band, 7, flat, drifting, t -> 0.2)));
+    assertEquals("[]", java.util.Arrays.toString(decaySteps(band, 7, flat, drifting)));
+    assertEquals(
+        "[]",
+        java.util.Arrays.toString(
+            decaySteps("pi(lr=1, guard=off, clip-loop=off)", 7, flat, drifting, t -> 1.0)));
+  }
+
+  /**
+   * The span ({@code stat-norm-span}, default {@code window}): ‖θ‖² falls by 1 per step up to step
+   * 79 (the first two windows, 40 changes of −1 each: not stationary), then alternates +1, −1, … A
+   * window of the alternation alone has mean 0 and passes, so by default the LR decays after the
+   * third window (step 119) and then on the windows' schedule (+57, +80, +113, +159). {@code
+   * stat-norm-span=decay} leaves out the first window after the start (as after a decay) and weighs
+   * every change from step 40 on; at the end of window j (step t = 40j − 1, N = 40(j − 1) changes,
+   * sum −40, every change ±1):
+   *
+   * <pre>
+   *   m = -40/N; se = np.sqrt((1 - m**2)/N)    # passes when |m| <= 1.5*se
+   *   # first at j = 19: t = 759, |m| = 0.05556 <= 0.05582 (j = 18, t = 719: 0.05882 > 0.05742)
+   * </pre>
+   *
+   * so it holds the LR until step 759, then decays on the schedule (816, 896, 1009, 1168): each
+   * first window after a decay is tested on its own changes, and passes.
+   */
+  @Test
+  void theNormTestWeighsEveryChangeSinceTheLastDecay() {
+    java.util.function.LongToDoubleFunction flat = t -> 2.0;
+    java.util.function.LongToDoubleFunction norm =
+        t -> Math.sqrt(t <= 79 ? 300 - t : 221 + ((t - 80) % 2 == 0 ? 1 : 0));
+    assertEquals(
+        "[759, 816, 896, 1009, 1168]",
+        java.util.Arrays.toString(
+            decaySteps("pi(lr=1, guard=off, clip-loop=off, stat-norm-span=decay)", 5, flat, norm)));
+    assertEquals(
+        "[119, 176, 256, 369, 528]",
+        java.util.Arrays.toString(decaySteps("pi(lr=1, guard=off, clip-loop=off)", 5, flat, norm)));
+  }
+
+  /** {@code stat-norm-span} takes {@code decay} or {@code window} and names anything else. */
+  @Test
+  void aBadStatNormSpanIsNamed() {
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> Policies.create(PolicySpec.parse("pi(stat-norm-span=all)")));
+    assertEquals("pi.stat-norm-span must be one of [decay, window], but was 'all'", e.getMessage());
+  }
+
   /** {@code stat-test} takes {@code norm} or {@code loss} and names anything else. */
   @Test
   void aBadStatTestIsNamed() {
@@ -183,6 +247,19 @@ class LrLoopStationarityTest {
       int count,
       java.util.function.LongToDoubleFunction loss,
       java.util.function.LongToDoubleFunction paramNorm) {
+    return decaySteps(spec, count, loss, paramNorm, t -> Double.NaN);
+  }
+
+  /**
+   * The same with the update norm of each step given as well (NaN: not measured, so the norm test's
+   * band is not used).
+   */
+  static long[] decaySteps(
+      String spec,
+      int count,
+      java.util.function.LongToDoubleFunction loss,
+      java.util.function.LongToDoubleFunction paramNorm,
+      java.util.function.LongToDoubleFunction updateNorm) {
     Policy p = Policies.create(PolicySpec.parse(spec));
     Decision d = new Decision();
     long[] at = new long[count];
@@ -193,6 +270,7 @@ class LrLoopStationarityTest {
           Observation.builder(t)
               .loss(loss.applyAsDouble(t))
               .paramNorm(paramNorm.applyAsDouble(t))
+              .updateNorm(updateNorm.applyAsDouble(t))
               .gradNorm(1.0)
               .alignment(-0.1)
               .sharpness(1.0)
