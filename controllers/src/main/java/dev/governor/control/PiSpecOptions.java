@@ -182,10 +182,10 @@ final class PiSpecOptions {
             Options.atLeast(s, "stat-window", l.statWindow(), 3),
             statGrowOption(s, l.statGrow()),
             Options.nonNegative(s, "stat-z", l.statZ()),
-            statTestOption(s, l.statNorm()),
+            choiceOption(s, "stat-test", "norm", "loss", l.statNorm()),
             Options.nonNegative(s, "stat-norm-z", l.statNormZ()),
             Options.nonNegative(s, "stat-norm-tol", l.statNormTol()),
-            statNormSpanOption(s, l.statNormSinceDecay()),
+            choiceOption(s, "stat-norm-span", "decay", "window", l.statNormSinceDecay()),
             s.getBoolean("anneal-hold", l.annealHold()),
             s.getBoolean("lower", l.lower()),
             s.getBoolean("rise-hold", l.riseHold()),
@@ -257,33 +257,18 @@ final class PiSpecOptions {
     return v;
   }
 
-  /** {@code stat-test}: {@code norm} (true) or {@code loss} (false). */
-  private static boolean statNormSpanOption(PolicySpec s, boolean fallback) {
-    if (!s.has("stat-norm-span")) {
+  /** A two-valued option: {@code yes} is true, {@code no} false, anything else is named. */
+  private static boolean choiceOption(
+      PolicySpec s, String key, String yes, String no, boolean fallback) {
+    if (!s.has(key)) {
       return fallback;
     }
-    String v = s.getString("stat-norm-span", "");
-    return switch (v) {
-      case "decay" -> true;
-      case "window" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              s.name() + ".stat-norm-span must be one of [decay, window], but was '" + v + "'");
-    };
-  }
-
-  private static boolean statTestOption(PolicySpec s, boolean fallback) {
-    if (!s.has("stat-test")) {
-      return fallback;
+    String v = s.getString(key, "");
+    if (v.equals(yes) || v.equals(no)) {
+      return v.equals(yes);
     }
-    String v = s.getString("stat-test", "");
-    return switch (v) {
-      case "norm" -> true;
-      case "loss" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              s.name() + ".stat-test must be one of [norm, loss], but was '" + v + "'");
-    };
+    throw new IllegalArgumentException(
+        s.name() + "." + key + " must be one of [" + yes + ", " + no + "], but was '" + v + "'");
   }
 
   private static double decayOption(PolicySpec s, double fallback) {

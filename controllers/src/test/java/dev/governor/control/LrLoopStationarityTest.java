@@ -213,24 +213,22 @@ class LrLoopStationarityTest {
         java.util.Arrays.toString(decaySteps("pi(lr=1, guard=off, clip-loop=off)", 5, flat, norm)));
   }
 
-  /** {@code stat-norm-span} takes {@code decay} or {@code window} and names anything else. */
+  /**
+   * {@code stat-test} takes {@code norm} or {@code loss}, {@code stat-norm-span} {@code decay} or
+   * {@code window}; anything else is named with what they take.
+   */
   @Test
-  void aBadStatNormSpanIsNamed() {
-    IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalArgumentException.class,
-            () -> Policies.create(PolicySpec.parse("pi(stat-norm-span=all)")));
-    assertEquals("pi.stat-norm-span must be one of [decay, window], but was 'all'", e.getMessage());
-  }
-
-  /** {@code stat-test} takes {@code norm} or {@code loss} and names anything else. */
-  @Test
-  void aBadStatTestIsNamed() {
-    IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalArgumentException.class,
-            () -> Policies.create(PolicySpec.parse("pi(stat-test=slope)")));
-    assertEquals("pi.stat-test must be one of [norm, loss], but was 'slope'", e.getMessage());
+  void aBadStatTestOrSpanIsNamed() {
+    String[][] cases = {
+      {"pi(stat-test=slope)", "pi.stat-test must be one of [norm, loss], but was 'slope'"},
+      {"pi(stat-norm-span=all)", "pi.stat-norm-span must be one of [decay, window], but was 'all'"}
+    };
+    for (String[] c : cases) {
+      IllegalArgumentException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> Policies.create(PolicySpec.parse(c[0])));
+      assertEquals(c[1], e.getMessage());
+    }
   }
 
   /** The steps after which the LR fell by the decay factor, on a flat-loss stream. */
