@@ -1,5 +1,6 @@
 package dev.governor.cli;
 
+import dev.governor.control.Policies;
 import dev.governor.control.PolicySpec;
 import dev.governor.sim.OptimizerSpec;
 import dev.governor.sim.Outcome;
@@ -12,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,10 +73,20 @@ public final class SimulateCommand implements Callable<Integer> {
               + " noise=isotropic, batch=2)' or 'logreg(dim=30, batch=8)'.")
   List<String> problemSpecs = new ArrayList<>();
 
+  @Option(
+      names = "--pi-options",
+      paramLabel = "K=V,...",
+      description =
+          "With --suite robustness or bakeoff: extra options for every pi run, in spec form, e.g."
+              + " 'stat-window=48, stat-grow=1.3' (to score a variant of pi under the suite's own"
+              + " protocol; summary.json records them under pi_options).")
+  String piOptions;
+
   @Override
   public Integer call() throws IOException {
     Settings.bind(spec, "simulate");
     PrintWriter stdout = spec.commandLine().getOut();
+    Map<String, String> piExtra = suite == null ? Map.of() : piExtra(suite.trim());
     Path out = results.fresh();
     Runner runner = running.runner();
     if (seeds != null) {
@@ -84,13 +96,19 @@ public final class SimulateCommand implements Callable<Integer> {
     Outcome o;
     if (suite != null) {
       rejectWithSuite();
-      o = Suites.run(suite.trim(), quick, seeds == null ? 0 : seeds, problemSpecs, runner);
+      o = Suites.run(suite.trim(), quick, seeds == null ? 0 : seeds, problemSpecs, piExtra, runner);
     } else {
       if (quick) {
         throw new UserException("--quick applies to --suite only");
       }
       if (!problemSpecs.isEmpty()) {
         throw new UserException("--problem-spec applies to --suite bakeoff only");
+      }
+      if (piOptions != null) {
+        throw new UserException(
+            "--pi-options applies to --suite "
+                + String.join(" or ", Suites.withPiOptions())
+                + " only");
       }
       o = single(runner);
     }
@@ -105,6 +123,36 @@ public final class SimulateCommand implements Callable<Integer> {
       return Main.EXIT_CHECK_FAILED;
     }
     return 0;
+  }
+
+  /**
+   * The parsed {@code --pi-options} (empty when not given), checked by building {@code pi} with
+   * them in its SGD form, and in its Adam form for the bakeoff, whose {@code pi-adaptive} entry
+   * takes them too.
+   */
+  private Map<String, String> piExtra(String suiteName) {
+    if (piOptions == null) {
+      return Map.of();
+    }
+    if (!Suites.withPiOptions().contains(suiteName)) {
+      throw new UserException(
+          "--pi-options applies to --suite "
+              + String.join(" or ", Suites.withPiOptions())
+              + " only, but the suite was '"
+              + suiteName
+              + "'");
+    }
+    try {
+      Map<String, String> extra = PolicySpec.parse("pi(" + piOptions + ")").options();
+      Policies.create(PolicySpec.parse("pi(lr=0.1)").withAll(extra));
+      if (suiteName.equals("bakeoff")) {
+        Policies.create(
+            PolicySpec.parse("pi(optimizer=adaptive, lr=0.001, t-max=100)").withAll(extra));
+      }
+      return extra;
+    } catch (IllegalArgumentException e) {
+      throw new UserException("--pi-options '" + piOptions + "': " + e.getMessage(), e);
+    }
   }
 
   private void rejectWithSuite() {

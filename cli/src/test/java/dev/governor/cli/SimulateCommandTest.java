@@ -183,6 +183,10 @@ class SimulateCommandTest {
       {"simulate", "--suite", "gains", "-P", "kp=1", "--out", out},
       {"simulate", "--quick", "--out", out},
       {"simulate"},
+      {"simulate", "--pi-options", "stat-window=50", "--out", out},
+      {"simulate", "--suite", "gains", "--pi-options", "stat-window=50", "--out", out},
+      {"simulate", "--suite", "robustness", "--pi-options", "stat-window=2", "--out", out},
+      {"simulate", "--suite", "bakeoff", "--pi-options", "bogus=1", "--out", out},
     };
     for (String[] args : bad) {
       Result r = run(args);
@@ -192,6 +196,31 @@ class SimulateCommandTest {
       assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
     assertFalse(Files.exists(dir.resolve("summary.json")), "nothing written on bad input");
+  }
+
+  @Test
+  void badPiOptionsNameTheOptionAndTheValue(@TempDir Path dir) {
+    Path out = dir.resolve("r");
+    Result r =
+        run(
+            "simulate",
+            "--suite",
+            "robustness",
+            "--quick",
+            "--pi-options",
+            "stat-window=2",
+            "--out",
+            out.toString());
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "simulate: --pi-options 'stat-window=2': pi.stat-window must be an integer >= 3, but was 2",
+        r.err().lines().findFirst().orElse(""));
+    assertFalse(Files.exists(out), "no results folder on bad input");
+    r = run("simulate", "--suite", "gains", "--pi-options", "decay=1", "--out", out.toString());
+    assertEquals(
+        "simulate: --pi-options applies to --suite robustness or bakeoff only, but the suite was"
+            + " 'gains'",
+        r.err().lines().findFirst().orElse(""));
   }
 
   @Test

@@ -67,6 +67,13 @@ public record PolicySpec(String name, Map<String, String> options) {
     return new PolicySpec(name, copy);
   }
 
+  /** A copy with every option of {@code more} set (replacing the same keys). */
+  public PolicySpec withAll(Map<String, String> more) {
+    TreeMap<String, String> copy = new TreeMap<>(options);
+    copy.putAll(more);
+    return new PolicySpec(name, copy);
+  }
+
   /**
    * Parses {@code name} or {@code name(k=v, k=v)}.
    *

@@ -199,6 +199,11 @@ final class BakeoffLineup {
 
   /** Every contender, in table order. */
   static List<Contender> contenders() {
+    return contenders(Map.of());
+  }
+
+  /** Every contender, in table order, with {@code piOptions} added to {@code pi}'s two entries. */
+  static List<Contender> contenders(Map<String, String> piOptions) {
     List<Contender> c = new ArrayList<>();
     c.add(
         new Simple(
@@ -206,7 +211,7 @@ final class BakeoffLineup {
             Role.FEEDBACK,
             "sgd",
             x -> {
-              PolicySpec s = PolicySpec.of("pi").with("lr", x.lr0());
+              PolicySpec s = PolicySpec.of("pi").with("lr", x.lr0()).withAll(piOptions);
               return x.gear()
                   ? s
                   : s.with("guard", "off")
@@ -226,7 +231,8 @@ final class BakeoffLineup {
                   PolicySpec.of("pi")
                       .with("optimizer", "adaptive")
                       .with("lr", x.lr0())
-                      .with("t-max", x.steps());
+                      .with("t-max", x.steps())
+                      .withAll(piOptions);
               return x.gear()
                   ? s
                   : s.with("guard", "off").with("clip-loop", "off").with("cut-growth", 1e300);

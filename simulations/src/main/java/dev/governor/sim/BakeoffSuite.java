@@ -113,6 +113,22 @@ public final class BakeoffSuite {
    * @param extra held-out problem specs given on the command line ({@code name(key=value, ...)})
    */
   public static Outcome run(boolean quick, int seedsOverride, List<String> extra, Runner runner) {
+    return run(quick, seedsOverride, extra, Map.of(), runner);
+  }
+
+  /**
+   * Runs the suite with {@code piOptions} added to the specs of {@code pi} and {@code pi-adaptive}
+   * (a variant of {@code pi} scored under the same protocol; {@code summary.json} records them
+   * under {@code protocol.pi_options}).
+   *
+   * @param extra held-out problem specs given on the command line ({@code name(key=value, ...)})
+   */
+  public static Outcome run(
+      boolean quick,
+      int seedsOverride,
+      List<String> extra,
+      Map<String, String> piOptions,
+      Runner runner) {
     Protocol pr = protocol(quick, seedsOverride);
     List<Prob> problems = new ArrayList<>(trainingProblems(quick));
     problems.addAll(heldoutProblems(quick));
@@ -125,7 +141,7 @@ public final class BakeoffSuite {
       }
       problems.add(new Prob(e, cfg, true));
     }
-    return run(pr, problems, contenders(), runner, quick);
+    return run(pr, problems, contenders(piOptions), piOptions, runner, quick);
   }
 
   /** A cell of the result: problem × contender × gear, with its held-out runs. */
@@ -133,6 +149,16 @@ public final class BakeoffSuite {
 
   static Outcome run(
       Protocol pr, List<Prob> problems, List<Contender> all, Runner runner, boolean quick) {
+    return run(pr, problems, all, Map.of(), runner, quick);
+  }
+
+  static Outcome run(
+      Protocol pr,
+      List<Prob> problems,
+      List<Contender> all,
+      Map<String, String> piOptions,
+      Runner runner,
+      boolean quick) {
     Map<String, String> skipped = new LinkedHashMap<>();
     List<Contender> contenders = new ArrayList<>();
     Map<String, Problem> seed1 = new LinkedHashMap<>();
@@ -155,6 +181,8 @@ public final class BakeoffSuite {
     proto.set("train_seeds", Json.MAPPER.valueToTree(pr.trainSeeds()));
     proto.set("heldout_seeds", Json.MAPPER.valueToTree(pr.heldoutSeeds()));
     proto.put("trials", pr.trials());
+    ObjectNode piOpts = proto.putObject("pi_options");
+    new java.util.TreeMap<>(piOptions).forEach(piOpts::put);
     proto.put("tuner", pr.method().name().toLowerCase(Locale.ROOT));
     proto.put(
         "tuning",

@@ -51,8 +51,18 @@ public final class RobustnessSuite {
    * Policy {@code policy} at initial LR {@code lr} for a run of {@code steps}, baselines geared.
    */
   static PolicySpec spec(String policy, double lr, long steps) {
+    return spec(policy, lr, steps, Map.of());
+  }
+
+  /**
+   * {@link #spec(String, double, long)} with {@code piOptions} added to {@code pi}'s spec (the
+   * baselines' specs are unchanged).
+   */
+  static PolicySpec spec(String policy, double lr, long steps, Map<String, String> piOptions) {
     PolicySpec s = PolicySpec.of(policy).with("lr", lr);
-    if (!policy.equals("pi")) {
+    if (policy.equals("pi")) {
+      s = s.withAll(piOptions);
+    } else {
       s = s.with("gear", "standard").with("clip", "zclip");
     }
     return switch (policy) {
@@ -64,6 +74,15 @@ public final class RobustnessSuite {
 
   /** Runs the suite. */
   public static Outcome run(boolean quick, int seedsOverride, Runner runner) {
+    return run(quick, seedsOverride, Map.of(), runner);
+  }
+
+  /**
+   * Runs the suite with {@code piOptions} added to every {@code pi} run's spec (a variant of {@code
+   * pi} scored under the same protocol; {@code summary.json} records them).
+   */
+  public static Outcome run(
+      boolean quick, int seedsOverride, Map<String, String> piOptions, Runner runner) {
     int seeds = seedsOverride > 0 ? seedsOverride : (quick ? 2 : 5);
     long steps = quick ? 1000 : 3000;
     List<Bench> benches = Bench.robustness(quick);
@@ -84,7 +103,7 @@ public final class RobustnessSuite {
             specs.add(
                 new RunSpec(
                     SimulatedTrainer.Config.of(b.problem(), b.optimizer(), seed),
-                    spec(pol, grid[gi] * scale, steps),
+                    spec(pol, grid[gi] * scale, steps, piOptions),
                     steps,
                     target,
                     trace ? (int) Math.max(1, steps / 300) : 0,
@@ -98,6 +117,8 @@ public final class RobustnessSuite {
     ObjectNode s = Outcome.summaryHead("robustness", quick, seeds, steps);
     s.set("lr_grid_relative_to_bound", Json.array(grid));
     s.put("baseline_gear", BASELINE_GEAR);
+    ObjectNode piOpts = s.putObject("pi_options");
+    new java.util.TreeMap<>(piOptions).forEach(piOpts::put);
     ArrayNode probs = s.putArray("problems");
     for (Bench b : benches) {
       Problem p = instances.get(b.name() + "#1");

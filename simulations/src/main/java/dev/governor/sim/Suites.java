@@ -1,6 +1,7 @@
 package dev.governor.sim;
 
 import java.util.List;
+import java.util.Map;
 
 /** The named suites of {@code governor simulate --suite NAME}. */
 public final class Suites {
@@ -37,6 +38,40 @@ public final class Suites {
    */
   public static Outcome run(
       String name, boolean quick, int seeds, List<String> problemSpecs, Runner runner) {
+    return run(name, quick, seeds, problemSpecs, Map.of(), runner);
+  }
+
+  /**
+   * The suites that take extra options for {@code pi} ({@link #run(String, boolean, int, List, Map,
+   * Runner)}).
+   */
+  public static List<String> withPiOptions() {
+    return List.of("robustness", "bakeoff");
+  }
+
+  /**
+   * Runs suite {@code name} with extra held-out problems and with {@code piOptions} added to every
+   * {@code pi} spec the suite runs (only the suites of {@link #withPiOptions()} take them; the
+   * options are not checked here: a bad one fails the first run that builds the policy).
+   *
+   * @throws IllegalArgumentException naming the suite, the bad problem spec, or a suite that takes
+   *     no pi options when some are given
+   */
+  public static Outcome run(
+      String name,
+      boolean quick,
+      int seeds,
+      List<String> problemSpecs,
+      Map<String, String> piOptions,
+      Runner runner) {
+    if (!piOptions.isEmpty() && !withPiOptions().contains(name)) {
+      throw new IllegalArgumentException(
+          "pi options apply to the suites "
+              + withPiOptions()
+              + " only, but the suite was '"
+              + name
+              + "'");
+    }
     if (!problemSpecs.isEmpty() && !name.equals("bakeoff")) {
       throw new IllegalArgumentException(
           "problem specs apply to the bakeoff suite only, but the suite was '" + name + "'");
@@ -46,13 +81,13 @@ public final class Suites {
     }
     return switch (name) {
       case "validation" -> ValidationSuite.run(quick, seeds, runner);
-      case "robustness" -> RobustnessSuite.run(quick, seeds, runner);
+      case "robustness" -> RobustnessSuite.run(quick, seeds, piOptions, runner);
       case "disturbance" -> DisturbanceSuite.run(quick, seeds, runner);
       case "stability-map" -> StabilityMapSuite.run(quick, seeds, runner);
       case "stability-map-bare" ->
           StabilityMapSuite.run(StabilityMapSuite.Gear.BARE, quick, seeds, runner);
       case "gains" -> GainsSuite.run(quick, seeds, runner);
-      case "bakeoff" -> BakeoffSuite.run(quick, seeds, problemSpecs, runner);
+      case "bakeoff" -> BakeoffSuite.run(quick, seeds, problemSpecs, piOptions, runner);
       default ->
           throw new IllegalArgumentException(
               "suite must be one of " + names() + ", but was '" + name + "'");

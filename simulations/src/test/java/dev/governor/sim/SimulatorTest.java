@@ -3,6 +3,7 @@ package dev.governor.sim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import dev.governor.control.PolicySpec;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SimulatorTest {
@@ -157,6 +159,29 @@ class SimulatorTest {
             IllegalArgumentException.class, () -> ProblemConfig.parse("logreg(noise=1)"));
     assertTrue(e.getMessage().startsWith("problem logreg has no option 'noise'"), e.getMessage());
     assertTrue(Hyperparameters.NO_CLIP > 0);
+  }
+
+  @Test
+  void piOptionsReachEveryPiRunAndNoBaseline() {
+    Map<String, String> off = Map.of("decay", "1");
+    assertEquals("1", RobustnessSuite.spec("pi", 0.1, 100, off).options().get("decay"));
+    for (String p : RobustnessSuite.policies()) {
+      if (!p.equals("pi")) {
+        assertFalse(RobustnessSuite.spec(p, 0.1, 100, off).options().containsKey("decay"), p);
+      }
+    }
+    // decay=1 turns the stationarity test off, so pi no longer anneals: its runs, and only its,
+    // change; the options are recorded
+    JsonNode shipped = RobustnessSuite.run(true, 1, Runner.of(2, null)).summary();
+    JsonNode variant = RobustnessSuite.run(true, 1, off, Runner.of(2, null)).summary();
+    assertEquals("1", variant.get("pi_options").get("decay").asText());
+    assertEquals(0, shipped.get("pi_options").size());
+    assertNotEquals(
+        shipped.get("policies").get("pi").get("final_loss_median").asDouble(),
+        variant.get("policies").get("pi").get("final_loss_median").asDouble());
+    assertEquals(
+        shipped.get("policies").get("cosine").toString(),
+        variant.get("policies").get("cosine").toString());
   }
 
   @Test
