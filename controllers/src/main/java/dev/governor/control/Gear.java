@@ -31,6 +31,8 @@ import java.util.Set;
  *       spikes after cuts that a too-high LR set off (see {@link GearedPolicy}).
  *   <li>{@code restart} — 0 (off) or a loss factor {@code > 1}: the {@link StartRestart} of {@code
  *       pi}'s SGD form; default by {@code gear}: 0, or {@code pi}'s 2 with {@code gear=standard}.
+ *   <li>{@code restart-move} — the restart's longest step relative to ‖θ‖ ({@code pi}'s 0.1; 0 =
+ *       the restart judges the loss alone); it acts only where {@code restart} is on.
  * </ul>
  *
  * <p>Mapping to {@code pi}: {@code pi} has its guard on by default ({@code guard=true}) and its
@@ -53,6 +55,7 @@ import java.util.Set;
  * @param autoclipP AutoClip's percentile, in [0, 100]
  * @param trimRecover calm steps before the trim doubles, {@code >= 0} (0 = never)
  * @param restart the start restart's loss factor, {@code > 1}, or 0 (off)
+ * @param restartMove the start restart's longest step relative to ‖θ‖, {@code > 0}, or 0 (off)
  */
 record Gear(
     boolean guardOn,
@@ -68,7 +71,8 @@ record Gear(
     int zclipWarmup,
     double autoclipP,
     long trimRecover,
-    double restart) {
+    double restart,
+    double restartMove) {
 
   /** Every gear option. */
   static final Set<String> KEYS =
@@ -86,7 +90,8 @@ record Gear(
               "zclip-warmup",
               "autoclip-p",
               "trim-recover",
-              "restart"));
+              "restart",
+              "restart-move"));
 
   /** ZClip defaults of the reference code: α 0.97, z 2.5, 25 warm-up steps. */
   static final double ZCLIP_ALPHA = 0.97;
@@ -126,7 +131,8 @@ record Gear(
         (int) Options.atLeast(spec, "zclip-warmup", ZCLIP_WARMUP, 1),
         Options.closed(spec, "autoclip-p", AUTOCLIP_P, 0, 100),
         Options.atLeast(spec, "trim-recover", 0, 0),
-        PiSpecOptions.restartOption(spec, standard ? d.restart() : 0));
+        PiSpecOptions.restartOption(spec, standard ? d.restart() : 0),
+        PiSpecOptions.restartMoveOption(spec, d.restartMove()));
   }
 
   /**

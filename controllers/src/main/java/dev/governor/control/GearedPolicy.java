@@ -84,7 +84,7 @@ final class GearedPolicy implements Policy {
     this.guard = gear.guardOn() ? SpikeGuard.of(gear.guard()) : null;
     this.detector = gear.cutOn() ? new ExplosionDetector(gear.cutGrowth(), gear.cutAlpha()) : null;
     this.clipRule = gear.clipRule();
-    this.restart = new StartRestart(gear.restart());
+    this.restart = new StartRestart(gear.restart(), gear.restartMove());
     this.stateName = spec.name() + "+gear";
     Hyperparameters h = inner.initial();
     this.innerLr = h.lr();
@@ -123,7 +123,7 @@ final class GearedPolicy implements Policy {
       return;
     }
     double applied = trim * innerLr;
-    if (restart.check(obs.loss())) {
+    if (restart.check(obs.loss(), obs.paramNorm(), obs.updateNorm())) {
       lower(ExplosionDetector.target(applied, gear.cut(), obs.sharpness()), next);
       calm = 0;
       innerLr = next;

@@ -96,7 +96,7 @@ final class LrLoop {
     this.floor = c.lr() * c.floorFactor();
     this.ceil = c.lr() * c.ceilFactor();
     this.detector = new ExplosionDetector(c.cutGrowth(), c.refAlpha());
-    this.restart = new StartRestart(c.restart());
+    this.restart = new StartRestart(c.restart(), c.restartMove());
     this.freeze = new CutFreeze(c.cutFreeze(), c.alpha(), (long) Math.ceil(1 / c.refAlpha()));
     PiConfig pc =
         PiConfig.builder()
@@ -327,7 +327,7 @@ final class LrLoop {
    * if so the LR has been cut, and the step's measurements are not fed to the loop.
    */
   boolean restart(Observation obs) {
-    if (!restart.check(obs.loss())) {
+    if (!restart.check(obs.loss(), obs.paramNorm(), obs.updateNorm())) {
       return false;
     }
     double target = ExplosionDetector.target(lr, c.cut(), obs.sharpness());

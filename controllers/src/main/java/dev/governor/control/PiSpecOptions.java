@@ -62,6 +62,7 @@ final class PiSpecOptions {
               "calibrate",
               "ramp",
               "restart",
+              "restart-move",
               "lower",
               "clip-loop",
               "clip",
@@ -193,7 +194,8 @@ final class PiSpecOptions {
             s.getBoolean("hold-cut", l.holdCut()),
             calibrate,
             Options.atLeast(s, "ramp", l.ramp(), 0),
-            restartOption(s, l.restart()));
+            restartOption(s, l.restart()),
+            restartMoveOption(s, l.restartMove()));
     PiPolicyConfig.ClipLoop c = d.clip();
     PiPolicyConfig.ClipLoop cl =
         new PiPolicyConfig.ClipLoop(
@@ -285,6 +287,16 @@ final class PiSpecOptions {
     if (v != 0 && !(v > 1)) {
       throw new IllegalArgumentException(
           s.name() + ".restart must be 0 (off) or > 1, but was " + v);
+    }
+    return v;
+  }
+
+  /** {@code restart-move}: 0 (off) or the longest step relative to ‖θ‖, finite {@code > 0}. */
+  static double restartMoveOption(PolicySpec s, double dflt) {
+    double v = Options.nonNegative(s, "restart-move", dflt);
+    if (!Double.isFinite(v)) {
+      throw new IllegalArgumentException(
+          s.name() + ".restart-move must be 0 (off) or finite > 0, but was " + v);
     }
     return v;
   }

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code pi}'s restart: within 10 steps of the start (or of the last restart) a loss above {@code
- * restart} × the first loss decides RESET at the safety cut's rate {@code min(η·cut, 1/ŝ)}.
- * Observations are scripted, so every expected rate is a closed form of the configuration (cut 0.5,
- * LR floor 1e-4 × lr).
+ * restart} × the first loss, or a step longer than a tenth of the parameter norm, decides RESET at
+ * the safety cut's rate {@code min(η·cut, 1/ŝ)}. Observations are scripted, so every expected rate
+ * is a closed form of the configuration (cut 0.5, LR floor 1e-4 × lr).
  */
 class PiRestartTest {
 
@@ -79,6 +79,83 @@ class PiRestartTest {
     }
     // step 10: ten steps seen before it, still inside
     assertEquals(GuardAction.RESET, decide(q, obs(10, 2.5, Double.NaN)).action);
+  }
+
+  /**
+   * Step {@code t} with a falling loss, parameter norm {@code param} and update norm {@code
+   * update}.
+   */
+  private static Observation moved(long t, double param, double update) {
+    return Observation.builder(t)
+        .loss(1.0 / (t + 1))
+        .gradNorm(1.0)
+        .paramNorm(param)
+        .updateNorm(update)
+        .alignment(Double.NaN)
+        .lr(1.0)
+        .build();
+  }
+
+  @Test
+  void aStepLongerThanATenthOfTheWeightsRestartsThoughTheLossFell() {
+    for (String policy :
+        new String[] {"pi(lr=1, " + QUIET + ")", "constant(lr=1, gear=standard)"}) {
+      Policy p = Policies.create(policy);
+      // step 0 sets the loss reference; a move is not judged before it
+      assertEquals(GuardAction.NONE, decide(p, moved(0, 10, 5)).action, policy);
+      // exactly a tenth does not restart, more than a tenth does, at the cut's rate 1 x 0.5
+      assertEquals(GuardAction.NONE, decide(p, moved(1, 10, 1.0)).action, policy);
+      Decision d = decide(p, moved(2, 10, 1.0000001));
+      assertEquals(GuardAction.RESET, d.action, policy);
+      assertEquals(0.5, d.lr, 1e-15, policy);
+      // an infinite update is a step too long; no scale (θ = 0, NaN or infinite norm) or a NaN
+      // update judges nothing
+      assertEquals(GuardAction.RESET, decide(p, moved(3, 10, Double.POSITIVE_INFINITY)).action);
+      assertEquals(GuardAction.NONE, decide(p, moved(4, 0, 1)).action, policy);
+      assertEquals(GuardAction.NONE, decide(p, moved(5, Double.NaN, 1)).action, policy);
+      assertEquals(
+          GuardAction.NONE, decide(p, moved(6, Double.POSITIVE_INFINITY, 1)).action, policy);
+      assertEquals(GuardAction.NONE, decide(p, moved(7, 10, Double.NaN)).action, policy);
+    }
+    // outside the window a long step is the loop's business, not the restart's
+    Policy q = Policies.create("pi(lr=1, " + QUIET + ")");
+    for (long t = 0; t <= 11; t++) {
+      decide(q, moved(t, 10, 0.1));
+    }
+    assertEquals(GuardAction.NONE, decide(q, moved(12, 10, 50)).action);
+    // and with the restart off, not at all
+    Policy off = Policies.create("pi(lr=1, restart=0, " + QUIET + ")");
+    decide(off, moved(0, 10, 0.1));
+    assertEquals(GuardAction.NONE, decide(off, moved(1, 10, 50)).action);
+  }
+
+  @Test
+  void restartMoveSetsTheLongestStepAndZeroLeavesTheLossAlone() {
+    Policy wide = Policies.create("pi(lr=1, restart-move=0.5, " + QUIET + ")");
+    decide(wide, moved(0, 10, 0.1));
+    assertEquals(GuardAction.NONE, decide(wide, moved(1, 10, 5)).action);
+    assertEquals(GuardAction.RESET, decide(wide, moved(2, 10, 5.0001)).action);
+    for (String policy :
+        new String[] {
+          "pi(lr=1, restart-move=0, " + QUIET + ")", "constant(lr=1, gear=standard, restart-move=0)"
+        }) {
+      Policy p = Policies.create(policy);
+      decide(p, moved(0, 10, 0.1));
+      assertEquals(GuardAction.NONE, decide(p, moved(1, 10, 1e6)).action, policy);
+      // the loss still restarts it
+      assertEquals(GuardAction.RESET, decide(p, obs(2, 5.0, Double.NaN)).action, policy);
+    }
+    assertEquals(0.1, PiPolicyConfig.defaults().lr().restartMove(), 0);
+    String[][] bad = {{"-1", "-1"}, {"inf", "Infinity"}, {"NaN", "NaN"}};
+    for (String[] b : bad) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> Policies.create("pi(restart-move=" + b[0] + ")"));
+      assertTrue(
+          e.getMessage().contains("pi.restart-move") && e.getMessage().contains(b[1]),
+          e.getMessage());
+    }
   }
 
   @Test

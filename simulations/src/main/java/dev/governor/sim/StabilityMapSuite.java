@@ -107,7 +107,9 @@ public final class StabilityMapSuite {
    *
    * <p>{@code BARE}: none (guard, clip loop, cut, slew and restart off: the loop exactly as
    * analysed). {@code SHIPPED}: the slew limit, safety cut, spike guard, clip loop and start
-   * restart at {@code pi}'s defaults.
+   * restart at {@code pi}'s defaults, the restart judging the loss alone ({@code restart-move=0}):
+   * the plant starts at its optimum θ* = 0 plus the stationary noise, where ‖θ‖ is the noise's
+   * scale and says nothing of how long a step is.
    */
   enum Gear {
     BARE,
@@ -191,7 +193,8 @@ public final class StabilityMapSuite {
             .with("kp", kp)
             .with("ki", ki)
             .with("alpha", ALPHA)
-            .with("period", 1);
+            .with("period", 1)
+            .with("restart-move", 0);
     if (gear == Gear.BARE) {
       s =
           s.with("guard", false)
