@@ -86,7 +86,7 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Settings.bind(spec, "simulate");
     PrintWriter stdout = spec.commandLine().getOut();
-    Map<String, String> piExtra = suite == null ? Map.of() : piExtra(suite.trim());
+    Map<String, String> piExtra = piExtra(suite == null ? null : suite.trim());
     Path out = results.fresh();
     Runner runner = running.runner();
     if (seeds != null) {
@@ -104,12 +104,6 @@ public final class SimulateCommand implements Callable<Integer> {
       if (!problemSpecs.isEmpty()) {
         throw new UserException("--problem-spec applies to --suite bakeoff only");
       }
-      if (piOptions != null) {
-        throw new UserException(
-            "--pi-options applies to --suite "
-                + String.join(" or ", Suites.withPiOptions())
-                + " only");
-      }
       o = single(runner);
     }
     o.write(out);
@@ -126,21 +120,20 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
-   * The parsed {@code --pi-options} (empty when not given), checked by building {@code pi} with
-   * them in its SGD form, and in its Adam form for the bakeoff, whose {@code pi-adaptive} entry
-   * takes them too.
+   * The parsed {@code --pi-options} (empty when not given) for suite {@code suiteName} (null: a
+   * single run, which takes none), checked by building {@code pi} with them in its SGD form, and in
+   * its Adam form for the bakeoff, whose {@code pi-adaptive} entry takes them too.
    */
   private Map<String, String> piExtra(String suiteName) {
     if (piOptions == null) {
       return Map.of();
     }
-    if (!Suites.withPiOptions().contains(suiteName)) {
+    if (suiteName == null || !Suites.withPiOptions().contains(suiteName)) {
       throw new UserException(
           "--pi-options applies to --suite "
               + String.join(" or ", Suites.withPiOptions())
-              + " only, but the suite was '"
-              + suiteName
-              + "'");
+              + " only"
+              + (suiteName == null ? "" : ", but the suite was '" + suiteName + "'"));
     }
     try {
       Map<String, String> extra = PolicySpec.parse("pi(" + piOptions + ")").options();

@@ -108,15 +108,6 @@ public final class BakeoffSuite {
   }
 
   /**
-   * Runs the suite.
-   *
-   * @param extra held-out problem specs given on the command line ({@code name(key=value, ...)})
-   */
-  public static Outcome run(boolean quick, int seedsOverride, List<String> extra, Runner runner) {
-    return run(quick, seedsOverride, extra, Map.of(), runner);
-  }
-
-  /**
    * Runs the suite with {@code piOptions} added to the specs of {@code pi} and {@code pi-adaptive}
    * (a variant of {@code pi} scored under the same protocol; {@code summary.json} records them
    * under {@code protocol.pi_options}).

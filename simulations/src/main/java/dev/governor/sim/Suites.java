@@ -27,18 +27,7 @@ public final class Suites {
    * @throws IllegalArgumentException naming the suite when it is unknown
    */
   public static Outcome run(String name, boolean quick, int seeds, Runner runner) {
-    return run(name, quick, seeds, List.of(), runner);
-  }
-
-  /**
-   * Runs suite {@code name} with extra held-out problems ({@code name(key=value, ...)} specs; only
-   * the {@code bakeoff} suite takes them).
-   *
-   * @throws IllegalArgumentException naming the suite or the bad problem spec
-   */
-  public static Outcome run(
-      String name, boolean quick, int seeds, List<String> problemSpecs, Runner runner) {
-    return run(name, quick, seeds, problemSpecs, Map.of(), runner);
+    return run(name, quick, seeds, List.of(), Map.of(), runner);
   }
 
   /**
@@ -50,9 +39,10 @@ public final class Suites {
   }
 
   /**
-   * Runs suite {@code name} with extra held-out problems and with {@code piOptions} added to every
-   * {@code pi} spec the suite runs (only the suites of {@link #withPiOptions()} take them; the
-   * options are not checked here: a bad one fails the first run that builds the policy).
+   * Runs suite {@code name} with extra held-out problems ({@code name(key=value, ...)} specs; only
+   * the {@code bakeoff} suite takes them) and with {@code piOptions} added to every {@code pi} spec
+   * the suite runs (only the suites of {@link #withPiOptions()} take them; the options are not
+   * checked here: a bad one fails the first run that builds the policy).
    *
    * @throws IllegalArgumentException naming the suite, the bad problem spec, or a suite that takes
    *     no pi options when some are given
