@@ -66,8 +66,14 @@ final class LrLoop {
   /** Whether the stationarity test has passed at least once. */
   private boolean annealing;
 
-  /** Test windows closed since the last decay, cut or the start. */
+  /**
+   * Test windows closed since the last decay, cut, the start or the last window in which the LR
+   * rose.
+   */
   private long windowsSinceDecay;
+
+  /** The LR when the current test window started; NaN after a cut or at the start. */
+  private double windowStartLr = Double.NaN;
 
   /** Decays so far. */
   private long decays;
@@ -169,6 +175,7 @@ final class LrLoop {
       cuts++;
       window.reset();
       windowsSinceDecay = 0;
+      windowStartLr = Double.NaN;
     } else {
       freeze.calm();
       if (c.decay() < 1) {
@@ -267,9 +274,12 @@ final class LrLoop {
     if (window.size() < windowLength()) {
       return;
     }
+    // the first window after a decay, a cut, the start or the climb holds the relaxation to the
+    // new LR: the z-test alone judges it, and its changes of ‖θ‖² are not carried on
+    boolean settled = windowsSinceDecay > 0;
     boolean flat =
         c.statNorm() && window.normChanges() >= 2
-            ? window.normStationary(c.statNormZ(), c.statNormTol())
+            ? window.normStationary(c.statNormZ(), settled ? c.statNormTol() : 0)
             : window.slope() >= -c.statZ() * window.slopeError();
     // Pflug's criterion as the second half: successive gradients that still agree on average mean
     // the loss is flat for lack of step length, not because noise dominates
@@ -279,10 +289,11 @@ final class LrLoop {
       annealing = true;
       decays++;
     }
-    // the first window after a decay, a cut or the start holds the relaxation to the new LR (or
-    // the climb): its changes of ‖θ‖² are not carried on
-    window.reset(c.statNormSinceDecay() && !decayed && windowsSinceDecay > 0);
-    windowsSinceDecay = decayed ? 0 : windowsSinceDecay + 1;
+    // a window in which the LR rose belongs to the climb: it restarts the count like a decay
+    boolean climbed = lr > windowStartLr;
+    window.reset(c.statNormSinceDecay() && !decayed && !climbed && settled);
+    windowsSinceDecay = decayed || climbed ? 0 : windowsSinceDecay + 1;
+    windowStartLr = lr;
   }
 
   /**
@@ -439,7 +450,7 @@ final class LrLoop {
     w.putDoubles(java.util.Arrays.copyOf(logMult, layers));
     w.putDouble(pvFilt).putDouble(logDecay).putBoolean(annealing).putLong(decays);
     window.writeState(w);
-    w.putLong(windowsSinceDecay);
+    w.putLong(windowsSinceDecay).putDouble(windowStartLr);
     w.putInt(firstSign).putBoolean(reached).putDouble(uMax);
     freeze.writeState(w);
     restart.writeState(w);
@@ -479,7 +490,13 @@ final class LrLoop {
       throw new IllegalArgumentException(
           "pi state windows since the last decay must be >= 0, but were " + ws);
     }
+    double wl = r.getDouble();
+    if (wl <= 0 || wl == Double.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException(
+          "pi state window start lr must be NaN or in (0, inf), but was " + wl);
+    }
     windowsSinceDecay = ws;
+    windowStartLr = wl;
     pvFilt = f;
     logDecay = d;
     annealing = a;

@@ -163,8 +163,17 @@ class LrLoopStationarityTest {
    * The band ({@code stat-norm-tol}, off by default): ‖θ‖² falls by exactly 0.05 per step (mean
    * change −0.05, standard error 0), a drift the interval test never lets pass. With {@code
    * stat-norm-tol=1} and update norms of 1 (mean ‖u‖² = 1) the whole interval, 0.05, is within the
-   * band 1 × 1, so the LR decays on the windows' schedule; with update norms of 0.2 (mean ‖u‖² =
-   * 0.04 < 0.05) it never decays, nor where the update norm is not reported, nor with the default.
+   * band 1 × 1, but not in the first window after the start or a decay (the relaxation to the new
+   * LR, judged by the interval test alone, which fails): each length of the schedule is used twice,
+   * and the LR decays at the end of every second window,
+   *
+   * <pre>
+   *   L = np.ceil([40*1.41**k for k in range(7)])   # 40, 57, 80, 113, 159, 223, 315
+   *   np.cumsum(2*L) - 1                            # 79, 193, 353, 579, 897, 1343, 1973
+   * </pre>
+   *
+   * With update norms of 0.2 (mean ‖u‖² = 0.04 < 0.05) it never decays, nor where the update norm
+   * is not reported, nor with the default.
    */
   @Test
   void theBandPassesADriftSmallAgainstTheInjectedNoise() {
@@ -172,7 +181,7 @@ class LrLoopStationarityTest {
     java.util.function.LongToDoubleFunction flat = t -> 2.0;
     java.util.function.LongToDoubleFunction drifting = t -> Math.sqrt(200 - 0.05 * t);
     assertEquals(
-        "[39, 96, 176, 289, 448, 671, 986]",
+        "[79, 193, 353, 579, 897, 1343, 1973]",
         java.util.Arrays.toString(decaySteps(band, 7, flat, drifting, t -> 1.0)));
     assertEquals("[]", java.util.Arrays.toString(decaySteps(band, 7, flat, drifting, t -> 0.2)));
     assertEquals("[]", java.util.Arrays.toString(decaySteps(band, 7, flat, drifting)));
@@ -211,6 +220,35 @@ class LrLoopStationarityTest {
     assertEquals(
         "[119, 176, 256, 369, 528]",
         java.util.Arrays.toString(decaySteps("pi(lr=1, guard=off, clip-loop=off)", 5, flat, norm)));
+  }
+
+  /**
+   * The span leaves the climb out: successive gradients agree (alignment +0.5) for the first 100
+   * steps, so the one-sided PI raises the LR (to its ceiling, 10⁴ × the start), while ‖θ‖² falls by
+   * 1 per step; from step 100 the alignment is −0.1 and ‖θ‖² alternates +1, −1, … as in the test
+   * above. Every window in which the LR rose is left out of the span and restarts its count like a
+   * decay, so the first window to start after the LR last moved is tested on its own alternation
+   * (mean 0, passes) and the LR halves at its end. Carrying the climb's drift instead (the 60
+   * changes of −1 from step 40 on) would hold the LR until {@code 60/N <= 1.5/√N}, N ≥ 1600 changes
+   * (step 1679).
+   */
+  @Test
+  void theSpanLeavesTheClimbOut() {
+    java.util.function.LongToDoubleFunction norm =
+        t -> Math.sqrt(t <= 99 ? 400 - t : 301 + ((t - 100) % 2 == 0 ? 1 : 0));
+    long[] lastMove = new long[1];
+    long[] at =
+        decaySteps(
+            "pi(lr=0.01, guard=off, clip-loop=off, restart=0, stat-norm-span=decay)",
+            1,
+            t -> 2.0,
+            norm,
+            t -> Double.NaN,
+            t -> t < 100 ? 0.5 : -0.1,
+            lastMove);
+    assertTrue(lastMove[0] >= 100 && lastMove[0] < 160, "the climb ends at " + lastMove[0]);
+    long firstAfter = (lastMove[0] / 40 + 2) * 40 - 1;
+    assertEquals("[" + firstAfter + "]", java.util.Arrays.toString(at), "last rise " + lastMove[0]);
   }
 
   /**
@@ -258,10 +296,27 @@ class LrLoopStationarityTest {
       java.util.function.LongToDoubleFunction loss,
       java.util.function.LongToDoubleFunction paramNorm,
       java.util.function.LongToDoubleFunction updateNorm) {
+    return decaySteps(spec, count, loss, paramNorm, updateNorm, t -> -0.1, new long[1]);
+  }
+
+  /**
+   * The same with the gradient alignment of each step given (positive: the one-sided PI climbs);
+   * {@code lastMove[0]} receives the last step after which the LR changed other than by a halving
+   * (the climb, and its proportional term settling once the alignment turns; −1 if none).
+   */
+  static long[] decaySteps(
+      String spec,
+      int count,
+      java.util.function.LongToDoubleFunction loss,
+      java.util.function.LongToDoubleFunction paramNorm,
+      java.util.function.LongToDoubleFunction updateNorm,
+      java.util.function.LongToDoubleFunction alignment,
+      long[] lastMove) {
     Policy p = Policies.create(PolicySpec.parse(spec));
     Decision d = new Decision();
     long[] at = new long[count];
     int k = 0;
+    lastMove[0] = -1;
     double lr = p.initial().lr();
     for (long t = 0; t < 2000 && k < count; t++) {
       Observation o =
@@ -270,7 +325,7 @@ class LrLoopStationarityTest {
               .paramNorm(paramNorm.applyAsDouble(t))
               .updateNorm(updateNorm.applyAsDouble(t))
               .gradNorm(1.0)
-              .alignment(-0.1)
+              .alignment(alignment.applyAsDouble(t))
               .sharpness(1.0)
               .lr(lr)
               .build();
@@ -278,6 +333,8 @@ class LrLoopStationarityTest {
       if (d.lr < lr * 0.75) {
         assertEquals(lr * 0.5, d.lr, 1e-15 * lr, "a decay halves the LR, step " + t);
         at[k++] = t;
+      } else if (d.lr != lr) {
+        lastMove[0] = t;
       } else {
         assertEquals(lr, d.lr, 0.0, "no other change, step " + t);
       }

@@ -125,7 +125,8 @@ class PiPinnedDecisionsTest {
     // the state layout is part of the checkpoint format: the detector's four references stay
     // where LrLoop wrote them (after the PI controller's state, before lr and the cut count); the
     // LR loop's one-sided filter, decays and stationarity-test window (its loss fit, alignment sum
-    // and ‖θ‖² changes with their update norms, then the windows since the last decay) follow the
+    // and ‖θ‖² changes with their update norms, then the windows since the last decay and the LR
+    // at the current window's start) follow the
     // multipliers, and
     // the rise hold's first error sign, reached flag and bound, the cut-episode flag and the cut
     // freeze's loss level, filtered loss, trim and age, then the restart's first loss, steps since
@@ -138,5 +139,5 @@ class PiPinnedDecisionsTest {
     assertEquals(SNAPSHOT_HASH, java.util.Arrays.hashCode(p.snapshot().bytes()));
   }
 
-  static final int SNAPSHOT_HASH = 1609307900;
+  static final int SNAPSHOT_HASH = -952921643;
 }
