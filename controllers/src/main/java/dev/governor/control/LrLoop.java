@@ -16,13 +16,14 @@ package dev.governor.control;
  * (with {@code statNorm}, whenever the parameter norm is measured: the mean step-to-step change of
  * ‖θ‖² is within {@code statNormZ} standard errors of 0, as it is in expectation once the iterates
  * are stationary — the fluctuation-dissipation relation of SGD — or, with {@code statNormTol}, is
- * measured within that fraction of the mean squared update norm; with {@code statNormSinceDecay}
- * the changes of every window since the first one after the last decay count, not only the
- * window's) or else when the loss has stopped falling (the least-squares slope of ln(loss) on the
- * step index is not below {@code −statZ} standard errors). When it is stationary and successive
- * gradients do not agree on average (mean alignment over the window {@code <= 0}: Pflug's
- * criterion), {@code D} drops by {@code ln(decay)}. After the first pass, with {@code annealHold},
- * the PI output is held and only the decays and cuts move the LR.
+ * measured within that fraction of the mean squared update norm, except in the first window after a
+ * decay, a cut, the start or a window in which the LR rose; with {@code statNormSinceDecay} the
+ * changes of every window since that first one count, not only the window's) or else when the loss
+ * has stopped falling (the least-squares slope of ln(loss) on the step index is not below {@code
+ * −statZ} standard errors). When it is stationary and successive gradients do not agree on average
+ * (mean alignment over the window {@code <= 0}: Pflug's criterion), {@code D} drops by {@code
+ * ln(decay)}. After the first pass, with {@code annealHold}, the PI output is held and only the
+ * decays and cuts move the LR.
  *
  * <p>Safety cut: when the {@link ExplosionDetector} (growth {@code cutGrowth}, reference weight
  * {@code refAlpha}) sees an explosion, {@code η ← min(η·cut, 1/ŝ)} ({@code ŝ} = the step's secant

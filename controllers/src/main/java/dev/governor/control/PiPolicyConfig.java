@@ -54,11 +54,13 @@ public record PiPolicyConfig(
    * @param statNormZ the norm test passes when the window's mean step-to-step change of ‖θ‖² is
    *     within {@code statNormZ} standard errors of 0 [{@code stat-norm-z}]
    * @param statNormTol the norm test also passes when the mean change plus {@code statNormZ}
-   *     standard errors is within this factor of the mean squared update norm; 0 = off, {@code >=
+   *     standard errors is within this factor of the mean squared update norm, except in the first
+   *     window after a decay, a cut, the start or a window in which the LR rose; 0 = off, {@code >=
    *     0} [{@code stat-norm-tol}]
    * @param statNormSinceDecay the norm test's statistics run over every window since the first one
-   *     after the last decay (or cut, or the start), instead of over the last window alone [{@code
-   *     stat-norm-span}: {@code decay} or {@code window}]
+   *     after the last decay (or cut, or the start, or the last window in which the LR rose),
+   *     instead of over the last window alone [{@code stat-norm-span}: {@code decay} or {@code
+   *     window}]
    * @param annealHold after the first pass the PI output is held and only the decays move the LR
    *     [{@code anneal-hold}]
    * @param lower whether the PI controller may lower the LR; false = its error is clamped to the

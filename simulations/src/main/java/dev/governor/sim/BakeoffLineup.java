@@ -99,11 +99,28 @@ final class BakeoffLineup {
   /** Initial LRs of {@code pi-adaptive} on the AdamW plant (Adam's usual 1e-3 in the middle). */
   static final double[] PI_ADAPTIVE_GRID = {1e-5, 1e-4, 1e-3, 1e-2, 1e-1};
 
-  /** The problems {@code pi}'s defaults were tuned on (the robustness suite's). */
+  /**
+   * The problems {@code pi}'s defaults are chosen on: the robustness suite's and, in the full
+   * suite, a flat-spectrum quadratic and a second logistic regression, so that a choice can see
+   * what it costs on problems of those kinds (the robustness suite holds one of neither) without
+   * looking at the held-out ones.
+   */
   static List<Prob> trainingProblems(boolean quick) {
     List<Prob> p = new ArrayList<>();
     for (Bench b : Bench.robustness(quick)) {
       p.add(new Prob(b.name(), b.problem(), false));
+    }
+    if (!quick) {
+      p.add(
+          new Prob(
+              "nqm-flat-t",
+              ProblemConfig.parse(
+                  "nqm(dim=80, lambda-max=2, spectrum-exponent=0.3, noise=curvature,"
+                      + " noise-scale=1.5, batch=16)"),
+              false));
+      p.add(
+          new Prob(
+              "logreg-40", ProblemConfig.parse("logreg(dim=40, examples=4096, batch=16)"), false));
     }
     return p;
   }
@@ -135,6 +152,16 @@ final class BakeoffLineup {
                   "nqm(dim=200, lambda-max=0.3, spectrum-exponent=0.8, noise=curvature,"
                       + " noise-scale=1, batch=64)"),
               true));
+      p.add(
+          new Prob(
+              "nqm-mid",
+              ProblemConfig.parse(
+                  "nqm(dim=120, lambda-max=10, spectrum-exponent=0.6, noise=isotropic,"
+                      + " noise-scale=1, batch=8)"),
+              true));
+      p.add(
+          new Prob(
+              "logreg-12", ProblemConfig.parse("logreg(dim=12, examples=512, batch=4)"), true));
     }
     return p;
   }
