@@ -222,10 +222,10 @@ public record PiPolicyConfig(
             // loss (Yaida's fluctuation-dissipation relation, the SASA+ test); it still sees the
             // flat directions converge when the loss, dominated by the stiff ones, looks flat
             1.5, // stat norm z (bake-off training split, docs/notes/issue-11-session13.md)
-            0.0, // stat norm tol: off. Band 1 with the span below gains 14 % on the bake-off's
-            // training split (logreg after high starts) but loses up to a third from 10^-3 x the
-            // bound and nothing held out (docs/notes/issue-11-session14.md)
-            false, // since decay: off (the window's changes alone), see the band
+            1.0, // stat norm tol: a drift within 1 x the noise the steps inject passes, outside
+            // the relaxation window (the bake-off's training split: logreg after high starts;
+            // docs/notes/issue-11-session17.md)
+            true, // since decay: the changes since the relaxation window count, the climb's not
             true, // anneal hold: once stationary, only the test's decays (and cuts) move the LR
             false, // lower: the alignment is negative at every LR under noise, so lowering by
             // the PI would be a decay with a tuned rate; the stationarity test decays instead

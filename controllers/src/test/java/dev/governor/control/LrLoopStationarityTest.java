@@ -160,7 +160,7 @@ class LrLoopStationarityTest {
   }
 
   /**
-   * The band ({@code stat-norm-tol}, off by default): ‖θ‖² falls by exactly 0.05 per step (mean
+   * The band ({@code stat-norm-tol}, 1 by default): ‖θ‖² falls by exactly 0.05 per step (mean
    * change −0.05, standard error 0), a drift the interval test never lets pass. With {@code
    * stat-norm-tol=1} and update norms of 1 (mean ‖u‖² = 1) the whole interval, 0.05, is within the
    * band 1 × 1, but not in the first window after the start or a decay (the relaxation to the new
@@ -173,7 +173,7 @@ class LrLoopStationarityTest {
    * </pre>
    *
    * With update norms of 0.2 (mean ‖u‖² = 0.04 < 0.05) it never decays, nor where the update norm
-   * is not reported, nor with the default.
+   * is not reported, nor with the band off ({@code stat-norm-tol=0}).
    */
   @Test
   void theBandPassesADriftSmallAgainstTheInjectedNoise() {
@@ -188,17 +188,22 @@ class LrLoopStationarityTest {
     assertEquals(
         "[]",
         java.util.Arrays.toString(
-            decaySteps("pi(lr=1, guard=off, clip-loop=off)", 7, flat, drifting, t -> 1.0)));
+            decaySteps(
+                "pi(lr=1, guard=off, clip-loop=off, stat-norm-tol=0)",
+                7,
+                flat,
+                drifting,
+                t -> 1.0)));
   }
 
   /**
-   * The span ({@code stat-norm-span}, default {@code window}): ‖θ‖² falls by 1 per step up to step
+   * The span ({@code stat-norm-span}, default {@code decay}): ‖θ‖² falls by 1 per step up to step
    * 79 (the first two windows, 40 changes of −1 each: not stationary), then alternates +1, −1, … A
-   * window of the alternation alone has mean 0 and passes, so by default the LR decays after the
-   * third window (step 119) and then on the windows' schedule (+57, +80, +113, +159). {@code
-   * stat-norm-span=decay} leaves out the first window after the start (as after a decay) and weighs
-   * every change from step 40 on; at the end of window j (step t = 40j − 1, N = 40(j − 1) changes,
-   * sum −40, every change ±1):
+   * window of the alternation alone has mean 0 and passes, so with {@code stat-norm-span=window}
+   * the LR decays after the third window (step 119) and then on the windows' schedule (+57, +80,
+   * +113, +159). {@code stat-norm-span=decay} leaves out the first window after the start (as after
+   * a decay) and weighs every change from step 40 on; at the end of window j (step t = 40j − 1, N =
+   * 40(j − 1) changes, sum −40, every change ±1):
    *
    * <pre>
    *   m = -40/N; se = np.sqrt((1 - m**2)/N)    # passes when |m| <= 1.5*se
@@ -219,7 +224,9 @@ class LrLoopStationarityTest {
             decaySteps("pi(lr=1, guard=off, clip-loop=off, stat-norm-span=decay)", 5, flat, norm)));
     assertEquals(
         "[119, 176, 256, 369, 528]",
-        java.util.Arrays.toString(decaySteps("pi(lr=1, guard=off, clip-loop=off)", 5, flat, norm)));
+        java.util.Arrays.toString(
+            decaySteps(
+                "pi(lr=1, guard=off, clip-loop=off, stat-norm-span=window)", 5, flat, norm)));
   }
 
   /**
